@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+QUARTER ?= 2025Q3
+SCALE ?= 0.01
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test demo db-start db-stop airflow-ui lock clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv from the pinned requirements.txt (idempotent)
+
+run: setup ## start the embedded PostgreSQL, generate a sample quarter, run the DAGs end to end
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs demo --quarter $(QUARTER) --scale $(SCALE)
+
+test: setup ## the whole test suite (starts its own embedded PostgreSQL)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+db-start: setup ## start the embedded PostgreSQL
+	$(BIN)/crvs db start
+
+db-stop: setup ## stop the embedded PostgreSQL
+	$(BIN)/crvs db stop
+
+airflow-ui: setup ## the Airflow UI on http://127.0.0.1:8080 (airflow standalone on the embedded PostgreSQL)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs airflow standalone
+
+lock: ## re-resolve requirements.txt from requirements.in in a throw-away venv
+	rm -rf /tmp/crvs-lock && $(PYTHON) -m venv /tmp/crvs-lock
+	/tmp/crvs-lock/bin/pip install --quiet -r requirements.in && /tmp/crvs-lock/bin/pip check
+	( echo "# Pinned with 'make lock' from requirements.in. Python 3.11."; /tmp/crvs-lock/bin/pip freeze ) > requirements.txt
+
+clean: ## stop the database and remove .crvs (all local state!) and .venv
+	-$(BIN)/crvs db stop
+	rm -rf .crvs $(VENV)

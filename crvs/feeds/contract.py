@@ -1,0 +1,228 @@
+"""The agency feed contract (../shared/spec/feeds.md, schema version 1.0) as data.
+
+One description of every dataset serves the loader (validation SQL, raw tables), the sample
+generator and the quality suites. Column kinds:
+
+  text      free text                      int       integer (optionally bounded)
+  date      YYYY-MM-DD                     bool      0/1
+  numeric   decimal number                 enum      one of `values`
+  pid       12-digit citizen number: stored only as an HMAC-SHA256 pseudonym in `<stem>_pid`
+  name      personal name: read, never stored
+  province  2-digit code valid in the row's admin_code_version list
+  commune   5-digit code valid in the row's admin_code_version list
+  icd10     A00-Z99 with an optional .d
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSIONS = ("1.0",)
+AGENCIES = ("MOJ", "MOH", "GSO")
+CHANNELS = ("FILE", "EMAIL", "API")
+CODE_VERSIONS = ("PRE2025", "2025")
+SEX = ("M", "F", "U")
+AGE_GROUPS = tuple(f"{a}-{a + 4}" for a in range(0, 80, 5)) + ("80+",)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def stored_name(self) -> str | None:
+        """The column's name in the raw table; None for names, which are never stored."""
+        if self.kind == "name":
+            return None
+        if self.kind == "pid":
+            return self.name.removesuffix("_id") + "_pid"
+        return self.name
+
+    @property
+    def sql_type(self) -> str:
+        return {
+            "int": "integer", "date": "date", "bool": "boolean", "numeric": "numeric",
+            "pid": "char(64)",
+        }.get(self.kind, "text")
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across columns: `sql` is a boolean SQL expression over the typed values that must hold
+    (nulls pass); `column` names the column reported when it fails."""
+
+    name: str
+    column: str
+    sql: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    agency: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    rules: tuple[RowRule, ...] = field(default=())
+    description: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _c(name: str, kind: str, required: bool = False, values: tuple[str, ...] = (), **kw) -> Column:
+    return Column(name, kind, required, values, **kw)
+
+
+_REGISTRATION = (
+    _c("record_id", "text", True),
+    _c("record_version", "int", True, minimum=1),
+    _c("record_status", "enum", True, ("ACTIVE", "CANCELLED")),
+    _c("reg_kind", "enum", True, ("NEW", "RE_REGISTRATION", "RECORDED_ABROAD")),
+    _c("registration_date", "date", True),
+    _c("reg_province_code", "province", True),
+    _c("reg_commune_code", "commune"),
+    _c("admin_code_version", "enum", True, CODE_VERSIONS),
+)
+_PLACE = ("FACILITY", "HOME", "OTHER", "ABROAD")
+_REGISTERED_BY_EXTRACTION = RowRule(
+    "registration_after_extraction", "registration_date",
+    "registration_date <= extracted_on", "registration_date is after the delivery's extracted_at",
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (
+    Dataset(
+        "moj_births", "MOJ",
+        _REGISTRATION + (
+            _c("child_id", "pid"), _c("child_name", "name"), _c("sex", "enum", True, SEX),
+            _c("birth_date", "date", True), _c("place_of_birth", "enum", True, _PLACE),
+            _c("birth_province_code", "province"), _c("mother_id", "pid"), _c("mother_name", "name"),
+            _c("mother_birth_date", "date"), _c("mother_residence_province_code", "province"),
+            _c("foreign_element", "bool", True),
+        ),
+        key=("record_id", "record_version"),
+        rules=(
+            _REGISTERED_BY_EXTRACTION,
+            RowRule("event_after_registration", "birth_date", "birth_date <= registration_date",
+                    "birth_date is after registration_date"),
+            RowRule("abroad_without_province", "birth_province_code",
+                    "place_of_birth <> 'ABROAD' or birth_province_code is null",
+                    "birth_province_code must be empty when place_of_birth is ABROAD"),
+            RowRule("mother_born_before_child", "mother_birth_date", "mother_birth_date < birth_date",
+                    "mother_birth_date is not before birth_date"),
+        ),
+        description="MOJ birth registrations, one row per record version",
+    ),
+    Dataset(
+        "moj_deaths", "MOJ",
+        _REGISTRATION + (
+            _c("deceased_id", "pid"), _c("deceased_name", "name"), _c("sex", "enum", True, SEX),
+            _c("birth_date", "date"), _c("death_date", "date", True),
+            _c("place_of_death", "enum", True, _PLACE), _c("death_province_code", "province"),
+            _c("residence_province_code", "province"), _c("cause_icd10", "icd10"),
+            _c("cause_certified", "bool", True), _c("foreign_element", "bool", True),
+        ),
+        key=("record_id", "record_version"),
+        rules=(
+            _REGISTERED_BY_EXTRACTION,
+            RowRule("event_after_registration", "death_date", "death_date <= registration_date",
+                    "death_date is after registration_date"),
+            RowRule("death_before_birth", "death_date", "death_date >= birth_date",
+                    "death_date is before birth_date"),
+            RowRule("abroad_without_province", "death_province_code",
+                    "place_of_death <> 'ABROAD' or death_province_code is null",
+                    "death_province_code must be empty when place_of_death is ABROAD"),
+        ),
+        description="MOJ death registrations, one row per record version",
+    ),
+    Dataset(
+        "moj_marriages", "MOJ",
+        _REGISTRATION + (
+            _c("spouse1_id", "pid"), _c("spouse1_name", "name"), _c("spouse1_sex", "enum", True, ("M", "F")),
+            _c("spouse1_birth_date", "date", True),
+            _c("spouse1_prev_status", "enum", True, ("NEVER", "WIDOWED", "DIVORCED")),
+            _c("spouse2_id", "pid"), _c("spouse2_name", "name"), _c("spouse2_sex", "enum", True, ("M", "F")),
+            _c("spouse2_birth_date", "date", True),
+            _c("spouse2_prev_status", "enum", True, ("NEVER", "WIDOWED", "DIVORCED")),
+            _c("foreign_element", "bool", True),
+        ),
+        key=("record_id", "record_version"),
+        rules=(
+            _REGISTERED_BY_EXTRACTION,
+            RowRule("spouse_born_after_marriage", "spouse1_birth_date",
+                    "spouse1_birth_date < registration_date", "spouse1_birth_date is not before registration_date"),
+            RowRule("spouse_born_after_marriage", "spouse2_birth_date",
+                    "spouse2_birth_date < registration_date", "spouse2_birth_date is not before registration_date"),
+        ),
+        description="MOJ marriage registrations (event date = registration date), one row per record version",
+    ),
+    Dataset(
+        "moh_births", "MOH",
+        (
+            _c("notification_id", "text", True), _c("facility_code", "text", True),
+            _c("facility_province_code", "province", True),
+            _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("birth_date", "date", True),
+            _c("sex", "enum", True, SEX), _c("outcome", "enum", True, ("LIVE", "STILLBIRTH")),
+            _c("birth_weight_g", "int", minimum=200, maximum=7000),
+            _c("gestation_weeks", "int", minimum=20, maximum=45),
+            _c("mother_id", "pid"), _c("mother_birth_date", "date"),
+            _c("mother_residence_province_code", "province"),
+        ),
+        key=("notification_id",),
+        rules=(
+            RowRule("event_after_extraction", "birth_date", "birth_date <= extracted_on",
+                    "birth_date is after the delivery's extracted_at"),
+        ),
+        description="MOH facility birth notifications; a resend with the same id replaces the earlier row",
+    ),
+    Dataset(
+        "moh_deaths", "MOH",
+        (
+            _c("notification_id", "text", True), _c("facility_code", "text", True),
+            _c("facility_province_code", "province", True),
+            _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("death_date", "date", True),
+            _c("deceased_id", "pid"), _c("sex", "enum", True, SEX), _c("birth_date", "date"),
+            _c("underlying_cause_icd10", "icd10"), _c("certified", "bool", True),
+        ),
+        key=("notification_id",),
+        rules=(
+            RowRule("event_after_extraction", "death_date", "death_date <= extracted_on",
+                    "death_date is after the delivery's extracted_at"),
+            RowRule("death_before_birth", "death_date", "death_date >= birth_date",
+                    "death_date is before birth_date"),
+        ),
+        description="MOH facility death notifications; a resend with the same id replaces the earlier row",
+    ),
+    Dataset(
+        "gso_population", "GSO",
+        (
+            _c("year", "int", True, minimum=1900, maximum=2200), _c("province_code", "province", True),
+            _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("sex", "enum", True, ("M", "F")),
+            _c("age_group", "enum", True, AGE_GROUPS), _c("population", "int", True, minimum=0),
+        ),
+        key=("year", "province_code", "admin_code_version", "sex", "age_group"),
+        description="GSO mid-year population; a later delivery for the same cell replaces the earlier figure",
+    ),
+    Dataset(
+        "gso_vital_rates", "GSO",
+        (
+            _c("year", "int", True, minimum=1900, maximum=2200), _c("province_code", "province", True),
+            _c("admin_code_version", "enum", True, CODE_VERSIONS),
+            _c("crude_birth_rate", "numeric", True), _c("crude_death_rate", "numeric", True),
+        ),
+        key=("year", "province_code", "admin_code_version"),
+        description="GSO estimated crude birth and death rates per 1,000 population",
+    ),
+)}
+
+# Loader bookkeeping columns, first in every raw table.
+RAW_META_COLUMNS = (("delivery_id", "text not null"), ("source_row", "integer not null"))

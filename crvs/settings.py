@@ -1,0 +1,138 @@
+"""Every setting in one place. Read from the environment each time, so tests and DAGs can override.
+
+Environment variables (all optional):
+  CRVS_HOME               state folder: embedded PostgreSQL, secrets, inbox, reports, Airflow home
+                          (default: `.crvs/` in the project root, whatever the current directory)
+  CRVS_WAREHOUSE_URL      a PostgreSQL >= 15 to use instead of the embedded one
+  CRVS_AIRFLOW_DB_URL     Airflow's metadata database (default: database `crvs_airflow` on the same server)
+  CRVS_PG_PORT            port of the embedded PostgreSQL (default: a free port chosen once, kept in CRVS_HOME)
+  CRVS_PSEUDONYM_KEY      the HMAC key for personal identifiers (hex or text); required with CRVS_WAREHOUSE_URL,
+                          generated once into CRVS_HOME/secrets for the embedded default
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DAGS_DIR = PROJECT_ROOT / "dags"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+WAREHOUSE_DB = "crvs_warehouse"
+AIRFLOW_DB = "crvs_airflow"
+EMBEDDED_SUPERUSER = "crvs"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def home() -> Path:
+    return Path(os.environ.get("CRVS_HOME") or PROJECT_ROOT / ".crvs").expanduser().resolve()
+
+
+def uses_embedded_postgres() -> bool:
+    return not os.environ.get("CRVS_WAREHOUSE_URL")
+
+
+def postgres_dir() -> Path:
+    return home() / "postgres"
+
+
+def inbox_dir() -> Path:
+    return home() / "inbox"
+
+
+def reports_dir() -> Path:
+    return home() / "reports"
+
+
+def airflow_home() -> Path:
+    return home() / "airflow"
+
+
+def _port_file() -> Path:
+    return postgres_dir() / "port"
+
+
+def embedded_port() -> int:
+    """The embedded server's port: CRVS_PG_PORT, else the one chosen at first start (see database.py)."""
+    if os.environ.get("CRVS_PG_PORT"):
+        return int(os.environ["CRVS_PG_PORT"])
+    try:
+        return int(_port_file().read_text().strip())
+    except FileNotFoundError:
+        raise SettingsError(
+            f"the embedded PostgreSQL in {home()} has not been started yet: run `crvs db start`"
+        ) from None
+
+
+def remember_embedded_port(port: int) -> None:
+    _port_file().parent.mkdir(parents=True, exist_ok=True)
+    _port_file().write_text(f"{port}\n")
+
+
+def _embedded_url(database: str) -> str:
+    return f"postgresql://{EMBEDDED_SUPERUSER}@127.0.0.1:{embedded_port()}/{database}"
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def warehouse_url() -> str:
+    return os.environ.get("CRVS_WAREHOUSE_URL") or _embedded_url(WAREHOUSE_DB)
+
+
+def airflow_db_url() -> str:
+    if os.environ.get("CRVS_AIRFLOW_DB_URL"):
+        return os.environ["CRVS_AIRFLOW_DB_URL"]
+    return _with_database(warehouse_url(), AIRFLOW_DB)
+
+
+def server_admin_url() -> str:
+    """A connection to the server's `postgres` database, to create the other databases."""
+    return _with_database(warehouse_url(), "postgres")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Airflow wants the psycopg 3 driver spelled out, for both its sync and async engines."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
+
+
+def _key_file() -> Path:
+    return home() / "secrets" / "pseudonym.key"
+
+
+def pseudonym_key() -> bytes:
+    """The HMAC key. Never logged, never written anywhere but CRVS_HOME/secrets (mode 0600)."""
+    value = os.environ.get("CRVS_PSEUDONYM_KEY")
+    if value:
+        return value.encode("utf-8")
+    if _key_file().exists():
+        return _key_file().read_text().strip().encode("utf-8")
+    if not uses_embedded_postgres():
+        raise SettingsError(
+            "CRVS_PSEUDONYM_KEY is not set. With CRVS_WAREHOUSE_URL the key must come from your secret store; "
+            "use the same key for every load, or pseudonyms stop matching across deliveries."
+        )
+    return ensure_pseudonym_key()
+
+
+def ensure_pseudonym_key() -> bytes:
+    """Generate the embedded default's key once (256 random bits, hex), readable by this user only."""
+    path = _key_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip().encode("utf-8")

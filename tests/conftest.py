@@ -1,0 +1,81 @@
+"""The test session's own embedded PostgreSQL (never a mock), in a temporary CRVS_HOME.
+
+pytest_configure runs before any test module imports Airflow, so Airflow's configuration points
+at this session's server. Tests that need a clean warehouse take the `warehouse` fixture, which
+recreates the warehouse database (fast: ~0.1 s).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+TEST_PSEUDONYM_KEY = "test-key-not-a-secret-0123456789abcdef"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pytest_configure(config):
+    if os.environ.get("CRVS_TEST_HOME_READY"):
+        return
+    home = Path(tempfile.mkdtemp(prefix="crvs-test-"))
+    for var in ("CRVS_WAREHOUSE_URL", "CRVS_AIRFLOW_DB_URL", "CRVS_PLATFORM_URL", "CRVS_PLATFORM_TOKEN"):
+        os.environ.pop(var, None)
+    os.environ.update({
+        "CRVS_HOME": str(home),
+        "CRVS_PG_PORT": str(_free_port()),
+        "CRVS_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
+        "CRVS_TEST_HOME_READY": "1",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+    })
+    from crvs import airflow_env
+
+    airflow_env.apply()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The embedded PostgreSQL 18, started once for the session, stopped at its end."""
+    from crvs import database
+
+    server = database.EmbeddedPostgres.from_settings()
+    database.ensure_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def airflow_db(postgres_server):
+    """Airflow's metadata database, migrated once for the session."""
+    from airflow.utils import db
+
+    db.resetdb() if os.environ.get("CRVS_TEST_RESET_AIRFLOW") else db.initdb()
+    return True
+
+
+@pytest.fixture
+def warehouse(postgres_server):
+    """An empty warehouse database; returns its URL."""
+    from crvs import settings
+
+    name = settings.WAREHOUSE_DB
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    return settings.warehouse_url()
+
+
+@pytest.fixture
+def db(warehouse):
+    """An autocommit connection to the empty warehouse."""
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        yield conn
