@@ -1,3 +1,186 @@
-"""placeholder"""
-def main():
-    raise SystemExit("not yet")
+"""The `crvs` command: argument parsing only; each command is one call into the package.
+
+Exit codes: 0 success; 1 a delivery was rejected or the quality gate blocked; 2 usage or setup error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+
+QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+
+
+def _quarter(value: str) -> str:
+    if not QUARTER.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a quarter like 2025Q3")
+    return value
+
+
+def _ensure_server() -> None:
+    from crvs import database
+
+    database.ensure_server()
+
+
+def cmd_db(args) -> int:
+    from crvs import database, settings
+
+    if args.action == "start":
+        url = database.ensure_server()
+        print(f"warehouse running: {url}")
+    elif args.action == "stop":
+        if settings.uses_embedded_postgres():
+            database.EmbeddedPostgres.from_settings().stop()
+            print("embedded PostgreSQL stopped")
+        else:
+            print("CRVS_WAREHOUSE_URL is set: the warehouse is not ours to stop")
+    elif args.action == "status":
+        for key, value in database.status().items():
+            print(f"{key:14} {value}")
+    elif args.action == "url":
+        print(settings.warehouse_url())
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from crvs import sample
+
+    folders = sample.generate_quarter(args.quarter, args.scale, Path(args.out), seed=args.seed)
+    for folder in folders:
+        print(folder)
+    return 0
+
+
+def _delivery_folders(paths: list[str]) -> list[Path]:
+    """Each PATH is a delivery folder; a folder of delivery folders (an inbox) is expanded."""
+    folders = []
+    for p in map(Path, paths):
+        if p.is_dir() and not (p / "manifest.json").exists():
+            inner = sorted(q for q in p.iterdir() if (q / "manifest.json").is_file())
+            folders.extend(inner or [p])
+        else:
+            folders.append(p)
+    return folders
+
+
+def cmd_ingest(args) -> int:
+    from crvs.feeds import loader
+
+    _ensure_server()
+    results = [loader.ingest_path(folder) for folder in _delivery_folders(args.paths)]
+    for result in results:
+        print(result.line())
+    return 1 if any(r.outcome == loader.REJECTED for r in results) else 0
+
+
+def cmd_build(args) -> int:
+    from crvs import transform
+
+    _ensure_server()
+    transform.build(select=args.select)
+    print("dbt build finished")
+    return 0
+
+
+def cmd_gate(args) -> int:
+    from crvs import quality
+
+    _ensure_server()
+    result = quality.run_gate(args.quarter)
+    print(result.report())
+    return 0 if result.passed else 1
+
+
+def cmd_report(args) -> int:
+    from crvs import quality, report, settings
+
+    _ensure_server()
+    out = Path(args.out) if args.out else settings.reports_dir()
+    try:
+        folder = report.write_report(args.quarter, out)
+    except quality.GateFailed as err:
+        print(f"quality gate blocked the {args.quarter} report; nothing written: {err}", file=sys.stderr)
+        return 1
+    print(folder)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from crvs import orchestration
+
+    orchestration.run_demo(args.quarter, args.scale)
+    return 0
+
+
+def cmd_airflow(args) -> int:
+    from crvs import orchestration
+
+    return orchestration.airflow_command(args.airflow_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crvs", description="CRVS statistics warehouse")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("db", help="the warehouse's PostgreSQL (embedded unless CRVS_WAREHOUSE_URL is set)")
+    p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("sample", help="write a synthetic quarter of agency deliveries")
+    p.add_argument("--quarter", type=_quarter, required=True)
+    p.add_argument("--scale", type=float, default=0.01, help="1.0 is national scale (~1.1 M rows a quarter)")
+    p.add_argument("--out", required=True, help="folder to write the delivery folders into")
+    p.add_argument("--seed", type=int, default=20250)
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("ingest", help="load delivery folders (FILE and EMAIL channels)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a delivery folder with manifest.json, or an inbox of them")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("build", help="dbt build of the warehouse (seeds, models, tests)")
+    p.add_argument("--select", help="dbt selection, e.g. +rpt_t2_births_by_sex")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("gate", help="run the quality gate of a quarter; exits 1 when a blocking expectation fails")
+    p.add_argument("--quarter", type=_quarter, required=True)
+    p.set_defaults(func=cmd_gate)
+
+    p = sub.add_parser("report", help="run the gate, then write the quarterly report")
+    p.add_argument("--quarter", type=_quarter, required=True)
+    p.add_argument("--out", help="output folder (default: $CRVS_HOME/reports)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("demo", help="what `make run` does: sample quarter through the Airflow DAGs to a report")
+    p.add_argument("--quarter", type=_quarter, default="2025Q3")
+    p.add_argument("--scale", type=float, default=0.01)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("airflow", help="the airflow CLI on this project's configuration (e.g. `crvs airflow standalone`)")
+    p.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_airflow)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("great_expectations", "dbt", "sqlalchemy", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from crvs.database import DatabaseError
+    from crvs.settings import SettingsError
+
+    try:
+        return args.func(args)
+    except (DatabaseError, SettingsError) as err:
+        print(f"crvs {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

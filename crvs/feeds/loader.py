@@ -1,0 +1,409 @@
+"""Load one agency delivery into the warehouse: all of it, or nothing but the reason.
+
+For a delivery folder (manifest.json + the CSV files it names; FILE and EMAIL channels):
+1. The manifest is checked (fields, agency, datasets, schema version) and each file's sha256 is
+   compared with the manifest before the database is touched.
+2. In ONE transaction: each file is streamed through the CSV reader, names are dropped and personal
+   identifiers replaced by HMAC pseudonyms in this process (nothing identifying reaches the server),
+   and the rows are COPYed into a temporary table. The contract's rules run set-based in SQL
+   (crvs.feeds.validation); rows that break one go to quarantine.rows with the file, row, column,
+   rule and a message; the others to raw.<dataset>. A row count that disagrees with the manifest
+   rolls everything back and rejects the delivery.
+3. A delivery already loaded (same delivery_id) changes nothing. A rejected one is recorded in
+   quarantine.rejected_deliveries and may be sent again, corrected, under the same id.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from crvs import database, settings
+from crvs.feeds import validation
+from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset
+from crvs.feeds.pseudonym import Pseudonymiser
+from crvs.feeds.tables import ensure_tables
+
+log = logging.getLogger(__name__)
+
+LOADED, ALREADY_LOADED, REJECTED = "LOADED", "ALREADY_LOADED", "REJECTED"
+MANIFEST = "manifest.json"
+
+
+class DeliveryRejected(Exception):
+    """The delivery cannot be loaded at all; the message is the recorded reason."""
+
+
+@dataclass
+class IngestResult:
+    source: str
+    outcome: str
+    delivery_id: str | None = None
+    agency: str | None = None
+    reason: str | None = None
+    rows_received: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    datasets: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        name = self.delivery_id or self.source
+        if self.outcome == LOADED:
+            return (f"loaded          {name}: {self.rows_loaded:,} rows loaded, "
+                    f"{self.rows_quarantined:,} quarantined ({', '.join(self.datasets)})")
+        if self.outcome == ALREADY_LOADED:
+            return f"already loaded  {name}" + (f": {self.reason}" if self.reason else "")
+        return f"rejected        {name}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ----------------------------------------------------------------------------- manifest
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    name: str
+    dataset: Dataset
+    rows: int
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    delivery_id: str
+    agency: str
+    channel: str
+    schema_version: str
+    extracted_at: datetime
+    period_start: date
+    period_end: date
+    files: tuple[FileEntry, ...]
+    raw: dict
+
+
+def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True) -> Manifest:
+    """Check a manifest against the contract; DeliveryRejected names the field that is wrong."""
+
+    def need(key: str):
+        if key not in raw or raw[key] in (None, ""):
+            raise DeliveryRejected(f"{where}: field '{key}' is missing")
+        return raw[key]
+
+    delivery_id = str(need("delivery_id")).strip()
+    if "/" in delivery_id or "\\" in delivery_id or delivery_id.startswith("."):
+        raise DeliveryRejected(f"{where}: delivery_id {delivery_id!r} is not a valid identifier")
+    agency = need("agency")
+    if agency not in AGENCIES:
+        raise DeliveryRejected(f"{where}: agency {agency!r} is not one of {', '.join(AGENCIES)}")
+    channel = need("channel")
+    if channel not in CHANNELS:
+        raise DeliveryRejected(f"{where}: channel {channel!r} is not one of {', '.join(CHANNELS)}")
+    version = str(need("schema_version"))
+    if version not in SCHEMA_VERSIONS:
+        raise DeliveryRejected(f"{where}: schema_version {version!r} is not supported "
+                               f"(supported: {', '.join(SCHEMA_VERSIONS)})")
+    try:
+        extracted_at = datetime.fromisoformat(need("extracted_at"))
+    except (TypeError, ValueError):
+        raise DeliveryRejected(f"{where}: extracted_at {raw['extracted_at']!r} is not an ISO 8601 timestamp") from None
+    if extracted_at.tzinfo is None:
+        raise DeliveryRejected(f"{where}: extracted_at {raw['extracted_at']!r} has no UTC offset")
+    try:
+        period_start = date.fromisoformat(need("period_start"))
+        period_end = date.fromisoformat(need("period_end"))
+    except (TypeError, ValueError):
+        raise DeliveryRejected(f"{where}: period_start/period_end must be dates (YYYY-MM-DD)") from None
+    if period_end < period_start:
+        raise DeliveryRejected(f"{where}: period_end {period_end} is before period_start {period_start}")
+    files = need("files")
+    if not isinstance(files, list) or not files:
+        raise DeliveryRejected(f"{where}: 'files' must be a non-empty list")
+    entries, seen = [], set()
+    for i, f in enumerate(files, 1):
+        if not isinstance(f, dict):
+            raise DeliveryRejected(f"{where}: files[{i}] is not an object")
+        name, dataset_name = f.get("name"), f.get("dataset")
+        if not name or Path(name).name != name:
+            raise DeliveryRejected(f"{where}: files[{i}] has no valid 'name' (a file name without folders)")
+        dataset = DATASETS.get(dataset_name)
+        if dataset is None:
+            raise DeliveryRejected(f"{where}: {name}: dataset {dataset_name!r} is not in the contract")
+        if dataset.agency != agency:
+            raise DeliveryRejected(f"{where}: {name}: dataset {dataset_name} is not delivered by {agency}")
+        if dataset_name in seen:
+            raise DeliveryRejected(f"{where}: dataset {dataset_name} appears twice")
+        seen.add(dataset_name)
+        rows = f.get("rows")
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            raise DeliveryRejected(f"{where}: {name}: 'rows' must be a whole number ≥ 0")
+        sha = f.get("sha256")
+        if need_sha256 and not (isinstance(sha, str) and len(sha) == 64):
+            raise DeliveryRejected(f"{where}: {name}: 'sha256' must be the 64-hex digest of the file")
+        entries.append(FileEntry(name, dataset, rows, sha.lower() if sha else None))
+    return Manifest(delivery_id, agency, channel, version, extracted_at, period_start, period_end,
+                    tuple(entries), raw)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise DeliveryRejected(f"{folder}: no {MANIFEST}")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DeliveryRejected(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(raw, dict):
+        raise DeliveryRejected(f"{path}: not a JSON object")
+    return parse_manifest(raw)
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+@dataclass
+class RowSource:
+    """One file's rows: a header and the rows as lists of strings (one reader per channel)."""
+
+    file_name: str
+    header: list[str]
+    rows: Iterable[list[str]]
+
+
+def csv_rows(path: Path) -> RowSource:
+    """Stream a contract CSV (UTF-8, optional BOM, RFC 4180). Never reads the whole file."""
+    stream = open(path, encoding="utf-8-sig", newline="")
+    reader = csv.reader(stream, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        stream.close()
+        raise DeliveryRejected(f"{path.name}: the file is empty (no header row)") from None
+    except (csv.Error, UnicodeDecodeError) as err:
+        stream.close()
+        raise DeliveryRejected(f"{path.name}: unreadable header ({err})") from None
+
+    def rows() -> Iterator[list[str]]:
+        with stream:
+            try:
+                for row in reader:
+                    if row:  # a blank line is not a record
+                        yield row
+            except UnicodeDecodeError as err:
+                raise DeliveryRejected(f"{path.name}: not UTF-8 near data row {reader.line_num}: {err.reason}") from None
+            except csv.Error as err:
+                raise DeliveryRejected(f"{path.name}: broken CSV at line {reader.line_num}: {err}") from None
+
+    return RowSource(path.name, header, rows())
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+@lru_cache(maxsize=1)
+def _valid_codes() -> tuple[tuple[str, str, str, str | None], ...]:
+    """(level, code_version, code, province_code) from the committed code-list seeds."""
+    rows = []
+    with open(settings.SEEDS_DIR / "admin_provinces.csv", encoding="utf-8") as f:
+        rows += [("province", r["code_version"], r["province_code"], None) for r in csv.DictReader(f)]
+    with open(settings.SEEDS_DIR / "admin_communes.csv", encoding="utf-8") as f:
+        rows += [("commune", r["code_version"], r["commune_code"], r["province_code"]) for r in csv.DictReader(f)]
+    return tuple(rows)
+
+
+def _prepare_code_lists(cur: psycopg.Cursor) -> None:
+    cur.execute("create temp table valid_codes (level text, code_version text, code text, province_code text,"
+                " primary key (level, code_version, code)) on commit drop")
+    with cur.copy("copy valid_codes (level, code_version, code, province_code) from stdin") as copy:
+        for row in _valid_codes():
+            copy.write_row(row)
+    cur.execute("analyze valid_codes")
+
+
+def _check_header(source: RowSource, dataset: Dataset) -> None:
+    header = [h.strip() for h in source.header]
+    expected = set(dataset.column_names)
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    missing = sorted(expected - set(header))
+    unexpected = sorted(set(header) - expected)
+    problems = []
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    if unexpected:
+        problems.append("unexpected " + ", ".join(unexpected))
+    if duplicates:
+        problems.append("repeated " + ", ".join(duplicates))
+    if problems:
+        raise DeliveryRejected(f"{source.file_name}: header does not match {dataset.name} ({'; '.join(problems)})")
+    source.header = header
+
+
+@dataclass
+class _FileCounts:
+    received: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+
+
+def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
+               pseudonymise: Pseudonymiser) -> _FileCounts:
+    dataset = entry.dataset
+    _check_header(source, dataset)
+    stored = [c for c in dataset.columns if c.stored_name]
+    position = {name: i for i, name in enumerate(source.header)}
+    plan = [(position[c.name], c.kind == "pid") for c in stored]
+    width = len(source.header)
+    counts = _FileCounts()
+    wrong_width: list[tuple[int, int]] = []
+
+    cols = ", ".join(c.stored_name for c in stored)
+    cur.execute(f"create temp table incoming (source_row integer, {', '.join(c.stored_name + ' text' for c in stored)})"
+                " on commit drop")
+    with cur.copy(f"copy incoming (source_row, {cols}) from stdin") as copy:
+        for number, row in enumerate(source.rows, 1):
+            counts.received = number
+            if len(row) != width:
+                wrong_width.append((number, len(row)))
+                continue
+            values: list = [number]
+            for index, is_pid in plan:
+                value = row[index]
+                if is_pid:
+                    values.append(pseudonymise(value))
+                else:
+                    values.append(value if value != "" else None)
+            copy.write_row(values)
+            if number % 100_000 == 0:
+                log.info("%s %s: %s rows read", manifest.delivery_id, entry.name, f"{number:,}")
+
+    if counts.received != entry.rows:
+        raise DeliveryRejected(
+            f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {counts.received:,}")
+
+    where = {"delivery_id": manifest.delivery_id, "dataset": dataset.name, "file": entry.name,
+             "extracted_on": manifest.extracted_at.date()}
+    quarantine = """
+        insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+        select %(delivery_id)s, %(dataset)s, %(file)s, source_row, problem->>1, problem->>0,
+               %(file)s || ' row ' || source_row || ', column ' || (problem->>1) || ': ' || (problem->>2),
+               to_jsonb(t) - 'problem' - 'source_row' - 'extracted_on'
+        from {table} t where problem is not null"""
+    for number, got in wrong_width:
+        cur.execute(
+            "insert into quarantine.rows values (%s, %s, %s, %s, '*', 'wrong_field_count', %s, %s)",
+            (manifest.delivery_id, dataset.name, entry.name, number,
+             f"{entry.name} row {number}: {got} fields, the header has {width}", Jsonb({"fields": got})))
+    counts.quarantined += len(wrong_width)
+
+    cur.execute(f"create temp table checked on commit drop as "
+                f"select i.*, {validation.format_problem(dataset)} as problem from incoming i")
+    cur.execute(quarantine.format(table="checked"), where)
+    counts.quarantined += cur.rowcount
+    cur.execute(f"create temp table typed on commit drop as select source_row, {validation.typed_select(dataset)},"
+                f" %(extracted_on)s::date as extracted_on from checked where problem is null", where)
+    cur.execute(f"create temp table judged on commit drop as "
+                f"select t.*, {validation.row_rule_problem(dataset)} as problem from typed t")
+    cur.execute(quarantine.format(table="judged"), where)
+    counts.quarantined += cur.rowcount
+    cur.execute(f"insert into raw.{dataset.name} (delivery_id, source_row, {cols}) "
+                f"select %(delivery_id)s, source_row, {cols} from judged where problem is null", where)
+    counts.loaded = cur.rowcount
+    cur.execute("drop table incoming, checked, typed, judged")
+    log.info("%s %s: %s received, %s loaded, %s quarantined", manifest.delivery_id, entry.name,
+             f"{counts.received:,}", f"{counts.loaded:,}", f"{counts.quarantined:,}")
+    return counts
+
+
+def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSource]], source: str) -> IngestResult:
+    """Load a checked manifest and its files' rows in one transaction (any channel)."""
+    result = IngestResult(source=source, outcome=LOADED, delivery_id=manifest.delivery_id, agency=manifest.agency)
+    pseudonymise = Pseudonymiser(settings.pseudonym_key())
+    with database.connect() as conn, conn.cursor() as cur:
+        ensure_tables(conn)
+        conn.commit()
+        # One loader per delivery at a time; the second waits, then finds it loaded.
+        cur.execute("select pg_advisory_xact_lock(hashtext('crvs.delivery:' || %s))", (manifest.delivery_id,))
+        cur.execute("select 1 from raw.deliveries where delivery_id = %s", (manifest.delivery_id,))
+        if cur.fetchone():
+            result.outcome = ALREADY_LOADED
+            return result
+        _prepare_code_lists(cur)
+        cur.execute(
+            "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
+            " period_start, period_end, source, manifest) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (manifest.delivery_id, manifest.agency, manifest.channel, manifest.schema_version,
+             manifest.extracted_at, manifest.period_start, manifest.period_end, source, Jsonb(manifest.raw)))
+        for entry, rows in sources:
+            counts = _load_file(cur, manifest, entry, rows, pseudonymise)
+            cur.execute("insert into raw.delivery_files values (%s, %s, %s, %s, %s, %s, %s)",
+                        (manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
+                         counts.received, counts.loaded, counts.quarantined))
+            result.rows_received += counts.received
+            result.rows_loaded += counts.loaded
+            result.rows_quarantined += counts.quarantined
+            result.datasets.append(entry.dataset.name)
+    return result
+
+
+def _record_rejection(source: str, reason: str, manifest: Manifest | None) -> None:
+    with database.connect() as conn:
+        ensure_tables(conn)
+        conn.execute(
+            "insert into quarantine.rejected_deliveries (delivery_id, agency, source, reason, manifest)"
+            " values (%s, %s, %s, %s, %s)",
+            (manifest.delivery_id if manifest else None, manifest.agency if manifest else None,
+             source, reason, Jsonb(manifest.raw) if manifest else None))
+
+
+def ingest_path(path: Path | str) -> IngestResult:
+    """Load one delivery folder (FILE or EMAIL channel). Never raises for bad input: the result says."""
+    folder = Path(path).resolve()
+    manifest = None
+    try:
+        manifest = read_manifest(folder)
+        if manifest.channel == "API":
+            raise DeliveryRejected(f"{MANIFEST}: channel API deliveries are fetched with `crvs fetch`, not read from folders")
+        with database.connect() as conn:
+            ensure_tables(conn)
+            known = conn.execute("select manifest from raw.deliveries where delivery_id = %s",
+                                 (manifest.delivery_id,)).fetchone()
+        if known:
+            changed = [f.name for f in manifest.files
+                       if {x.get("name"): x.get("sha256") for x in known[0]["files"]}.get(f.name) != f.sha256]
+            note = f"its files differ from the loaded ones ({', '.join(changed)}) and were ignored" if changed else None
+            return IngestResult(str(folder), ALREADY_LOADED, manifest.delivery_id, manifest.agency, note)
+        for entry in manifest.files:
+            file = folder / entry.name
+            if not file.is_file():
+                raise DeliveryRejected(f"{entry.name}: named in the manifest but not in the folder")
+            digest = file_sha256(file)
+            if digest != entry.sha256:
+                raise DeliveryRejected(f"{entry.name}: sha256 {digest} does not match the manifest's {entry.sha256}")
+        sources = ((entry, csv_rows(folder / entry.name)) for entry in manifest.files)
+        return load_delivery(manifest, sources, str(folder))
+    except DeliveryRejected as err:
+        reason = str(err)
+        log.warning("rejected %s: %s", manifest.delivery_id if manifest else folder, reason)
+        _record_rejection(str(folder), reason, manifest)
+        return IngestResult(str(folder), REJECTED, manifest.delivery_id if manifest else None,
+                            manifest.agency if manifest else None, reason)
+
+
+def ingest_paths(paths: Iterable[Path | str]) -> list[IngestResult]:
+    return [ingest_path(p) for p in paths]

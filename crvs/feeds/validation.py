@@ -1,0 +1,142 @@
+"""The contract's row rules as SQL, generated from crvs.feeds.contract.
+
+A file's rows arrive in a temporary table `incoming` (text columns, personal identifiers already
+pseudonymised, names already dropped). Three steps, all set-based:
+
+1. `format_problem(dataset)`: the first column whose text breaks its kind (required, integer, date,
+   boolean, enum, code list for the row's admin_code_version, ICD-10, bounds) — a jsonb
+   [rule, column, message], or null.
+2. Rows without a format problem are cast to their types (`typed_select`).
+3. `row_rule_problem(dataset)`: the first cross-column rule broken (date order, registration
+   after extraction...), then duplicate keys inside the delivery.
+"""
+
+from __future__ import annotations
+
+from crvs.feeds.contract import Column, Dataset
+from crvs.feeds.pseudonym import INVALID_ID
+
+ISO_DATE = r"^(1[89]\d\d|2\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+INTEGER = r"^[+-]?\d{1,9}$"
+NUMERIC = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+ICD10 = r"^[A-Z]\d{2}(\.\d)?$"
+CODE_FORMAT = {"province": r"^\d{2}$", "commune": r"^\d{5}$"}
+CODE_LABEL = {"province": "2-digit province code", "commune": "5-digit commune code"}
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _problem(rule: str, column: str, message_sql: str) -> str:
+    return f"jsonb_build_array({_lit(rule)}, {_lit(column)}, {message_sql})"
+
+
+def _shown(column: Column) -> str:
+    """The offending value quoted in the message (never for personal identifiers)."""
+    return "'(withheld)'" if column.kind == "pid" else f"quote_literal({column.stored_name})"
+
+
+def _format_checks(column: Column) -> list[tuple[str, str, str]]:
+    """(condition that is true when broken, rule, message SQL) for one column, in order."""
+    c = column.stored_name
+    name = column.name
+    said = lambda text: f"{_lit(name + ' ')} || {_shown(column)} || {_lit(' ' + text)}"  # noqa: E731
+    checks: list[tuple[str, str, str]] = []
+    if column.required:
+        checks.append((f"{c} is null", "required", _lit(f"{name} is required but empty")))
+    kind = column.kind
+    if kind == "int":
+        checks.append((f"{c} !~ {_lit(INTEGER)}", "not_integer", said("is not an integer")))
+        if column.minimum is not None:
+            checks.append((f"{c}::bigint < {column.minimum}", "out_of_range", said(f"is below {column.minimum}")))
+        if column.maximum is not None:
+            checks.append((f"{c}::bigint > {column.maximum}", "out_of_range", said(f"is above {column.maximum}")))
+    elif kind == "date":
+        checks.append((f"{c} !~ {_lit(ISO_DATE)}", "not_a_date", said("is not a date (YYYY-MM-DD)")))
+        days_in_month = (f"extract(day from make_date(substr({c}, 1, 4)::int, substr({c}, 6, 2)::int, 1)"
+                         " + interval '1 month - 1 day')")
+        checks.append((f"substr({c}, 9, 2)::int > {days_in_month}", "not_a_date", said("is not a calendar date")))
+    elif kind == "bool":
+        checks.append((f"{c} not in ('0', '1')", "not_boolean", said("is not 0 or 1")))
+    elif kind == "numeric":
+        checks.append((f"{c} !~ {_lit(NUMERIC)}", "not_numeric", said("is not a number")))
+    elif kind == "enum":
+        allowed = ", ".join(_lit(v) for v in column.values)
+        checks.append((f"{c} not in ({allowed})", "not_in_code_list",
+                       said("is not one of " + ", ".join(column.values))))
+    elif kind == "pid":
+        checks.append((f"{c} = {_lit(INVALID_ID)}", "malformed_identifier",
+                       _lit(f"{name} is not a 12-digit citizen number (value withheld)")))
+    elif kind == "icd10":
+        checks.append((f"{c} !~ {_lit(ICD10)}", "not_icd10", said("is not an ICD-10 code like I21.9")))
+    elif kind in CODE_FORMAT:
+        checks.append((f"{c} !~ {_lit(CODE_FORMAT[kind])}", "bad_code_format",
+                       said(f"is not a {CODE_LABEL[kind]}")))
+    return checks
+
+
+def _code_list_checks(column: Column, dataset: Dataset) -> list[tuple[str, str, str]]:
+    """Codes must exist in the official list named by the row's admin_code_version."""
+    if column.kind not in CODE_FORMAT:
+        return []
+    c = column.stored_name
+    exists = (f"exists (select 1 from valid_codes v where v.level = {_lit(column.kind)}"
+              f" and v.code_version = admin_code_version and v.code = {c})")
+    message = (f"{_lit(column.name + ' ')} || quote_literal({c}) || ' is not a ' || "
+               f"{_lit(column.kind)} || ' code of the ' || admin_code_version || ' list'")
+    checks = [(f"{c} is not null and not {exists}", "unknown_code", message)]
+    if column.kind == "commune":
+        province = next((p for p in dataset.columns if p.kind == "province"), None)
+        if province is not None:
+            inside = (f"exists (select 1 from valid_codes v where v.level = 'commune'"
+                      f" and v.code_version = admin_code_version and v.code = {c}"
+                      f" and v.province_code = {province.stored_name})")
+            checks.append((f"{c} is not null and not {inside}", "commune_outside_province",
+                           f"{_lit(column.name + ' ')} || quote_literal({c}) || "
+                           f"{_lit(' is not in ' + province.name + ' ')} || quote_literal({province.stored_name})"))
+    return checks
+
+
+def format_problem(dataset: Dataset) -> str:
+    """SQL expression over `incoming`: the first format or code-list problem of the row, or null."""
+    stored = [c for c in dataset.columns if c.stored_name]
+    # Formats of every column first, then code lists (which need a valid admin_code_version).
+    checks = [(c.name, check) for c in stored for check in _format_checks(c)]
+    checks += [(c.name, check) for c in stored for check in _code_list_checks(c, dataset)]
+    # A null value passes every check but `required` (SQL's three-valued logic makes the
+    # conditions null, and CASE treats null as false).
+    whens = "\n        ".join(f"when {cond} then {_problem(rule, column, msg)}"
+                              for column, (cond, rule, msg) in checks)
+    return f"case\n        {whens}\n    end"
+
+
+def typed_select(dataset: Dataset) -> str:
+    """SQL select list casting `incoming`'s text columns to the raw table's types."""
+    casts = []
+    for c in dataset.columns:
+        if not c.stored_name:
+            continue
+        expr = {
+            "int": f"{c.stored_name}::integer",
+            "date": f"{c.stored_name}::date",
+            "bool": f"({c.stored_name} = '1')",
+            "numeric": f"{c.stored_name}::numeric",
+        }.get(c.kind, c.stored_name)
+        casts.append(f"{expr} as {c.stored_name}")
+    return ",\n    ".join(casts)
+
+
+def row_rule_problem(dataset: Dataset) -> str:
+    """SQL expression over the typed rows (with `extracted_on`): the first cross-column rule broken."""
+    whens = []
+    for rule in dataset.rules:
+        whens.append(f"when not coalesce({rule.sql}, true) then "
+                     f"{_problem(rule.name, rule.column, _lit(rule.message))}")
+    key = ", ".join(dataset.key)
+    whens.append(
+        f"when row_number() over (partition by {key} order by source_row) > 1 then "
+        + _problem("duplicate_key", dataset.key[0],
+                   _lit(f"the same ({', '.join(dataset.key)}) appears earlier in this file"))
+    )
+    return "case\n        " + "\n        ".join(whens) + "\n    end"
