@@ -116,8 +116,6 @@ def pseudonym_key() -> bytes:
     value = os.environ.get("CRVS_PSEUDONYM_KEY")
     if value:
         return value.encode("utf-8")
-    if _key_file().exists():
-        return _key_file().read_text().strip().encode("utf-8")
     if not uses_embedded_postgres():
         raise SettingsError(
             "CRVS_PSEUDONYM_KEY is not set. With CRVS_WAREHOUSE_URL the key must come from your secret store; "

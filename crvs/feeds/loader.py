@@ -157,6 +157,10 @@ def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True
 
 
 def read_manifest(folder: Path) -> Manifest:
+    return parse_manifest(read_manifest_json(folder))
+
+
+def read_manifest_json(folder: Path) -> dict:
     path = folder / MANIFEST
     if not path.is_file():
         raise DeliveryRejected(f"{folder}: no {MANIFEST}")
@@ -166,7 +170,7 @@ def read_manifest(folder: Path) -> Manifest:
         raise DeliveryRejected(f"{path}: not valid JSON ({err})") from None
     if not isinstance(raw, dict):
         raise DeliveryRejected(f"{path}: not a JSON object")
-    return parse_manifest(raw)
+    return raw
 
 
 # ----------------------------------------------------------------------------- rows
@@ -228,9 +232,9 @@ def _valid_codes() -> tuple[tuple[str, str, str, str | None], ...]:
 
 
 def _prepare_code_lists(cur: psycopg.Cursor) -> None:
-    cur.execute("create temp table valid_codes (level text, code_version text, code text, province_code text,"
+    cur.execute("create temp table valid_codes (level text, code_version text, code text, parent_code text,"
                 " primary key (level, code_version, code)) on commit drop")
-    with cur.copy("copy valid_codes (level, code_version, code, province_code) from stdin") as copy:
+    with cur.copy("copy valid_codes (level, code_version, code, parent_code) from stdin") as copy:
         for row in _valid_codes():
             copy.write_row(row)
     cur.execute("analyze valid_codes")
@@ -361,22 +365,28 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
     return result
 
 
-def _record_rejection(source: str, reason: str, manifest: Manifest | None) -> None:
+def _record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tuple[str | None, str | None]:
+    """Record a refused delivery with what could be read of its manifest; returns (delivery_id, agency)."""
+    raw_manifest = raw_manifest or {}
+    delivery_id, agency = raw_manifest.get("delivery_id"), raw_manifest.get("agency")
+    delivery_id = str(delivery_id) if delivery_id not in (None, "") else None
+    agency = str(agency) if agency not in (None, "") else None
     with database.connect() as conn:
         ensure_tables(conn)
         conn.execute(
             "insert into quarantine.rejected_deliveries (delivery_id, agency, source, reason, manifest)"
             " values (%s, %s, %s, %s, %s)",
-            (manifest.delivery_id if manifest else None, manifest.agency if manifest else None,
-             source, reason, Jsonb(manifest.raw) if manifest else None))
+            (delivery_id, agency, source, reason, Jsonb(raw_manifest) if raw_manifest else None))
+    return delivery_id, agency
 
 
 def ingest_path(path: Path | str) -> IngestResult:
     """Load one delivery folder (FILE or EMAIL channel). Never raises for bad input: the result says."""
     folder = Path(path).resolve()
-    manifest = None
+    raw_manifest = None
     try:
-        manifest = read_manifest(folder)
+        raw_manifest = read_manifest_json(folder)
+        manifest = parse_manifest(raw_manifest)
         if manifest.channel == "API":
             raise DeliveryRejected(f"{MANIFEST}: channel API deliveries are fetched with `crvs fetch`, not read from folders")
         with database.connect() as conn:
@@ -399,10 +409,9 @@ def ingest_path(path: Path | str) -> IngestResult:
         return load_delivery(manifest, sources, str(folder))
     except DeliveryRejected as err:
         reason = str(err)
-        log.warning("rejected %s: %s", manifest.delivery_id if manifest else folder, reason)
-        _record_rejection(str(folder), reason, manifest)
-        return IngestResult(str(folder), REJECTED, manifest.delivery_id if manifest else None,
-                            manifest.agency if manifest else None, reason)
+        delivery_id, agency = _record_rejection(str(folder), reason, raw_manifest)
+        log.warning("rejected %s: %s", delivery_id or folder, reason)
+        return IngestResult(str(folder), REJECTED, delivery_id, agency, reason)
 
 
 def ingest_paths(paths: Iterable[Path | str]) -> list[IngestResult]:

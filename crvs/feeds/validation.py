@@ -77,24 +77,28 @@ def _format_checks(column: Column) -> list[tuple[str, str, str]]:
 
 
 def _code_list_checks(column: Column, dataset: Dataset) -> list[tuple[str, str, str]]:
-    """Codes must exist in the official list named by the row's admin_code_version."""
+    """Codes must exist in the official list named by the row's admin_code_version.
+
+    Outer columns are qualified with `i.` (the alias of `incoming`): inside the subquery a bare
+    `province_code` would otherwise name the code list's own column.
+    """
     if column.kind not in CODE_FORMAT:
         return []
-    c = column.stored_name
+    c = f"i.{column.stored_name}"
     exists = (f"exists (select 1 from valid_codes v where v.level = {_lit(column.kind)}"
-              f" and v.code_version = admin_code_version and v.code = {c})")
+              f" and v.code_version = i.admin_code_version and v.code = {c})")
     message = (f"{_lit(column.name + ' ')} || quote_literal({c}) || ' is not a ' || "
-               f"{_lit(column.kind)} || ' code of the ' || admin_code_version || ' list'")
+               f"{_lit(column.kind)} || ' code of the ' || i.admin_code_version || ' list'")
     checks = [(f"{c} is not null and not {exists}", "unknown_code", message)]
     if column.kind == "commune":
         province = next((p for p in dataset.columns if p.kind == "province"), None)
         if province is not None:
             inside = (f"exists (select 1 from valid_codes v where v.level = 'commune'"
-                      f" and v.code_version = admin_code_version and v.code = {c}"
-                      f" and v.province_code = {province.stored_name})")
+                      f" and v.code_version = i.admin_code_version and v.code = {c}"
+                      f" and v.parent_code = i.{province.stored_name})")
             checks.append((f"{c} is not null and not {inside}", "commune_outside_province",
                            f"{_lit(column.name + ' ')} || quote_literal({c}) || "
-                           f"{_lit(' is not in ' + province.name + ' ')} || quote_literal({province.stored_name})"))
+                           f"{_lit(' is not in ' + province.name + ' ')} || quote_literal(i.{province.stored_name})"))
     return checks
 
 
