@@ -1,0 +1,68 @@
+"""The `crvs` console script as scripts and schedulers use it: from another directory, with the
+session's CRVS_HOME, reading exit codes and the last line of output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from crvs.sample import write_delivery
+
+CRVS = str(Path(sys.executable).with_name("crvs"))
+
+
+def crvs(*args, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([CRVS, "-q", *args], cwd=cwd, env=os.environ.copy(), capture_output=True, text=True,
+                          timeout=300)
+
+
+def rates_delivery(folder: Path, delivery_id: str, rate: str) -> Path:
+    return write_delivery(folder / delivery_id, dict(
+        delivery_id=delivery_id, agency="GSO", channel="FILE", schema_version="1.0",
+        extracted_at="2025-10-01T08:00:00+07:00", period_start="2025-01-01", period_end="2025-12-31"),
+        {"vital_rates.csv": ("gso_vital_rates", [dict(year="2025", province_code="01", admin_code_version="2025",
+                                                      crude_birth_rate=rate, crude_death_rate="6.1")])})
+
+
+def test_db_url_prints_a_working_dsn_on_its_last_line(warehouse, tmp_path):
+    result = crvs("db", "url", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    dsn = result.stdout.strip().splitlines()[-1]
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("select current_database()").fetchone()[0] == "crvs_warehouse"
+    status = crvs("db", "status", cwd=tmp_path)
+    assert "running" in status.stdout and os.environ["CRVS_HOME"] in status.stdout
+
+
+def test_ingest_loads_the_good_deliveries_then_exits_non_zero_for_a_rejected_one(warehouse, db, tmp_path):
+    inbox = tmp_path / "inbox"
+    rates_delivery(inbox, "GSO-2025-0001", "14.2")
+    bad = rates_delivery(inbox, "GSO-2025-0002", "15.0")
+    manifest = json.loads((bad / "manifest.json").read_text())
+    manifest["files"][0]["rows"] = 2
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+    rates_delivery(inbox, "GSO-2025-0003", "16.0")
+
+    result = crvs("ingest", str(inbox), cwd=tmp_path)
+
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("loaded          GSO-2025-0001: 1 rows loaded")
+    assert lines[1] == ("rejected        GSO-2025-0002: vital_rates.csv: the manifest says 2 rows, the file has 1")
+    assert lines[2].startswith("loaded          GSO-2025-0003")
+    assert db.execute("select delivery_id from raw.deliveries order by 1").fetchall() == [
+        ("GSO-2025-0001",), ("GSO-2025-0003",)]
+
+    again = crvs("ingest", str(inbox / "GSO-2025-0001"), cwd=tmp_path)
+    assert (again.returncode, again.stdout.strip()) == (0, "already loaded  GSO-2025-0001")
+
+
+def test_a_bad_quarter_argument_is_a_usage_error(tmp_path):
+    result = crvs("report", "--quarter", "2025-3", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'2025-3' is not a quarter like 2025Q3" in result.stderr
