@@ -1,0 +1,121 @@
+"""Statistical disclosure control for the public edition, pure Python over one table's rows.
+
+Rows are dicts column → value as the report model holds them. The steps (report.md "Two audiences"):
+
+1. Primary: any count from 1 to 4 is suppressed; zero is published.
+2. Complementary: in every additive line of the table — a row's parts with its total (T2 male +
+   female + unknown = total), a column's provinces with VN — no line may hold exactly one
+   suppressed cell, or subtraction gives it back. Such a line gets its smallest non-zero published
+   part suppressed too (else its total, else a zero part), and we repeat until no line needs more.
+3. Rates: a rate whose numerator (the smallest of its numerator counts) is below 20 is suppressed,
+   and so is a rate any of whose inputs is suppressed (rate × published input would recover it).
+
+Estimates (expected births) are not counts of people and are never suppressed.
+`protect()` runs the three steps and returns the rows to publish, with SUPPRESSED in hidden cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crvs.report.tables import COUNT, RATE, ReportTable
+
+SUPPRESSED = "x"
+PRIMARY_MAX = 4          # counts 1..PRIMARY_MAX are suppressed
+RATE_MIN_NUMERATOR = 20  # rates need a numerator of at least this
+
+Cell = tuple[int, str]  # (row index, column name)
+
+
+@dataclass(frozen=True)
+class Line:
+    """An additive line of the table: the values of `parts` sum to the value of `total`."""
+
+    parts: tuple[Cell, ...]
+    total: Cell
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return (*self.parts, self.total)
+
+
+def primary_cells(table: ReportTable, rows: list[dict]) -> set[Cell]:
+    counts = [c.name for c in table.of_kind(COUNT)]
+    return {(i, c) for i, row in enumerate(rows) for c in counts
+            if row[c] is not None and 1 <= row[c] <= PRIMARY_MAX}
+
+
+def additive_lines(table: ReportTable, rows: list[dict]) -> list[Line]:
+    """Every line along which a suppressed cell could be recovered by subtraction."""
+    lines = [
+        Line(tuple((i, p) for p in rt.parts), (i, rt.total))
+        for i in range(len(rows)) for rt in table.row_totals
+    ]
+    ct = table.column_total
+    if ct is not None:
+        others = [k for k in table.key_names if k != ct.key]
+        groups: dict[tuple, list[int]] = {}
+        for i, row in enumerate(rows):
+            groups.setdefault(tuple(row[k] for k in others), []).append(i)
+        for members in groups.values():
+            totals = [i for i in members if rows[i][ct.key] == ct.total_code]
+            if len(totals) != 1:
+                continue  # no national row in this group: nothing published to subtract from
+            parts = [i for i in members if i != totals[0]]
+            lines += [Line(tuple((i, c) for i in parts), (totals[0], c)) for c in ct.columns]
+    return lines
+
+
+def complementary_cells(table: ReportTable, rows: list[dict], suppressed: set[Cell]) -> set[Cell]:
+    """`suppressed` grown until no additive line holds exactly one suppressed cell."""
+    hidden = set(suppressed)
+    lines = additive_lines(table, rows)
+    order = {c: n for n, c in enumerate(table.column_names)}
+
+    def rank(cell: Cell) -> tuple:
+        return (rows[cell[0]][cell[1]], cell[0], order[cell[1]])  # smallest value, then a fixed order
+
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(cell in hidden for cell in line.cells) != 1:
+                continue
+            open_parts = sorted((c for c in line.parts if c not in hidden), key=rank)
+            nonzero = [c for c in open_parts if rows[c[0]][c[1]]]
+            if nonzero:
+                pick = nonzero[0]
+            elif line.total not in hidden and rows[line.total[0]][line.total[1]]:
+                pick = line.total
+            elif open_parts:
+                pick = open_parts[0]
+            else:
+                pick = line.total
+            hidden.add(pick)
+            changed = True
+    return hidden
+
+
+def rate_cells(table: ReportTable, rows: list[dict], suppressed: set[Cell]) -> set[Cell]:
+    cells = set()
+    for column in table.of_kind(RATE):
+        for i, row in enumerate(rows):
+            numerators = [row[n] for n in column.numerator]
+            too_small = any(v is None for v in numerators) or min(numerators) < RATE_MIN_NUMERATOR
+            if too_small or any((i, name) in suppressed for name in column.inputs):
+                cells.add((i, column.name))
+    return cells
+
+
+def suppressed_cells(table: ReportTable, rows: list[dict]) -> set[Cell]:
+    hidden = complementary_cells(table, rows, primary_cells(table, rows))
+    return hidden | rate_cells(table, rows, hidden)
+
+
+def protect(table: ReportTable, rows: list[dict]) -> list[dict]:
+    """The rows to publish: the same values, SUPPRESSED in every hidden cell."""
+    hidden = suppressed_cells(table, rows)
+    return [
+        {c: (SUPPRESSED if (i, c) in hidden else v) for c, v in row.items()}
+        for i, row in enumerate(rows)
+    ]

@@ -1,0 +1,138 @@
+"""The file formats: CSV (text exactly as published) and XLSX (one workbook per audience).
+
+Both are byte-for-byte reproducible: the CSV has a fixed row order and number spelling; the XLSX has
+its document dates set to a value derived from the quarter and its zip entries stamped with that
+same date, so only manifest.json carries the time the report was made.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from crvs.report.disclosure import SUPPRESSED
+from crvs.report.tables import COUNT, ESTIMATE, KEY, RATE, ReportTable
+
+COUNT_FORMAT = "#,##0"
+ESTIMATE_FORMAT = "#,##0.0"
+RATE_FORMAT = "0.0"
+
+
+class ReportError(RuntimeError):
+    """A report model holds something the report cannot publish as it stands."""
+
+
+def _whole(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value):
+        raise ReportError(f"{where} should be a whole number, the model holds {value!r}")
+    return int(value)
+
+
+def _one_decimal(value, where: str) -> Decimal:
+    # The model rounds (numeric(…,1)); the writer only spells the number, it never rounds it.
+    if not isinstance(value, Decimal) or value != value.quantize(Decimal("0.1")):
+        raise ReportError(f"{where} should be numeric with one decimal place, the model holds {value!r}")
+    return value.quantize(Decimal("0.1"))
+
+
+def typed_cell(table: ReportTable, column: str, value, row: dict):
+    """The value as the workbook stores it: int for counts, Decimal(…,1) for rates, text for keys.
+    Estimates keep the model's spelling: whole, or with one decimal (expected births: numeric(…,1))."""
+    if value is None or value == SUPPRESSED:
+        return value
+    kind = next(c.kind for c in table.columns if c.name == column)
+    where = f"{table.model}.{column} for {row.get('province_code', '?')}"
+    if kind == COUNT or (kind == ESTIMATE and isinstance(value, int)):
+        return _whole(value, where)
+    if kind in (RATE, ESTIMATE):
+        return _one_decimal(value, where)
+    return str(value)
+
+
+def text_cell(value) -> str:
+    """How a typed cell is spelt in the CSV: plain digits, one decimal for rates, empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def typed_rows(table: ReportTable, rows: list[dict]) -> list[list]:
+    return [[typed_cell(table, c, row[c], row) for c in table.column_names] for row in rows]
+
+
+def write_csv(path: Path, table: ReportTable, rows: list[list]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.column_names)
+    writer.writerows([text_cell(v) for v in row] for row in rows)
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+
+
+def fixed_time(quarter: str) -> datetime:
+    """The workbook's created/modified date: midnight of the quarter's first day (not today)."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    return datetime(year, 3 * number - 2, 1)
+
+
+def write_xlsx(path: Path, quarter: str, notes: list[tuple[str, ...]],
+               tables: list[tuple[ReportTable, list[list]]]) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Notes"
+    for line in notes:
+        sheet.append(list(line))
+    sheet["A1"].font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 30
+    sheet.column_dimensions["C"].width = 90
+    for table, rows in tables:
+        _table_sheet(book.create_sheet(table.sheet_name), table, rows)
+    _save_reproducibly(book, path, fixed_time(quarter))
+
+
+def _table_sheet(sheet, table: ReportTable, rows: list[list]) -> None:
+    sheet.append(table.column_names)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    right = Alignment(horizontal="right")
+    for n, column in enumerate(table.columns, start=1):
+        letter = get_column_letter(n)
+        sheet.column_dimensions[letter].width = max(len(column.name), 8) + 2
+        if column.kind == KEY:
+            continue
+        number_format = {RATE: RATE_FORMAT, ESTIMATE: ESTIMATE_FORMAT}.get(column.kind, COUNT_FORMAT)
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
+            cell.number_format = number_format
+            if cell.value == SUPPRESSED:
+                cell.alignment = right
+
+
+def _save_reproducibly(book: Workbook, path: Path, stamp: datetime) -> None:
+    book.properties.created = stamp
+    book.properties.modified = stamp
+    book.properties.creator = "crvs"
+    draft = io.BytesIO()
+    with zipfile.ZipFile(draft, "w", zipfile.ZIP_DEFLATED) as archive:
+        # ExcelWriter directly: openpyxl's save_workbook() would stamp `modified` with the clock.
+        ExcelWriter(book, archive).save()
+    # Re-pack with every zip entry dated `stamp` (writestr uses the clock for entry times).
+    with zipfile.ZipFile(io.BytesIO(draft.getvalue())) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, source.read(info.filename))

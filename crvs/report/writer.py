@@ -1,0 +1,172 @@
+"""The quarterly report: report models → (disclosure control) → CSV + XLSX per audience → manifest.
+
+`write_report(quarter, out)` refuses to write anything unless the quarter's gate passed. It reads the
+reports.* models only (plus raw.deliveries for the manifest's list of deliveries used), builds the
+whole quarter folder in a temporary folder beside it and moves it into place at the end, so a
+failure never leaves half a report and a re-run replaces the old one whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from crvs import database
+from crvs.quality import GateFailed, GateResult, run_gate
+from crvs.quality.quarter import check_quarter, quarter_bounds
+from crvs.report import disclosure
+from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
+from crvs.report.tables import REPORT_TABLES, ReportTable
+
+REPORT_SCHEMA = "reports"
+AUDIENCES = ("agency", "public")
+
+
+def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Path:
+    """Write {out}/{quarter}/ (agency/, public/, manifest.json) and return that folder.
+
+    Runs the gate when `gate` is not given; raises GateFailed, writing nothing, when it did not pass.
+    """
+    check_quarter(quarter)
+    gate = gate or run_gate(quarter)
+    if gate.quarter != quarter:
+        raise ValueError(f"the gate result is for {gate.quarter}, not {quarter}")
+    if not gate.passed:
+        raise GateFailed(gate.summary())
+
+    with database.connect() as conn:
+        tables = [(table, read_model(conn, table, quarter)) for table in REPORT_TABLES]
+        deliveries = read_deliveries(conn, quarter)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{quarter}-building-", dir=out))
+    try:
+        files = _write_editions(building, quarter, tables)
+        manifest = {
+            "quarter": quarter,
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "gate": {
+                "passed": gate.passed,
+                "run_id": gate.run_id,
+                "run_at": gate.run_at.isoformat(),
+                "summary": gate.summary(),
+                "warnings": [o.describe() for o in gate.warnings],
+            },
+            "deliveries": deliveries,
+            "files": files,
+        }
+        (building / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                                encoding="utf-8")
+        return _move_into_place(building, out / quarter)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+
+
+def read_model(conn, table: ReportTable, quarter: str) -> list[dict]:
+    """The quarter's rows of `reports.<model>`, the report's columns only, in the table's order."""
+    query = sql.SQL("select {columns} from {model} where quarter = %s order by {order}").format(
+        columns=sql.SQL(", ").join(sql.Identifier(c) for c in table.column_names),
+        model=sql.Identifier(REPORT_SCHEMA, table.model),
+        order=sql.SQL(table.order_by),
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, (quarter,)).fetchall()
+
+
+def read_deliveries(conn, quarter: str) -> list[dict]:
+    """The deliveries whose period overlaps the quarter (GSO: the quarter's year, its figures are yearly)."""
+    if conn.execute("select to_regclass('raw.deliveries')").fetchone()[0] is None:
+        raise ReportError("raw.deliveries does not exist: no delivery has been loaded into this warehouse")
+    first, last = quarter_bounds(quarter)
+    rows = conn.execute(
+        """
+        select delivery_id, agency, channel, extracted_at, period_start, period_end
+        from raw.deliveries
+        where (period_start <= %(last)s and period_end >= %(first)s)
+           or (agency = 'GSO' and period_start <= %(year_last)s and period_end >= %(year_first)s)
+        order by agency, extracted_at, delivery_id
+        """,
+        {"first": first, "last": last, "year_first": date(first.year, 1, 1), "year_last": date(first.year, 12, 31)},
+    ).fetchall()
+    return [
+        {"delivery_id": d, "agency": a, "channel": ch,
+         "extracted_at": ex.astimezone(timezone.utc).isoformat(),
+         "period_start": ps.isoformat(), "period_end": pe.isoformat()}
+        for d, a, ch, ex, ps, pe in rows
+    ]
+
+
+NOTES_COMMON = [
+    ("Empty cell", "", "not computable: the denominator is zero or not available"),
+    ("Percentages", "", "one decimal place; rates and ratios likewise"),
+]
+NOTES_BY_AUDIENCE = {
+    "agency": [
+        ("Edition", "agency", "the figures as computed, for the ministries entitled to them; not for publication"),
+    ],
+    "public": [
+        ("Edition", "public", "with statistical disclosure control"),
+        ("Symbol x", "", f"suppressed: a count from 1 to {disclosure.PRIMARY_MAX}, a cell hidden so that such a count "
+                         "cannot be recovered by subtraction from a total, or a rate whose numerator is below "
+                         f"{disclosure.RATE_MIN_NUMERATOR} or whose count is hidden. Zero is published."),
+    ],
+}
+
+
+def _notes(quarter: str, audience: str) -> list[tuple[str, ...]]:
+    lines = [("Civil registration and vital statistics: quarterly report", "", ""), ("Quarter", quarter, "")]
+    lines += NOTES_BY_AUDIENCE[audience] + NOTES_COMMON + [("", "", ""), ("Sheet", "Column", "Definition")]
+    for table in REPORT_TABLES:
+        lines.append((table.sheet_name, "", table.title))
+        lines += [(table.sheet_name, c.name, c.definition) for c in table.columns]
+    return lines
+
+
+def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]]) -> list[dict]:
+    files = []
+    for audience in AUDIENCES:
+        folder = root / audience
+        folder.mkdir()
+        sheets = []
+        for table, rows in tables:
+            published = disclosure.protect(table, rows) if audience == "public" else rows
+            typed = typed_rows(table, published)
+            write_csv(folder / table.csv_name, table, typed)
+            entry = {"path": f"{audience}/{table.csv_name}", "rows": len(typed)}
+            if audience == "public":
+                entry["suppressed_cells"] = sum(v == disclosure.SUPPRESSED for row in typed for v in row)
+            files.append(entry)
+            sheets.append((table, typed))
+        workbook = f"crvs_{quarter}_{audience}.xlsx"
+        write_xlsx(folder / workbook, quarter, _notes(quarter, audience), sheets)
+        files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
+                      "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
+    for entry in files:
+        entry["sha256"] = hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest()
+    return files
+
+
+def _move_into_place(building: Path, target: Path) -> Path:
+    """Replace `target` by `building` with two renames, so readers see the old report or the new one."""
+    previous = None
+    if target.exists():
+        previous = target.with_name(f".{target.name}-previous-{building.name}")
+        target.rename(previous)
+    try:
+        building.rename(target)
+    except BaseException:
+        if previous is not None:
+            previous.rename(target)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous)
+    return target
