@@ -91,7 +91,10 @@ def cmd_gate(args) -> int:
 
     _ensure_server()
     result = quality.run_gate(args.quarter)
-    print(result.report())
+    for outcome in result.outcomes:
+        verdict = "ok  " if outcome.success else ("FAIL" if outcome.severity == "BLOCKING" else "warn")
+        print(f"{verdict} {outcome.severity:8} {outcome.describe()}")
+    print(result.summary())
     return 0 if result.passed else 1
 
 
