@@ -1,0 +1,1 @@
+{{ latest_delivered_rows(ref('stg_moh__deaths'), ['notification_id']) }}

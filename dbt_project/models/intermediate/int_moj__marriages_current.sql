@@ -1,0 +1,1 @@
+{{ current_moj_records(ref('stg_moj__marriages')) }}

@@ -1,0 +1,76 @@
+-- One row per current MOJ registration (births, deaths, marriages), placed in 2025 provinces.
+with
+
+registrations as (
+    select * from {{ ref('int_moj__registrations') }}
+),
+
+provinces as (
+    select * from {{ ref('dim_province') }}
+),
+
+final as (
+    select
+        -- keys
+        registrations.event_type,
+        registrations.record_id,
+        registrations.record_version,
+        registrations.delivery_id,
+        registrations.extracted_at,
+
+        -- registration
+        registrations.record_status,
+        registrations.reg_kind,
+        registrations.registration_date,
+        {{ quarter_label('registrations.registration_date') }} as registration_quarter,
+        registrations.admin_code_version,
+        registrations.reg_province_code,
+        registrations.reg_commune_code,
+        reg_province.province_2025_code as reg_province_2025,
+        registrations.foreign_element,
+
+        -- event
+        registrations.event_date,
+        {{ quarter_label('registrations.event_date') }} as event_quarter,
+        registrations.delay_days,
+        registrations.timeliness,
+        registrations.place_of_event,
+        registrations.event_province_code,
+        event_province.province_2025_code as event_province_2025,
+        registrations.residence_province_code,
+        residence_province.province_2025_code as residence_province_2025,
+
+        -- people
+        registrations.sex,
+        registrations.subject_pid,
+        registrations.subject_birth_date,
+        registrations.mother_pid,
+        registrations.mother_birth_date,
+
+        -- deaths
+        registrations.cause_icd10,
+        registrations.cause_certified,
+
+        -- marriages
+        registrations.spouse1_pid,
+        registrations.spouse1_sex,
+        registrations.spouse1_birth_date,
+        registrations.spouse1_prev_status,
+        registrations.spouse2_pid,
+        registrations.spouse2_sex,
+        registrations.spouse2_birth_date,
+        registrations.spouse2_prev_status
+
+    from registrations
+    left join provinces as reg_province
+        on registrations.admin_code_version = reg_province.code_version
+        and registrations.reg_province_code = reg_province.province_code
+    left join provinces as event_province
+        on registrations.admin_code_version = event_province.code_version
+        and registrations.event_province_code = event_province.province_code
+    left join provinces as residence_province
+        on registrations.admin_code_version = residence_province.code_version
+        and registrations.residence_province_code = residence_province.province_code
+)
+
+select * from final

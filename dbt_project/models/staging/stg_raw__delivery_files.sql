@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('raw', 'delivery_files') }}
+),
+
+renamed as (
+    select
+        delivery_id,
+        dataset,
+        file_name,
+        sha256,
+        rows_received,
+        rows_loaded,
+        rows_quarantined
+
+    from source
+)
+
+select * from renamed
