@@ -15,6 +15,7 @@ from crvs import settings
 def environment() -> dict[str, str]:
     home = settings.airflow_home()
     db = settings.sqlalchemy_url(settings.airflow_db_url())
+    port = os.environ.get("CRVS_AIRFLOW_PORT", "8080")
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.DAGS_DIR),
@@ -28,7 +29,9 @@ def environment() -> dict[str, str]:
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": os.environ.get("CRVS_AIRFLOW_PORT", "8080"),
+        "AIRFLOW__API__PORT": port,
+        # Task processes report to the API server; its default address assumes port 8080.
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__CORE__UNIT_TEST_MODE": os.environ.get("AIRFLOW__CORE__UNIT_TEST_MODE", "False"),
     }

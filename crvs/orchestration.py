@@ -1,0 +1,226 @@
+"""Running the DAGs: the end-to-end demo (`crvs demo`, `make run`), the `crvs airflow ...` command
+and the defaults every DAG shares.
+
+Airflow reads its configuration when it is first imported, so nothing here imports Airflow at
+module level: each function applies crvs.airflow_env first, then imports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from crvs import settings
+
+DAG_IDS = ("crvs_ingest", "crvs_transform", "crvs_quarterly_report")
+TAGS = ("crvs",)
+
+# Fixed in the past: the DAGs do not catch up, so this only marks when the schedule begins.
+DAG_START_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def dag_defaults() -> dict[str, Any]:
+    """default_args of every CRVS DAG. Retries cover passing trouble (the database restarting,
+    a full disk); failures that a retry cannot fix fail at once (pipeline.RunBlocked)."""
+    return {
+        "owner": "crvs-statistics",
+        "retries": 2,
+        "retry_delay": dt.timedelta(minutes=5),
+        "retry_exponential_backoff": False,
+        "depends_on_past": False,
+    }
+
+
+def _venv_bin() -> Path:
+    return Path(sys.executable).parent
+
+
+def _prepare_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Apply Airflow's variables and put the venv's bin first on PATH (Airflow and dbt start
+    subprocesses by name)."""
+    from crvs import airflow_env
+
+    target = os.environ if env is None else env
+    airflow_env.apply(target)
+    venv_bin = str(_venv_bin())
+    path = target.get("PATH", "")
+    if venv_bin not in path.split(os.pathsep):
+        target["PATH"] = venv_bin + (os.pathsep + path if path else "")
+    return dict(target)
+
+
+def _say(message: str) -> None:
+    print(f"[crvs demo] {message}", flush=True)
+
+
+def run_demo(quarter: str, scale: float) -> Path:
+    """Start the warehouse, generate a sample quarter into the inbox and run the three DAGs end to
+    end in this process (ingest → transform → quarterly report), recorded in Airflow's metadata
+    database so the runs show in the UI. Returns the report folder."""
+    from crvs import database, pipeline
+
+    pipeline.resolve_quarter(quarter, None)  # a clear error before anything starts
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+
+    _say("starting the warehouse database")
+    database.ensure_server()
+    _prepare_environment()
+
+    _say("migrating Airflow's metadata database")
+    from airflow.utils import db as airflow_db
+
+    airflow_db.initdb()
+
+    drop_sample_into_inbox(quarter, scale)
+
+    dags = load_dags()
+    for dag_id, conf in (
+        ("crvs_ingest", None),
+        ("crvs_transform", None),
+        ("crvs_quarterly_report", {"quarter": quarter}),
+    ):
+        _say(f"running {dag_id}" + (f" with {json.dumps(conf)}" if conf else ""))
+        state = run_dag(dags[dag_id], run_conf=conf)
+        if state != "success":
+            raise RuntimeError(
+                f"{dag_id} ended {state}; the failed task's log above says why "
+                f"(or open the run in the UI: `crvs airflow standalone`)"
+            )
+    forget_queued_asset_triggers()
+    folder = settings.reports_dir() / quarter
+    _say(f"done: the report of {quarter} is in {folder}")
+    _say(ui_login_hint())
+    return folder
+
+
+def drop_sample_into_inbox(quarter: str, scale: float) -> list[str]:
+    """Generate the sample deliveries of a quarter and put in the inbox those the warehouse has not
+    loaded yet (a second `make run` would only add copies to inbox/processed). The sample is
+    written under a hidden name first, which the ingest DAG ignores, so a delivery appears in the
+    inbox whole. Returns the delivery folders put in the inbox."""
+    from crvs import database
+    from crvs.sample import generate_quarter
+
+    inbox = settings.inbox_dir()
+    staging = inbox / f".sample-{quarter}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    _say(f"generating the sample deliveries of {quarter} (scale {scale})")
+    dropped = []
+    try:
+        folders = generate_quarter(quarter, scale, staging)
+        with database.connect() as conn:
+            have_deliveries = conn.execute("select to_regclass('raw.deliveries') is not null").fetchone()[0]
+            for folder in folders:
+                delivery_id = json.loads((folder / "manifest.json").read_text())["delivery_id"]
+                loaded = have_deliveries and conn.execute(
+                    "select 1 from raw.deliveries where delivery_id = %s", (delivery_id,)).fetchone()
+                if loaded or (inbox / folder.name).exists():
+                    _say(f"  {delivery_id}: already loaded or waiting, not copied again")
+                    continue
+                shutil.move(str(folder), str(inbox / folder.name))
+                dropped.append(folder.name)
+                _say(f"  {delivery_id} → {inbox / folder.name}")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dropped
+
+
+def load_dags() -> dict[str, Any]:
+    """The project's DAGs, parsed from the dags folder; raises when a file does not import."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=settings.DAGS_DIR)
+    if bag.import_errors:
+        raise RuntimeError("DAG files do not import:\n" + "\n".join(
+            f"{path}: {err}" for path, err in bag.import_errors.items()))
+    missing = [d for d in DAG_IDS if d not in bag.dags]
+    if missing:
+        raise RuntimeError(f"DAGs missing from {settings.DAGS_DIR}: {', '.join(missing)}")
+    return dict(bag.dags)
+
+
+def run_dag(dag: Any, run_conf: dict[str, Any] | None = None, *, retries: int | None = 0) -> str:
+    """One run of a DAG in this process with `dag.test()`; returns the run's final state.
+
+    Retries are off by default: a demo or test should show a failure at once rather than wait out
+    the retry delay (dag.test honours it)."""
+    if retries is not None:
+        for task in dag.tasks:
+            task.retries = retries
+    run = dag.test(run_conf=run_conf)
+    return str(getattr(run.state, "value", run.state))
+
+
+def forget_queued_asset_triggers() -> None:
+    """Drop the asset triggers the demo's own runs queued for crvs_transform and
+    crvs_quarterly_report. The demo ran those DAGs itself; left queued, the scheduler (once the UI
+    is started) would run them again, and the report run would be for the quarter before today
+    rather than the demo's quarter."""
+    from sqlalchemy import delete
+
+    from airflow.models.asset import AssetDagRunQueue
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id.in_(DAG_IDS)))
+
+
+# --- the `crvs airflow ...` command --------------------------------------------------------
+
+
+def airflow_command(args: Sequence[str]) -> None:
+    """Replace this process with the airflow CLI, run against the project's environment (its home,
+    metadata database on the embedded server, DAGs folder), e.g. `crvs airflow standalone`."""
+    from crvs import database
+
+    database.ensure_server()
+    env = _prepare_environment(dict(os.environ))
+    airflow = shutil.which("airflow", path=env["PATH"])
+    if airflow is None:
+        raise RuntimeError(f"the airflow command is not in {_venv_bin()}: run `make setup`")
+    if args and args[0] in ("standalone", "api-server"):
+        print(ui_login_hint(), flush=True)
+    sys.stdout.flush()
+    os.execve(airflow, ["airflow", *args], env)
+
+
+def ui_address() -> str:
+    from crvs import airflow_env
+
+    env = airflow_env.environment()
+    host = os.environ.get("AIRFLOW__API__HOST", env["AIRFLOW__API__HOST"])
+    port = os.environ.get("AIRFLOW__API__PORT", env["AIRFLOW__API__PORT"])
+    return f"http://{host}:{port}"
+
+
+def password_file() -> Path:
+    """Where Airflow 3's SimpleAuthManager keeps the generated passwords (written by
+    `airflow standalone` / `api-server` at first start): [core] simple_auth_manager_passwords_file,
+    default AIRFLOW_HOME/simple_auth_manager_passwords.json.generated."""
+    configured = os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
+    if configured:
+        return Path(configured)
+    home = Path(os.environ.get("AIRFLOW_HOME") or settings.airflow_home())
+    return home / "simple_auth_manager_passwords.json.generated"
+
+
+def ui_login_hint() -> str:
+    """How to log in to the UI. Names the password file, never prints the password."""
+    path = password_file()
+    users = []
+    if path.exists():
+        try:
+            users = sorted(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            users = []
+    user = users[0] if users else "admin"
+    where = (f"the password is in {path}" if path.exists()
+             else f"the password is generated at first start into {path}")
+    return f"Airflow UI: {ui_address()} (user `{user}`; {where})"

@@ -1,0 +1,250 @@
+"""The functions Airflow tasks call: one per task, each a thin call into the package.
+
+DAG files stay declarative (what runs when); everything a task does lives here, where it can be
+tested and called without Airflow. This module never imports Airflow, and it imports the heavy
+parts of the package (loader, dbt, GX, report writers) only inside the function that needs them,
+so parsing a DAG file stays cheap.
+
+Inbox layout (settings.inbox_dir()):
+
+    inbox/<delivery folder>/manifest.json + CSVs   waiting to be loaded
+    inbox/processed/<delivery folder>/             loaded, or already loaded before (files kept)
+    inbox/rejected/<delivery folder>/              refused whole; the reason is in
+                                                   quarantine.rejected_deliveries and the task log
+
+Folders whose name starts with "." or "_" are ignored, so an agency (or a mail robot) can copy a
+delivery under a temporary name and rename it when complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Iterable
+
+from crvs import settings
+from crvs.feeds.contract import DATASETS
+
+log = logging.getLogger(__name__)
+
+PROCESSED = "processed"
+REJECTED = "rejected"
+MANIFEST = "manifest.json"
+
+# Asset URIs, shared by the producing and consuming DAGs (Assets are matched by name and URI).
+RAW_ASSET_PREFIX = "crvs://raw/"
+REPORT_MODELS_ASSET_URI = "crvs://reports/quarterly_models"
+
+DEFAULT_INGEST_SCHEDULE = "@hourly"
+QUARTER_PATTERN = r"^[0-9]{4}Q[1-4]$"
+
+
+class RunBlocked(RuntimeError):
+    """A failure that retrying cannot fix (a rejected delivery, a failed quality gate).
+
+    DAG tasks turn it into AirflowFailException, so the task fails at once, without retries,
+    with this message in the log and the UI."""
+
+
+# --- settings the DAG files read at parse time (cheap, no I/O) -------------------------------
+
+
+def raw_asset_uri(dataset: str) -> str:
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+    return RAW_ASSET_PREFIX + dataset
+
+
+def raw_asset_uris() -> list[str]:
+    return [raw_asset_uri(name) for name in DATASETS]
+
+
+def ingest_schedule() -> str:
+    """How often crvs_ingest scans the inbox: CRVS_INGEST_SCHEDULE (a cron expression or a preset
+    such as @hourly or @daily), default @hourly."""
+    return os.environ.get("CRVS_INGEST_SCHEDULE", "").strip() or DEFAULT_INGEST_SCHEDULE
+
+
+# --- quarters -------------------------------------------------------------------------------
+
+
+def quarter_of(day: dt.date | dt.datetime) -> str:
+    """The quarter label (e.g. 2024Q3) of a date or datetime (a datetime's own calendar date)."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a quarter label."""
+    year, number = _parse_quarter(quarter)
+    first = dt.date(year, 3 * number - 2, 1)
+    next_first = dt.date(year + 1, 1, 1) if number == 4 else dt.date(year, 3 * number + 1, 1)
+    return first, next_first - dt.timedelta(days=1)
+
+
+def last_complete_quarter(before: dt.date | dt.datetime) -> str:
+    """The last quarter that ended before the quarter containing `before`
+    (2025-10-05 → 2025Q3; 2025-01-01 → 2024Q4)."""
+    year, number = before.year, (before.month - 1) // 3 + 1
+    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+
+
+def resolve_quarter(requested: str | None, run_date: dt.date | dt.datetime | None) -> str:
+    """The quarter a report run is for: the `quarter` Param when given, else the last complete
+    quarter before the run's date (logical date, or run_after for asset-triggered runs).
+
+    The figures depend only on the quarter chosen, never on when the run happens."""
+    if requested not in (None, ""):
+        _parse_quarter(requested)
+        return requested
+    if run_date is None:
+        raise ValueError("no quarter given and the run has no date: pass the `quarter` parameter, e.g. 2025Q3")
+    return last_complete_quarter(run_date)
+
+
+def _parse_quarter(quarter: str) -> tuple[int, int]:
+    if not isinstance(quarter, str) or not re.match(QUARTER_PATTERN, quarter):
+        raise ValueError(f"invalid quarter {quarter!r}: expected a label like 2025Q3")
+    return int(quarter[:4]), int(quarter[5])
+
+
+# --- ingest ---------------------------------------------------------------------------------
+
+
+def scan_inbox(inbox: Path | None = None) -> list[str]:
+    """Delivery folders waiting in the inbox (those with a manifest.json), oldest first.
+
+    Oldest = earliest `extracted_at` in the manifest, then folder name; a manifest that cannot be
+    read sorts first, so the loader rejects it with its reason in the same run. Returns absolute
+    paths as strings (task arguments must be JSON)."""
+    inbox = Path(inbox or settings.inbox_dir())
+    if not inbox.is_dir():
+        log.info("inbox %s does not exist yet: nothing to load", inbox)
+        return []
+    waiting = [
+        path for path in inbox.iterdir()
+        if path.is_dir()
+        and path.name not in (PROCESSED, REJECTED)
+        and not path.name.startswith((".", "_"))
+        and (path / MANIFEST).is_file()
+    ]
+    return [str(path) for path in sorted(waiting, key=_age_key)]
+
+
+def _age_key(folder: Path) -> tuple[str, str]:
+    try:
+        extracted_at = json.loads((folder / MANIFEST).read_text(encoding="utf-8-sig")).get("extracted_at")
+    except (OSError, ValueError, AttributeError):
+        extracted_at = None
+    if not isinstance(extracted_at, str):
+        return ("", folder.name)
+    try:
+        # Compare instants, not strings: agencies write different UTC offsets.
+        instant = dt.datetime.fromisoformat(extracted_at).astimezone(dt.timezone.utc).isoformat()
+    except ValueError:
+        instant = ""
+    return (instant, folder.name)
+
+
+def ingest(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """Load each delivery folder, then move it to inbox/processed or inbox/rejected.
+
+    Returns one JSON-serialisable summary per delivery (ids, counts, dataset names, the rejection
+    reason; no personal data). A rejected delivery does not stop the others: the caller decides
+    what a rejection means (the DAG fails its run after loading the rest)."""
+    from crvs.feeds.loader import ingest_path
+
+    summaries = []
+    for folder in folders:
+        folder = Path(folder)
+        result = ingest_path(folder)
+        summary = {
+            "folder": folder.name,
+            "delivery_id": result.delivery_id,
+            "outcome": result.outcome,
+            "reason": result.reason,
+            "rows_loaded": int(result.rows_loaded or 0),
+            "rows_quarantined": int(result.rows_quarantined or 0),
+            "datasets": sorted(result.datasets or []),
+        }
+        summary["archived_to"] = str(archive(folder, rejected=result.outcome == "REJECTED"))
+        log.info("%s", describe(summary))
+        summaries.append(summary)
+    return summaries
+
+
+def archive(folder: Path, *, rejected: bool) -> Path:
+    """Move a handled delivery folder to inbox/processed or inbox/rejected, keeping its files.
+
+    A folder of the same name already there (the same delivery sent twice) is kept; the new one
+    gets a numbered suffix."""
+    target_dir = folder.parent / (REJECTED if rejected else PROCESSED)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / folder.name
+    n = 1
+    while target.exists():
+        n += 1
+        target = target_dir / f"{folder.name}.{n}"
+    shutil.move(str(folder), str(target))
+    return target
+
+
+def describe(summary: dict[str, Any]) -> str:
+    """One line per delivery, as `crvs ingest` prints it."""
+    name = summary.get("delivery_id") or summary["folder"]
+    if summary["outcome"] == "REJECTED":
+        return f"{name}: REJECTED — {summary['reason']}"
+    if summary["outcome"] == "ALREADY_LOADED":
+        return f"{name}: already loaded, nothing changed" + (f" ({summary['reason']})" if summary["reason"] else "")
+    return (f"{name}: loaded {summary['rows_loaded']} rows, quarantined {summary['rows_quarantined']} "
+            f"({', '.join(summary['datasets']) or 'no datasets'})")
+
+
+def rejections(summaries: Iterable[dict[str, Any]]) -> list[str]:
+    """The rejection lines of a batch of summaries (empty when every delivery loaded)."""
+    return [describe(s) for s in summaries if s["outcome"] == "REJECTED"]
+
+
+# --- transform, gate, report ---------------------------------------------------------------
+
+
+def transform() -> None:
+    """Build the dbt project (seeds, models, dbt tests)."""
+    from crvs.transform import build
+
+    build()
+
+
+def gate(quarter: str) -> dict[str, Any]:
+    """Run the quality gate of a quarter. Raises RunBlocked with the gate's summary when a blocking
+    expectation fails; otherwise returns {quarter, passed, summary}."""
+    from crvs.quality import GateFailed, require_pass, run_gate
+
+    _parse_quarter(quarter)
+    result = run_gate(quarter)
+    summary = result.summary()
+    log.info("quality gate %s:\n%s", quarter, summary)
+    try:
+        require_pass(result)
+    except GateFailed as err:
+        raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{summary}") from err
+    return {"quarter": quarter, "passed": bool(result.passed), "summary": summary}
+
+
+def report(quarter: str, out: Path | None = None) -> str:
+    """Write the quarter's report under `out` (default settings.reports_dir()); returns its folder."""
+    from crvs.quality import GateFailed
+    from crvs.report import write_report
+
+    _parse_quarter(quarter)
+    try:
+        # The writer runs the gate again itself, so a report never rests on a stale gate outcome.
+        path = write_report(quarter, Path(out or settings.reports_dir()))
+    except GateFailed as err:
+        raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{err}") from err
+    log.info("report of %s written to %s", quarter, path)
+    return str(path)

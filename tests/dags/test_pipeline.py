@@ -1,0 +1,130 @@
+"""crvs.pipeline without Airflow: quarters, the inbox scan and archiving, and ingest's summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from crvs import pipeline
+from handmade_delivery import write_vital_rates_delivery
+
+
+@pytest.mark.parametrize("day, quarter", [
+    (dt.date(2025, 1, 1), "2025Q1"), (dt.date(2025, 3, 31), "2025Q1"), (dt.date(2025, 4, 1), "2025Q2"),
+    (dt.date(2025, 9, 30), "2025Q3"), (dt.datetime(2025, 12, 31, 23, 59), "2025Q4"),
+])
+def test_quarter_of(day, quarter):
+    assert pipeline.quarter_of(day) == quarter
+
+
+@pytest.mark.parametrize("day, quarter", [
+    (dt.date(2025, 10, 5), "2025Q3"), (dt.date(2025, 1, 1), "2024Q4"), (dt.date(2025, 3, 31), "2024Q4"),
+    (dt.date(2025, 7, 1), "2025Q2"),
+])
+def test_last_complete_quarter(day, quarter):
+    assert pipeline.last_complete_quarter(day) == quarter
+
+
+def test_quarter_bounds():
+    assert pipeline.quarter_bounds("2024Q1") == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert pipeline.quarter_bounds("2025Q4") == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+
+
+def test_resolve_quarter_prefers_the_parameter():
+    assert pipeline.resolve_quarter("2023Q2", dt.date(2025, 10, 5)) == "2023Q2"
+    assert pipeline.resolve_quarter(None, dt.date(2025, 10, 5)) == "2025Q3"
+    assert pipeline.resolve_quarter("", dt.date(2025, 10, 5)) == "2025Q3"
+
+
+@pytest.mark.parametrize("bad", ["2025Q5", "2025-Q3", "25Q3", "2025q3"])
+def test_resolve_quarter_rejects_bad_labels(bad):
+    with pytest.raises(ValueError, match="expected a label like 2025Q3"):
+        pipeline.resolve_quarter(bad, None)
+
+
+def test_resolve_quarter_needs_a_date_or_a_parameter():
+    with pytest.raises(ValueError, match="pass the `quarter` parameter"):
+        pipeline.resolve_quarter(None, None)
+
+
+def test_raw_asset_uris_cover_every_dataset():
+    assert pipeline.raw_asset_uri("moj_births") == "crvs://raw/moj_births"
+    assert len(pipeline.raw_asset_uris()) == 7
+    with pytest.raises(ValueError, match="unknown dataset"):
+        pipeline.raw_asset_uri("moj_divorces")
+
+
+def test_ingest_schedule(monkeypatch):
+    monkeypatch.delenv("CRVS_INGEST_SCHEDULE", raising=False)
+    assert pipeline.ingest_schedule() == "@hourly"
+    monkeypatch.setenv("CRVS_INGEST_SCHEDULE", "@daily")
+    assert pipeline.ingest_schedule() == "@daily"
+
+
+def _delivery(inbox, name, extracted_at=None, manifest_text=None):
+    folder = inbox / name
+    folder.mkdir(parents=True)
+    text = manifest_text if manifest_text is not None else json.dumps({"extracted_at": extracted_at})
+    (folder / "manifest.json").write_text(text)
+    return folder
+
+
+def test_scan_inbox_lists_waiting_deliveries_oldest_first(tmp_path):
+    # 09:00+07:00 is 02:00 UTC, earlier than 05:00+00:00 although its text sorts later.
+    _delivery(tmp_path, "b", "2025-10-05T05:00:00+00:00")
+    _delivery(tmp_path, "a", "2025-10-05T09:00:00+07:00")
+    _delivery(tmp_path, "c", "2025-10-01T00:00:00+07:00")
+    _delivery(tmp_path, "broken", manifest_text="{not json")
+    _delivery(tmp_path, ".copying", "2025-01-01T00:00:00+07:00")
+    _delivery(tmp_path, "processed/old", "2025-01-01T00:00:00+07:00")
+    _delivery(tmp_path, "rejected/old", "2025-01-01T00:00:00+07:00")
+    (tmp_path / "no-manifest").mkdir()
+    (tmp_path / "stray.csv").write_text("x\n")
+
+    found = pipeline.scan_inbox(tmp_path)
+
+    assert [p.rsplit("/", 1)[1] for p in found] == ["broken", "c", "a", "b"]
+    assert all(p.startswith(str(tmp_path)) for p in found)
+
+
+def test_scan_inbox_without_an_inbox(tmp_path):
+    assert pipeline.scan_inbox(tmp_path / "missing") == []
+
+
+def test_archive_keeps_files_and_never_overwrites(tmp_path):
+    first = _delivery(tmp_path, "MOJ-1", "2025-10-05T08:00:00+07:00")
+    assert pipeline.archive(first, rejected=False) == tmp_path / "processed" / "MOJ-1"
+    again = _delivery(tmp_path, "MOJ-1", "2025-10-05T08:00:00+07:00")
+    assert pipeline.archive(again, rejected=False) == tmp_path / "processed" / "MOJ-1.2"
+    bad = _delivery(tmp_path, "MOJ-2", "2025-10-05T08:00:00+07:00")
+    assert pipeline.archive(bad, rejected=True) == tmp_path / "rejected" / "MOJ-2"
+    assert (tmp_path / "rejected" / "MOJ-2" / "manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["processed", "rejected"]
+
+
+def test_ingest_summarises_each_delivery_and_archives_it(warehouse, db, tmp_path):
+    good = write_vital_rates_delivery(tmp_path, "GSO-2025-0101", extracted_at="2025-03-01T08:00:00+07:00")
+    bad = write_vital_rates_delivery(tmp_path, "GSO-2025-0102", extracted_at="2025-03-02T08:00:00+07:00",
+                                     wrong_sha256=True)
+
+    summaries = pipeline.ingest([good, bad])
+
+    assert summaries[0] == {
+        "folder": "GSO-2025-0101", "delivery_id": "GSO-2025-0101", "outcome": "LOADED", "reason": None,
+        "rows_loaded": 2, "rows_quarantined": 1, "datasets": ["gso_vital_rates"],
+        "archived_to": str(tmp_path / "processed" / "GSO-2025-0101"),
+    }
+    assert summaries[1]["outcome"] == "REJECTED"
+    assert summaries[1]["archived_to"] == str(tmp_path / "rejected" / "GSO-2025-0102")
+    assert json.loads(json.dumps(summaries)) == summaries
+    assert pipeline.rejections(summaries) == [pipeline.describe(summaries[1])]
+    assert pipeline.describe(summaries[1]).startswith("GSO-2025-0102: REJECTED — vital_rates.csv: sha256")
+
+    # the same delivery again: nothing changes, it is archived beside the first copy
+    again = write_vital_rates_delivery(tmp_path, "GSO-2025-0101", extracted_at="2025-03-01T08:00:00+07:00")
+    (summary,) = pipeline.ingest([again])
+    assert summary["outcome"] == "ALREADY_LOADED"
+    assert summary["archived_to"] == str(tmp_path / "processed" / "GSO-2025-0101.2")
+    assert db.execute("select count(*) from raw.gso_vital_rates").fetchone()[0] == 2
