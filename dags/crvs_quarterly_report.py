@@ -9,7 +9,7 @@ only on the quarter chosen (the report's rule: never on today's date).
 1. `choose_quarter` — the `quarter` parameter, or the default above.
 2. `quality_gate` — the quality gate of the quarter. When a blocking expectation fails the task
    fails at once with the gate's summary, and nothing is written.
-3. `write_report` — CSV, XLSX, PDF and manifest under `$CRVS_HOME/reports/<quarter>/`.
+3. `write_report` — CSV, XLSX and manifest under `$CRVS_HOME/reports/<quarter>/`.
 4. `announce_report` — logs where the report is. Delivery to recipients (outbox + SMTP,
    `crvs.delivery`) belongs after this step.
 """
