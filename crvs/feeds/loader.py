@@ -388,7 +388,7 @@ def ingest_path(path: Path | str) -> IngestResult:
         raw_manifest = read_manifest_json(folder)
         manifest = parse_manifest(raw_manifest)
         if manifest.channel == "API":
-            raise DeliveryRejected(f"{MANIFEST}: channel API deliveries are fetched with `crvs fetch`, not read from folders")
+            raise DeliveryRejected(f"{MANIFEST}: channel API deliveries come from the sharing platform, not from folders (use channel FILE or EMAIL for a folder)")
         with database.connect() as conn:
             ensure_tables(conn)
             known = conn.execute("select manifest from raw.deliveries where delivery_id = %s",

@@ -66,3 +66,41 @@ def test_a_bad_quarter_argument_is_a_usage_error(tmp_path):
     result = crvs("report", "--quarter", "2025-3", cwd=tmp_path)
     assert result.returncode == 2
     assert "'2025-3' is not a quarter like 2025Q3" in result.stderr
+
+
+def test_gate_and_report_exit_non_zero_and_write_nothing_when_the_gate_blocks(warehouse, tmp_path):
+    # An empty warehouse has no report models: the gate's blocking checks fail.
+    gate = crvs("gate", "--quarter", "2025Q3", cwd=tmp_path)
+    assert gate.returncode == 1, gate.stderr
+    assert gate.stdout.strip().splitlines()[-1].startswith("Gate 2025Q3 FAILED")
+    out = tmp_path / "reports"
+    report = crvs("report", "--quarter", "2025Q3", "--out", str(out), cwd=tmp_path)
+    assert report.returncode == 1
+    assert "quality gate blocked the 2025Q3 report; nothing written" in report.stderr
+    assert not out.exists()
+
+
+def test_db_start_status_url_stop_on_a_home_of_its_own(tmp_path):
+    """A second embedded server in another CRVS_HOME: its own port, data folder and life."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CRVS_PG_PORT",)}
+    env["CRVS_HOME"] = str(tmp_path / "home")
+
+    def run(*args):
+        return subprocess.run([CRVS, "-q", "db", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    assert "not initialised" in run("status").stdout
+    started = run("start")
+    assert started.returncode == 0, started.stderr
+    try:
+        dsn = run("url").stdout.strip().splitlines()[-1]
+        assert dsn != os.environ.get("CRVS_WAREHOUSE_URL") and f":{os.environ['CRVS_PG_PORT']}/" not in dsn
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("show server_version_num").fetchone()[0] >= "180000"
+            assert conn.execute("select count(*) from pg_database where datname = 'crvs_airflow'").fetchone() == (1,)
+        assert "running" in run("status").stdout
+        key = tmp_path / "home" / "secrets" / "pseudonym.key"
+        assert oct(key.stat().st_mode & 0o777) == "0o600" and len(key.read_text().strip()) == 64
+    finally:
+        stopped = run("stop")
+    assert stopped.returncode == 0 and "stopped" in run("status").stdout

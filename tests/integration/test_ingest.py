@@ -226,3 +226,21 @@ def test_no_personal_identifier_or_name_is_stored_anywhere(warehouse, db, tmp_pa
     assert MOTHER_ID not in dump and CHILD_ID not in dump
     pids = fetch(db, "select child_pid, mother_pid from raw.moj_births where record_id = 'B-1'")[0]
     assert all(len(p) == 64 and set(p) <= set("0123456789abcdef") for p in pids)
+
+
+def test_an_email_delivery_loads_like_a_file_delivery_and_keeps_its_channel(warehouse, db, tmp_path):
+    folder = births_delivery(tmp_path, [birth()], channel="EMAIL")
+
+    result = loader.ingest_path(folder)
+
+    assert (result.outcome, result.rows_loaded) == (loader.LOADED, 1)
+    assert fetch(db, "select channel from raw.deliveries") == [("EMAIL",)]
+
+
+def test_an_api_manifest_in_a_folder_is_refused(warehouse, db, tmp_path):
+    folder = births_delivery(tmp_path, [birth()], channel="API")
+
+    result = loader.ingest_path(folder)
+
+    assert result.outcome == loader.REJECTED
+    assert "channel API deliveries come from the sharing platform" in result.reason
