@@ -15,7 +15,7 @@ from crvs import settings
 def environment() -> dict[str, str]:
     home = settings.airflow_home()
     db = settings.sqlalchemy_url(settings.airflow_db_url())
-    port = os.environ.get("CRVS_AIRFLOW_PORT", "8080")
+    port = settings.airflow_port()
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.DAGS_DIR),

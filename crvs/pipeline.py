@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import shutil
 from pathlib import Path
@@ -40,7 +39,6 @@ MANIFEST = "manifest.json"
 RAW_ASSET_PREFIX = "crvs://raw/"
 REPORT_MODELS_ASSET_URI = "crvs://reports/quarterly_models"
 
-DEFAULT_INGEST_SCHEDULE = "@hourly"
 QUARTER_PATTERN = r"^[0-9]{4}Q[1-4]$"
 
 
@@ -65,9 +63,7 @@ def raw_asset_uris() -> list[str]:
 
 
 def ingest_schedule() -> str:
-    """How often crvs_ingest scans the inbox: CRVS_INGEST_SCHEDULE (a cron expression or a preset
-    such as @hourly or @daily), default @hourly."""
-    return os.environ.get("CRVS_INGEST_SCHEDULE", "").strip() or DEFAULT_INGEST_SCHEDULE
+    return settings.ingest_schedule()
 
 
 # --- quarters -------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ Environment variables (all optional):
   CRVS_WAREHOUSE_URL      a PostgreSQL >= 15 to use instead of the embedded one
   CRVS_AIRFLOW_DB_URL     Airflow's metadata database (default: database `crvs_airflow` on the same server)
   CRVS_PG_PORT            port of the embedded PostgreSQL (default: a free port chosen once, kept in CRVS_HOME)
+  CRVS_INGEST_SCHEDULE    how often the crvs_ingest DAG scans the inbox (cron or preset; default @hourly)
+  CRVS_AIRFLOW_PORT       the Airflow UI's port (default 8080)
   CRVS_PSEUDONYM_KEY      the HMAC key for personal identifiers (hex or text); required with CRVS_WAREHOUSE_URL,
                           generated once into CRVS_HOME/secrets for the embedded default
 """
@@ -54,6 +56,14 @@ def reports_dir() -> Path:
 
 def airflow_home() -> Path:
     return home() / "airflow"
+
+
+def ingest_schedule() -> str:
+    return os.environ.get("CRVS_INGEST_SCHEDULE", "").strip() or "@hourly"
+
+
+def airflow_port() -> str:
+    return os.environ.get("CRVS_AIRFLOW_PORT", "8080")
 
 
 def _port_file() -> Path:
