@@ -115,7 +115,11 @@ def cmd_report(args) -> int:
 def cmd_demo(args) -> int:
     from crvs import orchestration
 
-    orchestration.run_demo(args.quarter, args.scale)
+    try:
+        orchestration.run_demo(args.quarter, args.scale)
+    except RuntimeError as err:  # a DAG run failed: its task log above has the details
+        print(f"crvs demo: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
