@@ -27,6 +27,7 @@ final as (
         registrations.reg_province_code,
         registrations.reg_commune_code,
         reg_province.province_2025_code as reg_province_2025,
+        reg_province.region_code as reg_region_code,
         registrations.foreign_element,
 
         -- event
@@ -39,6 +40,7 @@ final as (
         event_province.province_2025_code as event_province_2025,
         registrations.residence_province_code,
         residence_province.province_2025_code as residence_province_2025,
+        residence_province.region_code as residence_region_code,
 
         -- people
         registrations.sex,
@@ -46,6 +48,11 @@ final as (
         registrations.subject_birth_date,
         registrations.mother_pid,
         registrations.mother_birth_date,
+        -- the deceased's age at death, the mother's age at the birth; null when a date is missing
+        case registrations.event_type
+            when 'DEATH' then {{ age_in_completed_years('registrations.subject_birth_date', 'registrations.event_date') }}
+            when 'BIRTH' then {{ age_in_completed_years('registrations.mother_birth_date', 'registrations.event_date') }}
+        end as age_years,
 
         -- deaths
         registrations.cause_icd10,
