@@ -105,7 +105,7 @@ def _print_report_summary(folder: Path) -> None:
     print(f"\nThe quarterly report of {manifest['quarter']} is in {folder}")
     for entry in manifest["files"]:
         print(f"  {entry['path']:45} {entry['rows']:>5} rows")
-    print(f"  manifest.json                                 sha256 of every file, deliveries used, gate outcome")
+    print("  manifest.json                                 sha256 of every file, deliveries used, gate outcome")
     print(f"Quality gate: {manifest['gate']['summary']}")
     print(f"Deliveries: {', '.join(d['delivery_id'] for d in manifest['deliveries'])}")
     print("\nThe Airflow UI shows these runs: start it with `make airflow-ui`, then open")

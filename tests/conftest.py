@@ -62,9 +62,8 @@ def airflow_db(postgres_server):
     return True
 
 
-@pytest.fixture
-def warehouse(postgres_server):
-    """An empty warehouse database; returns its URL."""
+def recreate_warehouse() -> str:
+    """Drop and create the warehouse database (fast: ~0.1 s); returns its URL."""
     from crvs import settings
 
     name = settings.WAREHOUSE_DB
@@ -72,6 +71,18 @@ def warehouse(postgres_server):
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"')
     return settings.warehouse_url()
+
+
+@pytest.fixture
+def warehouse(postgres_server):
+    """An empty warehouse database; returns its URL."""
+    return recreate_warehouse()
+
+
+@pytest.fixture(scope="module")
+def module_warehouse(postgres_server):
+    """An empty warehouse database shared by one module's tests (for one dbt build per module)."""
+    return recreate_warehouse()
 
 
 @pytest.fixture

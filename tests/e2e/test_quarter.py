@@ -78,13 +78,7 @@ def _rates(code):
 
 
 @pytest.fixture(scope="module")
-def quarter(tmp_path_factory, postgres_server):
-    from crvs import settings
-    import psycopg
-
-    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{settings.WAREHOUSE_DB}" with (force)')
-        conn.execute(f'create database "{settings.WAREHOUSE_DB}"')
+def quarter(tmp_path_factory, module_warehouse):
     tmp = tmp_path_factory.mktemp("deliveries")
     births = [
         _birth("B1", "2025-08-01", "2025-07-15", "M", "01", M1),              # delay 17: on time

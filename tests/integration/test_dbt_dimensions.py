@@ -12,7 +12,7 @@ from collections import Counter
 import psycopg
 import pytest
 
-from crvs import settings, transform
+from crvs import transform
 from crvs.feeds.tables import ensure_tables
 
 # The GSO regions of the 63 PRE2025 provinces (Resolution 81/2023).
@@ -49,12 +49,9 @@ REGION_2025 = {code: region for region, codes in SINGLE_REGION_2025.items() for 
 
 
 @pytest.fixture(scope="module")
-def built(postgres_server):
+def built(module_warehouse):
     """A fresh warehouse with the raw tables but no rows, built by dbt once; yields a connection."""
-    with psycopg.connect(settings.server_admin_url(), autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{settings.WAREHOUSE_DB}" with (force)')
-        admin.execute(f'create database "{settings.WAREHOUSE_DB}"')
-    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
+    with psycopg.connect(module_warehouse, autocommit=True) as conn:
         ensure_tables(conn)
         transform.build()
         yield conn

@@ -175,13 +175,10 @@ def _write_fixture(conn: psycopg.Connection) -> None:
 
 
 @pytest.fixture(scope="module")
-def built(postgres_server):
+def built(module_warehouse):
     """A fresh warehouse (as the `warehouse` fixture makes it, but once per module) with the fixture
     rows, built by dbt once; yields an autocommit connection to it."""
-    with psycopg.connect(settings.server_admin_url(), autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{settings.WAREHOUSE_DB}" with (force)')
-        admin.execute(f'create database "{settings.WAREHOUSE_DB}"')
-    with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
+    with psycopg.connect(module_warehouse, autocommit=True) as conn:
         _write_fixture(conn)
         transform.build()
         yield conn

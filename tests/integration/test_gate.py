@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from report_models import DDL
 
 from crvs.quality import GateFailed, require_pass, run_gate
 from crvs.quality.provinces import province_codes
 
 QUARTER = "2025Q3"
 
-DDL = """
-create schema reports;
-create table reports.rpt_t1_registrations (
-    quarter text, province_code text, event_type text, reg_kind text, timeliness text,
-    registrations integer, foreign_element integer);
-create table reports.rpt_t2_births_by_sex (
-    quarter text, province_code text, male integer, female integer, unknown integer, total integer,
-    sex_ratio_at_birth numeric(5,1));
-create table reports.rpt_t8_completeness (
-    quarter text, province_code text, expected_births numeric(14,1), births_on_time integer,
-    birth_completeness_pct numeric(5,1), expected_deaths numeric(14,1), deaths_on_time integer,
-    death_completeness_pct numeric(5,1), facility_live_births integer, facility_births_registered integer,
-    facility_linkage_pct numeric(5,1));
-"""
 
 
 @pytest.fixture

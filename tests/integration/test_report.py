@@ -8,6 +8,7 @@ import json
 
 import openpyxl
 import pytest
+from report_models import DDL
 
 from crvs.feeds.tables import ensure_tables
 from crvs.quality import GateFailed, run_gate
@@ -23,20 +24,6 @@ T8_COLUMNS = ["quarter", "province_code", "expected_births", "births_on_time", "
               "expected_deaths", "deaths_on_time", "death_completeness_pct", "facility_live_births",
               "facility_births_registered", "facility_linkage_pct"]
 
-DDL = """
-create schema reports;
-create table reports.rpt_t1_registrations (
-    quarter text, province_code text, event_type text, reg_kind text, timeliness text,
-    registrations integer, foreign_element integer);
-create table reports.rpt_t2_births_by_sex (
-    quarter text, province_code text, male integer, female integer, unknown integer, total integer,
-    sex_ratio_at_birth numeric(5,1));
-create table reports.rpt_t8_completeness (
-    quarter text, province_code text, expected_births numeric(14,1), births_on_time integer,
-    birth_completeness_pct numeric(5,1), expected_deaths numeric(14,1), deaths_on_time integer,
-    death_completeness_pct numeric(5,1), facility_live_births integer, facility_births_registered integer,
-    facility_linkage_pct numeric(5,1));
-"""
 
 EXPECTED_FILES = {
     "manifest.json",
