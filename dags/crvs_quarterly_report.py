@@ -24,6 +24,14 @@ from crvs import orchestration, pipeline
 REPORT_MODELS = Asset(pipeline.REPORT_MODELS_ASSET_URI)
 
 
+def _fail_at_once_if_blocked(step, quarter: str):
+    """A blocked quarter (the gate failed) is not a passing fault: fail without retries."""
+    try:
+        return step(quarter)
+    except pipeline.RunBlocked as blocked:
+        raise AirflowFailException(str(blocked)) from blocked
+
+
 @dag(
     dag_id="crvs_quarterly_report",
     schedule=REPORT_MODELS,
@@ -57,17 +65,11 @@ def crvs_quarterly_report():
 
     @task
     def quality_gate(quarter: str) -> dict:
-        try:
-            return pipeline.gate(quarter)
-        except pipeline.RunBlocked as blocked:
-            raise AirflowFailException(str(blocked)) from blocked
+        return _fail_at_once_if_blocked(pipeline.gate, quarter)
 
     @task
     def write_report(quarter: str) -> str:
-        try:
-            return pipeline.report(quarter)
-        except pipeline.RunBlocked as blocked:
-            raise AirflowFailException(str(blocked)) from blocked
+        return _fail_at_once_if_blocked(pipeline.report, quarter)
 
     @task
     def announce_report(path: str) -> None:
