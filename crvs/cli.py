@@ -86,6 +86,15 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from crvs import transform
+
+    _ensure_server()
+    folder = transform.docs_generate()
+    print(folder / "index.html")
+    return 0
+
+
 def cmd_gate(args) -> int:
     from crvs import quality
 
@@ -152,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="dbt build of the warehouse (seeds, models, tests)")
     p.add_argument("--select", help="dbt selection, e.g. +rpt_t2_births_by_sex")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("docs", help="dbt docs of every model and column; prints the index.html to open")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("gate", help="run the quality gate of a quarter; exits 1 when a blocking expectation fails")
     p.add_argument("--quarter", type=_quarter, required=True)
