@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from crvs import settings
+from crvs import reference, settings
 from crvs.feeds.contract import AGE_GROUPS, DATASETS
 
 log = logging.getLogger(__name__)
@@ -242,12 +242,11 @@ def write_delivery(
 # Geography and demography
 # ---------------------------------------------------------------------------------------------
 
-def _read_seed(name: str, seeds_dir: Path) -> list[dict[str, str]]:
-    path = seeds_dir / name
-    if not path.exists():
-        raise SampleError(f"seed file {path} is missing")
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+def _read_seed(name: str, seeds_dir: Path) -> tuple[dict[str, str], ...]:
+    try:
+        return reference.read_seed(name, seeds_dir)
+    except FileNotFoundError as err:
+        raise SampleError(str(err)) from None
 
 
 @dataclass(frozen=True)

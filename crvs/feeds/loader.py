@@ -21,14 +21,13 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from crvs import database, settings
+from crvs import database, reference, settings
 from crvs.feeds import validation
 from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset
 from crvs.feeds.pseudonym import Pseudonymiser
@@ -220,15 +219,13 @@ def file_sha256(path: Path) -> str:
 # ----------------------------------------------------------------------------- loading
 
 
-@lru_cache(maxsize=1)
-def _valid_codes() -> tuple[tuple[str, str, str, str | None], ...]:
+def _valid_codes() -> list[tuple[str, str, str, str | None]]:
     """(level, code_version, code, province_code) from the committed code-list seeds."""
-    rows = []
-    with open(settings.SEEDS_DIR / "admin_provinces.csv", encoding="utf-8") as f:
-        rows += [("province", r["code_version"], r["province_code"], None) for r in csv.DictReader(f)]
-    with open(settings.SEEDS_DIR / "admin_communes.csv", encoding="utf-8") as f:
-        rows += [("commune", r["code_version"], r["commune_code"], r["province_code"]) for r in csv.DictReader(f)]
-    return tuple(rows)
+    rows = [("province", r["code_version"], r["province_code"], None)
+            for r in reference.read_seed("admin_provinces.csv")]
+    rows += [("commune", r["code_version"], r["commune_code"], r["province_code"])
+             for r in reference.read_seed("admin_communes.csv")]
+    return rows
 
 
 def _prepare_code_lists(cur: psycopg.Cursor) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
 
-from crvs import settings
+from crvs import reference
 
 NATIONAL_CODE = "VN"
 CODE_VERSION = "2025"
@@ -13,9 +12,8 @@ CODE_VERSION = "2025"
 
 @lru_cache(maxsize=1)
 def province_codes() -> tuple[str, ...]:
-    path = settings.SEEDS_DIR / "admin_provinces.csv"
-    with path.open(newline="", encoding="utf-8") as f:
-        codes = sorted(row["province_code"] for row in csv.DictReader(f) if row["code_version"] == CODE_VERSION)
+    codes = reference.province_codes(CODE_VERSION)
     if len(codes) != 34:
-        raise RuntimeError(f"{path} lists {len(codes)} provinces with code_version {CODE_VERSION}, expected 34")
-    return tuple(codes)
+        raise RuntimeError(f"admin_provinces.csv lists {len(codes)} provinces with code_version {CODE_VERSION}, "
+                           "expected 34")
+    return codes

@@ -16,15 +16,13 @@ from crvs import quality, report, transform
 from crvs.feeds import loader
 from crvs.feeds.contract import AGE_GROUPS
 from crvs.sample import write_delivery
-from crvs.settings import SEEDS_DIR
+from crvs.reference import province_codes
 
 QUARTER = "2025Q3"
 DAYS_IN_Q3, DAYS_IN_2025 = 92, 365
 CELL = 500  # GSO population of one (area, sex, age group) cell; an area has 2 × 17 cells
-with open(SEEDS_DIR / "admin_provinces.csv", encoding="utf-8") as _f:
-    _PROVINCES = list(csv.DictReader(_f))
-OLD_PROVINCES = [r["province_code"] for r in _PROVINCES if r["code_version"] == "PRE2025"]
-NEW_PROVINCES = [r["province_code"] for r in _PROVINCES if r["code_version"] == "2025"]
+OLD_PROVINCES = list(province_codes("PRE2025"))
+NEW_PROVINCES = list(province_codes("2025"))
 
 
 def _manifest(delivery_id, agency, extracted_at, start="2025-07-01", end="2025-09-30"):

@@ -17,13 +17,7 @@ renamed as (
         source.record_version,
 
         -- registration
-        source.record_status,
-        source.reg_kind,
-        source.registration_date,
-        source.admin_code_version,
-        source.reg_province_code,
-        source.reg_commune_code,
-        source.foreign_element,
+        {{ moj_registration_columns('source') }}
 
         -- the deceased and the death
         source.deceased_pid::text as deceased_pid,
