@@ -44,10 +44,7 @@ def _running_as_root() -> bool:
     return os.geteuid() == 0
 
 
-def _service_user_prefix() -> list[str]:
-    """Command prefix that runs a PostgreSQL binary as a non-root user (empty when we are not root)."""
-    if not _running_as_root():
-        return []
+def _ensure_service_user() -> None:
     try:
         pwd.getpwnam(SERVICE_USER)
     except KeyError:
@@ -55,6 +52,13 @@ def _service_user_prefix() -> list[str]:
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
             check=True, capture_output=True,
         )
+
+
+def _service_user_prefix() -> list[str]:
+    """Command prefix that runs a PostgreSQL binary as a non-root user (empty when we are not root)."""
+    if not _running_as_root():
+        return []
+    _ensure_service_user()
     return [
         "setpriv", f"--reuid={SERVICE_USER}", f"--regid={SERVICE_USER}", "--clear-groups",
         # PostgreSQL checks its own binaries with access(2), which drops capabilities for a
@@ -101,7 +105,7 @@ class EmbeddedPostgres:
     def _own(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         if _running_as_root():
-            _service_user_prefix()  # creates the user if needed
+            _ensure_service_user()
             shutil.chown(path, SERVICE_USER, SERVICE_USER)
         path.chmod(0o700)
 
