@@ -85,40 +85,86 @@ def fixed_time(quarter: str) -> datetime:
     return datetime(year, 3 * number - 2, 1)
 
 
-def write_xlsx(path: Path, quarter: str, notes: list[tuple[str, ...]],
+def write_xlsx(path: Path, quarter: str, cover: list[tuple[str, str]], notes: list[tuple[str, ...]],
                tables: list[tuple[ReportTable, list[list]]]) -> None:
+    """One workbook: a cover sheet (what this is, the contents), a notes sheet (symbols, definitions,
+    quality warnings), then one sheet per table with frozen headers, number formats and widths."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = "Notes"
-    for line in notes:
-        sheet.append(list(line))
-    sheet["A1"].font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 30
-    sheet.column_dimensions["C"].width = 90
+    _cover_sheet(book.active, cover, tables)
+    _notes_sheet(book.create_sheet("Notes"), notes)
     for table, rows in tables:
         _table_sheet(book.create_sheet(table.sheet_name), table, rows)
     _save_reproducibly(book, path, fixed_time(quarter))
+
+
+def _cover_sheet(sheet, cover: list[tuple[str, str]], tables: list[tuple[ReportTable, list[list]]]) -> None:
+    sheet.title = "Cover"
+    title, *facts = cover
+    sheet.append([title[0]])
+    sheet["A1"].font = Font(bold=True, size=14)
+    if title[1]:
+        sheet.append([title[1]])
+        sheet["A2"].font = Font(italic=True)
+    sheet.append([])
+    for label, value in facts:
+        sheet.append([label, value])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.append([])
+    sheet.append(["Contents"])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    for table, rows in tables:
+        sheet.append([table.sheet_name, f"{table.code}. {table.title} ({len(rows)} rows)"])
+        link = sheet.cell(sheet.max_row, 1)
+        link.hyperlink = f"#'{table.sheet_name}'!A1"
+        link.font = Font(color="0563C1", underline="single")
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 100
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column == 2)
+
+
+def _notes_sheet(sheet, notes: list[tuple[str, ...]]) -> None:
+    for line in notes:
+        sheet.append(list(line))
+        if len(line) == 1 or not any(line[1:]):  # a heading line
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for letter, width in (("A", 28), ("B", 30), ("C", 100)):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column == 3)
 
 
 def _table_sheet(sheet, table: ReportTable, rows: list[list]) -> None:
     sheet.append(table.column_names)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in rows:
         sheet.append(row)
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
     right = Alignment(horizontal="right")
     for n, column in enumerate(table.columns, start=1):
         letter = get_column_letter(n)
-        sheet.column_dimensions[letter].width = max(len(column.name), 8) + 2
+        number_format = {RATE: RATE_FORMAT, ESTIMATE: ESTIMATE_FORMAT}.get(column.kind, COUNT_FORMAT)
+        widest = max([len(column.name)] + [len(_shown(row[n - 1], number_format)) for row in rows])
+        sheet.column_dimensions[letter].width = min(max(widest, 6) + 3, 60)
         if column.kind == KEY:
             continue
-        number_format = {RATE: RATE_FORMAT, ESTIMATE: ESTIMATE_FORMAT}.get(column.kind, COUNT_FORMAT)
         for (cell,) in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
             cell.number_format = number_format
             if cell.value == SUPPRESSED:
                 cell.alignment = right
+
+
+def _shown(value, number_format: str) -> str:
+    """Roughly how Excel shows a value under its number format, to size the column."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return f"{value:,.1f}" if number_format != COUNT_FORMAT else f"{value:,}"
+    return text_cell(value)
 
 
 def _save_reproducibly(book: Workbook, path: Path, stamp: datetime) -> None:

@@ -49,7 +49,7 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
     out.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{quarter}-building-", dir=out))
     try:
-        files = _write_editions(building, quarter, tables)
+        files = _write_editions(building, quarter, tables, gate)
         manifest = {
             "quarter": quarter,
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -108,6 +108,9 @@ def read_deliveries(conn, quarter: str) -> list[dict]:
 NOTES_COMMON = [
     ("Empty cell", "", "not computable: the denominator is zero or not available"),
     ("Percentages", "", "one decimal place; rates and ratios likewise"),
+    ("Quarter", "", "T1–T7 count registrations by registration date; T8 counts events by event date"),
+    ("Geography", "", "the 34 provinces of the 2025 list (2-digit codes), older codes mapped through the official "
+                      "63→34 crosswalk; regions are the six socio-economic regions; VN = the whole country"),
 ]
 NOTES_BY_AUDIENCE = {
     "agency": [
@@ -120,19 +123,42 @@ NOTES_BY_AUDIENCE = {
                          f"{disclosure.RATE_MIN_NUMERATOR} or whose count is hidden. Zero is published."),
     ],
 }
+TITLE_EN = "Civil registration and vital statistics: quarterly report"
+TITLE_VI = "Thống kê hộ tịch và thống kê sinh tử: báo cáo quý"
 
 
-def _notes(quarter: str, audience: str) -> list[tuple[str, ...]]:
-    lines = [("Civil registration and vital statistics: quarterly report", "", ""), ("Quarter", quarter, "")]
-    lines += NOTES_BY_AUDIENCE[audience] + NOTES_COMMON + [("", "", ""), ("Sheet", "Column", "Definition")]
-    for table in REPORT_TABLES:
+def cover_lines(quarter: str, audience: str, gate_summary: str, recipient: str | None = None) -> list[tuple[str, str]]:
+    """The workbook's cover: title, then label/value facts (the contents are added from the tables)."""
+    lines = [(TITLE_EN, TITLE_VI), ("Quarter", quarter), ("Edition", NOTES_BY_AUDIENCE[audience][0][2])]
+    if recipient:
+        lines.append(("Prepared for", recipient))
+    lines += [
+        ("Producer", "Ministry of Justice, civil-status statistics (CRVS statistics warehouse)"),
+        ("Sources", "MOJ civil-status registrations, MOH health-facility notifications, GSO population and rates"),
+        ("Quality gate", gate_summary),
+        ("Notes", "symbols, definitions and quality warnings are on the Notes sheet"),
+    ]
+    return lines
+
+
+def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
+                warnings: list[str]) -> list[tuple[str, ...]]:
+    """The notes sheet: symbols, conventions, the quality gate's warnings, every column's definition."""
+    lines = [("Notes", "", ""), ("Quarter", quarter, "")]
+    lines += NOTES_BY_AUDIENCE[audience] + NOTES_COMMON
+    lines += [("", "", ""), ("Quality warnings", "", "")]
+    lines += [("Warning", "", w) for w in warnings] or [("Warning", "", "none: every check of the gate was met")]
+    lines += [("", "", ""), ("Sheet", "Column", "Definition")]
+    for table in tables:
         lines.append((table.sheet_name, "", table.title))
         lines += [(table.sheet_name, c.name, c.definition) for c in table.columns]
     return lines
 
 
-def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]]) -> list[dict]:
+def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]],
+                    gate: GateResult) -> list[dict]:
     files = []
+    warnings = [o.describe() for o in gate.warnings]
     for audience in AUDIENCES:
         folder = root / audience
         folder.mkdir()
@@ -147,9 +173,15 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
             files.append(entry)
             sheets.append((table, typed))
         workbook = f"crvs_{quarter}_{audience}.xlsx"
-        write_xlsx(folder / workbook, quarter, _notes(quarter, audience), sheets)
+        write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate.summary()),
+                   notes_lines(quarter, audience, [t for t, _ in tables], warnings), sheets)
         files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
                       "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
+        if audience == "public":
+            pdf_name = f"crvs_{quarter}_report.pdf"
+            pages = write_pdf(folder / pdf_name, quarter, sheets, read_charts_data(quarter), gate)
+            files.append({"path": f"public/{pdf_name}", "rows": sum(len(rows) for _, rows in sheets),
+                          "pages": pages})
     for entry in files:
         entry["sha256"] = hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest()
     return files
