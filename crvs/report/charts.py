@@ -94,7 +94,7 @@ def completeness_by_province(rows: list[dict], province_names: dict[str, str],
     the national figure as a line. Hidden or empty rates leave a gap marked x or —."""
     provinces = [r for r in rows if r["province_code"] != NATIONAL]
     national = next((r for r in rows if r["province_code"] == NATIONAL), None)
-    provinces.sort(key=lambda r: province_names.get(r["province_code"], r["province_code"]), reverse=True)
+    provinces.sort(key=lambda r: r["province_code"], reverse=True)  # code order, 01 at the top
     labels = [f"{province_names.get(r['province_code'], r['province_code'])} ({r['province_code']})"
               for r in provinces]
     fig = _figure(7.5, 8.2)
@@ -116,7 +116,8 @@ def completeness_by_province(rows: list[dict], province_names: dict[str, str],
                        label=f"Toàn quốc: {vn_number(national[column], 1)}%")
         ax.set_xlim(0, top * 1.05)
         ax.set_title(title, fontsize=8, fontfamily=FONT)
-        ax.legend(fontsize=6, frameon=False, loc="lower right", prop={"family": FONT, "size": 6})
+        ax.legend(fontsize=6, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.05), ncols=2,
+                  prop={"family": FONT, "size": 6})
         ax.margins(y=0.01)
         _style(ax)
     return _png(fig)

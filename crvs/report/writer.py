@@ -18,11 +18,13 @@ from pathlib import Path
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from crvs import database
+from crvs import database, reference
 from crvs.quality import GateFailed, GateResult, run_gate
 from crvs.quality.quarter import check_quarter, quarter_bounds
 from crvs.report import disclosure
+from crvs.report.chart_tables import CHART_TABLES
 from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
+from crvs.report.pdf import PdfInputs, write_pdf
 from crvs.report.tables import REPORT_TABLES, ReportTable
 
 REPORT_SCHEMA = "reports"
@@ -44,12 +46,13 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
     with database.connect() as conn:
         tables = [(table, read_model(conn, table, quarter)) for table in REPORT_TABLES]
         deliveries = read_deliveries(conn, quarter)
+        chart_rows = read_chart_models(conn, quarter)
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{quarter}-building-", dir=out))
     try:
-        files = _write_editions(building, quarter, tables, gate)
+        files = _write_editions(building, quarter, tables, gate, chart_rows, deliveries)
         manifest = {
             "quarter": quarter,
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -80,6 +83,17 @@ def read_model(conn, table: ReportTable, quarter: str) -> list[dict]:
     )
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(query, (quarter,)).fetchall()
+
+
+def read_chart_models(conn, quarter: str) -> dict[str, list[dict]]:
+    """The chart-only models' rows of the quarter, by chart code; a model not built yet is left out
+    (the PDF then goes without that chart)."""
+    found = {}
+    for table in CHART_TABLES:
+        exists = conn.execute("select to_regclass(%s)", (f"{REPORT_SCHEMA}.{table.model}",)).fetchone()[0]
+        if exists is not None:
+            found[table.code] = read_model(conn, table, quarter)
+    return found
 
 
 def read_deliveries(conn, quarter: str) -> list[dict]:
@@ -156,15 +170,16 @@ def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
 
 
 def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]],
-                    gate: GateResult) -> list[dict]:
+                    gate: GateResult, chart_rows: dict[str, list[dict]], deliveries: list[dict]) -> list[dict]:
     files = []
     warnings = [o.describe() for o in gate.warnings]
     for audience in AUDIENCES:
         folder = root / audience
         folder.mkdir()
-        sheets = []
+        sheets, published_tables = [], []
         for table, rows in tables:
             published = disclosure.protect(table, rows) if audience == "public" else rows
+            published_tables.append((table, published))
             typed = typed_rows(table, published)
             write_csv(folder / table.csv_name, table, typed)
             entry = {"path": f"{audience}/{table.csv_name}", "rows": len(typed)}
@@ -179,12 +194,39 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
                       "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
         if audience == "public":
             pdf_name = f"crvs_{quarter}_report.pdf"
-            pages = write_pdf(folder / pdf_name, quarter, sheets, read_charts_data(quarter), gate)
+            pages = write_pdf(folder / pdf_name, pdf_inputs(quarter, published_tables, chart_rows, gate, deliveries))
             files.append({"path": f"public/{pdf_name}", "rows": sum(len(rows) for _, rows in sheets),
                           "pages": pages})
     for entry in files:
         entry["sha256"] = hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest()
     return files
+
+
+def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict]]],
+               chart_rows: dict[str, list[dict]], gate: GateResult, deliveries: list[dict]) -> PdfInputs:
+    """What the public PDF shows: the published tables, the charts' rows after the same disclosure
+    control, names from the code lists, and the gate's checks."""
+    charts = {table.code: disclosure.protect(table, chart_rows[table.code])
+              for table in CHART_TABLES if table.code in chart_rows}
+    return PdfInputs(
+        quarter=quarter,
+        tables=published_tables,
+        charts=charts,
+        province_names={r["province_code"]: _short_name(r["province_name"])
+                        for r in reference.read_seed("admin_provinces.csv") if r["code_version"] == "2025"},
+        region_names={r["region_code"]: r["region_name_vi"] for r in reference.read_seed("regions.csv")},
+        gate_summary=gate.summary(),
+        gate_checks=[(o.severity, f"{o.table}: {o.name}", o.success, o.observed) for o in gate.outcomes],
+        deliveries=deliveries,
+    )
+
+
+def _short_name(province_name: str) -> str:
+    """'Thành phố Hà Nội' → 'Hà Nội', 'Tỉnh Cao Bằng' → 'Cao Bằng': the chart labels' spelling."""
+    for prefix in ("Thành phố ", "Tỉnh "):
+        if province_name.startswith(prefix):
+            return province_name[len(prefix):]
+    return province_name
 
 
 def _move_into_place(building: Path, target: Path) -> Path:

@@ -30,7 +30,7 @@ EXPECTED_FILES = {
     "agency/T1_registrations.csv", "agency/T2_births_by_sex.csv", "agency/T8_completeness.csv",
     f"agency/crvs_{QUARTER}_agency.xlsx",
     "public/T1_registrations.csv", "public/T2_births_by_sex.csv", "public/T8_completeness.csv",
-    f"public/crvs_{QUARTER}_public.xlsx",
+    f"public/crvs_{QUARTER}_public.xlsx", f"public/crvs_{QUARTER}_report.pdf",
 }
 
 
@@ -167,8 +167,8 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
     folder = write_report(QUARTER, tmp_path)
 
     book = openpyxl.load_workbook(folder / audience / f"crvs_{QUARTER}_{audience}.xlsx")
-    assert book.sheetnames == ["Notes", "T1_registrations", "T2_births_by_sex", "T8_completeness"]
-    for name in book.sheetnames[1:]:
+    assert book.sheetnames == ["Cover", "Notes", "T1_registrations", "T2_births_by_sex", "T8_completeness"]
+    for name in book.sheetnames[2:]:
         sheet = book[name]
         assert sheet.freeze_panes == "A2"
         cells = [[xlsx_text(c) for c in row] for row in sheet.iter_rows()]
