@@ -102,6 +102,22 @@ def resolve_quarter(requested: str | None, run_date: dt.date | dt.datetime | Non
     return last_complete_quarter(run_date)
 
 
+# The quarterly report's clock: quarters begin at midnight in Vietnam.
+REPORT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def quarter_for_run(requested: str | None, *, interval_start: dt.datetime | None,
+                    run_date: dt.date | dt.datetime | None) -> str:
+    """The quarter a report run is for: the `quarter` Param when given; for a run of the quarterly
+    schedule, the quarter its data interval starts in (Vietnam time); otherwise (manual or
+    asset-triggered runs) the last complete quarter before the run's date."""
+    if requested in (None, "") and interval_start is not None:
+        from zoneinfo import ZoneInfo
+
+        return quarter_of(interval_start.astimezone(ZoneInfo(REPORT_TIMEZONE)))
+    return resolve_quarter(requested, run_date)
+
+
 def _parse_quarter(quarter: str) -> tuple[int, int]:
     if not isinstance(quarter, str) or not re.match(QUARTER_PATTERN, quarter):
         raise ValueError(f"invalid quarter {quarter!r}: expected a label like 2025Q3")
@@ -244,3 +260,14 @@ def report(quarter: str, out: Path | None = None) -> str:
         raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{err}") from err
     log.info("report of %s written to %s", quarter, path)
     return str(path)
+
+
+def deliver(quarter: str, smtp: Any = None, *, force: bool = False, sharing_only: bool = False,
+            out: Path | None = None) -> list[str]:
+    """Deliver the written report of `quarter` to its recipients (crvs.delivery): outbox, SMTP when
+    `smtp` is given, a record of each file. Returns one line per recipient (no addresses, no secrets)."""
+    from crvs import delivery
+
+    _parse_quarter(quarter)
+    outcomes = delivery.deliver_quarter(quarter, reports=out, smtp=smtp, force=force, sharing_only=sharing_only)
+    return [o.line() for o in outcomes]

@@ -8,6 +8,9 @@ Environment variables (all optional):
   CRVS_PG_PORT            port of the embedded PostgreSQL (default: a free port chosen once, kept in CRVS_HOME)
   CRVS_INGEST_SCHEDULE    how often the crvs_ingest DAG scans the inbox (cron or preset; default @hourly)
   CRVS_AIRFLOW_PORT       the Airflow UI's port (default 8080)
+  CRVS_RECIPIENTS         who receives the quarterly report (default config/recipients.toml)
+  CRVS_SMTP_URL           SMTP server for `crvs deliver` (smtp://user:password@host:port); DAGs use the
+                          Airflow connection crvs_smtp
   CRVS_PSEUDONYM_KEY      the HMAC key for personal identifiers (hex or text); required with CRVS_WAREHOUSE_URL,
                           generated once into CRVS_HOME/secrets for the embedded default
 """
@@ -52,6 +55,21 @@ def inbox_dir() -> Path:
 
 def reports_dir() -> Path:
     return home() / "reports"
+
+
+def outbox_dir() -> Path:
+    """Every delivery of a report, as sent (or as it would have been sent): files and message."""
+    return home() / "outbox"
+
+
+def recipients_file() -> Path:
+    return Path(os.environ.get("CRVS_RECIPIENTS") or PROJECT_ROOT / "config" / "recipients.toml")
+
+
+def smtp_url() -> str | None:
+    """The command line's SMTP server (smtp://user:password@host:port, smtps:// for TLS, ?starttls=true);
+    DAGs use the Airflow connection crvs_smtp instead. None: deliveries stay in the outbox."""
+    return os.environ.get("CRVS_SMTP_URL", "").strip() or None
 
 
 def airflow_home() -> Path:

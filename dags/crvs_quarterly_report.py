@@ -1,27 +1,48 @@
 """
-### crvs_quarterly_report — gate, then write the quarterly report
+### crvs_quarterly_report — gate, write and deliver the quarterly report
 
-Runs after every rebuild of the report models (the Asset `crvs://reports/quarterly_models` that
-**crvs_transform** emits) and by hand: *Trigger* with the parameter `quarter` (e.g. `2025Q3`).
-Without it, the run is for the last complete quarter before the run's date; the figures depend
-only on the quarter chosen (the report's rule: never on today's date).
+**When it runs**
+
+* On the quarterly schedule: 06:00 (Vietnam) on the 15th day after each quarter ends (15 Jan,
+  15 Apr, 15 Jul, 15 Oct). Its data interval starts on the quarter's first day and ends at the run,
+  so it spans the quarter and the agencies' delivery window; the run reports the quarter its data
+  interval starts in and e-mails it to the recipients.
+* After every rebuild of the report models (the Asset `crvs://reports/quarterly_models` that
+  **crvs_transform** emits): the report of the last complete quarter is rewritten, so late
+  deliveries and corrections show at once in `$CRVS_HOME/reports/`. These runs do not e-mail: a
+  quarter goes out on its schedule or when someone triggers it.
+* By hand: *Trigger* with the parameter `quarter` (e.g. `2025Q3`) to (re)build and deliver any past
+  quarter; `force_delivery` e-mails recipients who already received that quarter.
+
+The figures depend only on the quarter chosen (the report's rule: never on today's date).
 
 1. `choose_quarter` — the `quarter` parameter, or the default above.
 2. `quality_gate` — the quality gate of the quarter. When a blocking expectation fails the task
-   fails at once with the gate's summary, and nothing is written.
-3. `write_report` — CSV, XLSX and manifest under `$CRVS_HOME/reports/<quarter>/`.
-4. `announce_report` — logs where the report is. Delivery to recipients (outbox + SMTP,
-   `crvs.delivery`) belongs after this step.
+   fails at once with the gate's summary, and nothing is written or sent.
+3. `write_report` — CSV, XLSX, PDF and manifest under `$CRVS_HOME/reports/<quarter>/`.
+4. `deliver_report` — each recipient of `config/recipients.toml` gets the files it may receive:
+   outbox `$CRVS_HOME/outbox/<quarter>/<recipient>/`, e-mail through the Airflow connection
+   `crvs_smtp`, a record in `delivery.deliveries`. Without the connection it writes the outbox and
+   says loudly that nothing was sent.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, Param, dag, task
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from crvs import orchestration, pipeline
 
 REPORT_MODELS = Asset(pipeline.REPORT_MODELS_ASSET_URI)
+
+# 06:00 on the 15th of the month after each quarter; the interval reaches back to the quarter's
+# first midnight (3 months + 14 days + 6 hours), so data_interval_start names the quarter.
+QUARTERLY = CronTriggerTimetable("0 6 15 1,4,7,10 *", timezone=pipeline.REPORT_TIMEZONE,
+                                 interval=relativedelta(months=3, days=14, hours=6))
 
 
 def _fail_at_once_if_blocked(step, quarter: str):
@@ -34,7 +55,7 @@ def _fail_at_once_if_blocked(step, quarter: str):
 
 @dag(
     dag_id="crvs_quarterly_report",
-    schedule=REPORT_MODELS,
+    schedule=AssetOrTimeSchedule(timetable=QUARTERLY, assets=REPORT_MODELS),
     start_date=orchestration.DAG_START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -47,17 +68,24 @@ def _fail_at_once_if_blocked(step, quarter: str):
             type=["null", "string"],
             pattern=pipeline.QUARTER_PATTERN,
             title="Quarter",
-            description="The quarter to report, e.g. 2025Q3. Empty: the last complete quarter "
-                        "before the run's date.",
+            description="The quarter to report, e.g. 2025Q3. Empty: the schedule's quarter, or the last "
+                        "complete quarter before the run's date.",
+        ),
+        "force_delivery": Param(
+            False, type="boolean", title="Send again",
+            description="E-mail recipients who already received this quarter (a corrected report).",
         ),
     },
 )
 def crvs_quarterly_report():
     @task
     def choose_quarter(*, params=None, dag_run=None) -> str:
-        run_date = dag_run.logical_date or dag_run.run_after
+        scheduled = str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "scheduled"
         try:
-            quarter = pipeline.resolve_quarter(params.get("quarter"), run_date)
+            quarter = pipeline.quarter_for_run(
+                params.get("quarter"),
+                interval_start=dag_run.data_interval_start if scheduled else None,
+                run_date=dag_run.logical_date or dag_run.run_after)
         except ValueError as err:  # a wrong parameter: retrying cannot fix it
             raise AirflowFailException(str(err)) from err
         print(f"reporting quarter {quarter}")
@@ -72,15 +100,24 @@ def crvs_quarterly_report():
         return _fail_at_once_if_blocked(pipeline.report, quarter)
 
     @task
-    def announce_report(path: str) -> None:
+    def deliver_report(quarter: str, path: str, *, params=None, dag_run=None) -> list[str]:
+        from crvs import delivery
+
         print(f"quarterly report written to {path}")
-        # Delivery goes here: crvs.delivery puts the public and agency files in the outbox and
-        # sends them by SMTP, recording who received what.
+        if str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "asset_triggered":
+            print("asset-triggered run: the report is refreshed; it is delivered on the quarterly schedule "
+                  "or by a manual run")
+            return []
+        lines = pipeline.deliver(quarter, delivery.smtp_from_airflow_connection(),
+                                 force=bool(params.get("force_delivery")), out=Path(path).parent)
+        for line in lines:
+            print(line)
+        return lines
 
     quarter = choose_quarter()
     report_path = write_report(quarter)
     quality_gate(quarter) >> report_path
-    announce_report(report_path)
+    deliver_report(quarter, report_path)
 
 
 crvs_quarterly_report()

@@ -67,6 +67,27 @@ def text_cell(value) -> str:
     return str(value)
 
 
+def parsed_cell(table: ReportTable, column: str, text: str):
+    """A CSV cell read back as the workbook stores it (the inverse of text_cell ∘ typed_cell)."""
+    kind = next(c.kind for c in table.columns if c.name == column)
+    if kind == KEY:
+        return text
+    if text == "":
+        return None
+    if text == SUPPRESSED:
+        return SUPPRESSED
+    return Decimal(text) if "." in text else int(text)
+
+
+def read_csv_rows(path: Path, table: ReportTable) -> list[list]:
+    """A published CSV's rows, typed as the workbook stores them; the header must be the table's."""
+    with path.open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    if header != table.column_names:
+        raise ReportError(f"{path}: the columns are {header}, expected {table.column_names}")
+    return [[parsed_cell(table, c, v) for c, v in zip(header, row)] for row in rows]
+
+
 def typed_rows(table: ReportTable, rows: list[dict]) -> list[list]:
     return [[typed_cell(table, c, row[c], row) for c in table.column_names] for row in rows]
 

@@ -93,7 +93,7 @@ def test_report_is_scheduled_on_the_report_models_and_takes_a_quarter(bag):
     # gate before report, report before its announcement
     assert "write_report" in dag.task_dict["quality_gate"].downstream_task_ids
     assert dag.task_dict["write_report"].upstream_task_ids == {"choose_quarter", "quality_gate"}
-    assert dag.task_dict["announce_report"].upstream_task_ids == {"write_report"}
+    assert dag.task_dict["deliver_report"].upstream_task_ids == {"choose_quarter", "write_report"}
 
 
 def test_loader_is_the_dag_list_of_orchestration(bag):

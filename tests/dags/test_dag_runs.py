@@ -121,7 +121,7 @@ def _chosen_quarter(run) -> str:
     return XComModel.deserialize_value(type("Row", (), {"value": value})())
 
 
-REPORT_STEPS = "quality_gate|write_report|announce_report"  # not this module's business
+REPORT_STEPS = "quality_gate|write_report|deliver_report"  # not this module's business
 
 
 @pytest.fixture

@@ -1,0 +1,410 @@
+"""Delivering a written quarterly report: outbox, SMTP, and a record of who received what.
+
+For each recipient of config/recipients.toml (settings.recipients_file()):
+
+1. choose its files from `{reports}/{quarter}/`: its audience's workbook (or, when it may receive
+   only some tables, a workbook of those sheets made from the published CSVs), the public PDF when
+   `pdf`, the CSVs when `csv`, and a manifest of exactly these files with their sha256;
+2. write them and the e-mail (`message.eml`) to `{outbox}/{quarter}/{recipient}/`;
+3. send the e-mail by SMTP when a server is configured (the Airflow connection `crvs_smtp` in the
+   DAG, CRVS_SMTP_URL on the command line); without one, log loudly that nothing was sent;
+4. record every file in `delivery.deliveries` (quarter, recipient, audience, file, sha256, when,
+   channel, message id, status) and one JSON line per recipient in `{outbox}/deliveries.jsonl`.
+
+A quarter already e-mailed to a recipient is not e-mailed again unless `force=True`; when its files
+changed since (a rebuilt report) the log says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import smtplib
+import ssl
+import tomllib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from crvs import database, settings
+from crvs.quality.quarter import check_quarter
+from crvs.report.formats import read_csv_rows, write_xlsx
+from crvs.report.tables import REPORT_TABLES
+from crvs.report.writer import AUDIENCES, cover_lines, notes_lines
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "delivery"
+SENT, NOT_SENT, ALREADY_SENT = "SENT", "NOT_SENT", "ALREADY_SENT"
+# The tables report.md defines; a recipient may list one the registry does not hold yet (it is
+# then skipped, with a note), but never anything else.
+REPORT_TABLE_CODES = tuple(f"T{n}" for n in range(1, 10))
+AIRFLOW_SMTP_CONN_ID = "crvs_smtp"
+
+DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.deliveries (
+    delivery_run_id text not null,
+    quarter         text not null,
+    recipient       text not null,
+    audience        text not null,
+    addresses       text not null,
+    file            text not null,
+    sha256          text not null,
+    bytes           bigint not null,
+    channel         text not null check (channel in ('SMTP', 'OUTBOX')),
+    status          text not null check (status in ('SENT', 'NOT_SENT')),
+    note            text,
+    message_id      text,
+    sent_at         timestamptz not null
+);
+create index if not exists deliveries_quarter_recipient on {SCHEMA}.deliveries (quarter, recipient);
+"""
+
+
+class DeliveryError(RuntimeError):
+    """The recipients file or the report folder is not what delivery needs; the message says what."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: str
+    name: str
+    emails: tuple[str, ...]
+    audience: str
+    tables: tuple[str, ...]  # report table codes this recipient may receive
+    pdf: bool = False
+    csv: bool = False
+    sharing: bool = False
+
+
+@dataclass(frozen=True)
+class Recipients:
+    sender: str
+    recipients: tuple[Recipient, ...]
+
+    def select(self, ids: list[str] | None = None, sharing_only: bool = False) -> list[Recipient]:
+        known = {r.id for r in self.recipients}
+        unknown = sorted(set(ids or []) - known)
+        if unknown:
+            raise DeliveryError(f"unknown recipient(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return [r for r in self.recipients
+                if (not ids or r.id in ids) and (r.sharing or not sharing_only)]
+
+
+def load_recipients(path: Path | None = None) -> Recipients:
+    """Read and check the recipients file; every mistake is named with the recipient and field."""
+    path = Path(path or settings.recipients_file())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeliveryError(f"recipients file {path} does not exist (set CRVS_RECIPIENTS)") from None
+    except tomllib.TOMLDecodeError as err:
+        raise DeliveryError(f"{path}: not valid TOML: {err}") from None
+    sender = data.get("sender", {}).get("from")
+    if not sender or "@" not in parseaddr(sender)[1]:
+        raise DeliveryError(f"{path}: [sender] from must be an e-mail address, got {sender!r}")
+    recipients, seen = [], set()
+    for n, entry in enumerate(data.get("recipients", []), start=1):
+        where = f"{path}: recipient {n} ({entry.get('id', 'no id')})"
+        rid = entry.get("id")
+        if not isinstance(rid, str) or not rid.replace("-", "").replace("_", "").isalnum() or rid in seen:
+            raise DeliveryError(f"{where}: id must be a unique name of letters, digits, - and _")
+        seen.add(rid)
+        emails = entry.get("emails")
+        if not isinstance(emails, list) or not emails or any("@" not in parseaddr(e)[1] for e in emails):
+            raise DeliveryError(f"{where}: emails must be a non-empty list of addresses, got {emails!r}")
+        if entry.get("audience") not in AUDIENCES:
+            raise DeliveryError(f"{where}: audience must be one of {', '.join(AUDIENCES)}, got {entry.get('audience')!r}")
+        tables = entry.get("tables")
+        if tables == "all":
+            tables = REPORT_TABLE_CODES
+        if not isinstance(tables, (list, tuple)) or not tables:
+            raise DeliveryError(f"{where}: tables must be \"all\" or a list of table codes")
+        wrong = [t for t in tables if t not in REPORT_TABLE_CODES]
+        if wrong:
+            raise DeliveryError(f"{where}: unknown table code(s) {', '.join(map(str, wrong))}; "
+                                f"the report's tables are {', '.join(REPORT_TABLE_CODES)}")
+        unknown_fields = set(entry) - {"id", "name", "emails", "audience", "tables", "pdf", "csv", "sharing"}
+        if unknown_fields:
+            raise DeliveryError(f"{where}: unknown field(s) {', '.join(sorted(unknown_fields))}")
+        recipients.append(Recipient(
+            id=rid, name=str(entry.get("name") or rid), emails=tuple(emails), audience=entry["audience"],
+            tables=tuple(tables), pdf=bool(entry.get("pdf", False)), csv=bool(entry.get("csv", False)),
+            sharing=bool(entry.get("sharing", False)),
+        ))
+    if not recipients:
+        raise DeliveryError(f"{path}: no [[recipients]]")
+    return Recipients(sender=sender, recipients=tuple(recipients))
+
+
+# --- SMTP ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # never printed
+    use_ssl: bool = False
+    starttls: bool = False
+    sender: str | None = None  # overrides [sender] from when set
+
+    def describe(self) -> str:
+        return f"{'smtps' if self.use_ssl else 'smtp'}://{self.host}:{self.port}"
+
+
+def smtp_from_url(url: str | None) -> Smtp | None:
+    """smtp://[user:password@]host[:port][?starttls=true&from=...], or smtps:// for TLS from the start."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise DeliveryError("the SMTP URL must look like smtp://user:password@host:port (or smtps://...)")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return Smtp(
+        host=parts.hostname, port=parts.port or (465 if parts.scheme == "smtps" else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_ssl=parts.scheme == "smtps", starttls=query.get("starttls", "").lower() == "true",
+        sender=query.get("from"),
+    )
+
+
+def smtp_from_airflow_connection(conn_id: str = AIRFLOW_SMTP_CONN_ID) -> Smtp | None:
+    """The Airflow connection's SMTP server (host, port, login, password; extra: ssl, starttls,
+    from_email), or None when the connection is not defined."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except (AirflowNotFoundException, AirflowRuntimeError) as err:
+        log.warning("Airflow connection %s is not defined (%s)", conn_id, type(err).__name__)
+        return None
+    extra = conn.extra_dejson or {}
+    use_ssl = str(extra.get("ssl", conn.conn_type == "smtps")).lower() == "true"
+    return Smtp(
+        host=conn.host, port=int(conn.port or (465 if use_ssl else 25)), username=conn.login or None,
+        password=conn.password or None, use_ssl=use_ssl,
+        starttls=str(extra.get("starttls", "false")).lower() == "true",
+        sender=extra.get("from_email"),
+    )
+
+
+def _send(smtp: Smtp, message: EmailMessage) -> None:
+    if smtp.use_ssl:
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, context=ssl.create_default_context(), timeout=60)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=60)
+    with client:
+        if smtp.starttls:
+            client.starttls(context=ssl.create_default_context())
+        if smtp.username:
+            client.login(smtp.username, smtp.password or "")
+        client.send_message(message)
+
+
+# --- choosing and writing a recipient's files ------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One recipient's delivery, as the log, the JSON line and the command line show it."""
+
+    quarter: str
+    recipient: str
+    audience: str
+    addresses: list[str]
+    files: list[dict]           # name, sha256, bytes
+    status: str                 # SENT, NOT_SENT or ALREADY_SENT
+    note: str
+    message_id: str | None
+    outbox: str
+    at: str
+
+    def line(self) -> str:
+        names = ", ".join(f["name"] for f in self.files)
+        return f"{self.quarter} → {self.recipient} ({self.audience}): {self.status} — {self.note} [{names}]"
+
+
+def _report_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise DeliveryError(f"{folder} holds no report (no manifest.json): write it first with `crvs report`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def recipient_tables(recipient: Recipient):
+    """The report tables a recipient receives: those it may receive that the report holds."""
+    return [t for t in REPORT_TABLES if t.code in recipient.tables]
+
+
+def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path]:
+    """Copy or make the recipient's files in `target`; returns them, manifest last."""
+    quarter = report.name
+    manifest = _report_manifest(report)
+    edition = report / recipient.audience
+    tables = recipient_tables(recipient)
+    missing = [c for c in recipient.tables if c not in {t.code for t in REPORT_TABLES}]
+    files = []
+    if len(tables) == len(REPORT_TABLES):
+        workbook = edition / f"crvs_{quarter}_{recipient.audience}.xlsx"
+        shutil.copyfile(workbook, target / workbook.name)
+        files.append(target / workbook.name)
+    else:
+        # Fewer tables than the report: a workbook of only those sheets, from the published CSVs,
+        # so nothing the recipient may not receive is inside it.
+        name = target / f"crvs_{quarter}_{recipient.audience}_{recipient.id}.xlsx"
+        sheets = [(t, read_csv_rows(edition / t.csv_name, t)) for t in tables]
+        write_xlsx(name, quarter, cover_lines(quarter, recipient.audience, manifest["gate"]["summary"], recipient.name),
+                   notes_lines(quarter, recipient.audience, tables, manifest["gate"].get("warnings", [])), sheets)
+        files.append(name)
+    if recipient.pdf:
+        pdf = report / "public" / f"crvs_{quarter}_report.pdf"
+        shutil.copyfile(pdf, target / pdf.name)
+        files.append(target / pdf.name)
+    if recipient.csv:
+        for t in tables:
+            shutil.copyfile(edition / t.csv_name, target / t.csv_name)
+            files.append(target / t.csv_name)
+    own_manifest = {
+        "quarter": quarter,
+        "recipient": {"id": recipient.id, "name": recipient.name, "audience": recipient.audience},
+        "report_generated_at": manifest["generated_at"],
+        "gate": {"passed": manifest["gate"]["passed"], "summary": manifest["gate"]["summary"]},
+        "tables": [t.code for t in tables],
+        "tables_not_in_report_yet": missing,
+        "files": [{"name": f.name, "sha256": _sha256(f), "bytes": f.stat().st_size} for f in files],
+    }
+    manifest_path = target / f"crvs_{quarter}_{recipient.id}_manifest.json"
+    manifest_path.write_text(json.dumps(own_manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [*files, manifest_path]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def compose(quarter: str, recipient: Recipient, sender: str, files: list[Path], message_id: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(recipient.emails)
+    message["Subject"] = (f"[CRVS] Báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} — "
+                          f"{quarter} ({recipient.audience} edition)")
+    message["Message-ID"] = message_id
+    listing = "\n".join(f"  {f.name}  sha256 {_sha256(f)}" for f in files)
+    message.set_content(
+        f"Kính gửi {recipient.name},\n\n"
+        f"Bộ Tư pháp gửi kèm báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} "
+        f"(bản {'dành cho cơ quan' if recipient.audience == 'agency' else 'công bố'}).\n\n"
+        f"Please find attached the civil registration and vital statistics report for {quarter} "
+        f"({recipient.audience} edition). The manifest lists every file with its sha256:\n\n{listing}\n\n"
+        "— CRVS statistics warehouse (automatic message)\n")
+    for f in files:
+        maintype, subtype = _mime_type(f)
+        message.add_attachment(f.read_bytes(), maintype=maintype, subtype=subtype, filename=f.name)
+    return message
+
+
+def _mime_type(path: Path) -> tuple[str, str]:
+    return {
+        ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ".pdf": ("application", "pdf"),
+        ".csv": ("text", "csv"),
+        ".json": ("application", "json"),
+    }[path.suffix]
+
+
+# --- the delivery ------------------------------------------------------------------------------
+
+
+def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path | None = None,
+                    smtp: Smtp | None = None, recipient_ids: list[str] | None = None,
+                    sharing_only: bool = False, force: bool = False,
+                    recipients: Recipients | None = None) -> list[Outcome]:
+    """Deliver the written report of `quarter` to the chosen recipients; returns one Outcome each."""
+    check_quarter(quarter)
+    recipients = recipients or load_recipients()
+    report = Path(reports or settings.reports_dir()) / quarter
+    _report_manifest(report)
+    outbox = Path(outbox or settings.outbox_dir())
+    chosen = recipients.select(recipient_ids, sharing_only)
+    if smtp is None:
+        log.warning("NO SMTP SERVER CONFIGURED: the %s report is written to the outbox %s but NOT SENT to "
+                    "anyone (configure the Airflow connection %s, or CRVS_SMTP_URL for the command line)",
+                    quarter, outbox, AIRFLOW_SMTP_CONN_ID)
+    run_id = f"{quarter}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+    outcomes = []
+    with database.connect() as conn:
+        conn.execute(DDL)
+        for recipient in chosen:
+            outcome = _deliver_one(conn, run_id, quarter, report, outbox, recipient, recipients.sender, smtp, force)
+            log.log(logging.WARNING if outcome.status == NOT_SENT else logging.INFO, "%s", outcome.line())
+            outcomes.append(outcome)
+            conn.commit()
+    return outcomes
+
+
+def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, recipient: Recipient,
+                 sender: str, smtp: Smtp | None, force: bool) -> Outcome:
+    folder = outbox / quarter / recipient.id
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    files = prepare_files(report, recipient, folder)
+    listed = [{"name": f.name, "sha256": _sha256(f), "bytes": f.stat().st_size} for f in files]
+    sender = (smtp.sender if smtp and smtp.sender else None) or sender
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "crvs.invalid"
+    message_id = make_msgid(idstring=f"{quarter}.{recipient.id}", domain=domain)
+    message = compose(quarter, recipient, sender, files, message_id)
+    (folder / "message.eml").write_bytes(bytes(message))
+    now = datetime.now(timezone.utc)
+
+    previous = conn.execute(
+        f"select sent_at, message_id, array_agg(file || ':' || sha256 order by file) from {SCHEMA}.deliveries "
+        "where quarter = %s and recipient = %s and status = 'SENT' "
+        "group by delivery_run_id, sent_at, message_id order by sent_at desc limit 1",
+        (quarter, recipient.id)).fetchone()
+    if previous and not force:
+        sent_at, previous_id, previous_files = previous
+        changed = sorted(previous_files) != sorted(f"{f['name']}:{f['sha256']}" for f in listed)
+        note = (f"already e-mailed on {sent_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({previous_id}); "
+                "not sent again (force to resend)")
+        if changed:
+            note += "; NOTE the files changed since then (the report was rebuilt)"
+        return _outcome(quarter, recipient, listed, ALREADY_SENT, note, previous_id, folder, now, outbox)
+
+    if smtp is None:
+        status, channel, note, sent_id = NOT_SENT, "OUTBOX", "not sent: no SMTP configured", None
+    else:
+        _send(smtp, message)
+        status, channel, note, sent_id = SENT, "SMTP", f"e-mailed via {smtp.describe()}", message_id
+    for f in listed:
+        conn.execute(
+            f"insert into {SCHEMA}.deliveries (delivery_run_id, quarter, recipient, audience, addresses, file, "
+            "sha256, bytes, channel, status, note, message_id, sent_at) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (run_id, quarter, recipient.id, recipient.audience, ", ".join(recipient.emails), f["name"],
+             f["sha256"], f["bytes"], channel, status, note, sent_id, now))
+    return _outcome(quarter, recipient, listed, status, note, sent_id, folder, now, outbox)
+
+
+def _outcome(quarter, recipient, listed, status, note, message_id, folder, now, outbox) -> Outcome:
+    outcome = Outcome(quarter=quarter, recipient=recipient.id, audience=recipient.audience,
+                      addresses=list(recipient.emails), files=listed, status=status, note=note,
+                      message_id=message_id, outbox=str(folder), at=now.isoformat(timespec="seconds"))
+    with (outbox / "deliveries.jsonl").open("a", encoding="utf-8") as journal:
+        journal.write(json.dumps(asdict(outcome), ensure_ascii=False) + "\n")
+    return outcome
+
+
+def sharing_matrix(recipients: Recipients | None = None) -> list[tuple[str, str, list[str]]]:
+    """Who may receive which tables: (recipient id, audience, table codes), as `crvs share --list` prints."""
+    recipients = recipients or load_recipients()
+    return [(r.id, r.audience, list(r.tables)) for r in recipients.recipients]
