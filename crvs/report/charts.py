@@ -154,22 +154,30 @@ def timeliness(rows: list[dict]) -> bytes:
     return _png(fig)
 
 
-def deaths_pyramid(rows: list[dict]) -> bytes:
-    """The age–sex pyramid of registered deaths: T5's NATIONAL rows (age_band, male, female), males
-    to the left. Bands missing from the rows are drawn empty; hidden cells are marked x."""
+def pyramid_bars(rows: list[dict]) -> tuple[list[str], list[float | None], list[float | None], list[tuple[int, str]]]:
+    """From T5's rows: the age bands youngest first, the male and female counts of the NATIONAL rows
+    (None where hidden or absent), and the (band index, sex) of hidden cells. REGION rows and the
+    UNKNOWN age band (counted in the table) are not drawn."""
     national = {r["age_band"]: r for r in rows if r["geography_level"] == "NATIONAL"}
-    bands = list(DEATH_AGE_BANDS)  # UNKNOWN ages are counted in the table, not drawn
+    bands = list(DEATH_AGE_BANDS)
     males = [_number(national.get(b, {}).get("male")) for b in bands]
     females = [_number(national.get(b, {}).get("female")) for b in bands]
+    hidden = [(i, sex) for i, b in enumerate(bands) for sex in ("male", "female")
+              if national.get(b, {}).get(sex) == SUPPRESSED]
+    return bands, males, females, hidden
+
+
+def deaths_pyramid(rows: list[dict]) -> bytes:
+    """The age–sex pyramid of registered deaths (T5, national), males to the left, hidden cells marked x."""
+    bands, males, females, hidden = pyramid_bars(rows)
     fig = _figure(7.5, 5.0)
     ax = fig.add_subplot()
     ax.barh(bands, [-(m or 0) for m in males], color=MALE, label="Nam", height=0.8)
     ax.barh(bands, [f or 0 for f in females], color=FEMALE, label="Nữ", height=0.8)
     widest = max([v for v in males + females if v is not None] + [1])
-    for y, band in enumerate(bands):
-        for value, side in ((national.get(band, {}).get("male"), -1), (national.get(band, {}).get("female"), 1)):
-            if value == SUPPRESSED:
-                ax.text(side * widest * 0.02, y, SUPPRESSED, ha="center", va="center", fontsize=6, fontfamily=FONT)
+    for y, sex in hidden:
+        side = -1 if sex == "male" else 1
+        ax.text(side * widest * 0.02, y, SUPPRESSED, ha="center", va="center", fontsize=6, fontfamily=FONT)
     ax.set_xlim(-widest * 1.1, widest * 1.1)
     ax.set_xticks(ax.get_xticks())
     ax.set_xticklabels([vn_number(abs(t)) for t in ax.get_xticks()])

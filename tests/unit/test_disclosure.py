@@ -132,3 +132,146 @@ def test_no_suppressed_cell_is_recoverable_in_random_tables():
                 if original[c] == 0 and shown[c] != X:
                     assert shown[c] == 0
         assert recovered_by_subtraction(published) == {}, seed
+
+
+# --- the checker: a linear-programming attacker over every declared total, for every table -------
+
+import math  # noqa: E402
+
+from scipy.optimize import linprog  # noqa: E402
+
+from crvs.report.chart_tables import CHART_TABLES  # noqa: E402
+from crvs.report.tables import COUNT, ESTIMATE, KEY, RATE, REPORT_TABLES  # noqa: E402
+
+
+def declared_lines(table, rows):
+    """Every additive relation the table's declaration publishes, worked out here from the declaration
+    (not with the code under test): within each row, parts = total; down each totalled column, the
+    rows of one group = its national row."""
+    lines = [([(i, p) for p in rt.parts], (i, rt.total)) for i in range(len(rows)) for rt in table.row_totals]
+    ct = table.column_total
+    if ct is not None:
+        others = [k for k in table.key_names if k != ct.key]
+        groups = {}
+        for i, row in enumerate(rows):
+            groups.setdefault(tuple(row[k] for k in others), []).append(i)
+        for members in groups.values():
+            national = [i for i in members if rows[i][ct.key] == ct.total_code]
+            for column in ct.columns:
+                lines += [([(i, column) for i in members if i not in national], (n, column)) for n in national]
+    return lines
+
+
+def recoverable(table, published) -> dict:
+    """Hidden cells whose value the published cells pin down: for each, the smallest and largest value
+    it can take given every published total and counts ≥ 0 (linear programmes); a cell whose range
+    holds a single whole number is recovered. Also any published rate with a hidden input."""
+    lines = declared_lines(table, published)
+    hidden = sorted({cell for parts, total in lines for cell in (*parts, total)
+                     if published[cell[0]][cell[1]] == X})
+    found = {}
+    for rate in table.of_kind(RATE):
+        for i, row in enumerate(published):
+            if row[rate.name] != X and any(row[n] == X for n in rate.inputs):
+                found[(i, rate.name)] = "rate published with a hidden input"
+    if not hidden:
+        return found
+    index = {cell: n for n, cell in enumerate(hidden)}
+    a_eq, b_eq = [], []
+    for parts, total in lines:
+        coefficients, rhs = [0] * len(hidden), 0
+        for cell in parts:
+            if cell in index:
+                coefficients[index[cell]] += 1
+            else:
+                rhs -= published[cell[0]][cell[1]]
+        if total in index:
+            coefficients[index[total]] -= 1
+        else:
+            rhs += published[total[0]][total[1]]
+        if any(coefficients):
+            a_eq.append(coefficients)
+            b_eq.append(rhs)
+    for cell, n in index.items():
+        objective = [0] * len(hidden)
+        objective[n] = 1
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog([-v for v in objective], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        assert low.status == 0, (cell, low.message)  # the true values are a solution
+        if high.status == 0 and math.floor(-high.fun + 1e-6) == math.ceil(low.fun - 1e-6):
+            found[cell] = round(low.fun)
+    return found
+
+
+SMALL_VALUES = [0, 0, 0, 1, 2, 3, 4, 5, 6, 9, 15, 19, 20, 25, 60, 300]
+
+
+def random_rows(table, rng):
+    """A table's rows with random counts, its declared totals made to add up."""
+    ct = table.column_total
+    units = [f"{n:02d}" for n in range(rng.randint(1, 7))] if ct else [None]
+    groups = ["a", "b"] if ct and len([k for k in table.key_names if k != ct.key]) > 1 else ["a"]
+    rows = []
+    for group in groups:
+        block = []
+        for unit in units + ([ct.total_code] if ct else []):
+            row = {}
+            for column in table.columns:
+                if column.kind == KEY:
+                    row[column.name] = unit if ct and column.name == ct.key else f"{column.name}-{group}"
+                elif column.kind == COUNT:
+                    row[column.name] = rng.choice(SMALL_VALUES)
+                elif column.kind == ESTIMATE:
+                    row[column.name] = Decimal("1000.0")
+                else:
+                    row[column.name] = Decimal("50.0")
+            block.append(row)
+        for rt in table.row_totals:
+            for row in block:
+                row[rt.total] = sum(row[p] for p in rt.parts)
+        if ct:
+            for column in ct.columns:
+                block[-1][column] = sum(row[column] for row in block[:-1])
+            for rt in table.row_totals:  # the national row's totals again, from its summed parts
+                block[-1][rt.total] = sum(block[-1][p] for p in rt.parts)
+        rows += block
+    return rows
+
+
+def test_the_checker_catches_a_cell_left_alone_in_a_row():
+    rows = [t2_row("A", 2, 30, 0, 32), t2_row("B", 40, 35, 0, 75), t2_row("VN", 42, 65, 0, 107)]
+    only_primary = [dict(r, male=X, sex_ratio_at_birth=X) if r["province_code"] == "A" else r for r in rows]
+    assert recoverable(T2, only_primary) == {(0, "male"): 2}
+    with_ratio = [dict(r, male=X, sex_ratio_at_birth=Decimal("6.7")) if r["province_code"] == "A" else r
+                  for r in rows]
+    assert recoverable(T2, with_ratio)[(0, "sex_ratio_at_birth")] == "rate published with a hidden input"
+
+
+def test_the_checker_catches_what_one_line_at_a_time_cannot():
+    # Row A and column female each hold two hidden cells; only solving the lines together (or in
+    # turn) gives the values back.
+    rows = [t2_row("A", 2, 10, 0, 12), t2_row("B", 20, 3, 0, 23), t2_row("VN", 22, 13, 0, 35)]
+    shown = [dict(rows[0], male=X, female=X, sex_ratio_at_birth=X), dict(rows[1], female=X, sex_ratio_at_birth=X),
+             dict(rows[2])]
+    # Row B alone gives B.female = 3; then column female gives A.female = 10; then row A gives A.male.
+    assert recoverable(T2, shown) == {(0, "male"): 2, (0, "female"): 10, (1, "female"): 3}
+    # A hidden zero-sum pair is recovered too: both must be 0 when the line leaves nothing for them.
+    zeros = [t2_row("A", 0, 5, 0, 5), t2_row("VN", 0, 5, 0, 5)]
+    hidden = [dict(zeros[0], male=X, unknown=X, sex_ratio_at_birth=X), dict(zeros[1])]
+    assert recoverable(T2, hidden) == {(0, "male"): 0, (0, "unknown"): 0}
+
+
+def test_no_suppressed_cell_can_be_recovered_in_any_table():
+    """The public rules against the checker: every table of the report and every chart model, many
+    random tables each, small counts frequent."""
+    for table in (*REPORT_TABLES, *CHART_TABLES):
+        for seed in range(120):
+            rows = random_rows(table, random.Random(f"{table.code}-{seed}"))
+            published = protect(table, rows)
+            for original, shown in zip(rows, published):
+                for column in table.of_kind(COUNT):
+                    if 1 <= original[column.name] <= 4:
+                        assert shown[column.name] == X, (table.code, seed, column.name)
+                    elif shown[column.name] != X:
+                        assert shown[column.name] == original[column.name]
+            assert recoverable(table, published) == {}, (table.code, seed)
