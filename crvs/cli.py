@@ -121,6 +121,34 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_deliver(args, sharing_only: bool = False) -> int:
+    from crvs import delivery, settings
+
+    if getattr(args, "list", False):
+        for rid, audience, tables in delivery.sharing_matrix(sharing_only=sharing_only):
+            print(f"{rid:20} {audience:7} {' '.join(tables)}")
+        return 0
+    if not args.quarter:
+        print("crvs: --quarter is required", file=sys.stderr)
+        return 2
+    _ensure_server()
+    try:
+        outcomes = delivery.deliver_quarter(
+            args.quarter, reports=Path(args.reports) if args.reports else None,
+            smtp=delivery.smtp_from_url(settings.smtp_url()), recipient_ids=args.recipient or None,
+            sharing_only=sharing_only, force=args.force)
+    except delivery.DeliveryError as err:
+        print(f"crvs {args.command}: {err}", file=sys.stderr)
+        return 2
+    for outcome in outcomes:
+        print(outcome.line())
+    return 0
+
+
+def cmd_share(args) -> int:
+    return cmd_deliver(args, sharing_only=True)
+
+
 def cmd_demo(args) -> int:
     from crvs import orchestration
 
@@ -173,6 +201,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", type=_quarter, required=True)
     p.add_argument("--out", help="output folder (default: $CRVS_HOME/reports)")
     p.set_defaults(func=cmd_report)
+
+    for name, func, text in (
+        ("deliver", cmd_deliver, "send the written report of a quarter to its recipients (outbox, SMTP, recorded)"),
+        ("share", cmd_share, "send the agency tables to the sharing agencies only (MOJ → MOH, GSO)"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--quarter", type=_quarter)
+        p.add_argument("--reports", help="the reports folder (default: $CRVS_HOME/reports)")
+        p.add_argument("--recipient", action="append", help="only this recipient (repeatable)")
+        p.add_argument("--force", action="store_true", help="e-mail again recipients who already received the quarter")
+        p.add_argument("--list", action="store_true", help="list who may receive which tables, send nothing")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("demo", help="what `make run` does: sample quarter through the Airflow DAGs to a report")
     p.add_argument("--quarter", type=_quarter, default="2025Q3")

@@ -404,7 +404,7 @@ def _outcome(quarter, recipient, listed, status, note, message_id, folder, now, 
     return outcome
 
 
-def sharing_matrix(recipients: Recipients | None = None) -> list[tuple[str, str, list[str]]]:
-    """Who may receive which tables: (recipient id, audience, table codes), as `crvs share --list` prints."""
+def sharing_matrix(recipients: Recipients | None = None, sharing_only: bool = False) -> list[tuple[str, str, list[str]]]:
+    """Who may receive which tables: (recipient id, audience, table codes), as `crvs deliver --list` prints."""
     recipients = recipients or load_recipients()
-    return [(r.id, r.audience, list(r.tables)) for r in recipients.recipients]
+    return [(r.id, r.audience, list(r.tables)) for r in recipients.select(sharing_only=sharing_only)]

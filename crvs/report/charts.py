@@ -82,7 +82,7 @@ def registrations_by_province(rows: list[dict], province_names: dict[str, str]) 
         ax.barh(labels, values, left=left, color=colour, label=name, height=0.7)
         left = [a + b for a, b in zip(left, values)]
     ax.set_xlabel("Số đăng ký mới trong quý", fontsize=8, fontfamily=FONT)
-    ax.legend(fontsize=7, frameon=False, loc="lower right", prop={"family": FONT, "size": 7})
+    ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, prop={"family": FONT, "size": 7})
     ax.margins(y=0.01)
     _style(ax)
     return _png(fig)
@@ -147,6 +147,7 @@ def timeliness(rows: list[dict]) -> bytes:
                         f"{vn_number(share, 1)}%", ha="center", va="center", fontsize=7, fontfamily=FONT)
         left = [a + b for a, b in zip(left, shares)]
     ax.set_xlim(0, 100)
+    ax.invert_yaxis()  # births on top
     ax.set_xlabel("% số đăng ký mới trong quý", fontsize=8, fontfamily=FONT)
     ax.legend(fontsize=7, frameon=False, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.35),
               prop={"family": FONT, "size": 7})
@@ -210,6 +211,6 @@ def srb_by_region(rows: list[dict], region_names: dict[str, str]) -> bytes:
     ax.set_xlim(80, max([v for v in values if v is not None] + [120]) + 6)
     ax.invert_yaxis()
     ax.set_xlabel("Số bé trai trên 100 bé gái", fontsize=8, fontfamily=FONT)
-    ax.legend(fontsize=7, frameon=False, loc="lower right", prop={"family": FONT, "size": 7})
+    ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, prop={"family": FONT, "size": 7})
     _style(ax)
     return _png(fig)

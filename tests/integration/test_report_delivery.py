@@ -1,0 +1,176 @@
+"""Delivering a written report to the recipients of config/recipients.toml through a real SMTP
+server on 127.0.0.1: what each receives (and nothing else), the outbox, the records, re-runs."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import shutil
+
+import openpyxl
+import pytest
+from report_quarter import QUARTER, fill_quarter
+from smtp_inbox import attachments, smtp_server
+from test_report import read_csv, xlsx_text
+
+from crvs import cli, settings
+from crvs.delivery import (ALREADY_SENT, NOT_SENT, SENT, DeliveryError, Smtp, deliver_quarter, load_recipients,
+                           smtp_from_url)
+from crvs.report import write_report
+
+MOH, GSO, MOJ, PUBLIC = ("thongke@moh.example.invalid", "dansolaodong@gso.example.invalid",
+                         "hotich-thongke@moj.example.invalid", "congthongtin@moj.example.invalid")
+
+
+@pytest.fixture
+def report(db, tmp_path):
+    fill_quarter(db)
+    return write_report(QUARTER, tmp_path / "reports")
+
+
+def deliver(report, tmp_path, smtp, **kwargs):
+    return deliver_quarter(QUARTER, reports=report.parent, outbox=tmp_path / "outbox", smtp=smtp, **kwargs)
+
+
+def records(db) -> list[tuple]:
+    return db.execute("select recipient, file, sha256, channel, status, note, message_id from delivery.deliveries "
+                      "order by sent_at, recipient, file").fetchall()
+
+
+def test_each_recipient_receives_exactly_its_files(report, tmp_path, db):
+    with smtp_server() as (inbox, port):
+        outcomes = deliver(report, tmp_path, Smtp("127.0.0.1", port))
+
+    assert [(o.recipient, o.status) for o in outcomes] == [
+        ("moj-statistics", SENT), ("moh", SENT), ("gso", SENT), ("public-portal", SENT)]
+    assert len(inbox.messages) == 4
+    assert {sender for sender, _, _ in inbox.messages} == {"crvs-statistics@moj.example.invalid"}
+
+    # MOH may receive T2 and T8 of the tables the report holds (not T1): its own workbook of those sheets.
+    (moh,) = inbox.to(MOH)
+    files = attachments(moh)
+    assert sorted(files) == [f"crvs_{QUARTER}_agency_moh.xlsx", f"crvs_{QUARTER}_moh_manifest.json",
+                             f"crvs_{QUARTER}_report.pdf"]
+    book = openpyxl.load_workbook(io.BytesIO(files[f"crvs_{QUARTER}_agency_moh.xlsx"]))
+    assert book.sheetnames == ["Cover", "Notes", "T2_births_by_sex", "T8_completeness"]
+    for name in book.sheetnames[2:]:
+        cells = [[xlsx_text(c) for c in row] for row in book[name].iter_rows()]
+        assert cells == read_csv(report / "agency" / f"{name}.csv"), name
+    text = " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v)
+    assert "T1_registrations" not in text and "event_type" not in text  # nothing of T1, not even its definition
+    assert "Ministry of Health" not in text and "Bộ Y tế" in text       # the cover names the recipient
+    assert "QUÝ 3" not in moh["Subject"] and f"{QUARTER} (agency edition)" in moh["Subject"]
+
+    manifest = json.loads(files[f"crvs_{QUARTER}_moh_manifest.json"])
+    assert manifest["tables"] == ["T2", "T8"]
+    assert manifest["tables_not_in_report_yet"] == ["T3", "T4", "T5", "T6"]
+    assert {f["name"]: f["sha256"] for f in manifest["files"]} == {
+        name: hashlib.sha256(data).hexdigest() for name, data in files.items() if not name.endswith(".json")}
+
+    # MOJ statistics: the whole agency workbook and CSVs, byte for byte as the report wrote them.
+    (moj,) = inbox.to(MOJ)
+    files = attachments(moj)
+    for name, where in ((f"crvs_{QUARTER}_agency.xlsx", "agency"), ("T1_registrations.csv", "agency"),
+                        ("T8_completeness.csv", "agency"), (f"crvs_{QUARTER}_report.pdf", "public")):
+        assert files[name] == (report / where / name).read_bytes(), name
+    # The public portal: the public workbook and the PDF, never an agency file.
+    (public,) = inbox.to(PUBLIC)
+    files = attachments(public)
+    assert sorted(files) == [f"crvs_{QUARTER}_public-portal_manifest.json", f"crvs_{QUARTER}_public.xlsx",
+                             f"crvs_{QUARTER}_report.pdf"]
+    assert files[f"crvs_{QUARTER}_public.xlsx"] == (report / "public" / f"crvs_{QUARTER}_public.xlsx").read_bytes()
+
+    # Every file recorded with its sha256 and the message id the server received.
+    rows = records(db)
+    assert len(rows) == 3 + 3 + 6 + 6  # moh, public: workbook, PDF, manifest; moj, gso: + 3 CSVs each
+    received_ids = {m["Message-ID"].strip() for _, _, m in inbox.messages}
+    assert {r[6] for r in rows} == received_ids
+    assert {(r[3], r[4]) for r in rows} == {("SMTP", SENT)}
+    outbox = tmp_path / "outbox" / QUARTER / "moh"
+    for recipient, name, sha, *_ in rows:
+        assert hashlib.sha256((tmp_path / "outbox" / QUARTER / recipient / name).read_bytes()).hexdigest() == sha
+    assert (outbox / "message.eml").is_file()
+    journal = [json.loads(line) for line in (tmp_path / "outbox" / "deliveries.jsonl").read_text().splitlines()]
+    assert [(j["recipient"], j["status"]) for j in journal] == [(o.recipient, SENT) for o in outcomes]
+
+
+def test_a_rerun_does_not_email_twice_unless_forced(report, tmp_path, db):
+    with smtp_server() as (inbox, port):
+        deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh"])
+        again = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh"])
+        assert len(inbox.messages) == 1
+        assert again[0].status == ALREADY_SENT and "not sent again" in again[0].note
+        assert "changed" not in again[0].note
+        assert len(records(db)) == 3
+
+        # The quarter is rebuilt with a corrected figure: still not sent, but the note says so.
+        db.execute("update reports.rpt_t2_births_by_sex set male = 101, total = 191 where province_code = '08'")
+        db.execute("update reports.rpt_t2_births_by_sex set male = 3254, total = 6219 where province_code = 'VN'")
+        write_report(QUARTER, report.parent)
+        changed = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh"])
+        assert changed[0].status == ALREADY_SENT and "files changed" in changed[0].note
+
+        forced = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh"], force=True)
+        assert forced[0].status == SENT
+        assert len(inbox.messages) == 2
+    assert len(records(db)) == 6
+
+
+def test_without_smtp_the_outbox_is_written_and_nothing_is_sent(report, tmp_path, db, caplog):
+    with caplog.at_level(logging.WARNING, logger="crvs.delivery"):
+        outcomes = deliver(report, tmp_path, None, recipient_ids=["gso"])
+    assert [(o.status, o.note) for o in outcomes] == [(NOT_SENT, "not sent: no SMTP configured")]
+    assert "NO SMTP SERVER CONFIGURED" in caplog.text
+    assert {(r[3], r[4], r[5], r[6]) for r in records(db)} == {("OUTBOX", NOT_SENT, "not sent: no SMTP configured",
+                                                                 None)}
+    assert (tmp_path / "outbox" / QUARTER / "gso" / f"crvs_{QUARTER}_agency.xlsx").is_file()
+
+    with smtp_server() as (inbox, port):  # a later run with a server sends it: it never went out
+        later = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["gso"])
+    assert later[0].status == SENT and len(inbox.to(GSO)) == 1
+
+
+@pytest.fixture
+def session_outbox():
+    shutil.rmtree(settings.outbox_dir(), ignore_errors=True)
+    yield settings.outbox_dir()
+    shutil.rmtree(settings.outbox_dir(), ignore_errors=True)
+
+
+def test_share_sends_only_to_the_sharing_agencies_from_the_command_line(report, session_outbox, monkeypatch,
+                                                                       capsys):
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("CRVS_SMTP_URL", f"smtp://127.0.0.1:{port}")
+        assert cli.main(["share", "--quarter", QUARTER, "--reports", str(report.parent)]) == 0
+    printed = capsys.readouterr().out
+    assert sorted(r for _, rcpt, _ in inbox.messages for r in rcpt) == [GSO, MOH]
+    assert f"{QUARTER} → moh (agency): SENT" in printed and "public-portal" not in printed
+    assert sorted(p.name for p in (session_outbox / QUARTER).iterdir()) == ["gso", "moh"]
+
+
+@pytest.mark.parametrize("entry, message", [
+    ('id = "x"\nemails = ["a@b.invalid"]\naudience = "agency"\ntables = ["T2", "T12"]', "unknown table code(s) T12"),
+    ('id = "x"\nemails = ["a@b.invalid"]\naudience = "press"\ntables = "all"', "audience must be one of agency, public"),
+    ('id = "x"\nemails = []\naudience = "public"\ntables = "all"', "emails must be a non-empty list"),
+    ('id = "x"\nemails = ["a@b.invalid"]\naudience = "public"\ntables = "all"\nbcc = ["c@d.invalid"]',
+     "unknown field(s) bcc"),
+])
+def test_a_wrong_recipients_file_is_refused_with_the_recipient_and_field(tmp_path, entry, message):
+    path = tmp_path / "recipients.toml"
+    path.write_text(f'[sender]\nfrom = "s@moj.invalid"\n\n[[recipients]]\n{entry}\n', encoding="utf-8")
+    with pytest.raises(DeliveryError, match=r"recipient 1 \(x\)") as err:
+        load_recipients(path)
+    assert message in str(err.value)
+
+
+def test_smtp_url_and_the_password_stays_out_of_reprs():
+    smtp = smtp_from_url("smtp://robot:s%40cret@mail.example.invalid:2525?starttls=true&from=a@b.invalid")
+    assert (smtp.host, smtp.port, smtp.username, smtp.password, smtp.starttls, smtp.sender) == (
+        "mail.example.invalid", 2525, "robot", "s@cret", True, "a@b.invalid")
+    assert "s@cret" not in repr(smtp) and "s@cret" not in smtp.describe()
+    assert smtp_from_url("smtps://mail.example.invalid").port == 465
+    assert smtp_from_url(None) is None
+    with pytest.raises(DeliveryError):
+        smtp_from_url("http://mail.example.invalid")

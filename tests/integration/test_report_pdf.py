@@ -1,0 +1,106 @@
+"""The public PDF on a hand-made quarter (report_quarter.py) plus hand-made chart models: its text
+is extracted and the headline figures, the tables and the annex checked against figures worked out
+here by hand."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+from report_quarter import QUARTER, fill_quarter
+
+from crvs.quality.provinces import province_codes
+from crvs.report import write_report
+
+CHART_DDL = """
+create table reports.rpt_chart_registrations_by_province (
+    quarter text, province_code text, births integer, deaths integer, marriages integer);
+create table reports.rpt_chart_timeliness (
+    quarter text, event_type text, on_time integer, late integer, delayed_1_5y integer,
+    delayed_5y_plus integer, total integer, on_time_pct numeric(5,1));
+create table reports.rpt_chart_srb_by_region (
+    quarter text, region_code text, male integer, female integer, sex_ratio_at_birth numeric(5,1));
+"""
+
+
+@pytest.fixture
+def quarter_with_charts(db):
+    """Charts: every province 180 births, 70 deaths, 44 marriages; VN = 34 × that = 6120, 2380, 1496.
+    Timeliness: births 5000 on time of 6120 (81.7 %), deaths 1800 of 2380 (75.6 %).
+    Regions: SRB 112.0 (560/500) in each of the six; VN 3360/3000 = 112.0."""
+    fill_quarter(db)
+    db.execute(CHART_DDL)
+    for code in province_codes():
+        db.execute("insert into reports.rpt_chart_registrations_by_province values (%s, %s, 180, 70, 44)",
+                   (QUARTER, code))
+    db.execute("insert into reports.rpt_chart_registrations_by_province values (%s, 'VN', 6120, 2380, 1496)",
+               (QUARTER,))
+    db.execute("insert into reports.rpt_chart_timeliness values (%s, 'BIRTH', 5000, 1000, 100, 20, 6120, 81.7), "
+               "(%s, 'DEATH', 1800, 500, 60, 20, 2380, 75.6)", (QUARTER, QUARTER))
+    for region in ("NMM", "RRD", "NCC", "CHL", "SE", "MD"):
+        db.execute("insert into reports.rpt_chart_srb_by_region values (%s, %s, 560, 500, 112.0)", (QUARTER, region))
+    db.execute("insert into reports.rpt_chart_srb_by_region values (%s, 'VN', 3360, 3000, 112.0)", (QUARTER,))
+    return db
+
+
+def pdf_text(path) -> tuple[list[str], int]:
+    reader = PdfReader(path)
+    return [page.extract_text() for page in reader.pages], len(reader.pages)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_pdf_reads_well_and_its_headline_figures_are_right(quarter_with_charts, tmp_path):
+    folder = write_report(QUARTER, tmp_path)
+    pages, count = pdf_text(folder / "public" / f"crvs_{QUARTER}_report.pdf")
+    front = squash(pages[0])
+
+    assert "BÁO CÁO THỐNG KÊ HỘ TỊCH" in front and "QUÝ 3/2025" in front
+    # T2 VN: 3253 + 2965 births, ratio 109.7; C1 VN deaths 2380, marriages 1496; C2 on-time shares;
+    # T8 VN completeness 90.0 / 77.7 and linkage 95.0; written the Vietnamese way.
+    for label, value in [
+        ("Khai sinh mới đăng ký trong quý", "6.218"),
+        ("Tỷ số giới tính khi sinh (bé trai/100 bé gái)", "109,7"),
+        ("Khai tử mới đăng ký trong quý", "2.380"),
+        ("Kết hôn mới đăng ký trong quý", "1.496"),
+        ("Khai sinh đúng hạn (≤ 60 ngày), % số khai sinh", "81,7%"),
+        ("Khai tử đúng hạn (≤ 15 ngày), % số khai tử", "75,6%"),
+        ("Mức độ đầy đủ khai sinh (mục tiêu 2030: 100%)", "90,0%"),
+        ("Mức độ đầy đủ khai tử (mục tiêu 2030: 80%)", "77,7%"),
+        ("Trẻ sinh tại cơ sở y tế đã được khai sinh", "95,0%"),
+    ]:
+        assert f"{label} {value}" in front, label
+    assert f"Gate {QUARTER} passed" in front
+
+    everything = squash(" ".join(pages))
+    for heading in ("Biểu đồ 1. Đăng ký khai sinh, khai tử, kết hôn mới theo tỉnh/thành phố",
+                    "Biểu đồ 2. Mức độ đầy đủ đăng ký khai sinh, khai tử theo tỉnh so với mục tiêu 2030",
+                    "Biểu đồ 3. Tính kịp thời", "Biểu đồ 4. Tỷ số giới tính khi sinh theo vùng",
+                    "T1. Registrations by registration province, event, kind and timeliness",
+                    "T2. Births registered in the quarter by the mother's province of residence and sex",
+                    "T8. Registration completeness and facility-birth linkage",
+                    "Ghi chú (Notes)", "Phụ lục: chất lượng dữ liệu (Quality annex)"):
+        assert heading in everything, heading
+    # The tables are the public edition: 01's boys and girls hidden, VN as computed.
+    assert "2025Q3 01 x x 0 43 x" in everything
+    assert "2025Q3 VN 3253 2965 0 6218 109.7" in everything
+    assert "moj-2025q3-01" in everything and "gso-2025" in everything  # the deliveries used
+    assert "moj-2025q2" not in everything
+    assert f"trang {count}/{count}" in squash(pages[-1])
+
+
+def test_without_chart_models_the_pdf_leaves_those_charts_out(warehouse_quarter_only, tmp_path):
+    folder = write_report(QUARTER, tmp_path)
+    pages, _ = pdf_text(folder / "public" / f"crvs_{QUARTER}_report.pdf")
+    everything = squash(" ".join(pages))
+    assert "Biểu đồ 1. Mức độ đầy đủ" in everything  # T8's chart comes first now
+    assert "Khai tử mới đăng ký trong quý" not in everything
+    assert "Khai sinh mới đăng ký trong quý 6.218" in everything
+
+
+@pytest.fixture
+def warehouse_quarter_only(db):
+    return fill_quarter(db)
