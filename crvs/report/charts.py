@@ -81,6 +81,7 @@ def registrations_by_province(rows: list[dict], province_names: dict[str, str]) 
         values = [_number(r[column]) or 0 for r in provinces]
         ax.barh(labels, values, left=left, color=colour, label=name, height=0.7)
         left = [a + b for a, b in zip(left, values)]
+    ax.set_xlim(0, max(left + [1.0]) * 1.05)
     ax.set_xlabel("Số đăng ký mới trong quý", fontsize=8, fontfamily=FONT)
     ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, prop={"family": FONT, "size": 7})
     ax.margins(y=0.01)

@@ -8,6 +8,7 @@ import json
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from report_quarter import QUARTER, fill_quarter
 
 from crvs.quality import GateFailed, run_gate
@@ -124,7 +125,37 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
     notes = " ".join(str(v) for row in book["Notes"].iter_rows(values_only=True) for v in row if v)
     assert ("Symbol x" in notes) == (audience == "public")
     assert "sex_ratio_at_birth" in notes
+    assert "none: every check of the gate was met" in notes
     assert book.properties.created.year == 2025 and book.properties.created.month == 7
+
+    cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row and row[0]}
+    assert cover["Quarter"] == QUARTER
+    assert cover["Quality gate"].startswith(f"Gate {QUARTER} passed")
+    assert cover["T2_births_by_sex"] == ("T2. Births registered in the quarter by the mother's province of residence "
+                                         "and sex (35 rows)")
+    assert book["Cover"]["A1"].value.startswith("Civil registration and vital statistics")
+    t2 = book["T2_births_by_sex"]
+    assert [t2.cell(2, n).number_format for n in (3, 6, 7)] == ["#,##0", "#,##0", "0.0"]
+    assert all(t2.column_dimensions[letter].width >= len(t2[f"{letter}1"].value) for letter in "ABCDEFG")
+    t8 = book["T8_completeness"]
+    assert t8.cell(2, 3).number_format == "#,##0.0"  # expected births: an estimate, one decimal
+
+
+def test_the_gate_warnings_go_into_the_notes(warehouse_quarter, tmp_path):
+    # A national sex ratio of 130 is outside the plausible 100–120: the gate warns, the report still goes out.
+    warehouse_quarter.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 130.0 "
+                              "where province_code = 'VN'")
+    gate = run_gate(QUARTER)
+    warnings = [o.describe() for o in gate.warnings]
+    assert gate.passed and warnings
+    folder = write_report(QUARTER, tmp_path, gate=gate)
+    for audience in ("agency", "public"):
+        book = openpyxl.load_workbook(folder / audience / f"crvs_{QUARTER}_{audience}.xlsx")
+        noted = [row[2] for row in book["Notes"].iter_rows(values_only=True) if row[0] == "Warning"]
+        assert noted == warnings
+        assert any("national sex ratio" in w for w in noted)
+    annex = " ".join(page.extract_text() for page in PdfReader(folder / "public" / f"crvs_{QUARTER}_report.pdf").pages)
+    assert "[WARNING] rpt_t2_births_by_sex: national sex ratio" in " ".join(annex.split())
 
 
 def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_path):
