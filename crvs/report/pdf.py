@@ -244,12 +244,19 @@ def _tables(pdf: ReportPdf, inputs: PdfInputs) -> None:
             continue
         pdf.set_font(FONT, "", 6.5 if wide else 7.5)
         alignment = tuple("LEFT" if c.kind == KEY else "RIGHT" for c in table.columns)
-        with pdf.table(text_align=alignment, line_height=3.6 if wide else 4, repeat_headings=1,
+        with pdf.table(text_align=alignment, col_widths=_column_weights(table, rows),
+                       line_height=3.6 if wide else 4, repeat_headings=1,
                        headings_style=_headings_style(), cell_fill_color=245,
                        cell_fill_mode=TableCellFillMode.ROWS) as grid:
             grid.row(table.column_names)
             for row in rows:
                 grid.row([text_cell(row[c]) for c in table.column_names])
+
+
+def _column_weights(table: ReportTable, rows: list[dict]) -> tuple[int, ...]:
+    """Each column as wide as its longest value (headers may wrap, values should not)."""
+    return tuple(
+        max([min(len(c.name), 12)] + [len(text_cell(row[c.name])) for row in rows]) + 2 for c in table.columns)
 
 
 def _headings_style():

@@ -91,6 +91,12 @@ def test_the_pdf_reads_well_and_its_headline_figures_are_right(quarter_with_char
     assert "moj-2025q2" not in everything
     assert f"trang {count}/{count}" in squash(pages[-1])
 
+    # Built again (another gate run, another time): the same bytes, charts included.
+    again = write_report(QUARTER, tmp_path / "again")
+    name = f"public/crvs_{QUARTER}_report.pdf"
+    assert (again / name).read_bytes() == (folder / name).read_bytes()
+    assert PdfReader(folder / name).metadata.creation_date.date().isoformat() == "2025-07-01"
+
 
 def test_without_chart_models_the_pdf_leaves_those_charts_out(warehouse_quarter_only, tmp_path):
     folder = write_report(QUARTER, tmp_path)
