@@ -27,7 +27,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
-from email.utils import make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -292,8 +292,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def compose(quarter: str, recipient: Recipient, sender: str, files: list[Path], message_id: str) -> EmailMessage:
+def compose(quarter: str, recipient: Recipient, sender: str, files: list[Path], message_id: str,
+            when: datetime) -> EmailMessage:
     message = EmailMessage()
+    message["Date"] = format_datetime(when)
     message["From"] = sender
     message["To"] = ", ".join(recipient.emails)
     message["Subject"] = (f"[CRVS] Báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} — "
@@ -362,9 +364,9 @@ def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, re
     sender = (smtp.sender if smtp and smtp.sender else None) or sender
     domain = parseaddr(sender)[1].rpartition("@")[2] or "crvs.invalid"
     message_id = make_msgid(idstring=f"{quarter}.{recipient.id}", domain=domain)
-    message = compose(quarter, recipient, sender, files, message_id)
-    (folder / "message.eml").write_bytes(bytes(message))
     now = datetime.now(timezone.utc)
+    message = compose(quarter, recipient, sender, files, message_id, now)
+    (folder / "message.eml").write_bytes(bytes(message))
 
     previous = conn.execute(
         f"select sent_at, message_id, array_agg(file || ':' || sha256 order by file) from {SCHEMA}.deliveries "

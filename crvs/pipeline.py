@@ -262,6 +262,13 @@ def report(quarter: str, out: Path | None = None) -> str:
     return str(path)
 
 
+def run_delivers(run_type: str) -> bool:
+    """Whether a report run e-mails its recipients: runs of the quarterly schedule and runs someone
+    triggered do; runs triggered by a rebuild of the report models only refresh the files (a quarter's
+    data arrive in several deliveries, and recipients should get the quarter once, complete)."""
+    return run_type not in ("asset_triggered", "asset_materialization")
+
+
 def deliver(quarter: str, smtp: Any = None, *, force: bool = False, sharing_only: bool = False,
             out: Path | None = None) -> list[str]:
     """Deliver the written report of `quarter` to its recipients (crvs.delivery): outbox, SMTP when

@@ -104,7 +104,7 @@ def crvs_quarterly_report():
         from crvs import delivery
 
         print(f"quarterly report written to {path}")
-        if str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "asset_triggered":
+        if not pipeline.run_delivers(str(getattr(dag_run.run_type, "value", dag_run.run_type))):
             print("asset-triggered run: the report is refreshed; it is delivered on the quarterly schedule "
                   "or by a manual run")
             return []

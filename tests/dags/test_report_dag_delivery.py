@@ -64,6 +64,12 @@ def test_the_quarter_of_a_run():
         pipeline.quarter_for_run("2025Q5", interval_start=None, run_date=None)
 
 
+@pytest.mark.parametrize("run_type, delivers", [
+    ("scheduled", True), ("manual", True), ("asset_triggered", False), ("asset_materialization", False)])
+def test_only_runs_of_the_schedule_or_by_hand_send_e_mail(run_type, delivers):
+    assert pipeline.run_delivers(run_type) is delivers
+
+
 def test_a_manual_run_gates_writes_and_delivers_by_smtp(report_dag, db, monkeypatch):
     fill_quarter(db)
     shutil.rmtree(settings.reports_dir() / QUARTER, ignore_errors=True)
