@@ -1,0 +1,61 @@
+"""The PDF from hand-made inputs, without a database: tables are found by code, so a T5 table (not
+in the registry yet) brings its deaths pyramid along; empty tables and missing figures read well."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from pypdf import PdfReader
+
+from crvs.report.pdf import PdfInputs, headline_figures, write_pdf
+from crvs.report.tables import COUNT, KEY, T2, T8, Column, ReportTable
+
+# T5 as report.md lists it (the model helper adds the real entry to REPORT_TABLES).
+T5 = ReportTable(
+    code="T5", file_stem="T5_deaths_by_age_sex", model="rpt_t5_deaths_by_age_sex",
+    title="Deaths registered in the quarter by age and sex",
+    columns=(Column("quarter", KEY, ""), Column("geography_level", KEY, ""), Column("geography_code", KEY, ""),
+             Column("age_band", KEY, ""), Column("male", COUNT, ""), Column("female", COUNT, ""),
+             Column("unknown", COUNT, ""), Column("total", COUNT, "")),
+    order_by="geography_level, geography_code, age_band",
+)
+
+
+def t2(code, male, female, ratio):
+    return {"quarter": "2025Q4", "province_code": code, "male": male, "female": female, "unknown": 0,
+            "total": male + female if "x" not in (male, female) else "x", "sex_ratio_at_birth": ratio}
+
+
+def t5(band, male, female):
+    return {"quarter": "2025Q4", "geography_level": "NATIONAL", "geography_code": "VN", "age_band": band,
+            "male": male, "female": female, "unknown": 0, "total": male + female}
+
+
+def text_of(path) -> str:
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(path).pages))
+
+
+def test_a_t5_table_brings_the_pyramid_and_missing_figures_read_as_such(tmp_path):
+    inputs = PdfInputs(
+        quarter="2025Q4",
+        tables=[(T2, [t2("01", 1200, 1100, Decimal("109.1")), t2("VN", 1200, 1100, Decimal("109.1"))]),
+                (T5, [t5("<1", 30, 22), t5("85+", 400, 610)]),
+                (T8, [])],
+        gate_summary="Gate 2025Q4 passed: all 3 checks met.",
+        gate_checks=[("BLOCKING", "rpt_t2_births_by_sex: every province present", True, "no offending rows")],
+    )
+    pages = write_pdf(tmp_path / "report.pdf", inputs)
+    text = text_of(tmp_path / "report.pdf")
+
+    assert pages == len(PdfReader(tmp_path / "report.pdf").pages)
+    assert "QUÝ 4/2025" in text
+    assert "Khai sinh mới đăng ký trong quý 2.300" in text
+    assert "Biểu đồ 1. Tháp tuổi của người chết đã đăng ký khai tử" in text  # no T8, C1–C3 rows: T5's is first
+    assert "T5. Deaths registered in the quarter by age and sex" in text
+    assert "2025Q4 NATIONAL VN 85+ 400 610 0 1010" in text
+    assert "T8. Registration completeness" in text and "No rows for this quarter" in text
+    # T8 has no rows: its headline figures are missing, printed as a dash, never as zero.
+    figures = dict(headline_figures(inputs))
+    assert figures["Mức độ đầy đủ khai sinh (mục tiêu 2030: 100%)"] == "—"
+    assert figures["Tỷ số giới tính khi sinh (bé trai/100 bé gái)"] == "109,1"
