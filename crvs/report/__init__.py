@@ -1,4 +1,4 @@
-"""The quarterly report: report models → disclosure control → CSV, XLSX and manifest per quarter."""
+"""The quarterly report: report models → disclosure control → CSV, XLSX, PDF and manifest per quarter."""
 
 from crvs.quality import GateFailed
 from crvs.report.formats import ReportError

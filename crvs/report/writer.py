@@ -1,9 +1,11 @@
-"""The quarterly report: report models → (disclosure control) → CSV + XLSX per audience → manifest.
+"""The quarterly report: report models → (disclosure control) → CSV + XLSX per audience, the public
+PDF → manifest.
 
 `write_report(quarter, out)` refuses to write anything unless the quarter's gate passed. It reads the
-reports.* models only (plus raw.deliveries for the manifest's list of deliveries used), builds the
-whole quarter folder in a temporary folder beside it and moves it into place at the end, so a
-failure never leaves half a report and a re-run replaces the old one whole.
+reports.* models only (the tables of REPORT_TABLES and the PDF's chart models, plus raw.deliveries
+for the manifest's list of deliveries used), builds the whole quarter folder in a temporary folder
+beside it and moves it into place at the end, so a failure never leaves half a report and a re-run
+replaces the old one whole.
 """
 
 from __future__ import annotations
