@@ -18,8 +18,9 @@ from test_report import read_csv, xlsx_text
 from crvs import cli, settings
 from crvs.delivery import (ALREADY_SENT, NOT_SENT, SENT, DeliveryError, Smtp, deliver_quarter, load_recipients,
                            smtp_from_url)
-from crvs.report import write_report
+from crvs.report import REPORT_TABLES, write_report
 
+MOH_TABLES = ["T2", "T3", "T4", "T5", "T6", "T8"]  # as config/recipients.toml lists them
 MOH, GSO, MOJ, PUBLIC = ("thongke@moh.example.invalid", "dansolaodong@gso.example.invalid",
                          "hotich-thongke@moj.example.invalid", "congthongtin@moj.example.invalid")
 
@@ -48,13 +49,15 @@ def test_each_recipient_receives_exactly_its_files(report, tmp_path, db):
     assert len(inbox.messages) == 4
     assert {sender for sender, _, _ in inbox.messages} == {"crvs-statistics@moj.example.invalid"}
 
-    # MOH may receive T2 and T8 of the tables the report holds (not T1): its own workbook of those sheets.
+    # MOH may receive T2–T6 and T8, of which the report holds T2 and T8 (T3–T6 come with their models),
+    # never T1: its own workbook of those sheets.
     (moh,) = inbox.to(MOH)
     files = attachments(moh)
     assert sorted(files) == [f"crvs_{QUARTER}_agency_moh.xlsx", f"crvs_{QUARTER}_moh_manifest.json",
                              f"crvs_{QUARTER}_report.pdf"]
     book = openpyxl.load_workbook(io.BytesIO(files[f"crvs_{QUARTER}_agency_moh.xlsx"]))
-    assert book.sheetnames == ["Cover", "Notes", "T2_births_by_sex", "T8_completeness"]
+    assert book.sheetnames == ["Cover", "Notes", *(t.sheet_name for t in REPORT_TABLES if t.code in MOH_TABLES)]
+    assert "T2_births_by_sex" in book.sheetnames and "T8_completeness" in book.sheetnames
     for name in book.sheetnames[2:]:
         cells = [[xlsx_text(c) for c in row] for row in book[name].iter_rows()]
         assert cells == read_csv(report / "agency" / f"{name}.csv"), name
@@ -64,8 +67,9 @@ def test_each_recipient_receives_exactly_its_files(report, tmp_path, db):
     assert "QUÝ 3" not in moh["Subject"] and f"{QUARTER} (agency edition)" in moh["Subject"]
 
     manifest = json.loads(files[f"crvs_{QUARTER}_moh_manifest.json"])
-    assert manifest["tables"] == ["T2", "T8"]
-    assert manifest["tables_not_in_report_yet"] == ["T3", "T4", "T5", "T6"]
+    held = [t.code for t in REPORT_TABLES]
+    assert manifest["tables"] == [c for c in held if c in MOH_TABLES]
+    assert manifest["tables_not_in_report_yet"] == [c for c in MOH_TABLES if c not in held]
     assert {f["name"]: f["sha256"] for f in manifest["files"]} == {
         name: hashlib.sha256(data).hexdigest() for name, data in files.items() if not name.endswith(".json")}
 
@@ -84,7 +88,8 @@ def test_each_recipient_receives_exactly_its_files(report, tmp_path, db):
 
     # Every file recorded with its sha256 and the message id the server received.
     rows = records(db)
-    assert len(rows) == 3 + 3 + 6 + 6  # moh, public: workbook, PDF, manifest; moj, gso: + 3 CSVs each
+    # moh, public: workbook, PDF, manifest; moj, gso: the same and a CSV per table (gso: not T9)
+    assert len(rows) == 3 + 3 + (3 + len(REPORT_TABLES)) + (3 + len([t for t in REPORT_TABLES if t.code != "T9"]))
     received_ids = {m["Message-ID"].strip() for _, _, m in inbox.messages}
     assert {r[6] for r in rows} == received_ids
     assert {(r[3], r[4]) for r in rows} == {("SMTP", SENT)}
