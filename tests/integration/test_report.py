@@ -9,11 +9,13 @@ import json
 import openpyxl
 import pytest
 from pypdf import PdfReader
+from disclosure_checker import recoverable
 from report_quarter import QUARTER, fill_quarter
 
 from crvs.quality import GateFailed, run_gate
 from crvs.quality.provinces import province_codes
-from crvs.report import write_report
+from crvs.report import REPORT_TABLES, write_report
+from crvs.report.formats import read_csv_rows
 
 # The columns exactly as docs report.md lists them.
 T1_COLUMNS = ["quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"]
@@ -100,6 +102,15 @@ def test_the_public_csvs_are_disclosure_controlled(warehouse_quarter, tmp_path):
     assert t8[1] == ["2025Q3", "01", "1000.0", "900", "90.0", "500.0", "15", "x", "800", "760", "95.0"]
     assert t8[2] == ["2025Q3", "04", "1000.0", "900", "90.0", "500.0", "400", "80.0", "0", "0", "x"]
     assert sum(v == "x" for row in t8 for v in row) == 2
+
+
+def test_no_hidden_cell_of_the_public_csvs_can_be_recovered(warehouse_quarter, tmp_path):
+    folder = write_report(QUARTER, tmp_path)
+    for table in REPORT_TABLES:
+        published = [dict(zip(table.column_names, row))
+                     for row in read_csv_rows(folder / "public" / table.csv_name, table)]
+        assert any(v == "x" for row in published for v in row.values()), table.code  # something to attack
+        assert recoverable(table, published) == {}, table.code
 
 
 def xlsx_text(cell) -> str:
