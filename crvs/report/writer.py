@@ -124,7 +124,7 @@ def read_deliveries(conn, quarter: str) -> list[dict]:
 NOTES_COMMON = [
     ("Empty cell", "", "not computable: the denominator is zero or not available"),
     ("Percentages", "", "one decimal place; rates and ratios likewise"),
-    ("Quarter", "", "T1–T7 count registrations by registration date; T8 counts events by event date"),
+    ("Counting period", "", "T1–T7 count registrations by registration date; T8 counts events by event date"),
     ("Geography", "", "the 34 provinces of the 2025 list (2-digit codes), older codes mapped through the official "
                       "63→34 crosswalk; regions are the six socio-economic regions; VN = the whole country"),
 ]
