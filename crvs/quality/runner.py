@@ -115,7 +115,7 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str, index_col
             name = _checkpoint_safe(f"{checkpoint}.{suite.model}")
             # GX wants a query starting with SELECT; a suite's may start with WITH.
             asset = source.add_query_asset(name, query=f"select * from ({suite.batch_query(key)}) as batch_rows")
-            gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=list(suite.expectations)))
+            gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=[e.copy(update={"id": None}) for e in suite.expectations]))
             definitions.append(context.validation_definitions.add_or_update(gx.ValidationDefinition(
                 name=name, data=asset.add_batch_definition_whole_table(_checkpoint_safe(key)), suite=gx_suite,
             )))
