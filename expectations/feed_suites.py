@@ -60,10 +60,12 @@ def dataset_suite(dataset: Dataset) -> ModelSuite:
         if c.kind in CODE_LEVELS:
             checks.append(rows_check(
                 f"{c.name} valid for its admin_code_version",
-                f"select b.source_row, b.admin_code_version, b.{c.stored_name} from {{batch}} b "
-                f"where b.{c.stored_name} is not null and not exists (select 1 from quality.valid_codes v "
-                f"where v.level = '{c.kind}' and v.code_version = b.admin_code_version and v.code = b.{c.stored_name}) "
-                "order by b.source_row"))
+                # No JOIN in this query, so GX names the batch `subselect` itself (the code list's
+                # columns, level/code_version/code, never clash with a raw table's).
+                f"select source_row, admin_code_version, {c.stored_name} from {{batch}} "
+                f"where {c.stored_name} is not null and not exists (select 1 from quality.valid_codes v "
+                f"where v.level = '{c.kind}' and v.code_version = admin_code_version and v.code = {c.stored_name}) "
+                "order by source_row"))
     return ModelSuite(dataset.name, tuple(checks), schema="raw", query=delivery_rows_query(dataset))
 
 
