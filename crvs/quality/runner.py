@@ -27,6 +27,7 @@ from crvs.quality.suites import BLOCKING, ModelSuite
 
 DATASOURCE = "warehouse"
 URL_VARIABLE = "CRVS_GX_WAREHOUSE_URL"
+RESULTS_KEPT = 5  # validation results kept per suite (history in the data docs)
 _SHOWN = 10  # how many provinces / rows a summary names before "… and N more"
 
 
@@ -103,7 +104,6 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str, index_col
     if not suites:
         return []
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     context = file_context()
     os.environ[URL_VARIABLE] = settings.warehouse_url()
@@ -125,10 +125,12 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str, index_col
         run = context.checkpoints.add_or_update(gx.Checkpoint(
             name=_checkpoint_safe(checkpoint),
             validation_definitions=definitions,
-            actions=[UpdateDataDocsAction(name="data_docs")],
+            actions=[],  # data docs once after the run, not once per validation (see below)
             # COMPLETE: the offending values and rows, so the summary can name the provinces.
             result_format=result_format,
         )).run()
+        _prune_validation_results()
+        context.build_data_docs(resource_identifiers=list(run.run_results))
     finally:
         source.get_execution_engine().engine.dispose()
     by_suite = {v.suite_name: v for v in run.run_results.values()}
@@ -139,6 +141,18 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str, index_col
         found = [_outcome(suite.model, r.to_json_dict(), index_column) for r in results]
         outcomes += sorted(found, key=lambda o: order.get(o.name, len(order)))
     return outcomes
+
+
+def _prune_validation_results(keep: int = RESULTS_KEPT) -> None:
+    """Keep the latest `keep` runs of each suite: the data docs index reads every stored result,
+    so an unbounded history would make every run slower than the last."""
+    root = context_root() / "gx" / "uncommitted" / "validations"
+    if not root.is_dir():
+        return
+    for suite_dir in root.iterdir():
+        runs = sorted((p for p in suite_dir.rglob("*.json")), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in runs[keep:]:
+            stale.unlink(missing_ok=True)
 
 
 def _forget_checkpoint(source, checkpoint: str) -> None:
