@@ -88,7 +88,8 @@ def check_delivery(delivery_id: str) -> FeedCheckResult | None:
     delivery has no loaded files, so nothing to check)."""
     with database.connect(autocommit=True) as conn:
         datasets = [r[0] for r in conn.execute(
-            "select dataset from raw.delivery_files where delivery_id = %s order by dataset", (delivery_id,))]
+            "select dataset from raw.delivery_files where delivery_id = %s and rows_loaded > 0 order by dataset",
+            (delivery_id,))]
     if not datasets:
         return None
     _refresh_valid_codes()

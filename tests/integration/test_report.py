@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from report_models import DDL
 
+from crvs.feeds.contract import DATASETS
 from crvs.feeds.tables import ensure_tables
 from crvs.quality import GateFailed, run_gate
 from crvs.quality.provinces import province_codes
@@ -53,6 +54,9 @@ def warehouse_quarter(db):
         ("01", "BIRTH", "NEW", "ON_TIME", 120, 3),
         ("04", "MARRIAGE", "NEW", "NOT_APPLICABLE", 7, 0),
         ("01", "BIRTH", "NEW", "LATE", 4, 0),
+        # the rest of the quarter's NEW births, so that T1 agrees with T2 (the gate checks
+        # 6218 = 120 + 4 + 6094)
+        ("96", "BIRTH", "NEW", "ON_TIME", 6094, 0),
     ]
     for row in t1:
         db.execute("insert into reports.rpt_t1_registrations values (%s, %s, %s, %s, %s, %s, %s)", (QUARTER, *row))
@@ -85,6 +89,11 @@ def warehouse_quarter(db):
         db.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, "
                    "period_start, period_end, source, manifest) values (%s, %s, %s, '1.0', %s, %s, %s, 'test', '{}')",
                    d)
+    # The datasets each delivery carried (the gate's freshness check needs every one the agency owes).
+    for delivery_id, agency, *_ in deliveries:
+        for dataset in [name for name, d in DATASETS.items() if d.agency == agency]:
+            db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 0, 0, 0)",
+                       (delivery_id, dataset, f"{dataset}.csv"))
     return db
 
 
@@ -112,6 +121,7 @@ def test_the_layout_and_the_agency_csvs(warehouse_quarter, tmp_path):
         ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "120", "3"],
         ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "7", "0"],
         ["2025Q3", "79", "DEATH", "NEW", "ON_TIME", "2", "1"],
+        ["2025Q3", "96", "BIRTH", "NEW", "ON_TIME", "6094", "0"],
     ]
     t2 = read_csv(folder / "agency" / "T2_births_by_sex.csv")
     assert t2[0] == T2_COLUMNS
@@ -138,6 +148,7 @@ def test_the_public_csvs_are_disclosure_controlled(warehouse_quarter, tmp_path):
         ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "120", "x"],
         ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "7", "0"],
         ["2025Q3", "79", "DEATH", "NEW", "ON_TIME", "x", "x"],
+        ["2025Q3", "96", "BIRTH", "NEW", "ON_TIME", "6094", "0"],
     ]
     t2 = read_csv(folder / "public" / "T2_births_by_sex.csv")
     # 01's 3 boys are hidden; so are its girls (else 43 − 40 gives them back), and in the columns the
@@ -188,9 +199,9 @@ def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_pat
     for entry in manifest["files"]:
         assert entry["sha256"] == hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest()
     rows = {f["path"]: f["rows"] for f in manifest["files"]}
-    assert rows["agency/T1_registrations.csv"] == 4
+    assert rows["agency/T1_registrations.csv"] == 5
     assert rows["public/T2_births_by_sex.csv"] == 35
-    assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == 4 + 35 + 35
+    assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == 5 + 35 + 35
     suppressed = {f["path"]: f.get("suppressed_cells") for f in manifest["files"]}
     assert suppressed["public/T1_registrations.csv"] == 4
     assert suppressed["public/T2_births_by_sex.csv"] == 6
