@@ -141,3 +141,20 @@ def failed_checks_query(quarter: str) -> str:
     return (f"select c.delivery_id, c.dataset, c.expectation, c.observed from raw.deliveries d "
             f"join quality.feed_checks c on c.delivery_id = d.delivery_id "
             f"where {_feeds_quarter(quarter)} and c.severity = '{BLOCKING}' and not c.passed")
+
+
+PASSED, FAILED, NOT_CHECKED = "PASSED", "FAILED", "NOT CHECKED"
+
+
+def delivery_outcomes(delivery_ids: list[str]) -> dict[str, str]:
+    """The feed-check outcome of each delivery, for the data-quality annex (T9) and the PDF to show
+    beside the load counts: PASSED, FAILED (with the failed checks) or NOT CHECKED."""
+    ensure_tables()
+    with database.connect(autocommit=True) as conn:
+        rows = conn.execute(
+            "select delivery_id, bool_and(passed), "
+            "string_agg(dataset || ': ' || expectation, '; ' order by dataset, expectation) filter (where not passed) "
+            "from quality.feed_checks where delivery_id = any(%s) and severity = %s group by delivery_id",
+            (list(delivery_ids), BLOCKING)).fetchall()
+    found = {d: PASSED if ok else f"{FAILED}: {failed}" for d, ok, failed in rows}
+    return {d: found.get(d, NOT_CHECKED) for d in delivery_ids}

@@ -149,9 +149,11 @@ def _prune_validation_results(keep: int = RESULTS_KEPT) -> None:
     root = context_root() / "gx" / "uncommitted" / "validations"
     if not root.is_dir():
         return
-    for suite_dir in root.iterdir():
-        runs = sorted((p for p in suite_dir.rglob("*.json")), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in runs[keep:]:
+    by_suite: dict[Path, list[Path]] = {}
+    for result in root.rglob("*.json"):  # <suite name, dots as folders>/<run name>/<run time>/<batch>.json
+        by_suite.setdefault(result.parents[2], []).append(result)
+    for results in by_suite.values():
+        for stale in sorted(results, key=lambda p: p.stat().st_mtime, reverse=True)[keep:]:
             stale.unlink(missing_ok=True)
 
 
