@@ -55,7 +55,8 @@ def dataset_suite(dataset: Dataset) -> ModelSuite:
     for rule in dataset.rules:
         checks.append(rows_check(
             f"{rule.name} ({rule.column})",
-            f"select source_row, {rule.column} from {{batch}} where not coalesce({rule.sql}, true) order by source_row"))
+            f"select source_row, {rule.column} from {{batch}} "
+            f"where not coalesce({rule.sql}, true) order by source_row"))
     for c in stored:
         if c.kind in CODE_LEVELS:
             checks.append(rows_check(

@@ -186,7 +186,8 @@ class DatasetFreshness:
     problem: str | None
 
     def line(self) -> str:
-        text = f"{self.status:8} {self.agency} {self.dataset:16} cover {self.must_cover}, extracted {self.extracted_within}"
+        text = (f"{self.status:8} {self.agency} {self.dataset:16} cover {self.must_cover}, "
+                f"extracted {self.extracted_within}")
         if self.status == WAITING:
             return text + f" — window open until {self.deadline}"
         return text + (f" — {self.problem}" if self.problem else "")

@@ -96,7 +96,8 @@ def _checkpoint_safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str, index_column: str | None) -> list[ExpectationOutcome]:
+def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str,
+               index_column: str | None) -> list[ExpectationOutcome]:
     """Validate `suite.batch_query(key)` against each suite in one checkpoint run; data docs updated.
 
     `key` is the quarter or the delivery id the suites' queries select (already validated by the
@@ -115,7 +116,9 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str, index_col
             name = _checkpoint_safe(f"{checkpoint}.{suite.model}")
             # GX wants a query starting with SELECT; a suite's may start with WITH.
             asset = source.add_query_asset(name, query=f"select * from ({suite.batch_query(key)}) as batch_rows")
-            gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=[e.copy(update={"id": None}) for e in suite.expectations]))
+            # Copies: an expectation object belongs to one GX suite, and a suite may be run again.
+            expectations = [e.copy(update={"id": None}) for e in suite.expectations]
+            gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
             definitions.append(context.validation_definitions.add_or_update(gx.ValidationDefinition(
                 name=name, data=asset.add_batch_definition_whole_table(_checkpoint_safe(key)), suite=gx_suite,
             )))

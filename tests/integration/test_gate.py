@@ -184,8 +184,10 @@ def test_plausibility_warnings_do_not_block(report_tables):
     report_tables.execute("update reports.rpt_t1_registrations set registrations = 1990 "
                           "where province_code = '01' and timeliness = 'ON_TIME'")
     # completeness: 130 % births in 04; 40 % deaths in 08
-    report_tables.execute("update reports.rpt_t8_completeness set birth_completeness_pct = 130.0 where province_code = '04'")
-    report_tables.execute("update reports.rpt_t8_completeness set death_completeness_pct = 40.0 where province_code = '08'")
+    report_tables.execute("update reports.rpt_t8_completeness set birth_completeness_pct = 130.0 "
+                          "where province_code = '04'")
+    report_tables.execute("update reports.rpt_t8_completeness set death_completeness_pct = 40.0 "
+                          "where province_code = '08'")
     # the previous quarter: 79 registered 100 deaths, now none (-100 %); 01's marriages 6 -> 7 (+16.7 %, fine)
     report_tables.execute("insert into reports.rpt_t1_registrations values "
                           "('2025Q2', '79', 'DEATH', 'NEW', 'ON_TIME', 100, 0), "
@@ -228,7 +230,8 @@ def test_t5_deaths_must_equal_t6_deaths(report_tables):
                           "(%s, 'NATIONAL', 'VN', '<1', 10, 20, 0, 30), (%s, 'NATIONAL', 'VN', '85+', 5, 6, 1, 12), "
                           "(%s, 'REGION', 'R1', '<1', 10, 20, 0, 30)", (QUARTER,) * 3)
     report_tables.execute("insert into reports.rpt_t6_deaths_quality values "
-                          "(%s, '01', 42, 40, 95.2, 42, 40, 95.2, 1, 2.4), (%s, 'VN', 42, 40, 95.2, 42, 40, 95.2, 1, 2.4)",
+                          "(%s, '01', 42, 40, 95.2, 42, 40, 95.2, 1, 2.4), "
+                          "(%s, 'VN', 42, 40, 95.2, 42, 40, 95.2, 1, 2.4)",
                           (QUARTER,) * 2)
     reconcile = SUITES.t6_deaths_reconcile_with_t5()
     assert run_gate(QUARTER, extra=[reconcile]).passed

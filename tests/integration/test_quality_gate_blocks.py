@@ -91,7 +91,8 @@ def test_the_clean_quarter_passes_and_every_delivery_was_feed_checked(built, db)
 
 
 def test_a_province_missing_blocks(built, db, tmp_path):
-    with tripped(db, "reports.rpt_t2_births_by_sex", "delete from reports.rpt_t2_births_by_sex where province_code = '15'"):
+    with tripped(db, "reports.rpt_t2_births_by_sex",
+                 "delete from reports.rpt_t2_births_by_sex where province_code = '15'"):
         assert_blocked(tmp_path, "every province and VN present", "missing 1 province(s): 15")
 
 
@@ -126,7 +127,8 @@ def test_a_late_delivery_blocks(built, db, tmp_path):
     db.execute("update raw.deliveries set extracted_at = extracted_at + interval '60 days' where agency = 'MOJ'")
     try:
         assert_blocked(tmp_path, "every agency delivered the quarter within its agreed window",
-                       "MOJ moj_births late: no deliveries extracted 2025-10-01..2025-10-30 cover 2025-07-01..2025-09-30",
+                       "MOJ moj_births late: no deliveries extracted 2025-10-01..2025-10-30 "
+                       "cover 2025-07-01..2025-09-30",
                        "extracted after the window: MOJ-2025Q3-0001 (extracted 2025-12-04)")
     finally:
         db.execute("update raw.deliveries set extracted_at = extracted_at - interval '60 days' where agency = 'MOJ'")
