@@ -18,6 +18,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from crvs import database
+from crvs.quality.feeds import check_unchecked_deliveries
 from crvs.quality.quarter import check_quarter
 from crvs.quality.runner import ExpectationOutcome, present_suites, run_suites
 from crvs.quality.suites import BLOCKING, WARNING, ModelSuite, report_suites
@@ -90,8 +91,6 @@ def require_pass(result: GateResult) -> GateResult:
 def run_gate(quarter: str, suites: list[ModelSuite] | None = None) -> GateResult:
     """Validate the quarter (the suites of expectations/report_suites.py unless `suites` is given),
     record the run in quality.gate_runs, update the data docs, return the outcome."""
-    from crvs.quality.feeds import check_unchecked_deliveries
-
     check_quarter(quarter)
     suites = report_suites() if suites is None else suites
     check_unchecked_deliveries(quarter)
