@@ -158,7 +158,8 @@ verdicts as (
 )
 select agency, dataset, verdict,
     covers_from || '..' || covers_to as must_cover,
-    counted_from || '..' || deadline as extracted_within,
+    case when counted_from > date '1900-01-01' then counted_from || '..' || deadline
+         else 'by ' || deadline end as extracted_within,
     deadline,
     case verdict
         when '{FRESH}' then null
