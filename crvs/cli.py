@@ -97,14 +97,47 @@ def cmd_docs(args) -> int:
 
 def cmd_gate(args) -> int:
     from crvs import quality
+    from crvs.quality import runner
 
+    if args.docs and not args.quarter:  # the data docs of the latest runs, without a new run
+        index = runner.data_docs_index()
+        if not index.exists():
+            print(f"no data docs yet at {index}: run `crvs gate --quarter 2025Q3` first", file=sys.stderr)
+            return 2
+        print(index)
+        return 0
+    if not args.quarter:
+        print("crvs gate: --quarter is required (or --docs alone for the data docs)", file=sys.stderr)
+        return 2
     _ensure_server()
+    if args.recheck:
+        from crvs.quality.feeds import check_unchecked_deliveries
+
+        for checked in check_unchecked_deliveries(args.quarter, recheck=True):
+            print(checked.summary())
     result = quality.run_gate(args.quarter)
     for outcome in result.outcomes:
         verdict = "ok  " if outcome.success else ("FAIL" if outcome.severity == "BLOCKING" else "warn")
         print(f"{verdict} {outcome.severity:8} {outcome.describe()}")
     print(result.summary())
+    if args.docs:
+        print(f"data docs: {runner.data_docs_index()}")
     return 0 if result.passed else 1
+
+
+def cmd_freshness(args) -> int:
+    from crvs import pipeline
+
+    _ensure_server()
+    try:
+        checked = pipeline.freshness(args.quarter)
+    except pipeline.RunBlocked as err:
+        print(f"crvs freshness: {err}", file=sys.stderr)
+        return 1
+    print(f"freshness of {checked['quarter']}:")
+    for line in checked["lines"]:
+        print(f"  {line}")
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -194,8 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("gate", help="run the quality gate of a quarter; exits 1 when a blocking expectation fails")
-    p.add_argument("--quarter", type=_quarter, required=True)
+    p.add_argument("--quarter", type=_quarter)
+    p.add_argument("--docs", action="store_true",
+                   help="print the data docs' index.html (alone: without running the gate)")
+    p.add_argument("--recheck", action="store_true", help="re-run the feed checks of the quarter's deliveries first")
     p.set_defaults(func=cmd_gate)
+
+    p = sub.add_parser("freshness", help="did every agency deliver within its agreed window? exits 1 when overdue")
+    p.add_argument("--quarter", type=_quarter, help="default: the last complete quarter before today")
+    p.set_defaults(func=cmd_freshness)
 
     p = sub.add_parser("report", help="run the gate, then write the quarterly report")
     p.add_argument("--quarter", type=_quarter, required=True)

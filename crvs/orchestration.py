@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from crvs import settings
 
-DAG_IDS = ("crvs_ingest", "crvs_transform", "crvs_quarterly_report")
+DAG_IDS = ("crvs_ingest", "crvs_transform", "crvs_quarterly_report", "crvs_freshness")
 TAGS = ("crvs",)
 
 # Fixed in the past: the DAGs do not catch up, so this only marks when the schedule begins.
@@ -26,8 +26,12 @@ DAG_START_DATE = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 def dag_defaults() -> dict[str, Any]:
     """default_args of every CRVS DAG. Retries cover passing trouble (the database restarting,
-    a full disk); failures that a retry cannot fix fail at once (pipeline.RunBlocked)."""
+    a full disk); failures that a retry cannot fix fail at once (pipeline.RunBlocked). A failed
+    task raises an alert (crvs.quality.alerts: log, alerts file, e-mail when SMTP is configured)."""
+    from crvs.quality.alerts import task_failure_alert
+
     return {
+        "on_failure_callback": task_failure_alert,
         "owner": "crvs-statistics",
         "retries": 2,
         "retry_delay": dt.timedelta(minutes=5),

@@ -183,10 +183,28 @@ def ingest(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
             "rows_quarantined": int(result.rows_quarantined or 0),
             "datasets": sorted(result.datasets or []),
         }
+        if result.outcome == "LOADED":
+            summary["feed_checks"] = check_feed(result.delivery_id)
         summary["archived_to"] = str(archive(folder, rejected=result.outcome == "REJECTED"))
         log.info("%s", describe(summary))
         summaries.append(summary)
     return summaries
+
+
+def check_feed(delivery_id: str) -> dict[str, Any]:
+    """The feed checks of a delivery just loaded (crvs/quality/feeds.py), as {passed, failed}.
+    A failure is logged as an error; it blocks the quarters the delivery feeds at the gate. Checks
+    that cannot run at all do not undo the load: nothing is recorded, so the gate runs them again."""
+    from crvs.quality.feeds import check_delivery
+
+    try:
+        result = check_delivery(delivery_id)
+    except Exception as err:  # noqa: BLE001 — the load stands; the gate retries the checks
+        log.exception("feed checks of %s could not run", delivery_id)
+        return {"passed": False, "failed": [f"feed checks could not run ({err}); the gate will run them again"]}
+    if result is None:
+        return {"passed": True, "failed": []}
+    return {"passed": result.passed, "failed": [o.describe() for o in result.failures]}
 
 
 def archive(folder: Path, *, rejected: bool) -> Path:
@@ -212,8 +230,12 @@ def describe(summary: dict[str, Any]) -> str:
         return f"{name}: REJECTED — {summary['reason']}"
     if summary["outcome"] == "ALREADY_LOADED":
         return f"{name}: already loaded, nothing changed" + (f" ({summary['reason']})" if summary["reason"] else "")
-    return (f"{name}: loaded {summary['rows_loaded']} rows, quarantined {summary['rows_quarantined']} "
+    line = (f"{name}: loaded {summary['rows_loaded']} rows, quarantined {summary['rows_quarantined']} "
             f"({', '.join(summary['datasets']) or 'no datasets'})")
+    checks = summary.get("feed_checks")
+    if checks and not checks["passed"]:
+        line += f"; FEED CHECKS FAILED (blocks its quarters): {'; '.join(checks['failed'])}"
+    return line
 
 
 def rejections(summaries: Iterable[dict[str, Any]]) -> list[str]:
@@ -245,6 +267,23 @@ def gate(quarter: str) -> dict[str, Any]:
     except GateFailed as err:
         raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{summary}") from err
     return {"quarter": quarter, "passed": bool(result.passed), "summary": summary}
+
+
+def freshness(quarter: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """The operational freshness check of a quarter (default: the last complete quarter before
+    today). Raises RunBlocked naming every agency and dataset whose window closed without a
+    delivery that counts; otherwise returns {quarter, lines}."""
+    from crvs.quality import freshness as rule
+
+    quarter = quarter or last_complete_quarter(today or dt.date.today())
+    _parse_quarter(quarter)
+    results = rule.check(quarter, today=today)
+    lines = [r.line() for r in results]
+    log.info("freshness of %s:\n%s", quarter, "\n".join(lines))
+    late = rule.overdue(results)
+    if late:
+        raise RunBlocked(f"deliveries for {quarter} are OVERDUE: " + "; ".join(r.problem for r in late))
+    return {"quarter": quarter, "lines": lines}
 
 
 def report(quarter: str, out: Path | None = None) -> str:

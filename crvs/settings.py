@@ -13,6 +13,12 @@ Environment variables (all optional):
                           Airflow connection crvs_smtp
   CRVS_PSEUDONYM_KEY      the HMAC key for personal identifiers (hex or text); required with CRVS_WAREHOUSE_URL,
                           generated once into CRVS_HOME/secrets for the embedded default
+  CRVS_FRESHNESS_CONFIG   the agencies' agreed delivery windows (default expectations/freshness.toml)
+  CRVS_GX_ROOT            the folder holding the GX File context gx/ (default expectations/)
+  CRVS_SMTP_HOST, CRVS_SMTP_PORT (25), CRVS_SMTP_USER, CRVS_SMTP_PASSWORD, CRVS_SMTP_STARTTLS (0/1),
+  CRVS_ALERT_EMAIL_TO (comma-separated), CRVS_ALERT_EMAIL_FROM
+                          e-mail for failure alerts; without CRVS_SMTP_HOST and CRVS_ALERT_EMAIL_TO alerts
+                          are logged and written to CRVS_HOME/alerts/alerts.jsonl only
 """
 
 from __future__ import annotations
@@ -162,3 +168,21 @@ def ensure_pseudonym_key() -> bytes:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
     return path.read_text().strip().encode("utf-8")
+
+
+def alert_smtp() -> dict | None:
+    """Where failure alerts are e-mailed, or None when not configured. The password comes from the
+    environment only (the secret store), never from a file in the repo."""
+    host = os.environ.get("CRVS_SMTP_HOST", "").strip()
+    to = [a.strip() for a in os.environ.get("CRVS_ALERT_EMAIL_TO", "").split(",") if a.strip()]
+    if not host or not to:
+        return None
+    return {
+        "host": host,
+        "port": int(os.environ.get("CRVS_SMTP_PORT") or 25),
+        "user": os.environ.get("CRVS_SMTP_USER") or None,
+        "password": os.environ.get("CRVS_SMTP_PASSWORD") or None,
+        "starttls": os.environ.get("CRVS_SMTP_STARTTLS", "0") == "1",
+        "from": os.environ.get("CRVS_ALERT_EMAIL_FROM") or "crvs-warehouse@localhost",
+        "to": to,
+    }

@@ -13,6 +13,7 @@ EXPECTED_TAGS = {
     "crvs_ingest": {"crvs", "ingest"},
     "crvs_transform": {"crvs", "dbt"},
     "crvs_quarterly_report": {"crvs", "report"},
+    "crvs_freshness": {"crvs", "quality"},
 }
 
 
@@ -29,7 +30,7 @@ def test_dag_files_import_without_errors(bag):
     assert bag.import_errors == {}
 
 
-def test_exactly_the_three_dags(bag):
+def test_exactly_the_expected_dags(bag):
     assert set(bag.dag_ids) == set(EXPECTED_TAGS)
 
 

@@ -114,6 +114,7 @@ def test_ingest_summarises_each_delivery_and_archives_it(warehouse, db, tmp_path
     assert summaries[0] == {
         "folder": "GSO-2025-0101", "delivery_id": "GSO-2025-0101", "outcome": "LOADED", "reason": None,
         "rows_loaded": 2, "rows_quarantined": 1, "datasets": ["gso_vital_rates"],
+        "feed_checks": {"passed": True, "failed": []},
         "archived_to": str(tmp_path / "processed" / "GSO-2025-0101"),
     }
     assert summaries[1]["outcome"] == "REJECTED"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from report_models import DDL
 
+from crvs.feeds.contract import DATASETS
 from crvs.feeds.tables import ensure_tables
 from crvs.quality.provinces import province_codes
 
@@ -29,6 +30,9 @@ def fill_quarter(db):
         ("01", "BIRTH", "NEW", "ON_TIME", 120, 3),
         ("04", "MARRIAGE", "NEW", "NOT_APPLICABLE", 7, 0),
         ("01", "BIRTH", "NEW", "LATE", 4, 0),
+        # the rest of the quarter's NEW births, so that T1 agrees with T2 (the gate checks
+        # 6218 = 120 + 4 + 6094)
+        ("96", "BIRTH", "NEW", "ON_TIME", 6094, 0),
     ]
     for row in t1:
         db.execute("insert into reports.rpt_t1_registrations values (%s, %s, %s, %s, %s, %s, %s)", (QUARTER, *row))
@@ -61,4 +65,9 @@ def fill_quarter(db):
         db.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, "
                    "period_start, period_end, source, manifest) values (%s, %s, %s, '1.0', %s, %s, %s, 'test', '{}')",
                    d)
+    # The datasets each delivery carried (the gate's freshness check needs every one the agency owes).
+    for delivery_id, agency, *_ in deliveries:
+        for dataset in [name for name, d in DATASETS.items() if d.agency == agency]:
+            db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 0, 0, 0)",
+                       (delivery_id, dataset, f"{dataset}.csv"))
     return db

@@ -1,25 +1,36 @@
-"""The gate (real GX 1.x over the real embedded PostgreSQL) on hand-made report tables."""
+"""The gate's report-model suites (real GX 1.x over the real embedded PostgreSQL) on hand-made
+report tables. The suites over deliveries and marts are tested on a built warehouse in
+test_quality_gate_blocks.py."""
 
 from __future__ import annotations
 
 import pytest
 from report_models import DDL
 
-from crvs.quality import GateFailed, require_pass, run_gate
+from crvs.quality import GateFailed, require_pass, run_gate as run_full_gate
+from crvs.quality import runner
 from crvs.quality.provinces import province_codes
+from crvs.quality.suites import load_suite_file
 
 QUARTER = "2025Q3"
+SUITES = load_suite_file("report_suites")
 
+
+def run_gate(quarter, extra=()):
+    """The report models' suites and the identifiers check (not freshness: no deliveries here)."""
+    return run_full_gate(quarter, suites=[SUITES.t1_registrations(), SUITES.t2_births_by_sex(),
+                                          SUITES.t8_completeness(), SUITES.personal_identifiers(), *extra])
 
 
 @pytest.fixture
 def report_tables(db):
-    """A clean quarter: every province 100 boys, 90 girls; VN = 34 × that (ratio 3400/3060 = 111.1)."""
+    """A clean quarter: every province 100 boys, 90 girls; VN = 34 × that (ratio 3400/3060 = 111.1).
+    T1: every province registered 190 NEW births (34 × 190 = 6460 = T2's VN total) and 7 marriages."""
     db.execute(DDL)
-    db.execute("insert into reports.rpt_t1_registrations values "
-               "(%s, '01', 'BIRTH', 'NEW', 'ON_TIME', 120, 3), (%s, '01', 'MARRIAGE', 'NEW', 'NOT_APPLICABLE', 7, 0)",
-               (QUARTER, QUARTER))
     for code in province_codes():
+        db.execute("insert into reports.rpt_t1_registrations values "
+                   "(%s, %s, 'BIRTH', 'NEW', 'ON_TIME', 180, 3), (%s, %s, 'BIRTH', 'NEW', 'LATE', 10, 0), "
+                   "(%s, %s, 'MARRIAGE', 'NEW', 'NOT_APPLICABLE', 7, 0)", (QUARTER, code) * 3)
         db.execute("insert into reports.rpt_t2_births_by_sex values (%s, %s, 100, 90, 0, 190, 111.1)", (QUARTER, code))
         db.execute("insert into reports.rpt_t8_completeness values "
                    "(%s, %s, 1000, 900, 90.0, 500, 400, 80.0, 800, 760, 95.0)", (QUARTER, code))
@@ -37,7 +48,7 @@ def test_a_clean_quarter_passes_and_is_recorded(report_tables):
     assert result.passed, result.summary()
     assert result.summary() == f"Gate {QUARTER} passed: all {len(result.outcomes)} checks met."
     assert {o.table for o in result.outcomes} == {"rpt_t1_registrations", "rpt_t2_births_by_sex",
-                                                  "rpt_t8_completeness"}
+                                                  "rpt_t8_completeness", "personal_identifiers"}
     assert {o.severity for o in result.outcomes} == {"BLOCKING", "WARNING"}
     assert require_pass(result) is result
     run = report_tables.execute("select quarter, passed, jsonb_array_length(results -> 'outcomes') "
@@ -106,3 +117,165 @@ def test_a_missing_report_model_blocks(report_tables):
 def test_a_malformed_quarter_is_refused(report_tables):
     with pytest.raises(ValueError, match="2025Q3"):
         run_gate("2025-Q3'; drop table x; --")
+
+
+def _blocking(result):
+    return [(o.table, o.name, o.observed) for o in result.blocking_failures]
+
+
+def test_t1_births_must_equal_t2_total(report_tables):
+    report_tables.execute("update reports.rpt_t1_registrations set registrations = 12 "
+                          "where province_code = '01' and event_type = 'BIRTH' and timeliness = 'LATE'")
+
+    result = run_gate(QUARTER)
+
+    # T1: 6460 - 10 + 12 = 6462 NEW births; T2 VN still 6460.
+    assert _blocking(result) == [("rpt_t2_births_by_sex", "T1 NEW births = T2 total (VN)",
+                                  "1 row(s): province_code=VN, t2_total=6460, t1_new_births=6462")]
+    assert "T1 NEW births = T2 total (VN)" in result.summary()
+
+
+def test_missing_denominators_block_and_name_the_province(report_tables):
+    report_tables.execute("update reports.rpt_t8_completeness set expected_births = null, "
+                          "birth_completeness_pct = null where province_code = '08'")
+
+    result = run_gate(QUARTER)
+
+    assert _blocking(result) == [("rpt_t8_completeness", "GSO denominators present for every province",
+                                  "1 row(s): province_code=08, expected_births=None, expected_deaths=500.0")]
+
+
+def test_a_column_named_like_an_identifier_blocks(report_tables):
+    report_tables.execute("alter table reports.rpt_t2_births_by_sex add column mother_pid text")
+
+    result = run_gate(QUARTER)
+
+    assert _blocking(result) == [("personal_identifiers", "no personal identifiers in the report models",
+                                  "1 row(s): model=rpt_t2_births_by_sex, column_name=mother_pid, "
+                                  "finding=named like a personal identifier, rows=1")]
+
+
+def test_values_that_look_like_pseudonyms_or_citizen_numbers_block(report_tables):
+    # A harmless name, but two values that are a person: a pseudonym and a 12-digit citizen number.
+    report_tables.execute("alter table reports.rpt_t1_registrations add column note text")
+    report_tables.execute("update reports.rpt_t1_registrations set note = %s where province_code = '01'",
+                          ("ab" * 32,))
+    report_tables.execute("update reports.rpt_t1_registrations set note = '079195000002' where province_code = '79'")
+
+    result = run_gate(QUARTER)
+
+    # 3 rows of province 01 and 3 of 79 (BIRTH ON_TIME, BIRTH LATE, MARRIAGE).
+    assert _blocking(result) == [("personal_identifiers", "no personal identifiers in the report models",
+                                  "1 row(s): model=rpt_t1_registrations, column_name=note, "
+                                  "finding=values look like pseudonyms or citizen numbers, rows=6")]
+
+
+def _warnings(result):
+    return [(o.table, o.name, o.observed) for o in result.warnings]
+
+
+def test_plausibility_warnings_do_not_block(report_tables):
+    # unknown sex: province 01 gets 2,000 births with 20 unknown (1.0 %); VN: 3400 + 900 boys,
+    # 3060 + 890 girls, 20 unknown = 8270 (0.2 % unknown).
+    report_tables.execute("update reports.rpt_t2_births_by_sex set male = 1000, female = 980, unknown = 20, "
+                          "total = 2000, sex_ratio_at_birth = 102.0 where province_code = '01'")
+    report_tables.execute("update reports.rpt_t2_births_by_sex set male = 4300, female = 3950, unknown = 20, "
+                          "total = 8270, sex_ratio_at_birth = 108.9 where province_code = 'VN'")
+    report_tables.execute("update reports.rpt_t1_registrations set registrations = 1990 "
+                          "where province_code = '01' and timeliness = 'ON_TIME'")
+    # completeness: 130 % births in 04; 40 % deaths in 08
+    report_tables.execute("update reports.rpt_t8_completeness set birth_completeness_pct = 130.0 "
+                          "where province_code = '04'")
+    report_tables.execute("update reports.rpt_t8_completeness set death_completeness_pct = 40.0 "
+                          "where province_code = '08'")
+    # the previous quarter: 79 registered 100 deaths, now none (-100 %); 01's marriages 6 -> 7 (+16.7 %, fine)
+    report_tables.execute("insert into reports.rpt_t1_registrations values "
+                          "('2025Q2', '79', 'DEATH', 'NEW', 'ON_TIME', 100, 0), "
+                          "('2025Q2', '01', 'MARRIAGE', 'NEW', 'NOT_APPLICABLE', 6, 0)")
+    # a province with no registration at all
+    report_tables.execute("delete from reports.rpt_t1_registrations where quarter = %s and province_code = '96'",
+                          (QUARTER,))
+    report_tables.execute("update reports.rpt_t1_registrations set registrations = registrations + 190 "
+                          "where quarter = %s and province_code = '01' and timeliness = 'LATE'", (QUARTER,))
+
+    result = run_gate(QUARTER)
+
+    assert result.passed, result.summary()
+    assert _warnings(result) == [
+        ("rpt_t1_registrations", "every province registered events in the quarter", "missing 1 province(s): 96"),
+        ("rpt_t1_registrations", "registrations within ±33 % of the previous quarter",
+         "1 row(s): province_code=79, event_type=DEATH, previous_quarter=100, this_quarter=0, change_pct=-100.0"),
+        ("rpt_t2_births_by_sex", "unknown sex under 1 % (VN, and provinces with >= 1000 births)",
+         "1 row(s): province_code=01, unknown=20, total=2000"),
+        ("rpt_t8_completeness", "completeness within 50-120 %",
+         "2 row(s): province_code=04, birth_completeness_pct=130.0, death_completeness_pct=80.0, "
+         "province_code=08, birth_completeness_pct=90.0, death_completeness_pct=40.0"),
+    ]
+    assert result.summary().startswith(f"Gate {QUARTER} passed with 4 warning(s)")
+
+
+T5_T6_DDL = """
+create table reports.rpt_t5_deaths_by_age_sex (quarter text, geography_level text, geography_code text,
+    age_band text, male integer, female integer, unknown integer, total integer);
+create table reports.rpt_t6_deaths_quality (quarter text, province_code text, deaths integer, on_time integer,
+    on_time_pct numeric(5,1), with_cause integer, certified integer, certified_pct numeric(5,1),
+    ill_defined integer, ill_defined_pct numeric(5,1));
+"""
+
+
+def test_t5_deaths_must_equal_t6_deaths(report_tables):
+    report_tables.execute(T5_T6_DDL)
+    # T5 national: 30 + 12 = 42 deaths; the region rows must not be counted again.
+    report_tables.execute("insert into reports.rpt_t5_deaths_by_age_sex values "
+                          "(%s, 'NATIONAL', 'VN', '<1', 10, 20, 0, 30), (%s, 'NATIONAL', 'VN', '85+', 5, 6, 1, 12), "
+                          "(%s, 'REGION', 'R1', '<1', 10, 20, 0, 30)", (QUARTER,) * 3)
+    report_tables.execute("insert into reports.rpt_t6_deaths_quality values "
+                          "(%s, '01', 42, 40, 95.2, 42, 40, 95.2, 1, 2.4), "
+                          "(%s, 'VN', 42, 40, 95.2, 42, 40, 95.2, 1, 2.4)",
+                          (QUARTER,) * 2)
+    reconcile = SUITES.t6_deaths_reconcile_with_t5()
+    assert run_gate(QUARTER, extra=[reconcile]).passed
+
+    report_tables.execute("update reports.rpt_t6_deaths_quality set deaths = 41 where province_code = 'VN'")
+    result = run_gate(QUARTER, extra=[reconcile])
+
+    assert _blocking(result) == [("rpt_t6_deaths_quality", "T5 deaths = T6 deaths (VN)",
+                                  "1 row(s): province_code=VN, t6_deaths=41, t5_deaths=42")]
+    assert reconcile.model not in [s.model for s in SUITES.suites()]  # registered once the models exist
+
+
+def test_every_gate_run_builds_the_data_docs(report_tables):
+    index = runner.data_docs_index()
+    index.unlink(missing_ok=True)
+
+    result = run_gate(QUARTER)
+
+    assert index.is_file()
+    # one page per suite validated (GX turns the dots of suite names into folders)
+    pages = (index.parent / "validations").rglob("*.html")
+    assert {p.relative_to(index.parent / "validations").parts[:2] for p in pages} >= {
+        (f"gate_{QUARTER}", "rpt_t1_registrations"), (f"gate_{QUARTER}", "rpt_t2_births_by_sex"),
+        (f"gate_{QUARTER}", "rpt_t8_completeness"), (f"gate_{QUARTER}", "personal_identifiers")}
+    assert result.run_id
+
+
+def test_crvs_gate_docs_prints_the_data_docs_index(report_tables, capsys):
+    from crvs import cli
+
+    run_gate(QUARTER)
+    assert cli.main(["gate", "--docs"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == str(runner.data_docs_index())
+    assert "gate_2025Q3" in runner.data_docs_index().read_text(encoding="utf-8")
+
+
+def test_the_history_of_results_is_capped(report_tables):
+    run_gate(QUARTER)
+    run_gate(QUARTER)
+    folder = runner.context_root() / "gx" / "uncommitted" / "validations" / f"gate_{QUARTER}" / "rpt_t2_births_by_sex"
+    assert 2 <= len(list(folder.rglob("*.json"))) <= runner.RESULTS_KEPT
+
+    runner._prune_validation_results(keep=1)
+
+    (latest,) = folder.rglob("*.json")
+    assert latest.parent.name == max(p.name for p in folder.glob("*/*"))

@@ -63,6 +63,7 @@ def test_the_layout_and_the_agency_csvs(warehouse_quarter, tmp_path):
         ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "120", "3"],
         ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "7", "0"],
         ["2025Q3", "79", "DEATH", "NEW", "ON_TIME", "2", "1"],
+        ["2025Q3", "96", "BIRTH", "NEW", "ON_TIME", "6094", "0"],
     ]
     t2 = read_csv(folder / "agency" / "T2_births_by_sex.csv")
     assert t2[0] == T2_COLUMNS
@@ -89,6 +90,7 @@ def test_the_public_csvs_are_disclosure_controlled(warehouse_quarter, tmp_path):
         ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "120", "x"],
         ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "7", "0"],
         ["2025Q3", "79", "DEATH", "NEW", "ON_TIME", "x", "x"],
+        ["2025Q3", "96", "BIRTH", "NEW", "ON_TIME", "6094", "0"],
     ]
     t2 = read_csv(folder / "public" / "T2_births_by_sex.csv")
     # 01's 3 boys are hidden; so are its girls (else 43 − 40 gives them back), and in the columns the
@@ -180,9 +182,9 @@ def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_pat
     for entry in manifest["files"]:
         assert entry["sha256"] == hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest()
     rows = {f["path"]: f["rows"] for f in manifest["files"]}
-    assert rows["agency/T1_registrations.csv"] == 4
+    assert rows["agency/T1_registrations.csv"] == 5
     assert rows["public/T2_births_by_sex.csv"] == 35
-    assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == 4 + 35 + 35
+    assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == 5 + 35 + 35
     suppressed = {f["path"]: f.get("suppressed_cells") for f in manifest["files"]}
     assert suppressed["public/T1_registrations.csv"] == 4
     assert suppressed["public/T2_births_by_sex.csv"] == 6

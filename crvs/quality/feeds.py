@@ -1,0 +1,160 @@
+"""Feed checks: the suites of expectations/feed_suites.py over one delivery, right after its load.
+
+Each expectation's outcome is recorded in quality.feed_checks (delivery_id, dataset, expectation,
+severity, passed, observed, checked_at), one row per check, so the data-quality annex (T9) and the
+PDF can show the gate outcome of every delivery.
+
+What a failure does: the delivery stays loaded (its rows passed the loader's own validation or
+were quarantined; a failure here means the stored rows contradict the contract, a loader defect or
+a hand edit of raw.*), the failure is logged as an error by the ingest step, and every quarter the
+delivery feeds is BLOCKED by the gate's expectation "every delivery of the quarter passed its feed
+checks" until a corrected delivery replaces it and the checks are re-run (`crvs gate --recheck`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from crvs import database, reference
+from crvs.quality.quarter import check_quarter, quarter_bounds
+from crvs.quality.runner import ExpectationOutcome, run_suites
+from crvs.quality.suites import BLOCKING, feed_suites
+
+log = logging.getLogger(__name__)
+
+FEED_CHECKS_DDL = """
+create schema if not exists quality;
+create table if not exists quality.feed_checks (
+    delivery_id  text not null,
+    dataset      text not null,
+    expectation  text not null,
+    severity     text not null,
+    passed       boolean not null,
+    observed     text not null,
+    checked_at   timestamptz not null,
+    primary key (delivery_id, dataset, expectation)
+);
+-- The official code lists (the dbt seeds), for the geography checks; refreshed before each run.
+create table if not exists quality.valid_codes (
+    level         text not null,
+    code_version  text not null,
+    code          text not null,
+    primary key (level, code_version, code)
+);
+"""
+
+
+@dataclass(frozen=True)
+class FeedCheckResult:
+    delivery_id: str
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.severity == BLOCKING and not o.success]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.passed:
+            return f"feed checks of {self.delivery_id}: all {len(self.outcomes)} passed"
+        return (f"feed checks of {self.delivery_id} FAILED {len(self.failures)} of {len(self.outcomes)}: "
+                + "; ".join(o.describe() for o in self.failures))
+
+
+def ensure_tables() -> None:
+    with database.connect(autocommit=True) as conn:
+        conn.execute(FEED_CHECKS_DDL)
+
+
+def _refresh_valid_codes() -> None:
+    rows = [("province", r["code_version"], r["province_code"]) for r in reference.read_seed("admin_provinces.csv")]
+    rows += [("commune", r["code_version"], r["commune_code"]) for r in reference.read_seed("admin_communes.csv")]
+    with database.connect() as conn, conn.cursor() as cur:
+        cur.execute(FEED_CHECKS_DDL)
+        cur.execute("lock table quality.valid_codes in exclusive mode")
+        cur.execute("delete from quality.valid_codes")
+        with cur.copy("copy quality.valid_codes (level, code_version, code) from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def check_delivery(delivery_id: str) -> FeedCheckResult | None:
+    """Run the feed suites over the delivery's loaded rows and record every outcome (None: the
+    delivery has no loaded files, so nothing to check)."""
+    with database.connect(autocommit=True) as conn:
+        datasets = [r[0] for r in conn.execute(
+            "select dataset from raw.delivery_files where delivery_id = %s and rows_loaded > 0 order by dataset",
+            (delivery_id,))]
+    if not datasets:
+        return None
+    _refresh_valid_codes()
+    outcomes = run_suites(delivery_id, feed_suites(datasets), checkpoint=f"feed_{delivery_id}",
+                          index_column="source_row")
+    result = FeedCheckResult(delivery_id, outcomes)
+    _record(result)
+    (log.info if result.passed else log.error)("%s", result.summary())
+    return result
+
+
+def _record(result: FeedCheckResult) -> None:
+    checked_at = datetime.now(timezone.utc)
+    with database.connect() as conn, conn.cursor() as cur:
+        cur.execute(FEED_CHECKS_DDL)
+        cur.execute("delete from quality.feed_checks where delivery_id = %s", (result.delivery_id,))
+        cur.executemany(
+            "insert into quality.feed_checks values (%s, %s, %s, %s, %s, %s, %s)",
+            [(result.delivery_id, o.table, o.name, o.severity, o.success, o.observed, checked_at)
+             for o in result.outcomes])
+
+
+def _feeds_quarter(quarter: str) -> str:
+    """SQL condition on raw.deliveries `d`: the delivery's period overlaps the quarter (GSO: its year,
+    the figures being yearly)."""
+    first, last = quarter_bounds(check_quarter(quarter))
+    year_first, year_last = date(first.year, 1, 1), date(first.year, 12, 31)
+    return (f"((d.period_start <= date '{last}' and d.period_end >= date '{first}') or "
+            f"(d.agency = 'GSO' and d.period_start <= date '{year_last}' and d.period_end >= date '{year_first}'))")
+
+
+def check_unchecked_deliveries(quarter: str, recheck: bool = False) -> list[FeedCheckResult]:
+    """Feed-check the quarter's deliveries that have no recorded checks (loaded before the checks
+    existed, or whose check was interrupted); every one of them with `recheck`."""
+    ensure_tables()
+    with database.connect(autocommit=True) as conn:
+        if conn.execute("select to_regclass('raw.deliveries') is null").fetchone()[0]:
+            return []
+        todo = [r[0] for r in conn.execute(
+            f"select d.delivery_id from raw.deliveries d where {_feeds_quarter(quarter)} "
+            + ("" if recheck else
+               "and not exists (select 1 from quality.feed_checks c where c.delivery_id = d.delivery_id) ")
+            + "order by d.extracted_at, d.delivery_id")]
+    return [r for r in (check_delivery(delivery_id) for delivery_id in todo) if r is not None]
+
+
+def failed_checks_query(quarter: str) -> str:
+    """The quarter's deliveries' failed blocking feed checks (the gate's suite reads this)."""
+    return (f"select c.delivery_id, c.dataset, c.expectation, c.observed from raw.deliveries d "
+            f"join quality.feed_checks c on c.delivery_id = d.delivery_id "
+            f"where {_feeds_quarter(quarter)} and c.severity = '{BLOCKING}' and not c.passed")
+
+
+PASSED, FAILED, NOT_CHECKED = "PASSED", "FAILED", "NOT CHECKED"
+
+
+def delivery_outcomes(delivery_ids: list[str]) -> dict[str, str]:
+    """The feed-check outcome of each delivery, for the data-quality annex (T9) and the PDF to show
+    beside the load counts: PASSED, FAILED (with the failed checks) or NOT CHECKED."""
+    ensure_tables()
+    with database.connect(autocommit=True) as conn:
+        rows = conn.execute(
+            "select delivery_id, bool_and(passed), "
+            "string_agg(dataset || ': ' || expectation, '; ' order by dataset, expectation) filter (where not passed) "
+            "from quality.feed_checks where delivery_id = any(%s) and severity = %s group by delivery_id",
+            (list(delivery_ids), BLOCKING)).fetchall()
+    found = {d: PASSED if ok else f"{FAILED}: {failed}" for d, ok, failed in rows}
+    return {d: found.get(d, NOT_CHECKED) for d in delivery_ids}

@@ -1,0 +1,215 @@
+"""The suites run over a quarter before export (the gate). `suites()` is what the gate runs.
+
+Checks are cheap and honest: each states something that must hold by construction of the models
+(BLOCKING) or a plausibility band from domain.md §7 (WARNING); none recomputes a report figure.
+"""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+
+from crvs import database
+from crvs.quality import freshness
+from crvs.quality.provinces import NATIONAL_CODE, province_codes
+from crvs.quality.suites import (
+    WARNING, ModelSuite, blocking, non_negative, warning, not_null, one_row_per_province, rows_check,
+)
+
+EVENT_TYPES = ["BIRTH", "DEATH", "MARRIAGE"]
+REG_KINDS = ["NEW", "RE_REGISTRATION", "RECORDED_ABROAD"]
+TIMELINESS = ["ON_TIME", "LATE", "DELAYED_1_5Y", "DELAYED_5Y_PLUS", "NOT_APPLICABLE"]
+
+# The quarter before a `quarter` column's label, in SQL (2025Q1 → 2024Q4).
+PREVIOUS_QUARTER = ("case when right({q}, 1) = '1' then (left({q}, 4)::int - 1) || 'Q4' "
+                    "else left({q}, 5) || (right({q}, 1)::int - 1) end")
+
+
+def t1_registrations() -> ModelSuite:
+    key = ["quarter", "province_code", "event_type", "reg_kind", "timeliness"]
+    counts = ["registrations", "foreign_element"]
+    return ModelSuite("rpt_t1_registrations", (
+        blocking(gxe.ExpectTableRowCountToBeBetween, "the quarter has registrations", min_value=1),
+        *not_null(key + counts),
+        # T1 has a row only where something was registered: a province absent here registered
+        # nothing at all in the quarter, which is implausible (T2 and T8 list every province by
+        # construction and block when one is missing).
+        warning(gxe.ExpectColumnDistinctValuesToContainSet, "every province registered events in the quarter",
+                column="province_code", value_set=list(province_codes())),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "province_code is a 2025 province",
+                 column="province_code", value_set=list(province_codes())),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "event_type is BIRTH, DEATH or MARRIAGE",
+                 column="event_type", value_set=EVENT_TYPES),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "reg_kind is a feed-contract value",
+                 column="reg_kind", value_set=REG_KINDS),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "timeliness is a known class",
+                 column="timeliness", value_set=TIMELINESS),
+        blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per key", column_list=key),
+        *non_negative(counts),
+        rows_check("foreign_element is at most registrations",
+                   "select province_code, event_type, reg_kind, timeliness, registrations, foreign_element "
+                   "from {batch} where foreign_element > registrations"),
+        rows_check("timeliness is NOT_APPLICABLE exactly for marriages",
+                   "select province_code, event_type, timeliness from {batch} "
+                   "where (event_type = 'MARRIAGE') <> (timeliness = 'NOT_APPLICABLE')"),
+        # domain.md §7.7 (WHO data-quality review): a province's count of an event type moving more
+        # than a third from the quarter before. Nothing to compare with when that quarter is empty.
+        rows_check("registrations within ±33 % of the previous quarter",
+                   "select p.province_code, p.event_type, p.registrations as previous_quarter, "
+                   "coalesce(c.registrations, 0) as this_quarter, "
+                   "round(100.0 * (coalesce(c.registrations, 0) - p.registrations) / p.registrations, 1) as change_pct "
+                   "from (select t.province_code, t.event_type, sum(t.registrations) as registrations "
+                   "      from reports.rpt_t1_registrations t "
+                   f"      where t.quarter = (select {PREVIOUS_QUARTER.format(q='max(b.quarter)')} from {{batch}} b) "
+                   "      group by t.province_code, t.event_type) p "
+                   "left join (select province_code, event_type, sum(registrations) as registrations "
+                   "      from {batch} group by province_code, event_type) c "
+                   "  on c.province_code = p.province_code and c.event_type = p.event_type "
+                   "where p.registrations > 0 "
+                   "  and abs(coalesce(c.registrations, 0) - p.registrations) > 0.33 * p.registrations "
+                   "order by p.province_code, p.event_type", WARNING),
+    ))
+
+
+def t2_births_by_sex() -> ModelSuite:
+    counts = ["male", "female", "unknown", "total"]
+    return ModelSuite("rpt_t2_births_by_sex", (
+        *not_null(["quarter", "province_code", *counts]),
+        *one_row_per_province(["quarter", "province_code"]),
+        *non_negative([*counts, "sex_ratio_at_birth"]),
+        rows_check("total = male + female + unknown",
+                   "select province_code, male, female, unknown, total from {batch} "
+                   "where total <> male + female + unknown"),
+        # Both count every current NEW birth registered in the quarter (T1 by registration province,
+        # T2 by residence, so they meet only in the national total).
+        rows_check("T1 NEW births = T2 total (VN)",
+                   "select t2.province_code, t2.total as t2_total, coalesce(t1.births, 0) as t1_new_births "
+                   "from {batch} t2 left join (select quarter, sum(registrations) as births "
+                   "    from reports.rpt_t1_registrations where event_type = 'BIRTH' and reg_kind = 'NEW' "
+                   "    group by quarter) t1 on t1.quarter = t2.quarter "
+                   f"where t2.province_code = '{NATIONAL_CODE}' and t2.total <> coalesce(t1.births, 0)"),
+        # domain.md §7.6: plausibility bands for the sex ratio at birth, and unknown sex under 1 %
+        # (nationally, and where a province's births make a percentage meaningful).
+        rows_check("national sex ratio at birth within 100-120",
+                   f"select province_code, sex_ratio_at_birth from {{batch}} where province_code = '{NATIONAL_CODE}' "
+                   "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between 100 and 120)", WARNING),
+        rows_check("provincial sex ratio at birth within 95-125 where births >= 1000",
+                   "select province_code, total, sex_ratio_at_birth from {batch} "
+                   f"where province_code <> '{NATIONAL_CODE}' "
+                   "and total >= 1000 and sex_ratio_at_birth not between 95 and 125", WARNING),
+        rows_check("unknown sex under 1 % (VN, and provinces with >= 1000 births)",
+                   "select province_code, unknown, total from {batch} "
+                   f"where (province_code = '{NATIONAL_CODE}' and total > 0 or total >= 1000) "
+                   "and unknown * 100 >= total", WARNING),
+    ))
+
+
+def t8_completeness() -> ModelSuite:
+    counts = ["births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"]
+    rates = ["birth_completeness_pct", "death_completeness_pct", "facility_linkage_pct"]
+    return ModelSuite("rpt_t8_completeness", (
+        *not_null(["quarter", "province_code", *counts]),
+        *one_row_per_province(["quarter", "province_code"]),
+        *non_negative(["expected_births", "expected_deaths", *counts, *rates]),
+        # domain.md §7.8: completeness has no meaning without GSO's population and rates.
+        rows_check("GSO denominators present for every province",
+                   "select province_code, expected_births, expected_deaths from {batch} "
+                   "where expected_births is null or expected_deaths is null"),
+        # Matching is one to one, so a facility birth is registered at most once.
+        rows_check("facility_births_registered is at most facility_live_births",
+                   "select province_code, facility_live_births, facility_births_registered from {batch} "
+                   "where facility_births_registered > facility_live_births"),
+        rows_check("completeness within 50-120 %",
+                   "select province_code, birth_completeness_pct, death_completeness_pct from {batch} "
+                   "where birth_completeness_pct not between 50 and 120 "
+                   "or death_completeness_pct not between 50 and 120", WARNING),
+    ))
+
+
+def mothers_age() -> ModelSuite:
+    """Plausibility on the mart: only the province and the age leave the warehouse's SQL."""
+    return ModelSuite("fct_registration", (
+        rows_check("mother's age at the birth within 12-50",
+                   "select province_code, count(*) as births, min(age_years) as youngest, max(age_years) as oldest "
+                   "from {batch} where age_years not between 12 and 50 group by province_code order by province_code",
+                   WARNING),
+    ), schema="marts", required=False, query=lambda quarter: (
+        "select coalesce(residence_province_2025, 'unknown') as province_code, age_years "
+        f"from marts.fct_registration where registration_quarter = '{quarter}' "
+        "and event_type = 'BIRTH' and reg_kind = 'NEW'"))
+
+
+def delivery_freshness() -> ModelSuite:
+    """crvs/quality/freshness.py holds the rule; expectations/freshness.toml the agreed windows."""
+    return ModelSuite("delivery_freshness", (
+        rows_check("every agency delivered the quarter within its agreed window",
+                   f"select agency, dataset, verdict, problem from {{batch}} where verdict <> '{freshness.FRESH}'"),
+    ), schema="raw", query=lambda quarter: freshness.verdict_query(quarter), required=False)
+
+
+def feed_checks_passed() -> ModelSuite:
+    """Every delivery feeding the quarter passed its blocking feed checks (crvs/quality/feeds.py)."""
+    from crvs.quality.feeds import failed_checks_query
+
+    return ModelSuite("feed_checks", (
+        rows_check("every delivery of the quarter passed its feed checks",
+                   "select delivery_id, dataset, expectation, observed from {batch}"),
+    ), schema="quality", query=failed_checks_query, required=False)
+
+
+# Column names that say "a person": pseudonyms, citizen numbers, names, exact birth dates.
+PERSONAL_COLUMN = r"(pid|citizen|(^|_)name$|birth_date|(^|_)id$)"
+NOT_PERSONAL = ("delivery_id",)
+# Values that are a person: a 64-hex HMAC pseudonym or a 12-digit citizen number.
+PERSONAL_VALUE = r"^([0-9a-f]{64}|[0-9]{12})$"
+
+
+def personal_identifiers_query(quarter: str) -> str:
+    """Every report model's columns that look personal by name, and its text columns' values that
+    look personal, as (model, column_name, finding, rows). Built from the catalogue at run time, so
+    models added later are covered without a change here."""
+    with database.connect(autocommit=True) as conn:
+        columns = conn.execute(
+            "select table_name, column_name, data_type in ('text', 'character', 'character varying') "
+            "from information_schema.columns where table_schema = 'reports' order by table_name, ordinal_position"
+        ).fetchall()
+    parts = ["select null::text as model, null::text as column_name, null::text as finding, 0::bigint as rows "
+             "where false"]
+    for table, column, is_text in columns:
+        quoted_table, quoted_column = '"' + table.replace('"', '""') + '"', '"' + column.replace('"', '""') + '"'
+        literal_table, literal_column = "'" + table.replace("'", "''") + "'", "'" + column.replace("'", "''") + "'"
+        parts.append(f"select {literal_table}, {literal_column}, 'named like a personal identifier', 1 "
+                     f"where {literal_column} ~* '{PERSONAL_COLUMN}' "
+                     f"and {literal_column} not in ({', '.join(repr(n) for n in NOT_PERSONAL)})")
+        if is_text:
+            parts.append(f"select {literal_table}, {literal_column}, 'values look like pseudonyms or citizen numbers', "
+                         f"count(*) from reports.{quoted_table} where {quoted_column} ~ '{PERSONAL_VALUE}'")
+    return "\nunion all\n".join(parts)
+
+
+def personal_identifiers() -> ModelSuite:
+    return ModelSuite("personal_identifiers", (
+        rows_check("no personal identifiers in the report models",
+                   "select model, column_name, finding, rows from {batch} where rows > 0 order by model, column_name"),
+    ), schema="reports", query=personal_identifiers_query, required=False)
+
+
+def t6_deaths_reconcile_with_t5() -> ModelSuite:
+    """T5 = T6 deaths (both count every NEW death registered in the quarter). Not in `suites()` yet:
+    rpt_t5_deaths_by_age_sex and rpt_t6_deaths_quality come with the model issue; register it there."""
+    return ModelSuite("rpt_t6_deaths_quality", (
+        rows_check("T5 deaths = T6 deaths (VN)",
+                   "select t6.province_code, t6.deaths as t6_deaths, coalesce(t5.deaths, 0) as t5_deaths "
+                   "from {batch} t6 left join (select quarter, sum(total) as deaths "
+                   "    from reports.rpt_t5_deaths_by_age_sex where geography_level = 'NATIONAL' "
+                   "    group by quarter) t5 on t5.quarter = t6.quarter "
+                   f"where t6.province_code = '{NATIONAL_CODE}' and t6.deaths <> coalesce(t5.deaths, 0)"),
+    ))
+
+
+def suites() -> list[ModelSuite]:
+    """The gate's suites, in report order, then the checks over deliveries and identifiers."""
+    return [t1_registrations(), t2_births_by_sex(), t8_completeness(), mothers_age(),
+            delivery_freshness(), feed_checks_passed(), personal_identifiers()]
+
+
+__all__ = ["suites", "t6_deaths_reconcile_with_t5"]
