@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import logging
 import shutil
 import smtplib
@@ -34,7 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from crvs import database, settings
 from crvs.quality.quarter import check_quarter
 from crvs.report.formats import read_csv_rows, write_xlsx
-from crvs.report.tables import REPORT_TABLES
+from crvs.report.tables import REPORT_TABLES, ReportTable
 from crvs.report.writer import AUDIENCES, cover_lines, notes_lines
 
 log = logging.getLogger(__name__)
@@ -246,6 +247,15 @@ def recipient_tables(recipient: Recipient):
     return [t for t in REPORT_TABLES if t.code in recipient.tables]
 
 
+def _warnings_about(tables: list[ReportTable], warnings: list[str]) -> list[str]:
+    """The gate's warnings a recipient may read: those about its own tables or about no report table.
+
+    A warning about a table the recipient does not receive would tell it something of that table.
+    """
+    own = {t.model for t in tables}
+    return [w for w in warnings if not (mentioned := set(re.findall(r"\brpt_\w+", w))) or mentioned <= own]
+
+
 def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path]:
     """Copy or make the recipient's files in `target`; returns them, manifest last."""
     quarter = report.name
@@ -263,8 +273,11 @@ def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path
         # so nothing the recipient may not receive is inside it.
         name = target / f"crvs_{quarter}_{recipient.audience}_{recipient.id}.xlsx"
         sheets = [(t, read_csv_rows(edition / t.csv_name, t)) for t in tables]
-        write_xlsx(name, quarter, cover_lines(quarter, recipient.audience, manifest["gate"]["summary"], recipient.name),
-                   notes_lines(quarter, recipient.audience, tables, manifest["gate"].get("warnings", [])), sheets)
+        warnings = _warnings_about(tables, manifest["gate"].get("warnings", []))
+        gate_line = f"Gate {quarter} passed" + (f" with {len(warnings)} warning(s) about these tables: see the notes"
+                                                if warnings else "")
+        write_xlsx(name, quarter, cover_lines(quarter, recipient.audience, gate_line, recipient.name),
+                   notes_lines(quarter, recipient.audience, tables, warnings), sheets)
         files.append(name)
     if recipient.pdf:
         pdf = report / "public" / f"crvs_{quarter}_report.pdf"
