@@ -1,0 +1,87 @@
+-- T3: NEW births registered in the quarter by the mother's region of residence and her age at the
+-- birth (completed years, report.md "Age"), plus VN. A full grid: every region and VN × every band
+-- (UNKNOWN last) for each quarter with a NEW birth, zeros included. VN also counts births whose
+-- mother's residence is unknown, so the regions add up to VN only when there are none.
+with
+
+births as (
+    select
+        registration_quarter as quarter,
+        residence_region_code as region_code,
+        age_years
+    from {{ ref('fct_registration') }}
+    where event_type = 'BIRTH'
+        and reg_kind = 'NEW'
+),
+
+ages as (
+    select age_years, mother_age_band as age_band from {{ ref('dim_age_band') }}
+),
+
+-- An age missing (no mother's birth date) or outside 0–120 has no band: UNKNOWN.
+banded as (
+    select
+        births.quarter,
+        births.region_code,
+        coalesce(ages.age_band, 'UNKNOWN') as mother_age_band
+    from births
+    left join ages on births.age_years = ages.age_years
+),
+
+bands as (
+    select mother_age_band, min(mother_age_band_sort) as sort_order
+    from {{ ref('dim_age_band') }}
+    group by mother_age_band
+    union all
+    select 'UNKNOWN', 999
+),
+
+geographies as (
+    select region_code, sort_order from {{ ref('dim_region') }}
+    union all
+    select 'VN', 999
+),
+
+quarters as (
+    select distinct quarter from births
+),
+
+grid as (
+    select
+        quarters.quarter,
+        geographies.region_code,
+        geographies.sort_order as region_sort,
+        bands.mother_age_band,
+        bands.sort_order as band_sort
+    from quarters
+    cross join geographies
+    cross join bands
+),
+
+counted as (
+    select
+        grid.quarter,
+        grid.region_code,
+        grid.region_sort,
+        grid.mother_age_band,
+        grid.band_sort,
+        count(banded.quarter) as births
+    from grid
+    left join banded
+        on grid.quarter = banded.quarter
+        and grid.mother_age_band = banded.mother_age_band
+        and (grid.region_code = 'VN' or grid.region_code = banded.region_code)
+    group by grid.quarter, grid.region_code, grid.region_sort, grid.mother_age_band, grid.band_sort
+),
+
+final as (
+    select
+        cast(quarter as text) as quarter,
+        cast(region_code as text) as region_code,
+        cast(mother_age_band as text) as mother_age_band,
+        cast(births as integer) as births
+    from counted
+    order by quarter, region_sort, band_sort
+)
+
+select * from final

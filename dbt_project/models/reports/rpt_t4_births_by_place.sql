@@ -1,0 +1,83 @@
+-- T4: NEW births registered in the quarter by the mother's region of residence, place of birth and
+-- timeliness (from the dates: ON_TIME ≤ 60 days, LATE ≤ 365, DELAYED_1_5Y ≤ 1825,
+-- DELAYED_5Y_PLUS), plus VN. A full grid: every region and VN × 4 places × 4 timeliness classes
+-- for each quarter with a NEW birth, zeros included.
+with
+
+births as (
+    select
+        registration_quarter as quarter,
+        residence_region_code as region_code,
+        place_of_event as place_of_birth,
+        timeliness
+    from {{ ref('fct_registration') }}
+    where event_type = 'BIRTH'
+        and reg_kind = 'NEW'
+),
+
+places as (
+    select place_type as place_of_birth, sort_order from {{ ref('dim_place_type') }}
+),
+
+timeliness_classes as (
+    select timeliness, sort_order from {{ ref('dim_timeliness') }}
+    where timeliness <> 'NOT_APPLICABLE'
+),
+
+geographies as (
+    select region_code, sort_order from {{ ref('dim_region') }}
+    union all
+    select 'VN', 999
+),
+
+quarters as (
+    select distinct quarter from births
+),
+
+grid as (
+    select
+        quarters.quarter,
+        geographies.region_code,
+        geographies.sort_order as region_sort,
+        places.place_of_birth,
+        places.sort_order as place_sort,
+        timeliness_classes.timeliness,
+        timeliness_classes.sort_order as timeliness_sort
+    from quarters
+    cross join geographies
+    cross join places
+    cross join timeliness_classes
+),
+
+counted as (
+    select
+        grid.quarter,
+        grid.region_code,
+        grid.region_sort,
+        grid.place_of_birth,
+        grid.place_sort,
+        grid.timeliness,
+        grid.timeliness_sort,
+        count(births.quarter) as births
+    from grid
+    left join births
+        on grid.quarter = births.quarter
+        and grid.place_of_birth = births.place_of_birth
+        and grid.timeliness = births.timeliness
+        and (grid.region_code = 'VN' or grid.region_code = births.region_code)
+    group by grid.quarter, grid.region_code, grid.region_sort, grid.place_of_birth, grid.place_sort,
+        grid.timeliness, grid.timeliness_sort
+),
+
+final as (
+    select
+        cast(quarter as text) as quarter,
+        cast(region_code as text) as region_code,
+        cast(place_of_birth as text) as place_of_birth,
+        cast(timeliness as text) as timeliness,
+        cast(births as integer) as births
+    from counted
+    order by quarter, region_sort, place_sort, timeliness_sort
+)
+
+select * from final

@@ -1,0 +1,99 @@
+-- T5: NEW deaths registered in the quarter by age at death (completed years, report.md "Age") and
+-- sex, nationally (geography_level NATIONAL, code VN) and by the deceased's region of residence
+-- (REGION). A full grid: VN and every region × every death age band (UNKNOWN last) for each
+-- quarter with a NEW death, zeros included. NATIONAL also counts deaths whose residence is
+-- unknown, so the regions add up to VN only when there are none.
+with
+
+deaths as (
+    select
+        registration_quarter as quarter,
+        residence_region_code as region_code,
+        age_years,
+        sex
+    from {{ ref('fct_registration') }}
+    where event_type = 'DEATH'
+        and reg_kind = 'NEW'
+),
+
+ages as (
+    select age_years, death_age_band as age_band from {{ ref('dim_age_band') }}
+),
+
+-- An age missing (no birth date) or outside 0–120 has no band: UNKNOWN.
+banded as (
+    select
+        deaths.quarter,
+        deaths.region_code,
+        coalesce(ages.age_band, 'UNKNOWN') as age_band,
+        deaths.sex
+    from deaths
+    left join ages on deaths.age_years = ages.age_years
+),
+
+bands as (
+    select death_age_band as age_band, min(death_age_band_sort) as sort_order
+    from {{ ref('dim_age_band') }}
+    group by death_age_band
+    union all
+    select 'UNKNOWN', 999
+),
+
+geographies as (
+    select 'NATIONAL' as geography_level, 'VN' as geography_code, 0 as sort_order
+    union all
+    select 'REGION', region_code, sort_order from {{ ref('dim_region') }}
+),
+
+quarters as (
+    select distinct quarter from deaths
+),
+
+grid as (
+    select
+        quarters.quarter,
+        geographies.geography_level,
+        geographies.geography_code,
+        geographies.sort_order as geography_sort,
+        bands.age_band,
+        bands.sort_order as band_sort
+    from quarters
+    cross join geographies
+    cross join bands
+),
+
+counted as (
+    select
+        grid.quarter,
+        grid.geography_level,
+        grid.geography_code,
+        grid.geography_sort,
+        grid.age_band,
+        grid.band_sort,
+        count(*) filter (where banded.sex = 'M') as male,
+        count(*) filter (where banded.sex = 'F') as female,
+        count(*) filter (where banded.sex = 'U') as unknown
+    from grid
+    left join banded
+        on grid.quarter = banded.quarter
+        and grid.age_band = banded.age_band
+        and (grid.geography_level = 'NATIONAL' or grid.geography_code = banded.region_code)
+    group by grid.quarter, grid.geography_level, grid.geography_code, grid.geography_sort,
+        grid.age_band, grid.band_sort
+),
+
+final as (
+    select
+        cast(quarter as text) as quarter,
+        cast(geography_level as text) as geography_level,
+        cast(geography_code as text) as geography_code,
+        cast(age_band as text) as age_band,
+        cast(male as integer) as male,
+        cast(female as integer) as female,
+        cast(unknown as integer) as unknown,
+        cast(male + female + unknown as integer) as total
+    from counted
+    order by quarter, geography_sort, band_sort
+)
+
+select * from final

@@ -1,0 +1,122 @@
+-- T7: each spouse of a NEW marriage registered in the quarter, by registration region, sex and age
+-- at marriage (completed years on the registration date, the marriage's event date), plus VN.
+-- first_marriages: spouses never married before (prev_status NEVER). under_legal_age: women under
+-- 18 and men under 20 (Law on Marriage and Family 2014, art. 8). A full grid: every region and VN ×
+-- male, female × every marriage age band (UNKNOWN last) for each quarter with a NEW marriage.
+with
+
+marriages as (
+    select * from {{ ref('fct_registration') }}
+    where event_type = 'MARRIAGE'
+        and reg_kind = 'NEW'
+),
+
+spouses as (
+    select
+        registration_quarter as quarter,
+        reg_region_code as region_code,
+        spouse1_sex as sex,
+        {{ age_in_completed_years('spouse1_birth_date', 'event_date') }} as age_years,
+        spouse1_prev_status as prev_status
+    from marriages
+    union all
+    select
+        registration_quarter as quarter,
+        reg_region_code as region_code,
+        spouse2_sex as sex,
+        {{ age_in_completed_years('spouse2_birth_date', 'event_date') }} as age_years,
+        spouse2_prev_status as prev_status
+    from marriages
+),
+
+ages as (
+    select age_years, marriage_age_band as age_band from {{ ref('dim_age_band') }}
+),
+
+-- An age missing or outside 0–120 has no band: UNKNOWN.
+banded as (
+    select
+        spouses.quarter,
+        spouses.region_code,
+        case spouses.sex when 'M' then 'male' when 'F' then 'female' end as sex,
+        coalesce(ages.age_band, 'UNKNOWN') as age_band,
+        spouses.prev_status = 'NEVER' as is_first_marriage,
+        (spouses.sex = 'F' and spouses.age_years < 18)
+            or (spouses.sex = 'M' and spouses.age_years < 20) as is_under_legal_age
+    from spouses
+    left join ages on spouses.age_years = ages.age_years
+),
+
+bands as (
+    select marriage_age_band as age_band, min(marriage_age_band_sort) as sort_order
+    from {{ ref('dim_age_band') }}
+    group by marriage_age_band
+    union all
+    select 'UNKNOWN', 999
+),
+
+sexes (sex, sort_order) as (
+    values ('male', 1), ('female', 2)
+),
+
+geographies as (
+    select region_code, sort_order from {{ ref('dim_region') }}
+    union all
+    select 'VN', 999
+),
+
+quarters as (
+    select distinct quarter from spouses
+),
+
+grid as (
+    select
+        quarters.quarter,
+        geographies.region_code,
+        geographies.sort_order as region_sort,
+        sexes.sex,
+        sexes.sort_order as sex_sort,
+        bands.age_band,
+        bands.sort_order as band_sort
+    from quarters
+    cross join geographies
+    cross join sexes
+    cross join bands
+),
+
+counted as (
+    select
+        grid.quarter,
+        grid.region_code,
+        grid.region_sort,
+        grid.sex,
+        grid.sex_sort,
+        grid.age_band,
+        grid.band_sort,
+        count(banded.quarter) as spouses,
+        count(*) filter (where banded.is_first_marriage) as first_marriages,
+        count(*) filter (where banded.is_under_legal_age) as under_legal_age
+    from grid
+    left join banded
+        on grid.quarter = banded.quarter
+        and grid.sex = banded.sex
+        and grid.age_band = banded.age_band
+        and (grid.region_code = 'VN' or grid.region_code = banded.region_code)
+    group by grid.quarter, grid.region_code, grid.region_sort, grid.sex, grid.sex_sort,
+        grid.age_band, grid.band_sort
+),
+
+final as (
+    select
+        cast(quarter as text) as quarter,
+        cast(region_code as text) as region_code,
+        cast(sex as text) as sex,
+        cast(age_band as text) as age_band,
+        cast(spouses as integer) as spouses,
+        cast(first_marriages as integer) as first_marriages,
+        cast(under_legal_age as integer) as under_legal_age
+    from counted
+    order by quarter, region_sort, sex_sort, band_sort
+)
+
+select * from final
