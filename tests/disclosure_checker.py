@@ -20,7 +20,7 @@ def declared_lines(table, rows):
     lines = [([(i, p) for p in rt.parts], (i, rt.total)) for i in range(len(rows)) for rt in table.row_totals]
     ct = table.column_total
     if ct is not None:
-        others = [k for k in table.key_names if k != ct.key]
+        others = [k for k in table.key_names if k != ct.key and k not in ct.dependent_keys]
         groups = {}
         for i, row in enumerate(rows):
             groups.setdefault(tuple(row[k] for k in others), []).append(i)

@@ -7,6 +7,8 @@ Rows are dicts column → value as the report model holds them. The steps (repor
    female + unknown = total), a column's provinces with VN — no line may hold exactly one
    suppressed cell, or subtraction gives it back. Such a line gets its smallest non-zero published
    part suppressed too (else its total, else a zero part), and we repeat until no line needs more.
+   Then an audit solves all the lines together and hides more until no hidden cell is pinned
+   down (`pinned_cells`).
 3. Rates: a rate whose numerator (the smallest of its numerator counts) is below 20 is suppressed,
    and so is a rate any of whose inputs is suppressed (rate × published input would recover it).
 
@@ -16,7 +18,10 @@ Estimates (expected births) are not counts of people and are never suppressed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from scipy.optimize import linprog
 
 from crvs.report.tables import COUNT, RATE, ReportTable
 
@@ -53,7 +58,7 @@ def additive_lines(table: ReportTable, rows: list[dict]) -> list[Line]:
     ]
     ct = table.column_total
     if ct is not None:
-        others = [k for k in table.key_names if k != ct.key]
+        others = ct.group_keys(table.key_names)
         groups: dict[tuple, list[int]] = {}
         for i, row in enumerate(rows):
             groups.setdefault(tuple(row[k] for k in others), []).append(i)
@@ -107,8 +112,62 @@ def rate_cells(table: ReportTable, rows: list[dict], suppressed: set[Cell]) -> s
     return cells
 
 
+def pinned_cells(table: ReportTable, rows: list[dict], hidden: set[Cell]) -> set[Cell]:
+    """Hidden cells that the published cells pin down when every additive line is solved together
+    (counts ≥ 0): for each, the smallest and largest value it can take (two linear programmes); a
+    range holding one whole number gives it away. Step 2's one-line rule misses these, e.g. a row
+    whose hidden part equals its hidden total (the other parts are 0) combined with a column."""
+    lines = [line for line in additive_lines(table, rows) if any(cell in hidden for cell in line.cells)]
+    unknowns = sorted({cell for line in lines for cell in line.cells if cell in hidden})
+    if not unknowns:
+        return set()
+    index = {cell: n for n, cell in enumerate(unknowns)}
+    a_eq, b_eq = [], []
+    for line in lines:
+        coefficients, rhs = [0] * len(unknowns), 0
+        for cell in line.parts:
+            if cell in index:
+                coefficients[index[cell]] += 1
+            else:
+                rhs -= rows[cell[0]][cell[1]]
+        if line.total in index:
+            coefficients[index[line.total]] -= 1
+        else:
+            rhs += rows[line.total[0]][line.total[1]]
+        a_eq.append(coefficients)
+        b_eq.append(rhs)
+    pinned = set()
+    for cell, n in index.items():
+        objective = [0] * len(unknowns)
+        objective[n] = 1
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog([-v for v in objective], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if low.status == 0 and high.status == 0 and math.floor(-high.fun + 1e-6) == math.ceil(low.fun - 1e-6):
+            pinned.add(cell)
+    return pinned
+
+
 def suppressed_cells(table: ReportTable, rows: list[dict]) -> set[Cell]:
+    """Primary, then complementary suppression, audited: while some hidden cell can still be
+    pinned down from all the totals together, hide the smallest published cell beside it (in one
+    of its lines, else in any line holding a hidden cell) and complete the lines again."""
     hidden = complementary_cells(table, rows, primary_cells(table, rows))
+    lines = additive_lines(table, rows)
+    order = {c: n for n, c in enumerate(table.column_names)}
+
+    def rank(cell: Cell) -> tuple:  # published non-zero cells first, smallest first, then a fixed order
+        value = rows[cell[0]][cell[1]]
+        return (value == 0, value, cell[0], order[cell[1]])
+
+    while exposed := pinned_cells(table, rows, hidden):
+        cell = min(exposed, key=rank)
+        beside = [c for line in lines if cell in line.cells for c in line.cells if c not in hidden]
+        if not beside:
+            beside = [c for line in lines if any(x in hidden for x in line.cells)
+                      for c in line.cells if c not in hidden]
+        if not beside:
+            break  # every cell of every line is hidden already
+        hidden = complementary_cells(table, rows, hidden | {min(beside, key=rank)})
     return hidden | rate_cells(table, rows, hidden)
 
 

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from crvs.report.disclosure import SUPPRESSED
-from crvs.report.tables import COUNT, ESTIMATE, KEY, RATE, ReportTable
+from crvs.report.tables import COUNT, ESTIMATE, KEY, RATE, TALLY, TEXT, ReportTable
 
 COUNT_FORMAT = "#,##0"
 ESTIMATE_FORMAT = "#,##0.0"
@@ -51,7 +51,7 @@ def typed_cell(table: ReportTable, column: str, value, row: dict):
         return value
     kind = next(c.kind for c in table.columns if c.name == column)
     where = f"{table.model}.{column} for {row.get('province_code', '?')}"
-    if kind == COUNT or (kind == ESTIMATE and isinstance(value, int)):
+    if kind in (COUNT, TALLY) or (kind == ESTIMATE and isinstance(value, int)):
         return _whole(value, where)
     if kind in (RATE, ESTIMATE):
         return _one_decimal(value, where)
@@ -72,6 +72,8 @@ def parsed_cell(table: ReportTable, column: str, text: str):
     kind = next(c.kind for c in table.columns if c.name == column)
     if kind == KEY:
         return text
+    if kind == TEXT:
+        return text or None
     if text == "":
         return None
     if text == SUPPRESSED:
@@ -173,7 +175,7 @@ def _table_sheet(sheet, table: ReportTable, rows: list[list]) -> None:
         number_format = {RATE: RATE_FORMAT, ESTIMATE: ESTIMATE_FORMAT}.get(column.kind, COUNT_FORMAT)
         widest = max([len(column.name)] + [len(_shown(row[n - 1], number_format)) for row in rows])
         sheet.column_dimensions[letter].width = min(max(widest, 6) + 3, 60)
-        if column.kind == KEY:
+        if column.kind in (KEY, TEXT):
             continue
         for (cell,) in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
             cell.number_format = number_format

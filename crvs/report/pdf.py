@@ -20,7 +20,7 @@ from crvs.report import charts
 from crvs.report.chart_tables import REGISTRATIONS_BY_PROVINCE, SRB_BY_REGION, TIMELINESS
 from crvs.report.disclosure import PRIMARY_MAX, RATE_MIN_NUMERATOR, SUPPRESSED
 from crvs.report.formats import fixed_time, text_cell
-from crvs.report.tables import KEY, ReportTable
+from crvs.report.tables import KEY, TEXT, ReportTable
 from crvs.report.targets import TARGETS_2030
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -243,7 +243,7 @@ def _tables(pdf: ReportPdf, inputs: PdfInputs) -> None:
             pdf.paragraph("No rows for this quarter. (Không có số liệu trong quý.)", 8.5, "I")
             continue
         pdf.set_font(FONT, "", 6.5 if wide else 7.5)
-        alignment = tuple("LEFT" if c.kind == KEY else "RIGHT" for c in table.columns)
+        alignment = tuple("LEFT" if c.kind in (KEY, TEXT) else "RIGHT" for c in table.columns)
         with pdf.table(text_align=alignment, col_widths=_column_weights(table, rows),
                        line_height=3.6 if wide else 4, repeat_headings=1,
                        headings_style=_headings_style(), cell_fill_color=245,

@@ -8,18 +8,22 @@ that disclosure control must respect:
 - `count`: a count of people or events; primary suppression applies (1–4 → x).
 - `estimate`: a modelled figure (expected births from GSO rates × population); not a count of
   people, so never suppressed.
+- `tally`: a count of delivered rows (T9), not of people or events: never suppressed.
+- `text`: a descriptive value that is not part of the row's key (T9's channel, reason).
 - `rate`: a percentage, rate or ratio. Suppressed when the smallest of its `numerator` counts is
   below 20, or when any of its `inputs` is suppressed (it would give the hidden count back).
 - `row_totals`: within each row, `total` is the sum of `parts` (T2: male + female + unknown).
 - `column_total`: down each count column, the rows whose `key` is not `total_code` sum to the row
-  whose key is `total_code` (provinces → VN), within groups of equal other keys.
+  whose key is `total_code` (provinces → VN), within groups of equal other keys, leaving out the
+  `dependent_keys` that merely follow from `key` (T5's geography_level: NATIONAL for VN, REGION
+  for the regions).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-KEY, COUNT, ESTIMATE, RATE = "key", "count", "estimate", "rate"
+KEY, COUNT, ESTIMATE, RATE, TALLY, TEXT = "key", "count", "estimate", "rate", "tally", "text"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,11 @@ class ColumnTotal:
     key: str
     total_code: str
     columns: tuple[str, ...]
+    dependent_keys: tuple[str, ...] = ()
+
+    def group_keys(self, key_names: list[str]) -> list[str]:
+        """The keys whose equal values make one additive group (all but `key` and its dependents)."""
+        return [k for k in key_names if k != self.key and k not in self.dependent_keys]
 
 
 @dataclass(frozen=True)
@@ -156,5 +165,146 @@ T8 = ReportTable(
     ),
 )
 
-# The report, in order. Add T3–T7 and T9 here when their models exist.
-REPORT_TABLES: tuple[ReportTable, ...] = (T1, T2, T8)
+# Orders of the region and band keys, as dim_region and dim_age_band sort them (the models store
+# their rows in this order too; tests/integration/test_report_tables.py checks the two agree).
+REGION_ORDER = ("NMM", "RRD", "NCC", "CHL", "SE", "MRD", "VN")
+MOTHER_AGE_BANDS = ("<15", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50+", "UNKNOWN")
+DEATH_AGE_BANDS = ("<1", "1-4", *(f"{a}-{a + 4}" for a in range(5, 85, 5)), "85+", "UNKNOWN")
+MARRIAGE_AGE_BANDS = ("<18", "18-19", *(f"{a}-{a + 4}" for a in range(20, 60, 5)), "60+", "UNKNOWN")
+PLACE_ORDER = ("FACILITY", "HOME", "OTHER", "ABROAD")
+TIMELINESS_ORDER = ("ON_TIME", "LATE", "DELAYED_1_5Y", "DELAYED_5Y_PLUS")
+
+
+def _in_order(column: str, values: tuple[str, ...]) -> str:
+    """SQL ordering `column` as `values` lists them (a value not listed comes last)."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"coalesce(array_position(array[{quoted}], {column}), {len(values) + 1})"
+
+
+REGION = _key("region_code", "socio-economic region of residence (NMM, RRD, NCC, CHL, SE, MRD); VN = the whole "
+                             "country, which also counts events whose residence is unknown")
+
+T3 = ReportTable(
+    code="T3",
+    file_stem="T3_births_by_mother_age",
+    model="rpt_t3_births_by_mother_age",
+    title="Births registered in the quarter by region of residence and mother's age",
+    columns=(
+        QUARTER,
+        REGION,
+        _key("mother_age_band", "mother's age at the birth in completed years: <15, 15-19, …, 45-49, 50+; "
+                                "UNKNOWN when her birth date is missing"),
+        _count("births", "NEW births registered in the quarter"),
+    ),
+    order_by=f"{_in_order('region_code', REGION_ORDER)}, {_in_order('mother_age_band', MOTHER_AGE_BANDS)}",
+    column_total=ColumnTotal(key="region_code", total_code="VN", columns=("births",)),
+)
+
+T4 = ReportTable(
+    code="T4",
+    file_stem="T4_births_by_place",
+    model="rpt_t4_births_by_place",
+    title="Births registered in the quarter by region of residence, place of birth and timeliness",
+    columns=(
+        QUARTER,
+        REGION,
+        _key("place_of_birth", "FACILITY (health facility), HOME, OTHER or ABROAD"),
+        _key("timeliness", "ON_TIME (≤ 60 days after the birth), LATE (≤ 365 days), DELAYED_1_5Y (≤ 5 years), "
+                           "DELAYED_5Y_PLUS"),
+        _count("births", "NEW births registered in the quarter"),
+    ),
+    order_by=(f"{_in_order('region_code', REGION_ORDER)}, {_in_order('place_of_birth', PLACE_ORDER)}, "
+              f"{_in_order('timeliness', TIMELINESS_ORDER)}"),
+    column_total=ColumnTotal(key="region_code", total_code="VN", columns=("births",)),
+)
+
+T5 = ReportTable(
+    code="T5",
+    file_stem="T5_deaths_by_age_sex",
+    model="rpt_t5_deaths_by_age_sex",
+    title="Deaths registered in the quarter by age and sex, nationally and by region",
+    columns=(
+        QUARTER,
+        _key("geography_level", "NATIONAL or REGION"),
+        _key("geography_code", "VN (NATIONAL) or the region of the deceased's residence (REGION)"),
+        _key("age_band", "age at death in completed years: <1, 1-4, 5-9, …, 80-84, 85+; UNKNOWN when the birth "
+                         "date is missing"),
+        _count("male", "deaths of men"),
+        _count("female", "deaths of women"),
+        _count("unknown", "deaths of unknown sex"),
+        _count("total", "all deaths (male + female + unknown)"),
+    ),
+    order_by=f"{_in_order('geography_code', ('VN', *REGION_ORDER[:-1]))}, {_in_order('age_band', DEATH_AGE_BANDS)}",
+    row_totals=(RowTotal(parts=("male", "female", "unknown"), total="total"),),
+    column_total=ColumnTotal(key="geography_code", total_code="VN", columns=("male", "female", "unknown", "total"),
+                             dependent_keys=("geography_level",)),
+)
+
+T6 = ReportTable(
+    code="T6",
+    file_stem="T6_deaths_quality",
+    model="rpt_t6_deaths_quality",
+    title="Deaths registered in the quarter: timeliness and cause of death, by province of residence",
+    columns=(
+        QUARTER,
+        PROVINCE,
+        _count("deaths", "NEW deaths registered in the quarter"),
+        _count("on_time", "of which registered within 15 days of the death"),
+        Column("on_time_pct", RATE, "on_time / deaths × 100", numerator=("on_time",), inputs=("on_time", "deaths")),
+        _count("with_cause", "of which with an ICD-10 cause of death"),
+        _count("certified", "of which with a cause certified by a physician"),
+        Column("certified_pct", RATE, "certified / deaths × 100", numerator=("certified",),
+               inputs=("certified", "deaths")),
+        _count("ill_defined", "of the deaths with a cause, those coded R00–R99 (ill-defined)"),
+        Column("ill_defined_pct", RATE, "ill_defined / with_cause × 100", numerator=("ill_defined",),
+               inputs=("ill_defined", "with_cause")),
+    ),
+    order_by=VN_LAST,
+    column_total=ColumnTotal(key="province_code", total_code="VN",
+                             columns=("deaths", "on_time", "with_cause", "certified", "ill_defined")),
+)
+
+T7 = ReportTable(
+    code="T7",
+    file_stem="T7_marriages_by_age",
+    model="rpt_t7_marriages_by_age",
+    title="Spouses in marriages registered in the quarter by registration region, sex and age",
+    columns=(
+        QUARTER,
+        _key("region_code", "socio-economic region of the registration office (NMM, RRD, NCC, CHL, SE, MRD); "
+                            "VN = the whole country"),
+        _key("sex", "male or female"),
+        _key("age_band", "age at marriage in completed years: <18, 18-19, 20-24, …, 55-59, 60+"),
+        _count("spouses", "spouses in NEW marriages registered in the quarter"),
+        _count("first_marriages", "of which never married before"),
+        _count("under_legal_age", "of which under the legal age (women under 18, men under 20)"),
+    ),
+    order_by=(f"{_in_order('region_code', REGION_ORDER)}, {_in_order('sex', ('male', 'female'))}, "
+              f"{_in_order('age_band', MARRIAGE_AGE_BANDS)}"),
+    # under_legal_age equals spouses in the bands under the legal age, so its column is protected
+    # alongside: equal values, equal cells hidden.
+    column_total=ColumnTotal(key="region_code", total_code="VN",
+                             columns=("spouses", "first_marriages", "under_legal_age")),
+)
+
+T9 = ReportTable(
+    code="T9",
+    file_stem="T9_data_quality",
+    model="rpt_t9_data_quality",
+    title="Data quality: the deliveries that fed the quarter",
+    columns=(
+        Column("agency", TEXT, "MOJ, MOH or GSO"),
+        _key("dataset", "the delivered dataset (moj_births, …)"),
+        _key("delivery_id", "the agency's delivery id"),
+        Column("channel", TEXT, "FILE, EMAIL or API"),
+        Column("extracted_at", TEXT, "when the agency extracted the data (UTC)"),
+        Column("rows_received", TALLY, "data rows received"),
+        Column("rows_loaded", TALLY, "rows loaded into the warehouse"),
+        Column("rows_rejected", TALLY, "rows rejected (quarantined) with their reason"),
+        Column("top_rejection_reason", TEXT, "the column and rule most rejected rows broke, with their count"),
+    ),
+    order_by="agency, extracted_at, delivery_id, dataset",
+)
+
+# The report, in order.
+REPORT_TABLES: tuple[ReportTable, ...] = (T1, T2, T3, T4, T5, T6, T7, T8, T9)
