@@ -11,6 +11,9 @@ import great_expectations.expectations as gxe
 from crvs import database
 from crvs.quality import freshness
 from crvs.quality.provinces import NATIONAL_CODE, province_codes
+from crvs.report.tables import (
+    DEATH_AGE_BANDS, MARRIAGE_AGE_BANDS, MOTHER_AGE_BANDS, PLACE_ORDER, REGION_ORDER, TIMELINESS_ORDER,
+)
 from crvs.quality.suites import (
     WARNING, ModelSuite, blocking, non_negative, warning, not_null, one_row_per_province, rows_check,
 )
@@ -18,6 +21,7 @@ from crvs.quality.suites import (
 EVENT_TYPES = ["BIRTH", "DEATH", "MARRIAGE"]
 REG_KINDS = ["NEW", "RE_REGISTRATION", "RECORDED_ABROAD"]
 TIMELINESS = ["ON_TIME", "LATE", "DELAYED_1_5Y", "DELAYED_5Y_PLUS", "NOT_APPLICABLE"]
+BIRTH_TIMELINESS = TIMELINESS_ORDER
 
 # The quarter before a `quarter` column's label, in SQL (2025Q1 → 2024Q4).
 PREVIOUS_QUARTER = ("case when right({q}, 1) = '1' then (left({q}, 4)::int - 1) || 'Q4' "
@@ -193,23 +197,161 @@ def personal_identifiers() -> ModelSuite:
     ), schema="reports", query=personal_identifiers_query, required=False)
 
 
+def _national_births_equal_t2(table: str) -> object:
+    """A births table's VN rows add up to T2's VN total: both count every NEW birth of the quarter."""
+    return rows_check(f"{table} VN births = T2 total (VN)",
+                      "select b.births as " + table.lower() + "_vn_births, coalesce(t2.total, 0) as t2_total "
+                      f"from (select quarter, sum(births) as births from {{batch}} where region_code = '{NATIONAL_CODE}' "
+                      "      group by quarter) b "
+                      "left join reports.rpt_t2_births_by_sex t2 "
+                      f"  on t2.quarter = b.quarter and t2.province_code = '{NATIONAL_CODE}' "
+                      "where b.births <> coalesce(t2.total, 0)")
+
+
+def _every_region(column: str = "region_code") -> list:
+    wanted = list(REGION_ORDER)  # the six regions and VN
+    return [
+        blocking(gxe.ExpectColumnDistinctValuesToContainSet, "every region and VN present",
+                 column=column, value_set=wanted),
+        blocking(gxe.ExpectColumnValuesToBeInSet, f"{column} is a region or VN", column=column, value_set=wanted),
+    ]
+
+
+def t3_births_by_mother_age() -> ModelSuite:
+    key = ["quarter", "region_code", "mother_age_band"]
+    return ModelSuite("rpt_t3_births_by_mother_age", (
+        *not_null([*key, "births"]),
+        *_every_region(),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "mother_age_band is a report band",
+                 column="mother_age_band", value_set=list(MOTHER_AGE_BANDS)),
+        blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per key", column_list=key),
+        *non_negative(["births"]),
+        _national_births_equal_t2("T3"),
+    ))
+
+
+def t4_births_by_place() -> ModelSuite:
+    key = ["quarter", "region_code", "place_of_birth", "timeliness"]
+    return ModelSuite("rpt_t4_births_by_place", (
+        *not_null([*key, "births"]),
+        *_every_region(),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "place_of_birth is a feed-contract place",
+                 column="place_of_birth", value_set=list(PLACE_ORDER)),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "timeliness is a births' class",
+                 column="timeliness", value_set=list(BIRTH_TIMELINESS)),
+        blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per key", column_list=key),
+        *non_negative(["births"]),
+        _national_births_equal_t2("T4"),
+    ))
+
+
+def t5_deaths_by_age_sex() -> ModelSuite:
+    key = ["quarter", "geography_level", "geography_code", "age_band"]
+    counts = ["male", "female", "unknown", "total"]
+    return ModelSuite("rpt_t5_deaths_by_age_sex", (
+        *not_null([*key, *counts]),
+        *_every_region("geography_code"),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "age_band is a report band",
+                 column="age_band", value_set=list(DEATH_AGE_BANDS)),
+        blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per key", column_list=key),
+        *non_negative(counts),
+        rows_check("total = male + female + unknown",
+                   "select geography_code, age_band, male, female, unknown, total from {batch} "
+                   "where total <> male + female + unknown"),
+        rows_check("NATIONAL is exactly VN",
+                   "select geography_level, geography_code from {batch} "
+                   f"where (geography_level = 'NATIONAL') <> (geography_code = '{NATIONAL_CODE}')"),
+    ))
+
+
+def _t5_deaths_equal_t6() -> object:
+    """T5 = T6 deaths: both count every NEW death registered in the quarter (domain.md §7, BLOCKING)."""
+    return rows_check("T5 deaths = T6 deaths (VN)",
+                      "select t6.province_code, t6.deaths as t6_deaths, coalesce(t5.deaths, 0) as t5_deaths "
+                      "from {batch} t6 left join (select quarter, sum(total) as deaths "
+                      "    from reports.rpt_t5_deaths_by_age_sex where geography_level = 'NATIONAL' "
+                      "    group by quarter) t5 on t5.quarter = t6.quarter "
+                      f"where t6.province_code = '{NATIONAL_CODE}' and t6.deaths <> coalesce(t5.deaths, 0)")
+
+
 def t6_deaths_reconcile_with_t5() -> ModelSuite:
-    """T5 = T6 deaths (both count every NEW death registered in the quarter). Not in `suites()` yet:
-    rpt_t5_deaths_by_age_sex and rpt_t6_deaths_quality come with the model issue; register it there."""
+    """The T5 = T6 reconciliation alone (the full T6 suite, `t6_deaths_quality`, holds it too)."""
+    return ModelSuite("rpt_t6_deaths_quality", (_t5_deaths_equal_t6(),))
+
+
+def t6_deaths_quality() -> ModelSuite:
+    counts = ["deaths", "on_time", "with_cause", "certified", "ill_defined"]
+    rates = ["on_time_pct", "certified_pct", "ill_defined_pct"]
     return ModelSuite("rpt_t6_deaths_quality", (
-        rows_check("T5 deaths = T6 deaths (VN)",
-                   "select t6.province_code, t6.deaths as t6_deaths, coalesce(t5.deaths, 0) as t5_deaths "
-                   "from {batch} t6 left join (select quarter, sum(total) as deaths "
-                   "    from reports.rpt_t5_deaths_by_age_sex where geography_level = 'NATIONAL' "
-                   "    group by quarter) t5 on t5.quarter = t6.quarter "
-                   f"where t6.province_code = '{NATIONAL_CODE}' and t6.deaths <> coalesce(t5.deaths, 0)"),
+        *not_null(["quarter", "province_code", *counts]),
+        *one_row_per_province(["quarter", "province_code"]),
+        *non_negative([*counts, *rates]),
+        rows_check("on_time, with_cause and certified are at most deaths; ill_defined at most with_cause",
+                   "select province_code, deaths, on_time, with_cause, certified, ill_defined from {batch} "
+                   "where on_time > deaths or with_cause > deaths or certified > deaths or ill_defined > with_cause"),
+        _t5_deaths_equal_t6(),
+        # domain.md §2: under 10 % ill-defined causes is good practice (Mathers et al. 2005).
+        rows_check("ill-defined causes under 10 % of deaths with a cause (VN, provinces with >= 100 causes)",
+                   "select province_code, with_cause, ill_defined, ill_defined_pct from {batch} "
+                   f"where (province_code = '{NATIONAL_CODE}' and with_cause > 0 or with_cause >= 100) "
+                   "and ill_defined * 10 >= with_cause", WARNING),
+    ))
+
+
+def t7_marriages_by_age() -> ModelSuite:
+    key = ["quarter", "region_code", "sex", "age_band"]
+    counts = ["spouses", "first_marriages", "under_legal_age"]
+    return ModelSuite("rpt_t7_marriages_by_age", (
+        *not_null([*key, *counts]),
+        *_every_region(),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "sex is male or female", column="sex", value_set=["male", "female"]),
+        blocking(gxe.ExpectColumnValuesToBeInSet, "age_band is a report band",
+                 column="age_band", value_set=list(MARRIAGE_AGE_BANDS)),
+        blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per key", column_list=key),
+        *non_negative(counts),
+        rows_check("first_marriages and under_legal_age are at most spouses",
+                   "select region_code, sex, age_band, spouses, first_marriages, under_legal_age from {batch} "
+                   "where first_marriages > spouses or under_legal_age > spouses"),
+        rows_check("under legal age only in the bands below 18 (women) and 20 (men)",
+                   "select region_code, sex, age_band, under_legal_age from {batch} where under_legal_age > 0 "
+                   "and not (age_band = '<18' or (sex = 'male' and age_band = '18-19'))"),
+        # Two spouses per marriage: T7 counts people, T1 registrations.
+        rows_check("T7 spouses = 2 × T1 NEW marriages (VN)",
+                   "select t7.spouses, coalesce(t1.marriages, 0) as t1_new_marriages "
+                   f"from (select quarter, sum(spouses) as spouses from {{batch}} where region_code = '{NATIONAL_CODE}' "
+                   "      group by quarter) t7 "
+                   "left join (select quarter, sum(registrations) as marriages from reports.rpt_t1_registrations "
+                   "      where event_type = 'MARRIAGE' and reg_kind = 'NEW' group by quarter) t1 "
+                   "  on t1.quarter = t7.quarter "
+                   "where t7.spouses <> 2 * coalesce(t1.marriages, 0)"),
+        # domain.md §7.6: marriages below the legal age are flagged, with the region and the count.
+        rows_check("no spouse under the legal age",
+                   "select region_code, sum(under_legal_age) as under_legal_age from {batch} "
+                   f"where region_code <> '{NATIONAL_CODE}' and under_legal_age > 0 group by region_code "
+                   "order by region_code", WARNING),
+    ))
+
+
+def t9_data_quality() -> ModelSuite:
+    return ModelSuite("rpt_t9_data_quality", (
+        blocking(gxe.ExpectTableRowCountToBeBetween, "deliveries fed the quarter", min_value=1),
+        *not_null(["agency", "dataset", "delivery_id", "rows_received", "rows_loaded", "rows_rejected"]),
+        blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per delivery and dataset",
+                 column_list=["delivery_id", "dataset"]),
+        rows_check("rows_received = rows_loaded + rows_rejected",
+                   "select delivery_id, dataset, rows_received, rows_loaded, rows_rejected from {batch} "
+                   "where rows_received <> rows_loaded + rows_rejected"),
+        rows_check("rows rejected under 1 % of rows received",
+                   "select delivery_id, dataset, rows_received, rows_rejected, top_rejection_reason from {batch} "
+                   "where rows_rejected * 100 >= rows_received and rows_rejected > 0", WARNING),
     ))
 
 
 def suites() -> list[ModelSuite]:
     """The gate's suites, in report order, then the checks over deliveries and identifiers."""
-    return [t1_registrations(), t2_births_by_sex(), t8_completeness(), mothers_age(),
-            delivery_freshness(), feed_checks_passed(), personal_identifiers()]
+    return [t1_registrations(), t2_births_by_sex(), t3_births_by_mother_age(), t4_births_by_place(),
+            t5_deaths_by_age_sex(), t6_deaths_quality(), t7_marriages_by_age(), t8_completeness(),
+            t9_data_quality(), mothers_age(), delivery_freshness(), feed_checks_passed(), personal_identifiers()]
 
 
 __all__ = ["suites", "t6_deaths_reconcile_with_t5"]

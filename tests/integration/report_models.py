@@ -14,4 +14,19 @@ create table reports.rpt_t8_completeness (
     birth_completeness_pct numeric(5,1), expected_deaths numeric(14,1), deaths_on_time integer,
     death_completeness_pct numeric(5,1), facility_live_births integer, facility_births_registered integer,
     facility_linkage_pct numeric(5,1));
+create table reports.rpt_t3_births_by_mother_age (quarter text, region_code text, mother_age_band text, births integer);
+create table reports.rpt_t4_births_by_place (
+    quarter text, region_code text, place_of_birth text, timeliness text, births integer);
+create table reports.rpt_t5_deaths_by_age_sex (
+    quarter text, geography_level text, geography_code text, age_band text, male integer, female integer,
+    unknown integer, total integer);
+create table reports.rpt_t6_deaths_quality (
+    quarter text, province_code text, deaths integer, on_time integer, on_time_pct numeric(12,1), with_cause integer,
+    certified integer, certified_pct numeric(12,1), ill_defined integer, ill_defined_pct numeric(12,1));
+create table reports.rpt_t7_marriages_by_age (
+    quarter text, region_code text, sex text, age_band text, spouses integer, first_marriages integer,
+    under_legal_age integer);
+create table reports.rpt_t9_data_quality (
+    quarter text, agency text, dataset text, delivery_id text, channel text, extracted_at text, rows_received integer,
+    rows_loaded integer, rows_rejected integer, top_rejection_reason text);
 """

@@ -23,6 +23,7 @@ def fill_quarter(db):
     800 facility births of which 760 registered (95.0 %), except 01 (15 deaths on time, 3.0 %) and 04
     (no facility births, linkage empty). VN: 34000, 30600, 90.0; 17000, 33 × 400 + 15 = 13215, 77.7;
     33 × 800 = 26400, 33 × 760 = 25080, 95.0.
+    T3–T7, T9: see fill_births_deaths_marriages.
     """
     db.execute(DDL)
     t1 = [
@@ -53,6 +54,8 @@ def fill_quarter(db):
     db.execute("insert into reports.rpt_t8_completeness values "
                "(%s, 'VN', 34000.0, 30600, 90.0, 17000.0, 13215, 77.7, 26400, 25080, 95.0)", (QUARTER,))
 
+    fill_births_deaths_marriages(db)
+
     ensure_tables(db)
     deliveries = [
         ("moj-2025q3-01", "MOJ", "folder", "2025-10-05T08:00:00+07:00", "2025-07-01", "2025-09-30"),
@@ -71,3 +74,71 @@ def fill_quarter(db):
             db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 0, 0, 0)",
                        (delivery_id, dataset, f"{dataset}.csv"))
     return db
+
+
+REGIONS = ["NMM", "RRD", "NCC", "CHL", "SE", "MRD"]
+
+
+def fill_births_deaths_marriages(db):
+    """T3–T7 and T9 of 2025Q3, consistent with T1/T2 and with each other (the gate's reconciliations):
+
+    T3: every region 400 births at 20-24, 500 at 25-29, 100 at 30-34 (6 × 1000), plus NMM 3 at <15,
+    RRD 2 at 50+, SE 213 UNKNOWN: VN = 2400, 3000, 600, 3, 2, 213 = 6218 = T2's VN total.
+    T4: every region 900 FACILITY ON_TIME and 100 HOME LATE, plus SE 218 OTHER DELAYED_1_5Y: VN 5400,
+    600, 218 = 6218.
+    T6: every province 50 deaths, 40 on time (80.0), 45 with a cause, 30 certified (60.0), 3 ill-defined
+    (6.7), except 01: 2, 1 (50.0), 2, 1 (50.0), 0 (0.0). VN: 33 × 50 + 2 = 1652 deaths, 1321 on time
+    (80.0), 1487 with a cause, 991 certified (60.0), 99 ill-defined (6.7).
+    T5: 70-74 (500 M, 400 F) + 85+ (300 M, 450 F, 2 U) = 900 + 752 = 1652 = T6's VN deaths; the
+    regions add up to VN (NMM holds the 2 of unknown sex).
+    T7: NMM men 30-34 and women 25-29 (3 each), RRD men 25-29 and women 20-24 (4 each), all first
+    marriages, none under age: VN 14 spouses = 2 × T1's 7 NEW marriages.
+    T9: MOJ's three files (births 6300 received, 6297 loaded, 3 rejected), MOH's and GSO's.
+    """
+    for region, extra_band, extra in [("NMM", "<15", 3), ("RRD", "50+", 2), ("SE", "UNKNOWN", 213),
+                                      ("NCC", None, 0), ("CHL", None, 0), ("MRD", None, 0)]:
+        for band, births in [("20-24", 400), ("25-29", 500), ("30-34", 100)] + ([(extra_band, extra)] if extra_band else []):
+            db.execute("insert into reports.rpt_t3_births_by_mother_age values (%s, %s, %s, %s)",
+                       (QUARTER, region, band, births))
+        db.execute("insert into reports.rpt_t4_births_by_place values (%s, %s, 'FACILITY', 'ON_TIME', 900), "
+                   "(%s, %s, 'HOME', 'LATE', 100)", (QUARTER, region) * 2)
+    db.execute("insert into reports.rpt_t4_births_by_place values (%s, 'SE', 'OTHER', 'DELAYED_1_5Y', 218)",
+               (QUARTER,))
+    for band, births in [("<15", 3), ("20-24", 2400), ("25-29", 3000), ("30-34", 600), ("50+", 2), ("UNKNOWN", 213)]:
+        db.execute("insert into reports.rpt_t3_births_by_mother_age values (%s, 'VN', %s, %s)", (QUARTER, band, births))
+    db.execute("insert into reports.rpt_t4_births_by_place values (%s, 'VN', 'FACILITY', 'ON_TIME', 5400), "
+               "(%s, 'VN', 'HOME', 'LATE', 600), (%s, 'VN', 'OTHER', 'DELAYED_1_5Y', 218)", (QUARTER,) * 3)
+
+    t5 = [("NATIONAL", "VN", "70-74", 500, 400, 0), ("NATIONAL", "VN", "85+", 300, 450, 2)]
+    for region in REGIONS:
+        t5.append(("REGION", region, "70-74", *((50, 40, 0) if region in ("SE", "MRD") else (100, 80, 0))))
+        t5.append(("REGION", region, "85+", 50, 75, 2 if region == "NMM" else 0))
+    for level, code, band, male, female, unknown in t5:
+        db.execute("insert into reports.rpt_t5_deaths_by_age_sex values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                   (QUARTER, level, code, band, male, female, unknown, male + female + unknown))
+
+    for code in province_codes():
+        t6 = (2, 1, "50.0", 2, 1, "50.0", 0, "0.0") if code == "01" else (50, 40, "80.0", 45, 30, "60.0", 3, "6.7")
+        db.execute("insert into reports.rpt_t6_deaths_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   (QUARTER, code, *t6))
+    db.execute("insert into reports.rpt_t6_deaths_quality values (%s, 'VN', 1652, 1321, 80.0, 1487, 991, 60.0, 99, 6.7)",
+               (QUARTER,))
+
+    t7 = [("NMM", "male", "30-34", 3), ("NMM", "female", "25-29", 3), ("RRD", "male", "25-29", 4),
+          ("RRD", "female", "20-24", 4)]
+    t7 += [("VN", sex, band, n) for _, sex, band, n in t7]
+    for region, sex, band, spouses in t7:
+        db.execute("insert into reports.rpt_t7_marriages_by_age values (%s, %s, %s, %s, %s, %s, 0)",
+                   (QUARTER, region, sex, band, spouses, spouses))
+
+    t9 = [
+        ("GSO", "gso_population", "gso-2025", "API", "2025-06-30T00:00:00Z", 68, 68, 0, None),
+        ("MOH", "moh_births", "moh-2025q3", "EMAIL", "2025-10-03T10:00:00Z", 800, 800, 0, None),
+        ("MOJ", "moj_births", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", 6300, 6297, 3,
+         "reg_province_code: not_in_code_list (3 rows)"),
+        ("MOJ", "moj_deaths", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", 1652, 1652, 0, None),
+        ("MOJ", "moj_marriages", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", 7, 7, 0, None),
+    ]
+    for row in t9:
+        db.execute("insert into reports.rpt_t9_data_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   (QUARTER, *row))
