@@ -92,7 +92,7 @@ def fill_births_deaths_marriages(db):
     T5: 70-74 (500 M, 400 F) + 85+ (300 M, 450 F, 2 U) = 900 + 752 = 1652 = T6's VN deaths; the
     regions add up to VN (NMM holds the 2 of unknown sex).
     T7: NMM men 30-34 and women 25-29 (3 each), RRD men 25-29 and women 20-24 (4 each), all first
-    marriages, none under age: VN 14 spouses = 2 × T1's 7 NEW marriages.
+    marriages, none under age; the other regions a zero row: VN 14 spouses = 2 × T1's 7 NEW marriages.
     T9: MOJ's three files (births 6300 received, 6297 loaded, 3 rejected), MOH's and GSO's.
     """
     for region, extra_band, extra in [("NMM", "<15", 3), ("RRD", "50+", 2), ("SE", "UNKNOWN", 213),
@@ -127,6 +127,7 @@ def fill_births_deaths_marriages(db):
     t7 = [("NMM", "male", "30-34", 3), ("NMM", "female", "25-29", 3), ("RRD", "male", "25-29", 4),
           ("RRD", "female", "20-24", 4)]
     t7 += [("VN", sex, band, n) for _, sex, band, n in t7]
+    t7 += [(region, "male", "25-29", 0) for region in ("NCC", "CHL", "SE", "MRD")]  # every region has a row
     for region, sex, band, spouses in t7:
         db.execute("insert into reports.rpt_t7_marriages_by_age values (%s, %s, %s, %s, %s, %s, 0)",
                    (QUARTER, region, sex, band, spouses, spouses))

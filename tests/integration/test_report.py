@@ -25,13 +25,18 @@ T8_COLUMNS = ["quarter", "province_code", "expected_births", "births_on_time", "
               "facility_births_registered", "facility_linkage_pct"]
 
 
+TABLE_FILES = ["T1_registrations.csv", "T2_births_by_sex.csv", "T3_births_by_mother_age.csv", "T4_births_by_place.csv",
+               "T5_deaths_by_age_sex.csv", "T6_deaths_quality.csv", "T7_marriages_by_age.csv", "T8_completeness.csv",
+               "T9_data_quality.csv"]
 EXPECTED_FILES = {
     "manifest.json",
-    "agency/T1_registrations.csv", "agency/T2_births_by_sex.csv", "agency/T8_completeness.csv",
-    f"agency/crvs_{QUARTER}_agency.xlsx",
-    "public/T1_registrations.csv", "public/T2_births_by_sex.csv", "public/T8_completeness.csv",
+    *(f"agency/{name}" for name in TABLE_FILES), f"agency/crvs_{QUARTER}_agency.xlsx",
+    *(f"public/{name}" for name in TABLE_FILES),
     f"public/crvs_{QUARTER}_public.xlsx", f"public/crvs_{QUARTER}_report.pdf",
 }
+# report_quarter.fill_quarter's rows per table
+TABLE_ROWS = {"T1": 5, "T2": 35, "T3": 6 * 3 + 3 + 6, "T4": 6 * 2 + 1 + 3, "T5": 2 + 12, "T6": 35, "T7": 4 + 4 + 4,
+              "T8": 35, "T9": 5}
 
 
 @pytest.fixture
@@ -131,7 +136,7 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
     folder = write_report(QUARTER, tmp_path)
 
     book = openpyxl.load_workbook(folder / audience / f"crvs_{QUARTER}_{audience}.xlsx")
-    assert book.sheetnames == ["Cover", "Notes", "T1_registrations", "T2_births_by_sex", "T8_completeness"]
+    assert book.sheetnames == ["Cover", "Notes", *(name.removesuffix(".csv") for name in TABLE_FILES)]
     for name in book.sheetnames[2:]:
         sheet = book[name]
         assert sheet.freeze_panes == "A2"
@@ -187,7 +192,8 @@ def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_pat
     rows = {f["path"]: f["rows"] for f in manifest["files"]}
     assert rows["agency/T1_registrations.csv"] == 5
     assert rows["public/T2_births_by_sex.csv"] == 35
-    assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == 5 + 35 + 35
+    assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == sum(TABLE_ROWS.values())
+    assert {t.code: rows[f"agency/{t.csv_name}"] for t in REPORT_TABLES} == TABLE_ROWS
     suppressed = {f["path"]: f.get("suppressed_cells") for f in manifest["files"]}
     assert suppressed["public/T1_registrations.csv"] == 4
     assert suppressed["public/T2_births_by_sex.csv"] == 6
