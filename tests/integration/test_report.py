@@ -234,3 +234,41 @@ def test_a_rerun_gives_identical_files(warehouse_quarter, tmp_path):
     assert before["files"] == after["files"]
     assert before["deliveries"] == after["deliveries"]
     assert before["gate"]["run_id"] != after["gate"]["run_id"]
+
+
+def test_the_public_t3_to_t9(warehouse_quarter, tmp_path):
+    """The new tables' disclosure control on report_quarter's figures, worked out by hand."""
+    folder = write_report(QUARTER, tmp_path)
+
+    def cells(name, *keys):
+        rows = read_csv(folder / "public" / name)
+        width = len(keys[0])
+        return {tuple(r[1:1 + width]): r[1 + width:] for r in rows[1:] if tuple(r[1:1 + width]) in keys}
+
+    # T3: NMM's 3 births under 15 are hidden, and VN's (= 3, else subtraction gives NMM's back); the
+    # same for RRD's 2 at 50+; SE's 213 UNKNOWN stay.
+    assert cells("T3_births_by_mother_age.csv", ("NMM", "<15"), ("VN", "<15"), ("RRD", "50+"), ("VN", "50+"),
+                 ("SE", "UNKNOWN")) == {("NMM", "<15"): ["x"], ("VN", "<15"): ["x"], ("RRD", "50+"): ["x"],
+                                        ("VN", "50+"): ["x"], ("SE", "UNKNOWN"): ["213"]}
+    # T5: 2 deaths of unknown sex at 85+ in NMM (and so in VN) are hidden; in each of those rows the
+    # smallest other part (the men) goes too, else male + female + unknown = total gives them back.
+    t5 = read_csv(folder / "public" / "T5_deaths_by_age_sex.csv")
+    hidden = {(r[2], r[3], column) for r in t5[1:] for column, v in zip(t5[0][4:], r[4:]) if v == "x"}
+    assert hidden == {("VN", "85+", "male"), ("VN", "85+", "unknown"), ("NMM", "85+", "male"),
+                      ("NMM", "85+", "unknown")}
+    # T6: 01's counts 2, 1, 2, 1 are hidden, and in each column the next smallest province (04) too;
+    # every province's 3 ill-defined deaths are hidden (VN's 99 stays); every rate whose numerator is
+    # under 20 or whose count is hidden is x.
+    t6 = {r[1]: r[2:] for r in read_csv(folder / "public" / "T6_deaths_quality.csv")[1:]}
+    assert t6["01"] == ["x", "x", "x", "x", "x", "x", "0", "x"]
+    assert t6["04"] == ["x", "x", "x", "x", "x", "x", "x", "x"]
+    assert t6["08"] == ["50", "40", "80.0", "45", "30", "60.0", "x", "x"]
+    assert t6["VN"] == ["1652", "1321", "80.0", "1487", "991", "60.0", "99", "6.7"]
+    # T7: every spouse count is 3 or 4: all hidden, and VN's equal them; the zeros stay.
+    t7 = read_csv(folder / "public" / "T7_marriages_by_age.csv")
+    assert {r[5] for r in t7[1:] if r[4] != "0"} == {"x"} and {r[4] for r in t7[1:]} == {"x", "0"}
+    # T9 counts delivered rows, not people: nothing hidden.
+    assert read_csv(folder / "public" / "T9_data_quality.csv") == read_csv(folder / "agency" / "T9_data_quality.csv")
+    assert read_csv(folder / "public" / "T9_data_quality.csv")[3] == [
+        "MOJ", "moj_births", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", "6300", "6297", "3",
+        "reg_province_code: not_in_code_list (3 rows)"]
