@@ -78,15 +78,25 @@ def test_the_pdf_reads_well_and_its_headline_figures_are_right(quarter_with_char
     everything = squash(" ".join(pages))
     for heading in ("Biểu đồ 1. Đăng ký khai sinh, khai tử, kết hôn mới theo tỉnh/thành phố",
                     "Biểu đồ 2. Mức độ đầy đủ đăng ký khai sinh, khai tử theo tỉnh so với mục tiêu 2030",
-                    "Biểu đồ 3. Tính kịp thời", "Biểu đồ 4. Tỷ số giới tính khi sinh theo vùng",
+                    "Biểu đồ 3. Tính kịp thời", "Biểu đồ 4. Tháp tuổi của người chết đã đăng ký khai tử",
+                    "Biểu đồ 5. Tỷ số giới tính khi sinh theo vùng",
                     "T1. Registrations by registration province, event, kind and timeliness",
                     "T2. Births registered in the quarter by the mother's province of residence and sex",
+                    "T3. Births registered in the quarter by region of residence and mother's age",
+                    "T4. Births registered in the quarter by region of residence, place of birth and timeliness",
+                    "T5. Deaths registered in the quarter by age and sex, nationally and by region",
+                    "T6. Deaths registered in the quarter: timeliness and cause of death",
+                    "T7. Spouses in marriages registered in the quarter by registration region, sex and age",
                     "T8. Registration completeness and facility-birth linkage",
+                    "T9. Data quality: the deliveries that fed the quarter",
                     "Ghi chú (Notes)", "Phụ lục: chất lượng dữ liệu (Quality annex)"):
         assert heading in everything, heading
     # The tables are the public edition: 01's boys and girls hidden, VN as computed.
     assert "2025Q3 01 x x 0 43 x" in everything
     assert "2025Q3 VN 3253 2965 0 6218 109.7" in everything
+    # T5's national 85+ row with its hidden men and unknown sex (report_quarter: 300, 450, 2, 752)
+    assert "2025Q3 NATIONAL VN 85+ x 450 x 752" in everything
+    assert "2025Q3 VN 1652 1321 80.0 1487 991 60.0 99 6.7" in everything  # T6's VN row
     assert "moj-2025q3-01" in everything and "gso-2025" in everything  # the deliveries used
     assert "moj-2025q2" not in everything
     assert f"trang {count}/{count}" in squash(pages[-1])
