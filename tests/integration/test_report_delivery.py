@@ -49,8 +49,7 @@ def test_each_recipient_receives_exactly_its_files(report, tmp_path, db):
     assert len(inbox.messages) == 4
     assert {sender for sender, _, _ in inbox.messages} == {"crvs-statistics@moj.example.invalid"}
 
-    # MOH may receive T2–T6 and T8, of which the report holds T2 and T8 (T3–T6 come with their models),
-    # never T1: its own workbook of those sheets.
+    # MOH may receive T2–T6 and T8, never T1, T7 or T9: its own workbook of those sheets.
     (moh,) = inbox.to(MOH)
     files = attachments(moh)
     assert sorted(files) == [f"crvs_{QUARTER}_agency_moh.xlsx", f"crvs_{QUARTER}_moh_manifest.json",
@@ -113,9 +112,14 @@ def test_a_rerun_does_not_email_twice_unless_forced(report, tmp_path, db):
         # The quarter is rebuilt with a corrected figure: still not sent, but the note says so.
         db.execute("update reports.rpt_t2_births_by_sex set male = 101, total = 191 where province_code = '08'")
         db.execute("update reports.rpt_t2_births_by_sex set male = 3254, total = 6219 where province_code = 'VN'")
-        # one more NEW birth in T1 too, so T1 still reconciles with T2 (the gate blocks otherwise)
+        # one more NEW birth in T1, T3 and T4 too (08 is in NMM), so they still reconcile with T2 (the
+        # gate blocks otherwise)
         db.execute("update reports.rpt_t1_registrations set registrations = 6095 "
                    "where quarter = '2025Q3' and province_code = '96'")
+        db.execute("update reports.rpt_t3_births_by_mother_age set births = births + 1 "
+                   "where region_code in ('NMM', 'VN') and mother_age_band = '20-24'")
+        db.execute("update reports.rpt_t4_births_by_place set births = births + 1 "
+                   "where region_code in ('NMM', 'VN') and place_of_birth = 'FACILITY'")
         write_report(QUARTER, report.parent)
         changed = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh"])
         assert changed[0].status == ALREADY_SENT and "files changed" in changed[0].note
@@ -133,7 +137,8 @@ def test_without_smtp_the_outbox_is_written_and_nothing_is_sent(report, tmp_path
     assert "NO SMTP SERVER CONFIGURED" in caplog.text
     assert {(r[3], r[4], r[5], r[6]) for r in records(db)} == {("OUTBOX", NOT_SENT, "not sent: no SMTP configured",
                                                                  None)}
-    assert (tmp_path / "outbox" / QUARTER / "gso" / f"crvs_{QUARTER}_agency.xlsx").is_file()
+    # GSO may receive every table but T9: its own workbook of T1–T8
+    assert (tmp_path / "outbox" / QUARTER / "gso" / f"crvs_{QUARTER}_agency_gso.xlsx").is_file()
 
     with smtp_server() as (inbox, port):  # a later run with a server sends it: it never went out
         later = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["gso"])
