@@ -1,5 +1,5 @@
-"""The PDF from hand-made inputs, without a database: tables are found by code, so a T5 table (not
-in the registry yet) brings its deaths pyramid along; empty tables and missing figures read well."""
+"""The PDF from hand-made inputs, without a database: tables are found by code, so the T5 table
+brings its deaths pyramid along; empty tables and missing figures read well."""
 
 from __future__ import annotations
 
@@ -9,18 +9,7 @@ from decimal import Decimal
 from pypdf import PdfReader
 
 from crvs.report.pdf import PdfInputs, headline_figures, write_pdf
-from crvs.report.tables import COUNT, KEY, T2, T8, Column, ReportTable
-
-# T5 as report.md lists it (the model helper adds the real entry to REPORT_TABLES).
-T5 = ReportTable(
-    code="T5", file_stem="T5_deaths_by_age_sex", model="rpt_t5_deaths_by_age_sex",
-    title="Deaths registered in the quarter by age and sex",
-    columns=(Column("quarter", KEY, ""), Column("geography_level", KEY, ""), Column("geography_code", KEY, ""),
-             Column("age_band", KEY, ""), Column("male", COUNT, ""), Column("female", COUNT, ""),
-             Column("unknown", COUNT, ""), Column("total", COUNT, "")),
-    order_by="geography_level, geography_code, age_band",
-)
-
+from crvs.report.tables import T2, T5, T8
 
 def t2(code, male, female, ratio):
     return {"quarter": "2025Q4", "province_code": code, "male": male, "female": female, "unknown": 0,
