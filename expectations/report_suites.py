@@ -236,7 +236,8 @@ def _national_births_equal_t2(table: str) -> object:
     """A births table's VN rows add up to T2's VN total: both count every NEW birth of the quarter."""
     return rows_check(f"{table} VN births = T2 total (VN)",
                       "select b.births as " + table.lower() + "_vn_births, coalesce(t2.total, 0) as t2_total "
-                      f"from (select quarter, sum(births) as births from {{batch}} where region_code = '{NATIONAL_CODE}' "
+                      "from (select quarter, sum(births) as births from {batch} "
+                      f"      where region_code = '{NATIONAL_CODE}' "
                       "      group by quarter) b "
                       "left join reports.rpt_t2_births_by_sex t2 "
                       f"  on t2.quarter = b.quarter and t2.province_code = '{NATIONAL_CODE}' "
@@ -345,7 +346,8 @@ def t7_marriages_by_age() -> ModelSuite:
         # Two spouses per marriage: T7 counts people, T1 registrations.
         rows_check("T7 spouses = 2 × T1 NEW marriages (VN)",
                    "select t7.spouses, coalesce(t1.marriages, 0) as t1_new_marriages "
-                   f"from (select quarter, sum(spouses) as spouses from {{batch}} where region_code = '{NATIONAL_CODE}' "
+                   "from (select quarter, sum(spouses) as spouses from {batch} "
+                   f"      where region_code = '{NATIONAL_CODE}' "
                    "      group by quarter) t7 "
                    "left join (select quarter, sum(registrations) as marriages from reports.rpt_t1_registrations "
                    "      where event_type = 'MARRIAGE' and reg_kind = 'NEW' group by quarter) t1 "

@@ -97,7 +97,8 @@ def fill_births_deaths_marriages(db):
     """
     for region, extra_band, extra in [("NMM", "<15", 3), ("RRD", "50+", 2), ("SE", "UNKNOWN", 213),
                                       ("NCC", None, 0), ("CHL", None, 0), ("MRD", None, 0)]:
-        for band, births in [("20-24", 400), ("25-29", 500), ("30-34", 100)] + ([(extra_band, extra)] if extra_band else []):
+        bands = [("20-24", 400), ("25-29", 500), ("30-34", 100)] + ([(extra_band, extra)] if extra_band else [])
+        for band, births in bands:
             db.execute("insert into reports.rpt_t3_births_by_mother_age values (%s, %s, %s, %s)",
                        (QUARTER, region, band, births))
         db.execute("insert into reports.rpt_t4_births_by_place values (%s, %s, 'FACILITY', 'ON_TIME', 900), "
@@ -121,8 +122,8 @@ def fill_births_deaths_marriages(db):
         t6 = (2, 1, "50.0", 2, 1, "50.0", 0, "0.0") if code == "01" else (50, 40, "80.0", 45, 30, "60.0", 3, "6.7")
         db.execute("insert into reports.rpt_t6_deaths_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                    (QUARTER, code, *t6))
-    db.execute("insert into reports.rpt_t6_deaths_quality values (%s, 'VN', 1652, 1321, 80.0, 1487, 991, 60.0, 99, 6.7)",
-               (QUARTER,))
+    db.execute("insert into reports.rpt_t6_deaths_quality values "
+               "(%s, 'VN', 1652, 1321, 80.0, 1487, 991, 60.0, 99, 6.7)", (QUARTER,))
 
     t7 = [("NMM", "male", "30-34", 3), ("NMM", "female", "25-29", 3), ("RRD", "male", "25-29", 4),
           ("RRD", "female", "20-24", 4)]

@@ -85,7 +85,8 @@ def _death(record_id, reg, died, sex, residence, born, cause, certified):
 
 
 MOJ_DEATHS = [
-    _death("D1", "2025-07-16", "2025-07-01", "M", "01", "1950-03-01", "R99", False),  # 75-79; 15 days ON_TIME; ill-defined
+    # 75-79; 15 days: ON_TIME; ill-defined
+    _death("D1", "2025-07-16", "2025-07-01", "M", "01", "1950-03-01", "R99", False),
     _death("D2", "2025-07-17", "2025-07-01", "F", "01", "2025-02-01", "R00.1", True),  # <1; 16 days LATE; ill-defined
     # born 29 Feb 1940, died 28 Feb 2025: 84 (not 85) → 80-84; LATE; Q99 is chapter XVII, not ill-defined
     _death("D3", "2025-07-01", "2025-02-28", "M", "79", "1940-02-29", "Q99", True),
