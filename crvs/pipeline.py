@@ -187,7 +187,7 @@ def _age_key(folder: Path) -> tuple[str, str]:
     return (instant, folder.name)
 
 
-def ingest(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
+def ingest(folders: Iterable[str | Path], channel: str = "FILE") -> list[dict[str, Any]]:
     """Load each delivery folder, then move it to inbox/processed or inbox/rejected.
 
     Returns one JSON-serialisable summary per delivery (ids, counts, dataset names, the rejection
@@ -198,7 +198,7 @@ def ingest(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
     summaries = []
     for folder in folders:
         folder = Path(folder)
-        summary = summarise(ingest_path(folder), folder.name, channel="FILE")
+        summary = summarise(ingest_path(folder), folder.name, channel=channel)
         summary["archived_to"] = str(archive(folder, rejected=summary["outcome"] == "REJECTED"))
         log.info("%s", describe(summary))
         summaries.append(summary)
