@@ -17,7 +17,9 @@ from typing import Any, Sequence
 
 from crvs import settings
 
-DAG_IDS = ("crvs_ingest", "crvs_transform", "crvs_quarterly_report", "crvs_freshness")
+AGENCIES = ("MOJ", "MOH", "GSO")
+INGEST_DAG_IDS = tuple(f"crvs_ingest_{agency.lower()}" for agency in AGENCIES)
+DAG_IDS = (*INGEST_DAG_IDS, "crvs_transform", "crvs_quarterly_report", "crvs_freshness")
 TAGS = ("crvs",)
 
 # Fixed in the past: the DAGs do not catch up, so this only marks when the schedule begins.
@@ -38,6 +40,36 @@ def dag_defaults() -> dict[str, Any]:
         "retry_exponential_backoff": False,
         "depends_on_past": False,
     }
+
+
+def platform_config():
+    """The sharing platform for a DAG task: the Airflow connection crvs_platform (host, port,
+    password = token; schema http or https), else CRVS_PLATFORM_URL / CRVS_PLATFORM_TOKEN, else
+    None (not configured: the ingest DAGs read the inbox only)."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    from crvs.platform.client import CONNECTION_ID, PlatformConfig
+
+    try:
+        conn = BaseHook.get_connection(CONNECTION_ID)
+    except (AirflowNotFoundException, AirflowRuntimeError):
+        return PlatformConfig.from_environment()
+    return PlatformConfig.from_connection(conn)
+
+
+def task_outcome(summary: dict[str, Any]) -> dict[str, Any]:
+    """A load task's result: a rejected delivery fails the task at once (retrying cannot fix it);
+    one the platform could not serve fails it for Airflow to retry later (the spool resumes)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from crvs import pipeline
+
+    if summary["outcome"] == "REJECTED":
+        raise AirflowFailException(pipeline.describe(summary))
+    if summary["outcome"] == "FAILED":
+        raise RuntimeError(pipeline.describe(summary))
+    return summary
 
 
 def _venv_bin() -> Path:

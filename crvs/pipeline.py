@@ -228,14 +228,18 @@ def summarise(result: Any, folder: str, *, channel: str) -> dict[str, Any]:
 
 def platform_deliveries(agency: str, config: Any) -> list[dict[str, Any]]:
     """The manifests of the deliveries of `agency` the platform has and the warehouse has not
-    loaded, oldest first ([] when `config` is None: the platform is not configured)."""
-    from crvs.platform.client import PlatformClient, new_deliveries
+    loaded, oldest first ([] when `config` is None: the platform is not configured). A refused
+    token raises RunBlocked."""
+    from crvs.platform.client import PlatformAuthError, PlatformClient, new_deliveries
 
     if config is None:
         log.info("the sharing platform is not configured (Airflow connection crvs_platform or "
                  "CRVS_PLATFORM_URL): %s's deliveries are taken from the inbox only", agency)
         return []
-    listed = new_deliveries(PlatformClient(config), agency)
+    try:
+        listed = new_deliveries(PlatformClient(config), agency)
+    except PlatformAuthError as err:
+        raise RunBlocked(str(err)) from err
     log.info("platform: %d new delivery(ies) of %s: %s", len(listed), agency,
              ", ".join(str(m.get("delivery_id")) for m in listed) or "none")
     return listed
@@ -245,9 +249,12 @@ def fetch_platform_delivery(manifest: dict[str, Any], config: Any) -> dict[str, 
     """Fetch one listed delivery from the platform (spooled, then loaded by the file loader) and
     summarise it like an inbox delivery. Outcome FAILED: the platform could not be read after its
     retries (nothing loaded; the next try resumes the spooled part)."""
-    from crvs.platform.client import PlatformClient, fetch_delivery
+    from crvs.platform.client import PlatformAuthError, PlatformClient, fetch_delivery
 
-    result = fetch_delivery(PlatformClient(config), manifest, progress=None)
+    try:
+        result = fetch_delivery(PlatformClient(config), manifest, progress=None)
+    except PlatformAuthError as err:
+        raise RunBlocked(str(err)) from err
     summary = summarise(result, str(result.delivery_id or manifest.get("delivery_id")), channel="API")
     log.info("%s", describe(summary))
     return summary
@@ -300,6 +307,19 @@ def describe(summary: dict[str, Any]) -> str:
     if checks and not checks["passed"]:
         line += f"; FEED CHECKS FAILED (blocks its quarters): {'; '.join(checks['failed'])}"
     return line
+
+
+def raw_updates(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The raw Asset events a delivery's summary calls for: (uri, extra) per dataset it loaded."""
+    if summary.get("outcome") != "LOADED":
+        return []
+    extra = {
+        "delivery_id": summary["delivery_id"],
+        "delivery_channel": summary["channel"],
+        "delivery_rows_loaded": summary["rows_loaded"],
+        "delivery_rows_quarantined": summary["rows_quarantined"],
+    }
+    return [(raw_asset_uri(dataset), dict(extra)) for dataset in summary["datasets"]]
 
 
 def rejections(summaries: Iterable[dict[str, Any]]) -> list[str]:
