@@ -9,7 +9,9 @@ CSVs it names) and answers
     GET /v1/deliveries?agency=MOJ&after=<delivery_id>      {"deliveries": [manifest, ...]}
     GET /v1/deliveries/<delivery_id>/<dataset>?page_token=  {"rows": [...], "next_page_token": ...}
 
-Deliveries are "published" in the order of their manifest's extracted_at (then delivery_id). A page
+A delivery is published when its folder appears: the listing's order is the manifest file's
+modification time (then extracted_at, then delivery_id), so a delivery copied in later is listed
+after the ones before it, whatever period it covers. A page
 token is the byte offset in the CSV where the next page starts, so a page costs the same wherever
 it is in a large file. A row whose field count differs from the header is served as it is (extra
 values under `_field_<n>`, missing columns absent), so it reaches the warehouse's quarantine exactly
@@ -117,6 +119,7 @@ class FaultPlan:
 class _Published:
     manifest: dict
     folder: Path
+    published_ns: int
 
 
 def _instant(text: object) -> str:
@@ -147,8 +150,9 @@ class DeliveryStore:
                 log.warning("platform: %s is not valid JSON; not published", path)
                 continue
             if isinstance(manifest, dict) and manifest.get("delivery_id"):
-                found.append(_Published(manifest, folder))
-        return sorted(found, key=lambda p: (_instant(p.manifest.get("extracted_at")), str(p.manifest["delivery_id"])))
+                found.append(_Published(manifest, folder, path.stat().st_mtime_ns))
+        return sorted(found, key=lambda p: (p.published_ns, _instant(p.manifest.get("extracted_at")),
+                                            str(p.manifest["delivery_id"])))
 
     def listing(self, agency: str, after: str | None) -> list[dict] | None:
         """The API manifests of `agency` published after `after`; None when `after` is unknown."""

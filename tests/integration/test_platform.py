@@ -83,16 +83,20 @@ def test_every_request_needs_the_token(served):
         assert [m["delivery_id"] for m in get(f"{server.url}/v1/deliveries?agency=GSO")["deliveries"]] == ["GSO-2025-0001"]
 
 
-def test_listing_is_oldest_first_after_the_given_delivery_with_channel_api_and_no_sha256(served):
-    gso_delivery(served, "GSO-2025-0002", extracted_at="2025-06-01T00:00:00+00:00")
-    gso_delivery(served, "GSO-2025-0001", extracted_at="2025-03-01T08:00:00+07:00")
+def test_listing_is_in_publication_order_after_the_given_delivery_with_channel_api_and_no_sha256(served):
+    import os
+
+    # published (copied in) in this order, whatever the periods they cover
+    for n, delivery_id in enumerate(["GSO-2025-0002", "GSO-2025-0001", "GSO-2025-0003"]):
+        folder = gso_delivery(served, delivery_id, extracted_at="2025-03-01T08:00:00+07:00")
+        os.utime(folder / "manifest.json", ns=(1_700_000_000_000_000_000 + n, 1_700_000_000_000_000_000 + n))
     with start(served) as server:
         listed = get(f"{server.url}/v1/deliveries?agency=GSO")["deliveries"]
-        assert [m["delivery_id"] for m in listed] == ["GSO-2025-0001", "GSO-2025-0002"]
+        assert [m["delivery_id"] for m in listed] == ["GSO-2025-0002", "GSO-2025-0001", "GSO-2025-0003"]
         assert {m["channel"] for m in listed} == {"API"}
         assert listed[0]["files"] == [{"name": "vital_rates.csv", "dataset": "gso_vital_rates", "rows": 3}]
         after = get(f"{server.url}/v1/deliveries?agency=GSO&after=GSO-2025-0001")["deliveries"]
-        assert [m["delivery_id"] for m in after] == ["GSO-2025-0002"]
+        assert [m["delivery_id"] for m in after] == ["GSO-2025-0003"]
         assert get(f"{server.url}/v1/deliveries?agency=MOJ")["deliveries"] == []
         with pytest.raises(platform.PlatformError, match="HTTP 404 .*no delivery 'GSO-1999-0001' of GSO"):
             client_of(server).deliveries("GSO", after="GSO-1999-0001")
