@@ -86,7 +86,8 @@ def ingest_dag(agency: str):
         # Once all deliveries are done (rejected ones too), so that one run starts one rebuild.
         @task(outlets=[RAW_LOADED], trigger_rule=TriggerRule.ALL_DONE)
         def announce_raw_updates(fetched: list[dict], loaded: list[dict], *, outlet_events=None) -> None:
-            for summary in [*fetched, *loaded]:
+            # By index within len(): iterating would ask for one XCom past the end (logged as an error).
+            for summary in [results[i] for results in (fetched, loaded) for i in range(len(results))]:
                 for uri, extra in pipeline.raw_updates(summary):
                     outlet_events[RAW_LOADED].add(Asset(uri), extra=extra)
                     print(f"{uri} updated by {summary['delivery_id']} ({summary['channel']})")
