@@ -301,3 +301,39 @@ def test_an_api_delivery_loads_exactly_as_the_same_delivery_dropped_as_files(tmp
     assert as_files.pop("channels") == [("FILE",), ("FILE",)] and as_api.pop("channels") == [("API",), ("API",)]
     assert sum(len(as_files[t]) for t in tables) > 500  # several pages per dataset
     assert as_api == as_files
+
+
+def test_progress_is_reported_as_rows_arrive(served, db, monkeypatch):
+    gso_delivery(served)
+    monkeypatch.setattr(platform, "PROGRESS_EVERY_ROWS", 2)
+    told = []
+    with start(served) as server:
+        platform.fetch_agency(config(server), "GSO", progress=told.append)
+    assert told == ["GSO: the platform lists 1 delivery(ies) after the start",
+                    "GSO-2025-0001 vital_rates.csv: 2 of 3 rows received",
+                    "GSO-2025-0001 vital_rates.csv: 3 rows received"]
+
+
+@pytest.mark.parametrize("host, port, schema, url", [
+    ("platform.example.gov.vn", None, None, "https://platform.example.gov.vn"),
+    ("127.0.0.1", 8765, "http", "http://127.0.0.1:8765"),
+    ("https://platform.example.gov.vn/", 443, None, "https://platform.example.gov.vn:443"),
+])
+def test_the_airflow_connection_gives_the_address_and_token(host, port, schema, url):
+    from types import SimpleNamespace
+
+    conn = SimpleNamespace(host=host, port=port, schema=schema, password="s3cret")
+    made = platform.PlatformConfig.from_connection(conn)
+    assert made.url == url and made.token == "s3cret"
+    assert "s3cret" not in repr(made)
+
+
+def test_a_connection_without_host_or_token_is_refused_with_its_name():
+    from types import SimpleNamespace
+
+    from crvs.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="crvs_platform has no host"):
+        platform.PlatformConfig.from_connection(SimpleNamespace(host="", port=None, schema=None, password="x"))
+    with pytest.raises(SettingsError, match=r"no platform token \(Airflow connection crvs_platform\)"):
+        platform.PlatformConfig.from_connection(SimpleNamespace(host="h", port=None, schema=None, password=None))
