@@ -1,10 +1,11 @@
-"""The pieces of crvs.orchestration that need no Airflow run: the UI login hint and the DAG defaults."""
+"""The pieces of crvs.orchestration that need no Airflow run: the UI login hint, the DAG defaults and
+the demo's reference platform."""
 
 from __future__ import annotations
 
-import os
 import datetime as dt
 import json
+import os
 
 from crvs import orchestration
 
