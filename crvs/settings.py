@@ -6,7 +6,12 @@ Environment variables (all optional):
   CRVS_WAREHOUSE_URL      a PostgreSQL >= 15 to use instead of the embedded one
   CRVS_AIRFLOW_DB_URL     Airflow's metadata database (default: database `crvs_airflow` on the same server)
   CRVS_PG_PORT            port of the embedded PostgreSQL (default: a free port chosen once, kept in CRVS_HOME)
-  CRVS_INGEST_SCHEDULE    how often the crvs_ingest DAG scans the inbox (cron or preset; default @hourly)
+  CRVS_SCHEDULE_MOJ, CRVS_SCHEDULE_MOH, CRVS_SCHEDULE_GSO
+                          when each agency's ingest DAG (crvs_ingest_moj, ...) runs (cron or preset;
+                          defaults @daily, @weekly, @monthly)
+  CRVS_PLATFORM_URL, CRVS_PLATFORM_TOKEN
+                          the sharing platform's address and bearer token for `crvs fetch`; DAGs use the
+                          Airflow connection crvs_platform (and these when it is not defined)
   CRVS_AIRFLOW_PORT       the Airflow UI's port (default 8080)
   CRVS_RECIPIENTS         who receives the quarterly report (default config/recipients.toml)
   CRVS_SMTP_URL           SMTP server for `crvs deliver` (smtp://user:password@host:port); DAGs use the
@@ -82,8 +87,29 @@ def airflow_home() -> Path:
     return home() / "airflow"
 
 
-def ingest_schedule() -> str:
-    return os.environ.get("CRVS_INGEST_SCHEDULE", "").strip() or "@hourly"
+# How often each agency delivers under the regulation, hence how often its ingest DAG looks.
+AGENCY_SCHEDULES = {"MOJ": "@daily", "MOH": "@weekly", "GSO": "@monthly"}
+
+
+def agency_schedule(agency: str) -> str:
+    """The schedule of crvs_ingest_<agency>: CRVS_SCHEDULE_<AGENCY>, else AGENCY_SCHEDULES."""
+    if agency not in AGENCY_SCHEDULES:
+        raise SettingsError(f"unknown agency {agency!r}; known: {', '.join(AGENCY_SCHEDULES)}")
+    return os.environ.get(f"CRVS_SCHEDULE_{agency}", "").strip() or AGENCY_SCHEDULES[agency]
+
+
+def platform_url() -> str | None:
+    return os.environ.get("CRVS_PLATFORM_URL", "").strip().rstrip("/") or None
+
+
+def platform_token() -> str:
+    """The platform's bearer token (from the secret store via the environment; never logged)."""
+    return os.environ.get("CRVS_PLATFORM_TOKEN", "").strip()
+
+
+def platform_spool_dir() -> Path:
+    """Where deliveries fetched from the platform are spooled before loading."""
+    return home() / "platform" / "spool"
 
 
 def airflow_port() -> str:
