@@ -1,20 +1,22 @@
 """The contract's row rules as SQL, generated from crvs.feeds.contract.
 
-A file's rows arrive in a temporary table `incoming` (text columns, personal identifiers already
-pseudonymised, names already dropped). Three steps, all set-based:
+A file's rows arrive in a temporary table `incoming` (source_row, then the file's columns as text,
+as sent). `load_statement(dataset)` is ONE statement that reads them once:
 
-1. `format_problem(dataset)`: the first column whose text breaks its kind (required, integer, date,
+1. `stored_values`: empty fields become null, personal identifiers their HMAC pseudonym (computed
+   once per value), names are left behind.
+2. `format_problem(dataset)`: the first column whose text breaks its kind (required, integer, date,
    boolean, enum, code list for the row's admin_code_version, ICD-10, bounds) — a jsonb
-   [rule, column, message], or null.
-2. Rows without a format problem are cast to their types (`typed_select`).
-3. `row_rule_problem(dataset)`: the first cross-column rule broken (date order, registration
-   after extraction...), then duplicate keys inside the delivery.
+   [rule, column, message], or null. Those rows go to quarantine.rows.
+3. The other rows are cast to their types (`typed_select`) and `row_rule_problem(dataset)` finds
+   the first cross-column rule broken (date order, registration after extraction...), then
+   duplicate keys inside the file. Those rows go to quarantine.rows, the rest to raw.<dataset>.
 """
 
 from __future__ import annotations
 
 from crvs.feeds.contract import Column, Dataset
-from crvs.feeds.pseudonym import INVALID_ID
+from crvs.feeds.pseudonym import INVALID_ID, sql_pseudonym
 
 ISO_DATE = r"^(1[89]\d\d|2\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 INTEGER = r"^[+-]?\d{1,9}$"
@@ -144,3 +146,57 @@ def row_rule_problem(dataset: Dataset) -> str:
                    _lit(f"the same ({', '.join(dataset.key)}) appears earlier in this file"))
     )
     return "case\n        " + "\n        ".join(whens) + "\n    end"
+
+
+def stored_values(dataset: Dataset) -> str:
+    """SQL select list over `incoming`: the stored columns, nulls for empty fields, pseudonyms for
+    identifiers (needs the %(hmac_ipad)s / %(hmac_opad)s parameters). Names are not selected."""
+    values = []
+    for c in dataset.columns:
+        if c.kind == "pid":
+            values.append(f"{sql_pseudonym(c.name)} as {c.stored_name}")
+        elif c.stored_name:
+            values.append(f"nullif({c.name}, '') as {c.stored_name}")
+    return ",\n    ".join(values)
+
+
+QUARANTINE_INSERT = """insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+    select %(delivery_id)s, %(dataset)s, %(file)s, source_row, problem->>1, problem->>0,
+           %(file)s || ' row ' || source_row || ', column ' || (problem->>1) || ': ' || (problem->>2),
+           to_jsonb(t) - 'problem' - 'source_row' - 'extracted_on'
+    from {table} t where problem is not null
+    returning 1"""
+
+
+def load_statement(dataset: Dataset) -> str:
+    """The one statement that takes `incoming` to raw.<dataset> and quarantine.rows.
+
+    Parameters: delivery_id, dataset, file, extracted_on, hmac_ipad, hmac_opad. Returns one row:
+    (rows quarantined, rows loaded). `offset 0` keeps each level a separate scan, so every
+    pseudonym and check is computed once per row; the two MATERIALIZED steps are read twice each
+    (quarantine and the next step) without re-computing them.
+    """
+    columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
+    return f"""
+with checked as materialized (
+    select i.*, {format_problem(dataset)} as problem
+    from (select source_row, {stored_values(dataset)} from incoming offset 0) i
+),
+format_quarantined as (
+    {QUARANTINE_INSERT.format(table="checked")}
+),
+judged as materialized (
+    select t.*, {row_rule_problem(dataset)} as problem
+    from (select source_row, {typed_select(dataset)}, %(extracted_on)s::date as extracted_on
+          from checked where problem is null offset 0) t
+),
+rule_quarantined as (
+    {QUARANTINE_INSERT.format(table="judged")}
+),
+loaded as (
+    insert into raw.{dataset.name} (delivery_id, source_row, {columns})
+    select %(delivery_id)s, source_row, {columns} from judged where problem is null
+    returning 1
+)
+select (select count(*) from format_quarantined) + (select count(*) from rule_quarantined),
+       (select count(*) from loaded)"""

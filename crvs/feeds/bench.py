@@ -1,0 +1,120 @@
+"""`crvs bench ingest`: the loader's rows/s against a bare COPY of the same files, in the same run.
+
+    crvs bench ingest --scale 1.0      (make bench SCALE=1.0)
+
+Runs in a throw-away CRVS_HOME with its own embedded PostgreSQL (stopped and removed at the end),
+unless --keep is given. Steps:
+1. `crvs sample` writes a quarter at the given scale (in a child process, so its memory and time
+   are not counted).
+2. Bare COPY: every CSV file is streamed as it is into an unindexed UNLOGGED table of text columns
+   (`COPY ... (FORMAT csv, HEADER true)`), one transaction per delivery. This is the ceiling.
+3. The loader: `loader.ingest_path` on every delivery folder (sha256 check, header check,
+   pseudonymisation, every contract rule, quarantine, insert into raw.*).
+Prints both rates, their ratio and the peak RSS of this process (the loader's client side; the
+server's memory is bounded by its own work_mem/temp_buffers settings). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 20  # bytes handed to COPY at a time: memory stays flat whatever the file size
+
+
+@dataclass
+class Rate:
+    rows: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bare_copy(folders: list[Path]) -> Rate:
+    """COPY every file of every delivery as it is into unindexed UNLOGGED text tables."""
+    from crvs import database
+    from crvs.feeds import loader
+
+    rows, started = 0, time.perf_counter()
+    with database.connect() as conn, conn.cursor() as cur:
+        for folder in folders:
+            manifest = loader.read_manifest(folder)
+            for entry in manifest.files:
+                table = f"bench_copy_{entry.dataset.name}"
+                columns = ", ".join(f"{c} text" for c in entry.dataset.column_names)
+                cur.execute(f"create unlogged table if not exists {table} ({columns})")
+                with open(folder / entry.name, "rb") as f, \
+                        cur.copy(f"copy {table} ({', '.join(loader.header_of(folder / entry.name))})"
+                                 " from stdin (format csv, header true)") as copy:
+                    while chunk := f.read(CHUNK):
+                        copy.write(chunk)
+                rows += cur.rowcount
+            conn.commit()
+        elapsed = time.perf_counter() - started
+        for name in {e.dataset.name for f in folders for e in loader.read_manifest(f).files}:
+            cur.execute(f"drop table if exists bench_copy_{name}")
+    return Rate(rows, elapsed)
+
+
+def loader_run(folders: list[Path]) -> tuple[Rate, list]:
+    from crvs.feeds import loader
+
+    results, started = [], time.perf_counter()
+    for folder in folders:
+        results.append(loader.ingest_path(folder))
+    return Rate(sum(r.rows_received for r in results), time.perf_counter() - started), results
+
+
+def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print) -> float:
+    """Generate, COPY, load; print the numbers; return loader rows/s divided by COPY rows/s."""
+    home = Path(tempfile.mkdtemp(prefix="crvs-bench-"))
+    os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(_free_port())})
+    os.environ.pop("CRVS_WAREHOUSE_URL", None)  # always the throw-away embedded server
+    from crvs import database
+
+    try:
+        database.ensure_server()
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "crvs.cli", "-q", "sample", "--quarter", quarter,
+                        "--scale", str(scale), "--out", str(home / "inbox")], check=True,
+                       stdout=subprocess.DEVNULL)
+        folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
+        size = sum(f.stat().st_size for p in folders for f in p.glob("*.csv"))
+        out(f"sample {quarter} at scale {scale}: {len(folders)} deliveries, {size / 2**20:,.1f} MiB of CSV "
+            f"({time.perf_counter() - started:.1f} s to generate)")
+
+        copied = bare_copy(folders)
+        out(f"bare COPY     {copied.rows:>10,} rows in {copied.seconds:7.2f} s = {copied.per_second:>10,.0f} rows/s")
+        loaded, results = loader_run(folders)
+        for r in results:
+            out(f"  {r.line()}")
+        out(f"crvs loader   {loaded.rows:>10,} rows in {loaded.seconds:7.2f} s = {loaded.per_second:>10,.0f} rows/s")
+        ratio = loaded.per_second / copied.per_second if copied.per_second else 0.0
+        out(f"ratio         {ratio:.1%} of bare COPY (goal >= 60 %)")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out(f"peak RSS      {peak / 1024:,.0f} MiB (this process: CSV reading, COPY streaming; goal < 1024 MiB)")
+        if any(r.outcome == "REJECTED" for r in results):
+            out("WARNING: a delivery was rejected; the rates above are not comparable")
+        return ratio
+    finally:
+        if keep:
+            out(f"kept {home} (the embedded server is still running: CRVS_HOME={home} crvs db stop)")
+        else:
+            database.EmbeddedPostgres.from_settings().stop()
+            shutil.rmtree(home, ignore_errors=True)
