@@ -233,7 +233,8 @@ COPY_CHUNK = 1 << 20  # bytes of a file handed to COPY at a time: memory stays f
 PROGRESS_EVERY = 100_000  # rows (row path) or 64 MiB (file path) between progress lines
 # Server memory for one load: the temp table of a file stays in local buffers instead of spilling
 # to disk, and the sort of the duplicate check runs in memory. Bounded whatever the file size.
-SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '64MB'"
+# DateStyle ISO: the date checks read dates back as YYYY-MM-DD (crvs.feeds.validation).
+SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '64MB'; set datestyle = 'ISO, YMD'"
 
 
 def _valid_codes() -> list[tuple[str, str, str, str | None]]:

@@ -43,10 +43,19 @@ def sql_pseudonym(value_sql: str) -> str:
     several times: pass a column, not an expensive expression.
     """
     spaces = "E'" + _SPACES.encode("unicode_escape").decode() + "'"
-    v = f"btrim({value_sql}, {spaces})"
-    return (f"case when {v} = '' then null when {v} !~ '^[0-9]{{12}}$' then '{INVALID_ID}'"
-            f" else encode(sha256(%(hmac_opad)s::bytea || sha256(%(hmac_ipad)s::bytea || convert_to({v}, 'UTF8'))),"
-            " 'hex') end")
+
+    def digits(v: str) -> str:  # twelve ASCII digits, without a regular expression (cheaper per row)
+        return f"length({v}) = 12 and ltrim({v}, '0123456789') = ''"
+
+    def mac(v: str) -> str:
+        return f"encode(sha256(%(hmac_opad)s::bytea || sha256(%(hmac_ipad)s::bytea || convert_to({v}, 'UTF8'))), 'hex')"
+
+    trimmed = f"btrim({value_sql}, {spaces})"
+    # The usual case first: a clean citizen number, nothing to trim.
+    return (f"case when {digits(value_sql)} then {mac(value_sql)}"
+            f" when {value_sql} is null or {trimmed} = '' then null"
+            f" when {digits(trimmed)} then {mac(trimmed)}"
+            f" else '{INVALID_ID}' end")
 
 
 class Pseudonymiser:
