@@ -193,13 +193,14 @@ class RowSource:
 
 def header_of(path: Path) -> list[str]:
     """The header row of a contract CSV (BOM dropped); DeliveryRejected if there is none."""
-    with open(path, encoding="utf-8-sig", newline="") as stream:
-        try:
-            return next(csv.reader(stream, strict=True))
-        except StopIteration:
-            raise DeliveryRejected(f"{path.name}: the file is empty (no header row)") from None
-        except (csv.Error, UnicodeDecodeError) as err:
-            raise DeliveryRejected(f"{path.name}: unreadable header ({err})") from None
+    with open(path, "rb") as stream:
+        line = stream.readline(1 << 16)  # the first line only: a bad byte further down is a row's problem
+    try:
+        return next(csv.reader([line.decode("utf-8-sig")], strict=True))
+    except StopIteration:
+        raise DeliveryRejected(f"{path.name}: the file is empty (no header row)") from None
+    except (csv.Error, UnicodeDecodeError) as err:
+        raise DeliveryRejected(f"{path.name}: unreadable header ({err})") from None
 
 
 def csv_rows(path: Path) -> RowSource:
