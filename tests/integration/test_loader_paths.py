@@ -6,6 +6,7 @@ cheaper SQL."""
 from __future__ import annotations
 
 import hashlib
+
 import pytest
 
 from crvs import settings
