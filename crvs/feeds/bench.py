@@ -107,7 +107,8 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
          f" select source_row, {validation.stored_values(dataset)} from incoming"),
         ("format and code-list checks", f"create temp table s2 as select i.*, {validation.format_problem(dataset)}"
          " as problem from s1 i"),
-        ("cast types, cross-column rules, duplicates", "create temp table s3 as select t.*,"
+        ("find duplicate keys", f"create temp table duplicates as {validation.later_duplicates(dataset, 's2')}"),
+        ("cast types, cross-column rules", "create temp table s3 as select t.*,"
          f" {validation.row_rule_problem(dataset)} as problem from (select source_row,"
          f" {validation.typed_select(dataset)}, %(extracted_on)s::date as extracted_on from s2 where problem is null) t"),
         (f"insert into raw.{dataset.name} (logged, primary key)", f"insert into raw.{dataset.name}"

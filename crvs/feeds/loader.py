@@ -236,7 +236,7 @@ PROGRESS_EVERY = 100_000  # rows (row path) or 64 MiB (file path) between progre
 # Server memory for one load: the temp table of a file stays in local buffers instead of spilling
 # to disk, and the sort of the duplicate check runs in memory. Bounded whatever the file size.
 # DateStyle ISO: the date checks read dates back as YYYY-MM-DD (crvs.feeds.validation).
-SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '64MB'; set datestyle = 'ISO, YMD'"
+SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '256MB'; set datestyle = 'ISO, YMD'"
 
 
 def _valid_codes() -> list[tuple[str, str, str, str | None]]:

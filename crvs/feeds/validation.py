@@ -124,31 +124,40 @@ def format_problem(dataset: Dataset) -> str:
     return f"case\n        {whens}\n    end"
 
 
+def _typed(column: Column) -> str:
+    """SQL: the column's text (already checked) cast to its raw table's type."""
+    c = column.stored_name
+    return {
+        "int": f"{c}::integer",
+        "date": f"{c}::date",
+        "bool": f"({c} = '1')",
+        "numeric": f"{c}::numeric",
+    }.get(column.kind, c)
+
+
 def typed_select(dataset: Dataset) -> str:
     """SQL select list casting `incoming`'s text columns to the raw table's types."""
-    casts = []
-    for c in dataset.columns:
-        if not c.stored_name:
-            continue
-        expr = {
-            "int": f"{c.stored_name}::integer",
-            "date": f"{c.stored_name}::date",
-            "bool": f"({c.stored_name} = '1')",
-            "numeric": f"{c.stored_name}::numeric",
-        }.get(c.kind, c.stored_name)
-        casts.append(f"{expr} as {c.stored_name}")
-    return ",\n    ".join(casts)
+    return ",\n    ".join(f"{_typed(c)} as {c.stored_name}" for c in dataset.columns if c.stored_name)
 
 
-def row_rule_problem(dataset: Dataset) -> str:
-    """SQL expression over the typed rows (with `extracted_on`): the first cross-column rule broken."""
+def later_duplicates(dataset: Dataset, table: str = "checked") -> str:
+    """SQL query over the checked rows: source_row of each row whose key (typed) appeared on an
+    earlier row without a format problem. Only the key and the row number are sorted, not whole
+    rows: a national file's sort then stays in memory."""
+    key = ", ".join(_typed(dataset.column(k)) for k in dataset.key)
+    return (f"select source_row from (select source_row, row_number() over (partition by {key}"
+            f" order by source_row) as nth from {table} where problem is null) d where nth > 1")
+
+
+def row_rule_problem(dataset: Dataset, duplicates: str = "duplicates") -> str:
+    """SQL expression over the typed rows (with `extracted_on`): the first cross-column rule broken,
+    then a duplicate key (`duplicates` names the result of later_duplicates)."""
     whens = []
     for rule in dataset.rules:
         whens.append(f"when not coalesce({rule.sql}, true) then "
                      f"{_problem(rule.name, rule.column, _lit(rule.message))}")
-    key = ", ".join(dataset.key)
     whens.append(
-        f"when row_number() over (partition by {key} order by source_row) > 1 then "
+        f"when source_row in (select source_row from {duplicates}) then "
         + _problem("duplicate_key", dataset.key[0],
                    _lit(f"the same ({', '.join(dataset.key)}) appears earlier in this file"))
     )
@@ -191,6 +200,9 @@ with checked as materialized (
 ),
 format_quarantined as (
     {QUARANTINE_INSERT.format(table="checked")}
+),
+duplicates as (
+    {later_duplicates(dataset)}
 ),
 judged as materialized (
     select t.*, {row_rule_problem(dataset)} as problem
