@@ -289,7 +289,7 @@ def _copy_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source
     try:
         with cur.connection.transaction():  # a savepoint: a refused COPY leaves no trace
             cur.execute(f"create temp table incoming (source_row integer generated always as identity,"
-                        f" {', '.join(h + ' text' for h in source.header)}) on commit drop")
+                        f" field_count integer, {', '.join(h + ' text' for h in source.header)}) on commit drop")
             with open(source.path, "rb") as f, \
                     cur.copy(f"copy incoming ({columns}) from stdin (format csv, header true)") as copy:
                 sent = 0
@@ -306,24 +306,23 @@ def _copy_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source
         return None
 
 
-def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-                counts: _FileCounts) -> list[tuple[int, int]]:
-    """The row path: rows parsed in Python into `incoming`; returns (row, fields) of rows whose
-    field count differs from the header's (they cannot be placed in columns)."""
+def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource) -> int:
+    """The row path: rows parsed in Python into `incoming`; returns the number of rows. A row
+    whose field count differs from the header's cannot be placed in columns: only its number and
+    field count are kept (`field_count`), to be quarantined in SQL with the others."""
     width = len(source.header)
-    wrong_width: list[tuple[int, int]] = []
-    cur.execute(f"create temp table incoming (source_row integer,"
+    number = 0
+    cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
                 f" {', '.join(h + ' text' for h in source.header)}) on commit drop")
-    with cur.copy(f"copy incoming (source_row, {', '.join(source.header)}) from stdin") as copy:
+    with cur.copy(f"copy incoming (source_row, field_count, {', '.join(source.header)}) from stdin") as copy:
         for number, row in enumerate(source.rows, 1):
-            counts.received = number
-            if len(row) != width:
-                wrong_width.append((number, len(row)))
-                continue
-            copy.write_row([number, *row])
+            if len(row) == width:
+                copy.write_row([number, None, *row])
+            else:
+                copy.write_row([number, len(row), *([None] * width)])
             if number % PROGRESS_EVERY == 0:
                 log.info("%s %s: %s rows read", manifest.delivery_id, entry.name, f"{number:,}")
-    return wrong_width
+    return number
 
 
 def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
@@ -331,34 +330,20 @@ def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source
     dataset = entry.dataset
     _check_header(source, dataset)
     counts = _FileCounts()
-    wrong_width: list[tuple[int, int]] = []
     started = time.perf_counter()
     copied = _copy_file(cur, manifest, entry, source) if source.path is not None else None
-    if copied is None:
-        wrong_width = _write_rows(cur, manifest, entry, source, counts)
-    else:
-        counts.received = copied
+    counts.received = copied if copied is not None else _write_rows(cur, manifest, entry, source)
 
     if counts.received != entry.rows:
         raise DeliveryRejected(
             f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {counts.received:,}")
 
-    width = len(source.header)
-    for number, got in wrong_width:
-        cur.execute(
-            "insert into quarantine.rows values (%s, %s, %s, %s, '*', 'wrong_field_count', %s, %s)",
-            (manifest.delivery_id, dataset.name, entry.name, number,
-             f"{entry.name} row {number}: {got} fields, the header has {width}", Jsonb({"fields": got})))
-    counts.quarantined += len(wrong_width)
-
     params = {"delivery_id": manifest.delivery_id, "dataset": dataset.name, "file": entry.name,
-              "extracted_on": manifest.extracted_at.date(), **hmac_params}
+              "width": len(source.header), "extracted_on": manifest.extracted_at.date(), **hmac_params}
     read = time.perf_counter()
     cur.execute(validation.load_statement(dataset), params)
-    quarantined, loaded = cur.fetchone()
+    counts.quarantined, counts.loaded = cur.fetchone()
     done = time.perf_counter()
-    counts.quarantined += quarantined
-    counts.loaded = loaded
     cur.execute("drop table incoming")
     log.info("%s %s: %s received, %s loaded, %s quarantined (%.2f s %s, %.2f s checks and writes)",
              manifest.delivery_id, entry.name, f"{counts.received:,}", f"{counts.loaded:,}",

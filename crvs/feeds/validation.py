@@ -187,16 +187,25 @@ QUARANTINE_INSERT = """insert into quarantine.rows (delivery_id, dataset, file_n
 def load_statement(dataset: Dataset) -> str:
     """The one statement that takes `incoming` to raw.<dataset> and quarantine.rows.
 
-    Parameters: delivery_id, dataset, file, extracted_on, hmac_ipad, hmac_opad. Returns one row:
-    (rows quarantined, rows loaded). `offset 0` keeps each level a separate scan, so every
+    Parameters: delivery_id, dataset, file, width (the header's field count), extracted_on,
+    hmac_ipad, hmac_opad. Returns one row: (rows quarantined, rows loaded). Rows the reader could
+    not place in columns (`field_count` not null) are quarantined as wrong_field_count. `offset 0` keeps each level a separate scan, so every
     pseudonym and check is computed once per row; the two MATERIALIZED steps are read twice each
     (quarantine and the next step) without re-computing them.
     """
     columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
     return f"""
-with checked as materialized (
+with miscounted as (
+    insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+    select %(delivery_id)s, %(dataset)s, %(file)s, source_row, '*', 'wrong_field_count',
+           %(file)s || ' row ' || source_row || ': ' || field_count || ' fields, the header has ' || %(width)s,
+           jsonb_build_object('fields', field_count)
+    from incoming where field_count is not null
+    returning 1
+),
+checked as materialized (
     select i.*, {format_problem(dataset)} as problem
-    from (select source_row, {stored_values(dataset)} from incoming offset 0) i
+    from (select source_row, {stored_values(dataset)} from incoming where field_count is null offset 0) i
 ),
 format_quarantined as (
     {QUARANTINE_INSERT.format(table="checked")}
@@ -217,5 +226,6 @@ loaded as (
     select %(delivery_id)s, source_row, {columns} from judged where problem is null
     returning 1
 )
-select (select count(*) from format_quarantined) + (select count(*) from rule_quarantined),
+select (select count(*) from miscounted) + (select count(*) from format_quarantined)
+       + (select count(*) from rule_quarantined),
        (select count(*) from loaded)"""
