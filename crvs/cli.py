@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=0.01)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("bench", help="benchmarks; `bench ingest`: the loader's rows/s against a bare COPY of the same files")
+    p = sub.add_parser("bench", help="`bench ingest`: the loader's rows/s against a bare COPY of the same files")
     p.add_argument("what", choices=["ingest"])
     p.add_argument("--scale", type=float, default=0.2, help="1.0 is national scale (~1.1 M rows a quarter)")
     p.add_argument("--quarter", type=_quarter, default="2025Q3")

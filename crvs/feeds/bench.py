@@ -110,7 +110,8 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
         ("find duplicate keys", f"create temp table duplicates as {validation.later_duplicates(dataset, 's2')}"),
         ("cast types, cross-column rules", "create temp table s3 as select t.*,"
          f" {validation.row_rule_problem(dataset)} as problem from (select source_row,"
-         f" {validation.typed_select(dataset)}, %(extracted_on)s::date as extracted_on from s2 where problem is null) t"),
+         f" {validation.typed_select(dataset)}, %(extracted_on)s::date as extracted_on"
+         " from s2 where problem is null) t"),
         (f"insert into raw.{dataset.name} (logged, primary key)", f"insert into raw.{dataset.name}"
          f" (delivery_id, source_row, {columns}) select %(delivery_id)s, source_row, {columns} from s3"
          " where problem is null"),
@@ -163,7 +164,8 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print) ->
         out(f"bare COPY     {copied.rows:>10,} rows in {copied.seconds:7.2f} s = {copied.per_second:>10,.0f} rows/s"
             "  (plain unindexed table: the reference)")
         unlogged = bare_copy(folders, unlogged=True)
-        out(f"  (UNLOGGED   {unlogged.rows:>10,} rows in {unlogged.seconds:7.2f} s = {unlogged.per_second:>10,.0f} rows/s"
+        out(f"  (UNLOGGED   {unlogged.rows:>10,} rows in {unlogged.seconds:7.2f} s"
+            f" = {unlogged.per_second:>10,.0f} rows/s"
             f": {copied.seconds / unlogged.seconds:.1f}x faster without the write-ahead log)")
         loaded, results = loader_run(folders)
         for r in results:

@@ -176,7 +176,8 @@ def stored_values(dataset: Dataset) -> str:
     return ",\n    ".join(values)
 
 
-QUARANTINE_INSERT = """insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+QUARANTINE_INSERT = """insert into quarantine.rows
+        (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
     select %(delivery_id)s, %(dataset)s, %(file)s, source_row, problem->>1, problem->>0,
            %(file)s || ' row ' || source_row || ', column ' || (problem->>1) || ': ' || (problem->>2),
            to_jsonb(t) - 'problem' - 'source_row' - 'extracted_on'
@@ -189,9 +190,10 @@ def load_statement(dataset: Dataset) -> str:
 
     Parameters: delivery_id, dataset, file, width (the header's field count), extracted_on,
     hmac_ipad, hmac_opad. Returns one row: (rows quarantined, rows loaded). Rows the reader could
-    not place in columns (`field_count` not null) are quarantined as wrong_field_count. `offset 0` keeps each level a separate scan, so every
-    pseudonym and check is computed once per row; the two MATERIALIZED steps are read twice each
-    (quarantine and the next step) without re-computing them.
+    not place in columns (`field_count` not null) are quarantined as wrong_field_count.
+    `offset 0` keeps each level a separate scan, so every pseudonym and check is computed once per
+    row; the MATERIALIZED steps are read several times (quarantine, duplicates, the next step)
+    without being computed again.
     """
     columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
     return f"""
