@@ -259,6 +259,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from crvs.feeds import bench
+
+    bench.run(args.scale, quarter=args.quarter, keep=args.keep)
+    return 0
+
+
 def cmd_airflow(args) -> int:
     from crvs import orchestration
 
@@ -347,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", type=_quarter, default="2025Q3")
     p.add_argument("--scale", type=float, default=0.01)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="`bench ingest`: the loader's rows/s against a bare COPY of the same files")
+    p.add_argument("what", choices=["ingest"])
+    p.add_argument("--scale", type=float, default=0.2, help="1.0 is national scale (~1.1 M rows a quarter)")
+    p.add_argument("--quarter", type=_quarter, default="2025Q3")
+    p.add_argument("--keep", action="store_true", help="keep the throw-away CRVS_HOME and its server running")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("airflow", help="the airflow CLI on this project's configuration (e.g. `crvs airflow standalone`)")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)
