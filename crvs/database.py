@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 import psycopg
+from psycopg import sql
 
 from crvs import settings
 
@@ -202,3 +203,22 @@ def connect(autocommit: bool = False) -> Iterator[psycopg.Connection]:
         raise DatabaseError(f"cannot reach the warehouse{hint}: {str(err).strip()}") from err
     with conn:
         yield conn
+
+
+def ensure_analyst_role() -> str:
+    """Give the analysts' read-only role (created by dbt's on-run-end macro grant_analyst_access,
+    or here when dbt has not run yet) a login and its password; return its connection URL.
+
+    The password is turned into a SCRAM-SHA-256 verifier on this side (libpq), so the server's log
+    and statistics never see it. What the role may read is granted by dbt, after every run."""
+    password = settings.analyst_password()
+    role = settings.ANALYST_ROLE
+    database = settings.urlsplit(settings.warehouse_url()).path.lstrip("/")
+    with connect(autocommit=True) as conn:
+        verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
+        statement = "alter role {} login password {}" if exists else "create role {} login password {}"
+        conn.execute(sql.SQL(statement).format(sql.Identifier(role), sql.Literal(verifier)))
+        conn.execute(sql.SQL("grant connect on database {} to {}").format(
+            sql.Identifier(database), sql.Identifier(role)))
+    return settings.analyst_url(password)

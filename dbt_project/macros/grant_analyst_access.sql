@@ -4,7 +4,7 @@
     every run because dbt recreates its tables; default privileges cover tables created before the
     run ends. The role is created without login; `crvs db analyst-url` gives it its password.
     A server where the dbt user may not create roles gets a notice, not a failed run. -#}
-{% macro grant_analyst_access(role=var('analyst_role', 'crvs_analyst'), schemas=['marts', 'reports', 'reference']) %}
+{% macro grant_analyst_access(role=env_var('CRVS_DBT_ANALYST_ROLE'), schemas=['marts', 'reports', 'reference']) %}
 do $grant$
 declare
     readable text;
