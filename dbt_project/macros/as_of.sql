@@ -8,3 +8,13 @@
         where agency = 'MOJ'
     )
 {%- endmacro %}
+
+{#- The first day of the 34-province list (1 July 2025), read from the code list itself so that
+    the reform date is written in one place: seed admin_provinces. -#}
+{% macro province_list_2025_first_day() -%}
+    (
+        select min(valid_from)
+        from {{ ref('admin_provinces') }}
+        where code_version = '2025'
+    )
+{%- endmacro %}

@@ -5,10 +5,7 @@
 with
 
 reform as (
-    -- the first day of the 34-province list, from the code list itself (one place for the date)
-    select min(valid_from) as first_day_2025
-    from {{ ref('admin_provinces') }}
-    where code_version = '2025'
+    select {{ province_list_2025_first_day() }} as first_day_2025
 ),
 
 days as (

@@ -1,5 +1,8 @@
 -- One row per current MOH live birth with its MOJ registration, if any (rule and pairing:
--- int_moh__birth_registration_links), placed in the 2025 province of the facility.
+-- int_moh__birth_registration_links), placed in the 2025 province of the facility. As of the
+-- latest MOJ extraction (macro moj_as_of_date, never today's date): how old the child was then and
+-- whether the legal limit of 60 days (Law on Civil Status art. 15) had passed — the one place of
+-- the "due" rule the follow-up marts read.
 with
 
 links as (
@@ -12,6 +15,10 @@ facility_births as (
 
 provinces as (
     select * from {{ ref('dim_province') }}
+),
+
+as_of as (
+    select {{ moj_as_of_date() }} as as_of_date
 ),
 
 final as (
@@ -37,8 +44,14 @@ final as (
         links.matched_record_id,
         links.matched_registration_date,
         links.matched_registration_date - links.birth_date as days_to_registration,
-        coalesce(links.matched_registration_date - links.birth_date <= 60, false) as registered_within_60_days
+        coalesce(links.matched_registration_date - links.birth_date <= 60, false) as registered_within_60_days,
+
+        -- as of the MOJ data
+        as_of.as_of_date,
+        as_of.as_of_date - links.birth_date as days_since_birth,
+        coalesce(as_of.as_of_date - links.birth_date > 60, false) as past_registration_limit
     from links
+    cross join as_of
     inner join facility_births on links.notification_id = facility_births.notification_id
     left join provinces as facility_province
         on facility_births.admin_code_version = facility_province.code_version

@@ -13,9 +13,7 @@ registrations as (
 ),
 
 reform as (
-    select min(valid_from) as first_day_2025
-    from {{ ref('admin_provinces') }}
-    where code_version = '2025'
+    select {{ province_list_2025_first_day() }} as first_day_2025
 ),
 
 provinces as (

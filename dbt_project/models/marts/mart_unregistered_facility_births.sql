@@ -1,16 +1,13 @@
 -- The list registrars follow up: current MOH live births still without a matching MOJ
--- registration more than 60 days (the legal limit) after the birth. "Still" is as of the latest
--- MOJ extraction (as_of_date), never today's date: rebuilding from the same deliveries gives the
--- same list. A birth notified without a mother identifier can never be matched; it is listed with
--- has_mother_identifier = false so that registrars look it up by other means.
+-- registration more than 60 days (the legal limit) after the birth, as of the latest MOJ
+-- extraction (fct_birth_linkage.past_registration_limit). A birth notified without a mother
+-- identifier can never be matched; it is listed with has_mother_identifier = false so that
+-- registrars look it up by other means.
 with
 
-linkage as (
+due as (
     select * from {{ ref('fct_birth_linkage') }}
-),
-
-as_of as (
-    select {{ moj_as_of_date() }} as as_of_date
+    where past_registration_limit
 ),
 
 provinces_2025 as (
@@ -21,24 +18,22 @@ provinces_2025 as (
 
 final as (
     select
-        linkage.facility_province_2025 as province_code,
+        due.facility_province_2025 as province_code,
         provinces_2025.province_name,
         provinces_2025.region_code,
-        linkage.facility_code,
-        linkage.notification_id,
-        linkage.birth_date,
-        linkage.event_quarter,
-        linkage.sex,
-        linkage.mother_pid,
-        linkage.has_mother_identifier,
-        linkage.mother_residence_province_2025,
-        as_of.as_of_date,
-        as_of.as_of_date - linkage.birth_date as days_since_birth
-    from linkage
-    cross join as_of
-    left join provinces_2025 on linkage.facility_province_2025 = provinces_2025.province_code
-    where not linkage.is_registered
-        and as_of.as_of_date - linkage.birth_date > 60
+        due.facility_code,
+        due.notification_id,
+        due.birth_date,
+        due.event_quarter,
+        due.sex,
+        due.mother_pid,
+        due.has_mother_identifier,
+        due.mother_residence_province_2025,
+        due.as_of_date,
+        due.days_since_birth
+    from due
+    left join provinces_2025 on due.facility_province_2025 = provinces_2025.province_code
+    where not due.is_registered
 )
 
 select * from final

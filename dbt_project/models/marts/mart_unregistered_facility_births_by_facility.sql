@@ -3,25 +3,15 @@
 -- mart_unregistered_facility_births). Where registrars start: the facilities with most unregistered.
 with
 
-linkage as (
+due as (
     select * from {{ ref('fct_birth_linkage') }}
-),
-
-as_of as (
-    select {{ moj_as_of_date() }} as as_of_date
+    where past_registration_limit
 ),
 
 provinces_2025 as (
     select province_code, province_name
     from {{ ref('dim_province') }}
     where code_version = '2025'
-),
-
-due as (
-    select linkage.*, as_of.as_of_date
-    from linkage
-    cross join as_of
-    where as_of.as_of_date - linkage.birth_date > 60
 ),
 
 final as (
