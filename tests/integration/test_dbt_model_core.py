@@ -109,6 +109,31 @@ def test_dim_date_quarters_and_year_lengths(built):
     ]
 
 
+# The seven reused codes, typed by hand from the two official lists (Decision 19/2025 gave each
+# merged province the code of the constituent hosting its capital): code → (the PRE2025 province
+# of that code, the 2025 province of that code, the other PRE2025 province merged into it).
+REUSED_CODES = {
+    "15": ("Tỉnh Yên Bái", "Tỉnh Lào Cai", ("10", "Tỉnh Lào Cai")),
+    "24": ("Tỉnh Bắc Giang", "Tỉnh Bắc Ninh", ("27", "Tỉnh Bắc Ninh")),
+    "44": ("Tỉnh Quảng Bình", "Tỉnh Quảng Trị", ("45", "Tỉnh Quảng Trị")),
+    "52": ("Tỉnh Bình Định", "Tỉnh Gia Lai", ("64", "Tỉnh Gia Lai")),
+    "80": ("Tỉnh Long An", "Tỉnh Tây Ninh", ("72", "Tỉnh Tây Ninh")),
+    "82": ("Tỉnh Tiền Giang", "Tỉnh Đồng Tháp", ("87", "Tỉnh Đồng Tháp")),
+    "91": ("Tỉnh Kiên Giang", "Tỉnh An Giang", ("89", "Tỉnh An Giang")),
+}
+
+
+def test_the_seven_reused_codes_in_the_official_lists(built):
+    rows = {r[0]: r[1:] for r in _rows(built, "select province_key, province_name, province_2025_code,"
+                                              " province_2025_name, valid_from, valid_to from marts.dim_province")}
+    reform = date(2025, 7, 1)
+    for code, (old_name, new_name, (other_code, other_name)) in REUSED_CODES.items():
+        assert rows["PRE2025:" + code] == (old_name, code, new_name, None, reform)
+        assert rows["2025:" + code] == (new_name, code, new_name, reform, None)
+        # the province whose name the 2025 province took had another code before the reform
+        assert rows["PRE2025:" + other_code] == (other_name, code, new_name, None, reform)
+
+
 def test_dim_commune_both_lists_and_successors(built):
     with open(settings.SEEDS_DIR / "admin_communes.csv", encoding="utf-8") as f:
         seed_counts = {}

@@ -23,20 +23,22 @@ deliveries as (
 ),
 
 {% if is_incremental() %}
+{#- an empty table (a first build before any MOH delivery) takes every delivery -#}
+{%- set watermark = "select coalesce(max(loaded_at), '-infinity'::timestamptz) from " ~ this %}
 -- Notifications received in deliveries loaded after the last run (the current row may still be
 -- an older one: choosing it is int_moh__*_current's job).
 changed as (
     select 'BIRTH' as event_type, received.notification_id
     from {{ ref('stg_moh__births') }} as received
     inner join deliveries on received.delivery_id = deliveries.delivery_id
-    where deliveries.loaded_at > (select max(loaded_at) from {{ this }})
+    where deliveries.loaded_at > ({{ watermark }})
 
     union
 
     select 'DEATH' as event_type, received.notification_id
     from {{ ref('stg_moh__deaths') }} as received
     inner join deliveries on received.delivery_id = deliveries.delivery_id
-    where deliveries.loaded_at > (select max(loaded_at) from {{ this }})
+    where deliveries.loaded_at > ({{ watermark }})
 ),
 {% endif %}
 
