@@ -254,7 +254,8 @@ def _fact_table_oid(conn) -> int:
 def test_a_later_delivery_replaces_moh_rows_incrementally(built):
     before = _fact_table_oid(built)
     assert _rows(built, "select notification_id, facility_code, sex, delivery_id from marts.fct_health_notification"
-                        " where notification_id in ('N1', 'N3') order by 1") == [("N1", "F01", "M", MOH1), ("N3", "F02", "M", MOH1)]
+                        " where notification_id in ('N1', 'N3') order by 1") == [
+        ("N1", "F01", "M", MOH1), ("N3", "F02", "M", MOH1)]
 
     # MOH2, extracted later: N3 corrected (facility F02 → F01) and a new N7.
     _delivery(built, MOH2, "MOH", "2024-11-06T08:00:00+07:00")
