@@ -233,6 +233,9 @@ def test_analyst_url_command_takes_the_password_from_the_environment(built, monk
     assert url.startswith("postgresql://crvs_analyst:p%40ss%2Fword@127.0.0.1:")
     with psycopg.connect(url) as analyst:
         assert analyst.execute("select current_user").fetchone() == ("crvs_analyst",)
+    # The embedded server, which trusts its own user, asks the analysts' role for its password.
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(url.replace("p%40ss%2Fword", "wrong"), connect_timeout=5)
 
 
 def test_snapshot_keeps_the_history_of_the_province_list(built):
