@@ -43,6 +43,9 @@ def cmd_db(args) -> int:
             print(f"{key:14} {value}")
     elif args.action == "url":
         print(settings.warehouse_url())
+    elif args.action == "analyst-url":
+        database.ensure_server()
+        print(database.ensure_analyst_role())
     return 0
 
 
@@ -147,7 +150,7 @@ def cmd_build(args) -> int:
     from crvs import transform
 
     _ensure_server()
-    transform.build(select=args.select)
+    transform.build(select=args.select, full_refresh=args.full_refresh)
     print("dbt build finished")
     return 0
 
@@ -278,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("db", help="the warehouse's PostgreSQL (embedded unless CRVS_WAREHOUSE_URL is set)")
-    p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.add_argument("action", choices=["start", "stop", "status", "url", "analyst-url"],
+                   help="analyst-url: the read-only analysts' role (marts, reports, reference) with its password")
     p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("sample", help="write a synthetic quarter of agency deliveries")
@@ -317,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="dbt build of the warehouse (seeds, models, tests)")
     p.add_argument("--select", help="dbt selection, e.g. +rpt_t2_births_by_sex")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild incremental models (fct_health_notification) from all deliveries, "
+                        "e.g. after a change of the code lists")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("docs", help="dbt docs of every model and column; prints the index.html to open")

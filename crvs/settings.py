@@ -18,6 +18,8 @@ Environment variables (all optional):
                           Airflow connection crvs_smtp
   CRVS_PSEUDONYM_KEY      the HMAC key for personal identifiers (hex or text); required with CRVS_WAREHOUSE_URL,
                           generated once into CRVS_HOME/secrets for the embedded default
+  CRVS_ANALYST_PASSWORD   password of the analysts' read-only role crvs_analyst (default: generated once into
+                          CRVS_HOME/secrets/analyst.password, mode 0600)
   CRVS_FRESHNESS_CONFIG   the agencies' agreed delivery windows (default expectations/freshness.toml)
   CRVS_GX_ROOT            the folder holding the GX File context gx/ (default expectations/)
   CRVS_SMTP_HOST, CRVS_SMTP_PORT (25), CRVS_SMTP_USER, CRVS_SMTP_PASSWORD, CRVS_SMTP_STARTTLS (0/1),
@@ -31,7 +33,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
+from urllib.parse import quote, urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -42,6 +44,8 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 WAREHOUSE_DB = "crvs_warehouse"
 AIRFLOW_DB = "crvs_airflow"
 EMBEDDED_SUPERUSER = "crvs"
+# The analysts' read-only role: SELECT on marts, reports and reference (dbt macro grant_analyst_access).
+ANALYST_ROLE = "crvs_analyst"
 
 
 class SettingsError(RuntimeError):
@@ -184,16 +188,36 @@ def pseudonym_key() -> bytes:
     return ensure_pseudonym_key()
 
 
-def ensure_pseudonym_key() -> bytes:
-    """Generate the embedded default's key once (256 random bits, hex), readable by this user only."""
-    path = _key_file()
+def _generated_secret(path: Path) -> str:
+    """A secret generated once (256 random bits, hex) into `path`, readable by this user only."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.parent.chmod(0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
-    return path.read_text().strip().encode("utf-8")
+    return path.read_text().strip()
+
+
+def ensure_pseudonym_key() -> bytes:
+    """Generate the embedded default's key once, readable by this user only."""
+    return _generated_secret(_key_file()).encode("utf-8")
+
+
+def analyst_password() -> str:
+    """The analysts' role password: CRVS_ANALYST_PASSWORD, else generated once into
+    CRVS_HOME/secrets/analyst.password (mode 0600). Never logged."""
+    return os.environ.get("CRVS_ANALYST_PASSWORD") or _generated_secret(home() / "secrets" / "analyst.password")
+
+
+def analyst_url(password: str) -> str:
+    """The warehouse URL with the analysts' role and its password instead of the loader's user."""
+    parts = urlsplit(warehouse_url())
+    host = parts.hostname or "localhost"
+    netloc = f"{quote(ANALYST_ROLE, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def alert_smtp() -> dict | None:
