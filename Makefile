@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?= 2025Q3
 SCALE ?= 0.01
+BENCH_SCALE ?= 1.0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test demo db-start db-stop airflow-ui lock clean
+.PHONY: help setup run test demo db-start db-stop airflow-ui lock clean bench
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +29,9 @@ run: setup ## start the embedded PostgreSQL, generate a sample quarter, run the 
 
 test: setup ## the whole test suite (starts its own embedded PostgreSQL)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+bench: setup ## loader rows/s against a bare COPY of the same sample quarter (BENCH_SCALE=1.0 is national scale)
+	$(BIN)/crvs bench ingest --scale $(BENCH_SCALE)
 
 db-start: setup ## start the embedded PostgreSQL
 	$(BIN)/crvs db start

@@ -43,6 +43,9 @@ def cmd_db(args) -> int:
             print(f"{key:14} {value}")
     elif args.action == "url":
         print(settings.warehouse_url())
+    elif args.action == "analyst-url":
+        database.ensure_server()
+        print(database.ensure_analyst_role())
     return 0
 
 
@@ -70,18 +73,84 @@ def _delivery_folders(paths: list[str]) -> list[Path]:
 def cmd_ingest(args) -> int:
     from crvs.feeds import loader
 
+    if not args.paths and not args.mail:
+        print("crvs ingest: give delivery folders (PATH...) or --mail DIR", file=sys.stderr)
+        return 2
     _ensure_server()
+    rejected = False
+    if args.mail:
+        from crvs import pipeline
+        from crvs.feeds.mail import ingest_mail
+
+        for summary in ingest_mail(Path(args.mail)):
+            print(f"{summary['message']}: {pipeline.describe(summary)}")
+            rejected |= summary["outcome"] == "REJECTED"
     results = [loader.ingest_path(folder) for folder in _delivery_folders(args.paths)]
     for result in results:
         print(result.line())
-    return 1 if any(r.outcome == loader.REJECTED for r in results) else 0
+    return 1 if rejected or any(r.outcome == loader.REJECTED for r in results) else 0
+
+
+def cmd_fetch(args) -> int:
+    from crvs.feeds import loader
+    from crvs.feeds.contract import AGENCIES
+    from crvs.platform import client as platform
+
+    config = platform.PlatformConfig.from_environment()
+    if config is None:
+        print("crvs fetch: CRVS_PLATFORM_URL is not set (and CRVS_PLATFORM_TOKEN: the platform's bearer token)",
+              file=sys.stderr)
+        return 2
+    _ensure_server()
+
+    def progress(message: str) -> None:
+        print(f"  … {message}", file=sys.stderr, flush=True)
+
+    failed = False
+    for agency in [args.agency] if args.agency else list(AGENCIES):
+        try:
+            results = platform.fetch_agency(config, agency, progress=progress)
+        except platform.PlatformAuthError as err:
+            print(f"crvs fetch: {err}", file=sys.stderr)
+            return 2
+        except platform.PlatformError as err:
+            print(f"not fetched     {agency}: {err}")
+            failed = True
+            continue
+        for result in results:
+            if result.outcome == platform.FAILED:
+                print(f"not fetched     {result.delivery_id}: {result.reason}")
+            else:
+                print(result.line())
+            failed |= result.outcome in (loader.REJECTED, platform.FAILED)
+    return 1 if failed else 0
+
+
+def cmd_platform(args) -> int:
+    import os
+
+    from crvs.platform import server
+
+    token = os.environ.get(args.token_env, "").strip()
+    if not token:
+        print(f"crvs platform serve: the environment variable {args.token_env} (the token clients must send) is empty",
+              file=sys.stderr)
+        return 2
+    try:
+        faults = server.FaultPlan.parse(args.fault or [], seed=args.seed, retry_after=args.retry_after,
+                                        slow_seconds=args.slow_seconds)
+    except server.FaultSpecError as err:
+        print(f"crvs platform serve: {err}", file=sys.stderr)
+        return 2
+    server.serve(Path(args.root), token, host=args.host, port=args.port, page_size=args.page_size, faults=faults)
+    return 0
 
 
 def cmd_build(args) -> int:
     from crvs import transform
 
     _ensure_server()
-    transform.build(select=args.select)
+    transform.build(select=args.select, full_refresh=args.full_refresh)
     print("dbt build finished")
     return 0
 
@@ -193,6 +262,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from crvs.feeds import bench
+
+    bench.run(args.scale, quarter=args.quarter, keep=args.keep)
+    return 0
+
+
 def cmd_airflow(args) -> int:
     from crvs import orchestration
 
@@ -205,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("db", help="the warehouse's PostgreSQL (embedded unless CRVS_WAREHOUSE_URL is set)")
-    p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.add_argument("action", choices=["start", "stop", "status", "url", "analyst-url"],
+                   help="analyst-url: the read-only analysts' role (marts, reports, reference) with its password")
     p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("sample", help="write a synthetic quarter of agency deliveries")
@@ -216,11 +293,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("ingest", help="load delivery folders (FILE and EMAIL channels)")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="a delivery folder with manifest.json, or an inbox of them")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="a delivery folder with manifest.json, or an inbox of them")
+    p.add_argument("--mail", metavar="DIR", help="a maildir or folder of .eml files: save each message's attachments "
+                                                  "to the inbox as a delivery folder and load it (channel EMAIL)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("fetch", help="load the deliveries the sharing platform has and the warehouse has not "
+                                     "(CRVS_PLATFORM_URL, CRVS_PLATFORM_TOKEN)")
+    p.add_argument("--agency", choices=["MOJ", "MOH", "GSO"], help="only this agency (default: all three)")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("platform", help="the reference sharing-platform server (for trying the API channel)")
+    p.add_argument("action", choices=["serve"])
+    p.add_argument("--root", required=True, help="a folder of delivery folders, e.g. written by `crvs sample`")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--token-env", default="CRVS_PLATFORM_TOKEN",
+                   help="the environment variable holding the bearer token (default CRVS_PLATFORM_TOKEN)")
+    p.add_argument("--page-size", type=int, default=1000, help="rows per page, 1..10000")
+    p.add_argument("--fault", action="append",
+                   help="misbehave: KIND@N[,M] (the Nth request) or KIND%%P (probability P); KIND is 429, 500, 502, "
+                        "503, drop, truncate or slow (repeatable)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the probabilistic faults")
+    p.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds sent with 429")
+    p.add_argument("--slow-seconds", type=float, default=2.0, help="how long a slow answer waits")
+    p.set_defaults(func=cmd_platform)
 
     p = sub.add_parser("build", help="dbt build of the warehouse (seeds, models, tests)")
     p.add_argument("--select", help="dbt selection, e.g. +rpt_t2_births_by_sex")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild incremental models (fct_health_notification) from all deliveries, "
+                        "e.g. after a change of the code lists")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("docs", help="dbt docs of every model and column; prints the index.html to open")
@@ -258,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", type=_quarter, default="2025Q3")
     p.add_argument("--scale", type=float, default=0.01)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="`bench ingest`: the loader's rows/s against a bare COPY of the same files")
+    p.add_argument("what", choices=["ingest"])
+    p.add_argument("--scale", type=float, default=0.2, help="1.0 is national scale (~1.1 M rows a quarter)")
+    p.add_argument("--quarter", type=_quarter, default="2025Q3")
+    p.add_argument("--keep", action="store_true", help="keep the throw-away CRVS_HOME and its server running")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("airflow", help="the airflow CLI on this project's configuration (e.g. `crvs airflow standalone`)")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 import psycopg
+from psycopg import sql
 
 from crvs import settings
 
@@ -146,6 +147,21 @@ class EmbeddedPostgres:
         if self.running():
             self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w")
 
+    def require_password(self, role: str) -> bool:
+        """Make the server ask `role` for its password (SCRAM) on 127.0.0.1, where initdb trusts every
+        user; the first matching line of pg_hba.conf wins, so the rule goes first. Edited in place,
+        which keeps the file's owner and mode. Returns True when the file changed (reload needed)."""
+        hba = self.data_dir / "pg_hba.conf"
+        rules = "".join(f"host all {role} {address} scram-sha-256\n" for address in ("127.0.0.1/32", "::1/128"))
+        with hba.open("r+", encoding="utf-8") as f:
+            current = f.read()
+            if current.startswith(rules):
+                return False
+            f.seek(0)
+            f.write(rules + current)
+            f.truncate()
+        return True
+
 
 def ensure_server() -> str:
     """Make the warehouse reachable: start the embedded server if it is the one in use, create the
@@ -202,3 +218,25 @@ def connect(autocommit: bool = False) -> Iterator[psycopg.Connection]:
         raise DatabaseError(f"cannot reach the warehouse{hint}: {str(err).strip()}") from err
     with conn:
         yield conn
+
+
+def ensure_analyst_role() -> str:
+    """Give the analysts' read-only role (created by dbt's on-run-end macro grant_analyst_access,
+    or here when dbt has not run yet) a login and its password; return its connection URL.
+
+    The password is turned into a SCRAM-SHA-256 verifier on this side (libpq), so the server's log
+    and statistics never see it; the embedded server is told to ask the role for it. What the role
+    may read is granted by dbt, after every run."""
+    password = settings.analyst_password()
+    role = settings.ANALYST_ROLE
+    database = settings.urlsplit(settings.warehouse_url()).path.lstrip("/")
+    with connect(autocommit=True) as conn:
+        verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
+        statement = "alter role {} login password {}" if exists else "create role {} login password {}"
+        conn.execute(sql.SQL(statement).format(sql.Identifier(role), sql.Literal(verifier)))
+        conn.execute(sql.SQL("grant connect on database {} to {}").format(
+            sql.Identifier(database), sql.Identifier(role)))
+        if settings.uses_embedded_postgres() and EmbeddedPostgres.from_settings().require_password(role):
+            conn.execute("select pg_reload_conf()")
+    return settings.analyst_url(password)

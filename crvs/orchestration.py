@@ -17,7 +17,9 @@ from typing import Any, Sequence
 
 from crvs import settings
 
-DAG_IDS = ("crvs_ingest", "crvs_transform", "crvs_quarterly_report", "crvs_freshness")
+AGENCIES = ("MOJ", "MOH", "GSO")
+INGEST_DAG_IDS = tuple(f"crvs_ingest_{agency.lower()}" for agency in AGENCIES)
+DAG_IDS = (*INGEST_DAG_IDS, "crvs_transform", "crvs_quarterly_report", "crvs_freshness")
 TAGS = ("crvs",)
 
 # Fixed in the past: the DAGs do not catch up, so this only marks when the schedule begins.
@@ -38,6 +40,36 @@ def dag_defaults() -> dict[str, Any]:
         "retry_exponential_backoff": False,
         "depends_on_past": False,
     }
+
+
+def platform_config():
+    """The sharing platform for a DAG task: the Airflow connection crvs_platform (host, port,
+    password = token; schema http or https), else CRVS_PLATFORM_URL / CRVS_PLATFORM_TOKEN, else
+    None (not configured: the ingest DAGs read the inbox only)."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    from crvs.platform.client import CONNECTION_ID, PlatformConfig
+
+    try:
+        conn = BaseHook.get_connection(CONNECTION_ID)
+    except (AirflowNotFoundException, AirflowRuntimeError):
+        return PlatformConfig.from_environment()
+    return PlatformConfig.from_connection(conn)
+
+
+def task_outcome(summary: dict[str, Any]) -> dict[str, Any]:
+    """A load task's result: a rejected delivery fails the task at once (retrying cannot fix it);
+    one the platform could not serve fails it for Airflow to retry later (the spool resumes)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from crvs import pipeline
+
+    if summary["outcome"] == "REJECTED":
+        raise AirflowFailException(pipeline.describe(summary))
+    if summary["outcome"] == "FAILED":
+        raise RuntimeError(pipeline.describe(summary))
+    return summary
 
 
 def _venv_bin() -> Path:
@@ -62,10 +94,16 @@ def _say(message: str) -> None:
     print(f"[crvs demo] {message}", flush=True)
 
 
+# The agencies the demo serves from the in-process reference sharing platform (the online path);
+# the others are dropped into the inbox as files (the regulation's fallback).
+DEMO_PLATFORM_AGENCIES = ("MOJ",)
+
+
 def run_demo(quarter: str, scale: float) -> Path:
-    """Start the warehouse, generate a sample quarter into the inbox and run the three DAGs end to
-    end in this process (ingest → transform → quarterly report), recorded in Airflow's metadata
-    database so the runs show in the UI. Returns the report folder."""
+    """Start the warehouse, generate a sample quarter, serve MOJ's deliveries from the reference
+    sharing platform (over real HTTP on 127.0.0.1) and drop the others into the inbox, then run the
+    DAGs end to end in this process (the three agencies' ingest → transform → quarterly report),
+    recorded in Airflow's metadata database so the runs show in the UI. Returns the report folder."""
     from crvs import database, pipeline
 
     pipeline.resolve_quarter(quarter, None)  # a clear error before anything starts
@@ -83,25 +121,61 @@ def run_demo(quarter: str, scale: float) -> Path:
 
     airflow_db.initdb()
 
-    drop_sample_into_inbox(quarter, scale)
+    drop_sample_into_inbox(quarter, scale, platform_agencies=DEMO_PLATFORM_AGENCIES)
 
     dags = load_dags()
-    for dag_id, conf in (
-        ("crvs_ingest", None),
-        ("crvs_transform", None),
-        ("crvs_quarterly_report", {"quarter": quarter}),
-    ):
-        _say(f"running {dag_id}" + (f" with {json.dumps(conf)}" if conf else ""))
-        state = run_dag(dags[dag_id], run_conf=conf)
-        if state != "success":
-            raise RuntimeError(
-                f"{dag_id} ended {state}; the failed task's log above says why "
-                f"(or open the run in the UI: `crvs airflow standalone`)"
-            )
+    with demo_platform() as platform_url:
+        _say(f"the reference sharing platform serves {', '.join(DEMO_PLATFORM_AGENCIES)} on {platform_url}")
+        for dag_id, conf in (
+            *((dag_id, None) for dag_id in INGEST_DAG_IDS),
+            ("crvs_transform", None),
+            ("crvs_quarterly_report", {"quarter": quarter}),
+        ):
+            _say(f"running {dag_id}" + (f" with {json.dumps(conf)}" if conf else ""))
+            state = run_dag(dags[dag_id], run_conf=conf)
+            if state != "success":
+                raise RuntimeError(
+                    f"{dag_id} ended {state}; the failed task's log above says why "
+                    f"(or open the run in the UI: `crvs airflow standalone`)"
+                )
     forget_queued_asset_triggers()
     folder = settings.reports_dir() / quarter
     _print_report_summary(folder)
     return folder
+
+
+def demo_platform_root() -> Path:
+    """The folder of deliveries the demo's reference platform serves."""
+    return settings.home() / "platform" / "served"
+
+
+class demo_platform:  # noqa: N801 — used as a context manager, like contextlib's
+    """The reference platform serving demo_platform_root() on a free 127.0.0.1 port, with a fresh
+    random token, named by the Airflow connection crvs_platform for this process only (through the
+    environment, so the token is never written anywhere). Yields the platform's address."""
+
+    VARIABLE = "AIRFLOW_CONN_CRVS_PLATFORM"
+
+    def __enter__(self) -> str:
+        import secrets
+
+        from crvs.platform.server import PlatformServer
+
+        token = secrets.token_urlsafe(24)
+        demo_platform_root().mkdir(parents=True, exist_ok=True)
+        self.server = PlatformServer(demo_platform_root(), token, page_size=5000).start()
+        host, port = self.server.server_address[:2]
+        self.previous = os.environ.get(self.VARIABLE)
+        os.environ[self.VARIABLE] = json.dumps(
+            {"conn_type": "http", "host": host, "port": port, "schema": "http", "password": token})
+        return self.server.url
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is None:
+            os.environ.pop(self.VARIABLE, None)
+        else:
+            os.environ[self.VARIABLE] = self.previous
+        self.server.stop()
 
 
 def _print_report_summary(folder: Path) -> None:
@@ -117,11 +191,12 @@ def _print_report_summary(folder: Path) -> None:
     print(f"The warehouse: psql \"{settings.warehouse_url()}\"  (crvs db url)")
 
 
-def drop_sample_into_inbox(quarter: str, scale: float) -> list[str]:
+def drop_sample_into_inbox(quarter: str, scale: float, platform_agencies: Sequence[str] = ()) -> list[str]:
     """Generate the sample deliveries of a quarter and put in the inbox those the warehouse has not
-    loaded yet (a second `make run` would only add copies to inbox/processed). The sample is
-    written under a hidden name first, which the ingest DAG ignores, so a delivery appears in the
-    inbox whole. Returns the delivery folders put in the inbox."""
+    loaded yet (a second `make run` would only add copies to inbox/processed); the deliveries of
+    `platform_agencies` go to the demo platform's folder instead. The sample is written under a
+    hidden name first, which the ingest DAGs and the platform ignore, so a delivery appears whole.
+    Returns the delivery folders put in place."""
     from crvs import database
     from crvs.sample import generate_quarter
 
@@ -139,12 +214,16 @@ def drop_sample_into_inbox(quarter: str, scale: float) -> list[str]:
                 delivery_id = json.loads((folder / "manifest.json").read_text())["delivery_id"]
                 loaded = have_deliveries and conn.execute(
                     "select 1 from raw.deliveries where delivery_id = %s", (delivery_id,)).fetchone()
-                if loaded or (inbox / folder.name).exists():
+                agency = json.loads((folder / "manifest.json").read_text())["agency"]
+                target = (demo_platform_root() if agency in platform_agencies else inbox) / folder.name
+                if loaded or target.exists():
                     _say(f"  {delivery_id}: already loaded or waiting, not copied again")
                     continue
-                shutil.move(str(folder), str(inbox / folder.name))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(folder), str(target))
                 dropped.append(folder.name)
-                _say(f"  {delivery_id} → {inbox / folder.name}")
+                _say(f"  {delivery_id} → {target}" + (" (served by the sharing platform)"
+                                                       if agency in platform_agencies else ""))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return dropped

@@ -62,8 +62,8 @@ def raw_asset_uris() -> list[str]:
     return [raw_asset_uri(name) for name in DATASETS]
 
 
-def ingest_schedule() -> str:
-    return settings.ingest_schedule()
+def ingest_schedule(agency: str) -> str:
+    return settings.agency_schedule(agency)
 
 
 # --- quarters -------------------------------------------------------------------------------
@@ -127,8 +127,16 @@ def _parse_quarter(quarter: str) -> tuple[int, int]:
 # --- ingest ---------------------------------------------------------------------------------
 
 
-def scan_inbox(inbox: Path | None = None) -> list[str]:
-    """Delivery folders waiting in the inbox (those with a manifest.json), oldest first.
+# The agency whose ingest DAG takes inbox folders that name no known agency (an unreadable manifest,
+# a wrong agency code): the one that runs most often, so such a folder is rejected, with its reason,
+# within a day rather than sitting in the inbox unnoticed.
+UNATTRIBUTED_OWNER = "MOJ"
+
+
+def scan_inbox(inbox: Path | None = None, agency: str | None = None) -> list[str]:
+    """Delivery folders waiting in the inbox (those with a manifest.json), oldest first; with
+    `agency`, only that agency's (see inbox_agency; folders of no known agency go to
+    UNATTRIBUTED_OWNER).
 
     Oldest = earliest `extracted_at` in the manifest, then folder name; a manifest that cannot be
     read sorts first, so the loader rejects it with its reason in the same run. Returns absolute
@@ -144,7 +152,24 @@ def scan_inbox(inbox: Path | None = None) -> list[str]:
         and not path.name.startswith((".", "_"))
         and (path / MANIFEST).is_file()
     ]
+    if agency is not None:
+        waiting = [path for path in waiting if (inbox_agency(path) or UNATTRIBUTED_OWNER) == agency]
     return [str(path) for path in sorted(waiting, key=_age_key)]
+
+
+def inbox_agency(folder: Path) -> str | None:
+    """The agency a delivery folder belongs to: its manifest's `agency`, else the folder name's
+    prefix (MOH-2025Q3-0001 → MOH); None when neither names a known agency."""
+    from crvs.feeds.contract import AGENCIES
+
+    try:
+        agency = json.loads((folder / MANIFEST).read_text(encoding="utf-8-sig")).get("agency")
+    except (OSError, ValueError, AttributeError):
+        agency = None
+    if agency in AGENCIES:
+        return agency
+    prefix = folder.name.split("-", 1)[0].upper()
+    return prefix if prefix in AGENCIES else None
 
 
 def _age_key(folder: Path) -> tuple[str, str]:
@@ -162,7 +187,7 @@ def _age_key(folder: Path) -> tuple[str, str]:
     return (instant, folder.name)
 
 
-def ingest(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
+def ingest(folders: Iterable[str | Path], channel: str = "FILE") -> list[dict[str, Any]]:
     """Load each delivery folder, then move it to inbox/processed or inbox/rejected.
 
     Returns one JSON-serialisable summary per delivery (ids, counts, dataset names, the rejection
@@ -173,22 +198,66 @@ def ingest(folders: Iterable[str | Path]) -> list[dict[str, Any]]:
     summaries = []
     for folder in folders:
         folder = Path(folder)
-        result = ingest_path(folder)
-        summary = {
-            "folder": folder.name,
-            "delivery_id": result.delivery_id,
-            "outcome": result.outcome,
-            "reason": result.reason,
-            "rows_loaded": int(result.rows_loaded or 0),
-            "rows_quarantined": int(result.rows_quarantined or 0),
-            "datasets": sorted(result.datasets or []),
-        }
-        if result.outcome == "LOADED":
-            summary["feed_checks"] = check_feed(result.delivery_id)
-        summary["archived_to"] = str(archive(folder, rejected=result.outcome == "REJECTED"))
+        summary = summarise(ingest_path(folder), folder.name, channel=channel)
+        summary["archived_to"] = str(archive(folder, rejected=summary["outcome"] == "REJECTED"))
         log.info("%s", describe(summary))
         summaries.append(summary)
     return summaries
+
+
+def summarise(result: Any, folder: str, *, channel: str) -> dict[str, Any]:
+    """The JSON-serialisable summary of one delivery's IngestResult (no personal data, no secret);
+    a loaded delivery's feed checks run here."""
+    summary = {
+        "folder": folder,
+        "channel": channel,
+        "delivery_id": result.delivery_id,
+        "outcome": result.outcome,
+        "reason": result.reason,
+        "rows_loaded": int(result.rows_loaded or 0),
+        "rows_quarantined": int(result.rows_quarantined or 0),
+        "datasets": sorted(result.datasets or []),
+    }
+    if result.outcome == "LOADED":
+        summary["feed_checks"] = check_feed(result.delivery_id)
+    return summary
+
+
+# --- the sharing platform (API channel) -----------------------------------------------------
+
+
+def platform_deliveries(agency: str, config: Any) -> list[dict[str, Any]]:
+    """The manifests of the deliveries of `agency` the platform has and the warehouse has not
+    loaded, oldest first ([] when `config` is None: the platform is not configured). A refused
+    token raises RunBlocked."""
+    from crvs.platform.client import PlatformAuthError, PlatformClient, new_deliveries
+
+    if config is None:
+        log.info("the sharing platform is not configured (Airflow connection crvs_platform or "
+                 "CRVS_PLATFORM_URL): %s's deliveries are taken from the inbox only", agency)
+        return []
+    try:
+        listed = new_deliveries(PlatformClient(config), agency)
+    except PlatformAuthError as err:
+        raise RunBlocked(str(err)) from err
+    log.info("platform: %d new delivery(ies) of %s: %s", len(listed), agency,
+             ", ".join(str(m.get("delivery_id")) for m in listed) or "none")
+    return listed
+
+
+def fetch_platform_delivery(manifest: dict[str, Any], config: Any) -> dict[str, Any]:
+    """Fetch one listed delivery from the platform (spooled, then loaded by the file loader) and
+    summarise it like an inbox delivery. Outcome FAILED: the platform could not be read after its
+    retries (nothing loaded; the next try resumes the spooled part)."""
+    from crvs.platform.client import PlatformAuthError, PlatformClient, fetch_delivery
+
+    try:
+        result = fetch_delivery(PlatformClient(config), manifest, progress=None)
+    except PlatformAuthError as err:
+        raise RunBlocked(str(err)) from err
+    summary = summarise(result, str(result.delivery_id or manifest.get("delivery_id")), channel="API")
+    log.info("%s", describe(summary))
+    return summary
 
 
 def check_feed(delivery_id: str) -> dict[str, Any]:
@@ -228,6 +297,8 @@ def describe(summary: dict[str, Any]) -> str:
     name = summary.get("delivery_id") or summary["folder"]
     if summary["outcome"] == "REJECTED":
         return f"{name}: REJECTED — {summary['reason']}"
+    if summary["outcome"] == "FAILED":
+        return f"{name}: NOT FETCHED — {summary['reason']}"
     if summary["outcome"] == "ALREADY_LOADED":
         return f"{name}: already loaded, nothing changed" + (f" ({summary['reason']})" if summary["reason"] else "")
     line = (f"{name}: loaded {summary['rows_loaded']} rows, quarantined {summary['rows_quarantined']} "
@@ -238,9 +309,23 @@ def describe(summary: dict[str, Any]) -> str:
     return line
 
 
+def raw_updates(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The raw Asset events a delivery's summary calls for: (uri, extra) per dataset it loaded."""
+    if summary.get("outcome") != "LOADED":
+        return []
+    extra = {
+        "delivery_id": summary["delivery_id"],
+        "delivery_channel": summary["channel"],
+        "delivery_rows_loaded": summary["rows_loaded"],
+        "delivery_rows_quarantined": summary["rows_quarantined"],
+    }
+    return [(raw_asset_uri(dataset), dict(extra)) for dataset in summary["datasets"]]
+
+
 def rejections(summaries: Iterable[dict[str, Any]]) -> list[str]:
-    """The rejection lines of a batch of summaries (empty when every delivery loaded)."""
-    return [describe(s) for s in summaries if s["outcome"] == "REJECTED"]
+    """The rejection (and fetch failure) lines of a batch of summaries (empty when every delivery
+    loaded)."""
+    return [describe(s) for s in summaries if s["outcome"] in ("REJECTED", "FAILED")]
 
 
 # --- transform, gate, report ---------------------------------------------------------------

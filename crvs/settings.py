@@ -6,13 +6,20 @@ Environment variables (all optional):
   CRVS_WAREHOUSE_URL      a PostgreSQL >= 15 to use instead of the embedded one
   CRVS_AIRFLOW_DB_URL     Airflow's metadata database (default: database `crvs_airflow` on the same server)
   CRVS_PG_PORT            port of the embedded PostgreSQL (default: a free port chosen once, kept in CRVS_HOME)
-  CRVS_INGEST_SCHEDULE    how often the crvs_ingest DAG scans the inbox (cron or preset; default @hourly)
+  CRVS_SCHEDULE_MOJ, CRVS_SCHEDULE_MOH, CRVS_SCHEDULE_GSO
+                          when each agency's ingest DAG (crvs_ingest_moj, ...) runs (cron or preset;
+                          defaults @daily, @weekly, @monthly)
+  CRVS_PLATFORM_URL, CRVS_PLATFORM_TOKEN
+                          the sharing platform's address and bearer token for `crvs fetch`; DAGs use the
+                          Airflow connection crvs_platform (and these when it is not defined)
   CRVS_AIRFLOW_PORT       the Airflow UI's port (default 8080)
   CRVS_RECIPIENTS         who receives the quarterly report (default config/recipients.toml)
   CRVS_SMTP_URL           SMTP server for `crvs deliver` (smtp://user:password@host:port); DAGs use the
                           Airflow connection crvs_smtp
   CRVS_PSEUDONYM_KEY      the HMAC key for personal identifiers (hex or text); required with CRVS_WAREHOUSE_URL,
                           generated once into CRVS_HOME/secrets for the embedded default
+  CRVS_ANALYST_PASSWORD   password of the analysts' read-only role crvs_analyst (default: generated once into
+                          CRVS_HOME/secrets/analyst.password, mode 0600)
   CRVS_FRESHNESS_CONFIG   the agencies' agreed delivery windows (default expectations/freshness.toml)
   CRVS_GX_ROOT            the folder holding the GX File context gx/ (default expectations/)
   CRVS_SMTP_HOST, CRVS_SMTP_PORT (25), CRVS_SMTP_USER, CRVS_SMTP_PASSWORD, CRVS_SMTP_STARTTLS (0/1),
@@ -26,7 +33,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
+from urllib.parse import quote, urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -37,6 +44,8 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 WAREHOUSE_DB = "crvs_warehouse"
 AIRFLOW_DB = "crvs_airflow"
 EMBEDDED_SUPERUSER = "crvs"
+# The analysts' read-only role: SELECT on marts, reports and reference (dbt macro grant_analyst_access).
+ANALYST_ROLE = "crvs_analyst"
 
 
 class SettingsError(RuntimeError):
@@ -82,8 +91,29 @@ def airflow_home() -> Path:
     return home() / "airflow"
 
 
-def ingest_schedule() -> str:
-    return os.environ.get("CRVS_INGEST_SCHEDULE", "").strip() or "@hourly"
+# How often each agency delivers under the regulation, hence how often its ingest DAG looks.
+AGENCY_SCHEDULES = {"MOJ": "@daily", "MOH": "@weekly", "GSO": "@monthly"}
+
+
+def agency_schedule(agency: str) -> str:
+    """The schedule of crvs_ingest_<agency>: CRVS_SCHEDULE_<AGENCY>, else AGENCY_SCHEDULES."""
+    if agency not in AGENCY_SCHEDULES:
+        raise SettingsError(f"unknown agency {agency!r}; known: {', '.join(AGENCY_SCHEDULES)}")
+    return os.environ.get(f"CRVS_SCHEDULE_{agency}", "").strip() or AGENCY_SCHEDULES[agency]
+
+
+def platform_url() -> str | None:
+    return os.environ.get("CRVS_PLATFORM_URL", "").strip().rstrip("/") or None
+
+
+def platform_token() -> str:
+    """The platform's bearer token (from the secret store via the environment; never logged)."""
+    return os.environ.get("CRVS_PLATFORM_TOKEN", "").strip()
+
+
+def platform_spool_dir() -> Path:
+    """Where deliveries fetched from the platform are spooled before loading."""
+    return home() / "platform" / "spool"
 
 
 def airflow_port() -> str:
@@ -158,16 +188,36 @@ def pseudonym_key() -> bytes:
     return ensure_pseudonym_key()
 
 
-def ensure_pseudonym_key() -> bytes:
-    """Generate the embedded default's key once (256 random bits, hex), readable by this user only."""
-    path = _key_file()
+def _generated_secret(path: Path) -> str:
+    """A secret generated once (256 random bits, hex) into `path`, readable by this user only."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.parent.chmod(0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
-    return path.read_text().strip().encode("utf-8")
+    return path.read_text().strip()
+
+
+def ensure_pseudonym_key() -> bytes:
+    """Generate the embedded default's key once, readable by this user only."""
+    return _generated_secret(_key_file()).encode("utf-8")
+
+
+def analyst_password() -> str:
+    """The analysts' role password: CRVS_ANALYST_PASSWORD, else generated once into
+    CRVS_HOME/secrets/analyst.password (mode 0600). Never logged."""
+    return os.environ.get("CRVS_ANALYST_PASSWORD") or _generated_secret(home() / "secrets" / "analyst.password")
+
+
+def analyst_url(password: str) -> str:
+    """The warehouse URL with the analysts' role and its password instead of the loader's user."""
+    parts = urlsplit(warehouse_url())
+    host = parts.hostname or "localhost"
+    netloc = f"{quote(ANALYST_ROLE, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def alert_smtp() -> dict | None:

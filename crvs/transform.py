@@ -71,6 +71,8 @@ def _dbt_environment() -> Iterator[None]:
         "DBT_TARGET_PATH": str(target_dir()),
         "DBT_LOG_PATH": str(log_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # the analysts' role the on-run-end macro grants to (one name: settings.ANALYST_ROLE)
+        "CRVS_DBT_ANALYST_ROLE": settings.ANALYST_ROLE,
         "DO_NOT_TRACK": "1",
     }
     saved = {name: os.environ.get(name) for name in wanted}
@@ -119,11 +121,12 @@ def run_dbt(args: list[str]) -> None:
         raise TransformError(f"dbt {command} failed:\n  {detail}")
 
 
-def build(select: str | None = None) -> None:
+def build(select: str | None = None, full_refresh: bool = False) -> None:
     """`dbt build`: seeds, models, snapshots and their tests (unit and data), in DAG order.
 
-    `select` is a dbt selector, e.g. "+exposure:quarterly_report" for what the report needs."""
-    run_dbt(["build", *(["--select", select] if select else [])])
+    `select` is a dbt selector, e.g. "+exposure:quarterly_report" for what the report needs.
+    `full_refresh` rebuilds incremental models from scratch (and reloads seeds)."""
+    run_dbt(["build", *(["--select", select] if select else []), *(["--full-refresh"] if full_refresh else [])])
 
 
 def docs_generate() -> Path:

@@ -8,6 +8,9 @@ one whose window has closed without a delivery that counts is OVERDUE: the task 
 with the agency, dataset and deliveries seen, and the failure alert goes out (log, alerts file,
 e-mail when SMTP is configured).
 
+It is the freshness check of the agency ingest DAGs (crvs_ingest_moj, _moh, _gso): those load what
+arrives; this one fails loudly when something that should have arrived has not, whatever the channel.
+
 This check compares the window with the run's date, because "overdue" is about today. The gate's
 verdict for a quarter never does: it depends on the deliveries only.
 """

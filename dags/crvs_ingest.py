@@ -1,21 +1,29 @@
 """
-### crvs_ingest — load agency deliveries from the inbox
+### crvs_ingest_<agency> — load one agency's deliveries: sharing platform, then the inbox
 
-Scans the inbox (`$CRVS_HOME/inbox`) for delivery folders (`manifest.json` + the CSV files it
-names; see the feed contract), oldest `extracted_at` first, and loads each with the feed loader:
-one mapped task per delivery, labelled with the folder name, one delivery at a time.
+One DAG per agency, on the agency's own rhythm: **crvs_ingest_moj** daily, **crvs_ingest_moh**
+weekly, **crvs_ingest_gso** monthly (override with `CRVS_SCHEDULE_MOJ`, `CRVS_SCHEDULE_MOH`,
+`CRVS_SCHEDULE_GSO`: cron or preset). Each run:
 
-- A loaded delivery moves to `inbox/processed/`. When all deliveries are done,
-  `announce_raw_updates` updates the raw Asset of every dataset loaded (`crvs://raw/<dataset>`),
-  one event per delivery and dataset whose extra names the delivery and its row counts. Those
-  updates start **crvs_transform** (once per ingest run).
-- A delivery sent twice loads nothing the second time and moves to `inbox/processed/` too.
-- A rejected delivery (row count or sha256 disagreeing with the manifest, unknown schema version,
-  unreadable file) moves to `inbox/rejected/` with its files; its task fails with the reason and
-  the run fails, after the other deliveries are loaded. The reason is also recorded in
-  `quarantine.rejected_deliveries`.
+1. **list_platform_deliveries** — when the sharing platform is configured (Airflow connection
+   `crvs_platform`: host, port, password = the bearer token; or `CRVS_PLATFORM_URL` /
+   `CRVS_PLATFORM_TOKEN`), asks it for the agency's deliveries after the last one loaded.
+2. **fetch_platform_delivery** — one mapped task per platform delivery, labelled with its
+   delivery_id: pages are spooled to `$CRVS_HOME/platform/spool/` with retries, then loaded by the
+   file loader (a delivery is loaded whole or not at all). A rejected delivery (its rows disagree
+   with the manifest, ...) fails its task at once with the reason; one the platform could not serve
+   after the client's retries fails too and Airflow retries it later, resuming the spooled part.
+3. **scan_inbox** / **load_inbox_delivery** — the regulation's fallback channels (files, e-mail):
+   the agency's delivery folders in `$CRVS_HOME/inbox`, one mapped task each, labelled with the
+   folder; loaded ones move to `inbox/processed/`, rejected ones to `inbox/rejected/`.
+4. **announce_raw_updates** — one Asset event per delivery and dataset loaded
+   (`crvs://raw/<dataset>`, extra: delivery_id, channel, row counts), which starts **crvs_transform**.
+5. **all_deliveries_loaded** — fails the run when any delivery was rejected or not fetched, after
+   the others were loaded.
 
-Schedule: `CRVS_INGEST_SCHEDULE` (cron or preset), default `@hourly`.
+The return value of each load task (XCom) and its log say which delivery it loaded, how many rows
+were loaded and quarantined, and the feed checks; never a token or personal data.
+Whether each agency delivered within its agreed window is **crvs_freshness**'s job.
 """
 
 from __future__ import annotations
@@ -31,58 +39,71 @@ from crvs import orchestration, pipeline
 RAW_LOADED = AssetAlias("crvs-raw-loaded")
 
 
-@dag(
-    dag_id="crvs_ingest",
-    schedule=pipeline.ingest_schedule(),
-    start_date=orchestration.DAG_START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=orchestration.dag_defaults(),
-    tags=[*orchestration.TAGS, "ingest"],
-    doc_md=__doc__,
-)
-def crvs_ingest():
-    @task
-    def scan_inbox() -> list[str]:
-        folders = pipeline.scan_inbox()
-        print(f"{len(folders)} delivery folder(s) waiting: {[Path(f).name for f in folders]}")
-        return folders
+def ingest_dag(agency: str):
+    @dag(
+        dag_id=f"crvs_ingest_{agency.lower()}",
+        schedule=pipeline.ingest_schedule(agency),
+        start_date=orchestration.DAG_START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=orchestration.dag_defaults(),
+        tags=[*orchestration.TAGS, "ingest", agency],
+        doc_md=__doc__.replace("<agency>", agency.lower(), 1),
+    )
+    def crvs_ingest():
+        @task
+        def list_platform_deliveries() -> list[dict]:
+            try:
+                manifests = pipeline.platform_deliveries(agency, orchestration.platform_config())
+            except pipeline.RunBlocked as refused:  # the token: retrying cannot fix it
+                raise AirflowFailException(str(refused)) from refused
+            print(f"{len(manifests)} platform delivery(ies) to fetch: {[m.get('delivery_id') for m in manifests]}")
+            return manifests
 
-    # One delivery at a time: each load is one transaction over the raw tables, and the log reads
-    # delivery by delivery. (Order does not change the result: the highest record_version wins.)
-    @task(max_active_tis_per_dag=1, map_index_template="{{ delivery_folder }}")
-    def load_delivery(folder: str) -> dict:
-        get_current_context()["delivery_folder"] = Path(folder).name
-        (summary,) = pipeline.ingest([folder])  # logs one line: loaded, already loaded or rejected
-        if summary["outcome"] == "REJECTED":
-            raise AirflowFailException(pipeline.describe(summary))
-        return summary
+        @task(max_active_tis_per_dag=1, map_index_template="{{ delivery_id }}")
+        def fetch_platform_delivery(manifest: dict) -> dict:
+            get_current_context()["delivery_id"] = str(manifest.get("delivery_id"))
+            try:
+                summary = pipeline.fetch_platform_delivery(manifest, orchestration.platform_config())
+            except pipeline.RunBlocked as refused:
+                raise AirflowFailException(str(refused)) from refused
+            return orchestration.task_outcome(summary)
 
-    # Once all deliveries are done (rejected ones too), so that one ingest run starts one rebuild.
-    @task(outlets=[RAW_LOADED], trigger_rule=TriggerRule.ALL_DONE)
-    def announce_raw_updates(summaries: list[dict], *, outlet_events=None) -> None:
-        for summary in summaries:
-            if summary["outcome"] != "LOADED":
-                continue
-            for dataset in summary["datasets"]:
-                outlet_events[RAW_LOADED].add(
-                    Asset(pipeline.raw_asset_uri(dataset)),
-                    extra={
-                        "delivery_id": summary["delivery_id"],
-                        "delivery_rows_loaded": summary["rows_loaded"],
-                        "delivery_rows_quarantined": summary["rows_quarantined"],
-                    },
-                )
-                print(f"{pipeline.raw_asset_uri(dataset)} updated by {summary['delivery_id']}")
+        @task
+        def scan_inbox() -> list[str]:
+            folders = pipeline.scan_inbox(agency=agency)
+            print(f"{len(folders)} delivery folder(s) of {agency} waiting: {[Path(f).name for f in folders]}")
+            return folders
 
-    @task
-    def all_deliveries_loaded() -> None:
-        """Runs only when no delivery was rejected; otherwise it is upstream_failed and the run
-        fails (a run's state follows its last tasks)."""
+        # One delivery at a time: each load is one transaction over the raw tables, and the log
+        # reads delivery by delivery. (Order does not change the result: the highest version wins.)
+        @task(max_active_tis_per_dag=1, map_index_template="{{ delivery_folder }}")
+        def load_inbox_delivery(folder: str) -> dict:
+            get_current_context()["delivery_folder"] = Path(folder).name
+            (summary,) = pipeline.ingest([folder])
+            return orchestration.task_outcome(summary)
 
-    loads = load_delivery.expand(folder=scan_inbox())
-    announce_raw_updates(loads)
-    loads >> all_deliveries_loaded()
+        # Once all deliveries are done (rejected ones too), so that one run starts one rebuild.
+        @task(outlets=[RAW_LOADED], trigger_rule=TriggerRule.ALL_DONE)
+        def announce_raw_updates(fetched: list[dict], loaded: list[dict], *, outlet_events=None) -> None:
+            # By index within len(): iterating would ask for one XCom past the end (logged as an error).
+            for summary in [results[i] for results in (fetched, loaded) for i in range(len(results))]:
+                for uri, extra in pipeline.raw_updates(summary):
+                    outlet_events[RAW_LOADED].add(Asset(uri), extra=extra)
+                    print(f"{uri} updated by {summary['delivery_id']} ({summary['channel']})")
+
+        @task
+        def all_deliveries_loaded() -> None:
+            """Runs only when no delivery was rejected or left unfetched; otherwise it is
+            upstream_failed and the run fails (a run's state follows its last tasks)."""
+
+        fetched = fetch_platform_delivery.expand(manifest=list_platform_deliveries())
+        loaded = load_inbox_delivery.expand(folder=scan_inbox())
+        announce_raw_updates(fetched, loaded)
+        [fetched, loaded] >> all_deliveries_loaded()
+
+    return crvs_ingest()
 
 
-crvs_ingest()
+for _agency in orchestration.AGENCIES:
+    globals()[f"crvs_ingest_{_agency.lower()}"] = ingest_dag(_agency)

@@ -2,8 +2,9 @@
 ### crvs_transform — rebuild the warehouse models with dbt
 
 Runs whenever a delivery has updated any raw dataset (the `crvs://raw/<dataset>` Assets that
-**crvs_ingest** emits), and on demand. One task: `dbt build` of the whole project (seeds,
-staging, intermediate, marts and the report models, with their dbt tests). When it succeeds it
+the agency DAGs **crvs_ingest_moj**, **crvs_ingest_moh** and **crvs_ingest_gso** emit), and on
+demand. One task: `dbt build` of the whole project (seeds, staging, intermediate, marts and the
+report models, with their dbt tests). When it succeeds it
 updates the Asset `crvs://reports/quarterly_models`, which starts **crvs_quarterly_report**.
 
 A failing dbt test fails the task; the dbt log in the task log names the model and the test.

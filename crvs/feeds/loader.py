@@ -3,12 +3,14 @@
 For a delivery folder (manifest.json + the CSV files it names; FILE and EMAIL channels):
 1. The manifest is checked (fields, agency, datasets, schema version) and each file's sha256 is
    compared with the manifest before the database is touched.
-2. In ONE transaction: each file is streamed through the CSV reader, names are dropped and personal
-   identifiers replaced by HMAC pseudonyms in this process (nothing identifying reaches the server),
-   and the rows are COPYed into a temporary table. The contract's rules run set-based in SQL
-   (crvs.feeds.validation); rows that break one go to quarantine.rows with the file, row, column,
-   rule and a message; the others to raw.<dataset>. A row count that disagrees with the manifest
-   rolls everything back and rejects the delivery.
+2. In ONE transaction, per file: the file's bytes are streamed as they are into COPY, into a
+   temporary table of text columns dropped at the end of the file (never a whole file in memory).
+   If COPY refuses the file (a row with the wrong number of fields, broken quoting, not UTF-8), the
+   file is read again row by row in Python, which quarantines or names the bad rows. Then ONE SQL
+   statement (crvs.feeds.validation.load_statement) pseudonymises identifiers (HMAC-SHA256 in SQL,
+   crvs.feeds.pseudonym), drops names, checks every contract rule and writes each row either to
+   raw.<dataset> or to quarantine.rows with the file, row, column, rule and a message. A row count
+   that disagrees with the manifest rolls everything back and rejects the delivery.
 3. A delivery already loaded (same delivery_id) changes nothing. A rejected one is recorded in
    quarantine.rejected_deliveries and may be sent again, corrected, under the same id.
 """
@@ -19,6 +21,7 @@ import csv
 import hashlib
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +33,7 @@ from psycopg.types.json import Jsonb
 from crvs import database, reference, settings
 from crvs.feeds import validation
 from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset
-from crvs.feeds.pseudonym import Pseudonymiser
+from crvs.feeds.pseudonym import hmac_pads
 from crvs.feeds.tables import ensure_tables
 
 log = logging.getLogger(__name__)
@@ -177,29 +180,39 @@ def read_manifest_json(folder: Path) -> dict:
 
 @dataclass
 class RowSource:
-    """One file's rows: a header and the rows as lists of strings (one reader per channel)."""
+    """One file's rows: a header and the rows as lists of strings (one reader per channel).
+
+    `path` is set when the rows come from a CSV file on disk: the loader then streams the file's
+    bytes straight into COPY and reads `rows` only if COPY refuses the file (a row with the wrong
+    number of fields, broken quoting, not UTF-8), to quarantine or name the bad rows."""
 
     file_name: str
     header: list[str]
     rows: Iterable[list[str]]
+    path: Path | None = None
+
+
+def header_of(path: Path) -> list[str]:
+    """The header row of a contract CSV (BOM dropped); DeliveryRejected if there is none."""
+    with open(path, "rb") as stream:
+        line = stream.readline(1 << 16)  # the first line only: a bad byte further down is a row's problem
+    try:
+        return next(csv.reader([line.decode("utf-8-sig")], strict=True))
+    except StopIteration:
+        raise DeliveryRejected(f"{path.name}: the file is empty (no header row)") from None
+    except (csv.Error, UnicodeDecodeError) as err:
+        raise DeliveryRejected(f"{path.name}: unreadable header ({err})") from None
 
 
 def csv_rows(path: Path) -> RowSource:
     """Stream a contract CSV (UTF-8, optional BOM, RFC 4180). Never reads the whole file."""
-    stream = open(path, encoding="utf-8-sig", newline="")
-    reader = csv.reader(stream, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        stream.close()
-        raise DeliveryRejected(f"{path.name}: the file is empty (no header row)") from None
-    except (csv.Error, UnicodeDecodeError) as err:
-        stream.close()
-        raise DeliveryRejected(f"{path.name}: unreadable header ({err})") from None
+    header = header_of(path)
 
     def rows() -> Iterator[list[str]]:
-        with stream:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            reader = csv.reader(stream, strict=True)
             try:
+                next(reader)  # the header
                 for row in reader:
                     if row:  # a blank line is not a record
                         yield row
@@ -208,7 +221,7 @@ def csv_rows(path: Path) -> RowSource:
             except csv.Error as err:
                 raise DeliveryRejected(f"{path.name}: broken CSV at line {reader.line_num}: {err}") from None
 
-    return RowSource(path.name, header, rows())
+    return RowSource(path.name, header, rows(), path)
 
 
 def file_sha256(path: Path) -> str:
@@ -217,6 +230,13 @@ def file_sha256(path: Path) -> str:
 
 
 # ----------------------------------------------------------------------------- loading
+
+COPY_CHUNK = 1 << 20  # bytes of a file handed to COPY at a time: memory stays flat at any file size
+PROGRESS_EVERY = 100_000  # rows (row path) or 64 MiB (file path) between progress lines
+# Server memory for one load: the temp table of a file stays in local buffers instead of spilling
+# to disk, and the sort of the duplicate check runs in memory. Bounded whatever the file size.
+# DateStyle ISO: the date checks read dates back as YYYY-MM-DD (crvs.feeds.validation).
+SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '256MB'; set datestyle = 'ISO, YMD'"
 
 
 def _valid_codes() -> list[tuple[str, str, str, str | None]]:
@@ -262,80 +282,82 @@ class _FileCounts:
     quarantined: int = 0
 
 
+def _copy_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource) -> int | None:
+    """COPY the file's bytes as they are into `incoming`; the number of rows, or None if COPY
+    refused the file (nothing kept: the caller reads it row by row instead)."""
+    columns = ", ".join(source.header)
+    try:
+        with cur.connection.transaction():  # a savepoint: a refused COPY leaves no trace
+            cur.execute(f"create temp table incoming (source_row integer generated always as identity,"
+                        f" field_count integer, {', '.join(h + ' text' for h in source.header)}) on commit drop")
+            with open(source.path, "rb") as f, \
+                    cur.copy(f"copy incoming ({columns}) from stdin (format csv, header true)") as copy:
+                sent = 0
+                while chunk := f.read(COPY_CHUNK):
+                    copy.write(chunk)
+                    sent += len(chunk)
+                    if sent % (64 * COPY_CHUNK) == 0:
+                        log.info("%s %s: %s MiB sent", manifest.delivery_id, entry.name, f"{sent >> 20:,}")
+            return cur.rowcount
+    except (psycopg.errors.DataError, psycopg.errors.BadCopyFileFormat) as err:
+        first_line = str(err).strip().splitlines()[0]
+        log.info("%s %s: COPY refused the file (%s); reading it row by row to find the bad rows",
+                 manifest.delivery_id, entry.name, first_line)
+        return None
+
+
+def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource) -> int:
+    """The row path: rows parsed in Python into `incoming`; returns the number of rows. A row
+    whose field count differs from the header's cannot be placed in columns: only its number and
+    field count are kept (`field_count`), to be quarantined in SQL with the others."""
+    width = len(source.header)
+    number = 0
+    cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
+                f" {', '.join(h + ' text' for h in source.header)}) on commit drop")
+    with cur.copy(f"copy incoming (source_row, field_count, {', '.join(source.header)}) from stdin") as copy:
+        for number, row in enumerate(source.rows, 1):
+            if len(row) == width:
+                copy.write_row([number, None, *row])
+            else:
+                copy.write_row([number, len(row), *([None] * width)])
+            if number % PROGRESS_EVERY == 0:
+                log.info("%s %s: %s rows read", manifest.delivery_id, entry.name, f"{number:,}")
+    return number
+
+
 def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-               pseudonymise: Pseudonymiser) -> _FileCounts:
+               hmac_params: dict[str, bytes]) -> _FileCounts:
     dataset = entry.dataset
     _check_header(source, dataset)
-    stored = [c for c in dataset.columns if c.stored_name]
-    position = {name: i for i, name in enumerate(source.header)}
-    plan = [(position[c.name], c.kind == "pid") for c in stored]
-    width = len(source.header)
     counts = _FileCounts()
-    wrong_width: list[tuple[int, int]] = []
-
-    cols = ", ".join(c.stored_name for c in stored)
-    cur.execute(f"create temp table incoming (source_row integer, {', '.join(c.stored_name + ' text' for c in stored)})"
-                " on commit drop")
-    with cur.copy(f"copy incoming (source_row, {cols}) from stdin") as copy:
-        for number, row in enumerate(source.rows, 1):
-            counts.received = number
-            if len(row) != width:
-                wrong_width.append((number, len(row)))
-                continue
-            values: list = [number]
-            for index, is_pid in plan:
-                value = row[index]
-                if is_pid:
-                    values.append(pseudonymise(value))
-                else:
-                    values.append(value if value != "" else None)
-            copy.write_row(values)
-            if number % 100_000 == 0:
-                log.info("%s %s: %s rows read", manifest.delivery_id, entry.name, f"{number:,}")
+    started = time.perf_counter()
+    copied = _copy_file(cur, manifest, entry, source) if source.path is not None else None
+    counts.received = copied if copied is not None else _write_rows(cur, manifest, entry, source)
 
     if counts.received != entry.rows:
         raise DeliveryRejected(
             f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {counts.received:,}")
 
-    where = {"delivery_id": manifest.delivery_id, "dataset": dataset.name, "file": entry.name,
-             "extracted_on": manifest.extracted_at.date()}
-    quarantine = """
-        insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
-        select %(delivery_id)s, %(dataset)s, %(file)s, source_row, problem->>1, problem->>0,
-               %(file)s || ' row ' || source_row || ', column ' || (problem->>1) || ': ' || (problem->>2),
-               to_jsonb(t) - 'problem' - 'source_row' - 'extracted_on'
-        from {table} t where problem is not null"""
-    for number, got in wrong_width:
-        cur.execute(
-            "insert into quarantine.rows values (%s, %s, %s, %s, '*', 'wrong_field_count', %s, %s)",
-            (manifest.delivery_id, dataset.name, entry.name, number,
-             f"{entry.name} row {number}: {got} fields, the header has {width}", Jsonb({"fields": got})))
-    counts.quarantined += len(wrong_width)
-
-    cur.execute(f"create temp table checked on commit drop as "
-                f"select i.*, {validation.format_problem(dataset)} as problem from incoming i")
-    cur.execute(quarantine.format(table="checked"), where)
-    counts.quarantined += cur.rowcount
-    cur.execute(f"create temp table typed on commit drop as select source_row, {validation.typed_select(dataset)},"
-                f" %(extracted_on)s::date as extracted_on from checked where problem is null", where)
-    cur.execute(f"create temp table judged on commit drop as "
-                f"select t.*, {validation.row_rule_problem(dataset)} as problem from typed t")
-    cur.execute(quarantine.format(table="judged"), where)
-    counts.quarantined += cur.rowcount
-    cur.execute(f"insert into raw.{dataset.name} (delivery_id, source_row, {cols}) "
-                f"select %(delivery_id)s, source_row, {cols} from judged where problem is null", where)
-    counts.loaded = cur.rowcount
-    cur.execute("drop table incoming, checked, typed, judged")
-    log.info("%s %s: %s received, %s loaded, %s quarantined", manifest.delivery_id, entry.name,
-             f"{counts.received:,}", f"{counts.loaded:,}", f"{counts.quarantined:,}")
+    params = {"delivery_id": manifest.delivery_id, "dataset": dataset.name, "file": entry.name,
+              "width": len(source.header), "extracted_on": manifest.extracted_at.date(), **hmac_params}
+    read = time.perf_counter()
+    cur.execute(validation.load_statement(dataset), params)
+    counts.quarantined, counts.loaded = cur.fetchone()
+    done = time.perf_counter()
+    cur.execute("drop table incoming")
+    log.info("%s %s: %s received, %s loaded, %s quarantined (%.2f s %s, %.2f s checks and writes)",
+             manifest.delivery_id, entry.name, f"{counts.received:,}", f"{counts.loaded:,}",
+             f"{counts.quarantined:,}", read - started, "COPY" if copied is not None else "row by row",
+             done - read)
     return counts
 
 
 def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSource]], source: str) -> IngestResult:
     """Load a checked manifest and its files' rows in one transaction (any channel)."""
     result = IngestResult(source=source, outcome=LOADED, delivery_id=manifest.delivery_id, agency=manifest.agency)
-    pseudonymise = Pseudonymiser(settings.pseudonym_key())
+    hmac_params = hmac_pads(settings.pseudonym_key())
     with database.connect() as conn, conn.cursor() as cur:
+        cur.execute(SESSION_SETTINGS)  # before the session's first temp table
         ensure_tables(conn)
         conn.commit()
         # One loader per delivery at a time; the second waits, then finds it loaded.
@@ -351,7 +373,7 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
             (manifest.delivery_id, manifest.agency, manifest.channel, manifest.schema_version,
              manifest.extracted_at, manifest.period_start, manifest.period_end, source, Jsonb(manifest.raw)))
         for entry, rows in sources:
-            counts = _load_file(cur, manifest, entry, rows, pseudonymise)
+            counts = _load_file(cur, manifest, entry, rows, hmac_params)
             cur.execute("insert into raw.delivery_files values (%s, %s, %s, %s, %s, %s, %s)",
                         (manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
                          counts.received, counts.loaded, counts.quarantined))

@@ -10,7 +10,9 @@ from crvs import orchestration, pipeline
 from crvs.feeds.contract import DATASETS
 
 EXPECTED_TAGS = {
-    "crvs_ingest": {"crvs", "ingest"},
+    "crvs_ingest_moj": {"crvs", "ingest", "MOJ"},
+    "crvs_ingest_moh": {"crvs", "ingest", "MOH"},
+    "crvs_ingest_gso": {"crvs", "ingest", "GSO"},
     "crvs_transform": {"crvs", "dbt"},
     "crvs_quarterly_report": {"crvs", "report"},
     "crvs_freshness": {"crvs", "quality"},
@@ -57,16 +59,31 @@ def test_no_cycles(bag, dag_id):
     check_cycle(bag.dags[dag_id])  # raises on a cycle
 
 
-def test_ingest_schedule_defaults_to_hourly(bag):
-    assert bag.dags["crvs_ingest"].timetable.expression == "0 * * * *"
+@pytest.mark.parametrize("dag_id, expression", [
+    ("crvs_ingest_moj", "0 0 * * *"), ("crvs_ingest_moh", "0 0 * * 0"), ("crvs_ingest_gso", "0 0 1 * *")])
+def test_each_agency_is_ingested_on_its_own_rhythm(bag, dag_id, expression):
+    assert bag.dags[dag_id].timetable.expression == expression
 
 
-def test_ingest_loads_one_mapped_task_per_delivery_then_announces_through_the_raw_alias(bag):
-    dag = bag.dags["crvs_ingest"]
-    assert dag.task_dict["scan_inbox"].downstream_task_ids == {"load_delivery"}
-    load = dag.task_dict["load_delivery"]
-    assert load.max_active_tis_per_dag == 1
-    assert load.downstream_task_ids == {"announce_raw_updates", "all_deliveries_loaded"}
+def test_an_agency_schedule_comes_from_its_environment_variable(monkeypatch):
+    from crvs import settings
+
+    monkeypatch.setenv("CRVS_SCHEDULE_MOH", "30 6 * * 1")
+    assert pipeline.ingest_schedule("MOH") == "30 6 * * 1"
+    assert pipeline.ingest_schedule("GSO") == "@monthly"
+    with pytest.raises(settings.SettingsError, match="unknown agency 'WHO'"):
+        pipeline.ingest_schedule("WHO")
+
+
+@pytest.mark.parametrize("dag_id", orchestration.INGEST_DAG_IDS)
+def test_ingest_fetches_and_scans_one_mapped_task_per_delivery_then_announces_through_the_raw_alias(bag, dag_id):
+    dag = bag.dags[dag_id]
+    assert dag.task_dict["list_platform_deliveries"].downstream_task_ids == {"fetch_platform_delivery"}
+    assert dag.task_dict["scan_inbox"].downstream_task_ids == {"load_inbox_delivery"}
+    for load_id in ("fetch_platform_delivery", "load_inbox_delivery"):
+        load = dag.task_dict[load_id]
+        assert load.max_active_tis_per_dag == 1
+        assert load.downstream_task_ids == {"announce_raw_updates", "all_deliveries_loaded"}
     announce = dag.task_dict["announce_raw_updates"]
     assert [o.name for o in announce.outlets] == ["crvs-raw-loaded"]
     assert announce.trigger_rule == "all_done"

@@ -5,6 +5,7 @@ several seconds, the later ones a fraction of a second."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import pytest
@@ -58,7 +59,7 @@ def asset_events(uri: str) -> list[dict]:
 def test_ingest_loads_a_delivery_and_announces_the_raw_asset(dags, inbox, db):
     write_vital_rates_delivery(inbox, "GSO-2025-0001", extracted_at="2025-03-01T08:00:00+07:00")
 
-    state = orchestration.run_dag(dags["crvs_ingest"])
+    state = orchestration.run_dag(dags["crvs_ingest_gso"])
 
     assert state == "success"
     rows = db.execute("select delivery_id, province_code, crude_birth_rate from raw.gso_vital_rates "
@@ -72,9 +73,9 @@ def test_ingest_loads_a_delivery_and_announces_the_raw_asset(dags, inbox, db):
     assert (inbox / "processed" / "GSO-2025-0001" / "vital_rates.csv").is_file()
     # the raw asset says which delivery fed it
     events = [e for e in asset_events("crvs://raw/gso_vital_rates") if e["extra"].get("delivery_id") == "GSO-2025-0001"]
-    assert events == [{"extra": {"delivery_id": "GSO-2025-0001", "delivery_rows_loaded": 2,
-                                 "delivery_rows_quarantined": 1},
-                       "dag_id": "crvs_ingest"}]
+    assert events == [{"extra": {"delivery_id": "GSO-2025-0001", "delivery_channel": "FILE",
+                                 "delivery_rows_loaded": 2, "delivery_rows_quarantined": 1},
+                       "dag_id": "crvs_ingest_gso"}]
     assert not asset_events("crvs://raw/moj_births")
 
 
@@ -86,12 +87,12 @@ def test_ingest_fails_the_run_on_a_rejected_delivery_after_loading_the_others(da
 
     from airflow.utils.state import TaskInstanceState
 
-    run = dags["crvs_ingest"].test()
+    run = dags["crvs_ingest_gso"].test()
     tis = task_instances(run)
 
     assert str(run.state) in ("failed", "DagRunState.FAILED")
-    assert tis[("load_delivery", 0)] == (TaskInstanceState.FAILED, "GSO-2025-0002")
-    assert tis[("load_delivery", 1)] == (TaskInstanceState.SUCCESS, "GSO-2025-0003")
+    assert tis[("load_inbox_delivery", 0)] == (TaskInstanceState.FAILED, "GSO-2025-0002")
+    assert tis[("load_inbox_delivery", 1)] == (TaskInstanceState.SUCCESS, "GSO-2025-0003")
     assert tis[("all_deliveries_loaded", -1)][0] == TaskInstanceState.UPSTREAM_FAILED
     # the loaded delivery is still announced
     assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
@@ -106,7 +107,115 @@ def test_ingest_fails_the_run_on_a_rejected_delivery_after_loading_the_others(da
 
 
 def test_ingest_with_an_empty_inbox_succeeds_and_loads_nothing(dags, inbox, db):
-    assert orchestration.run_dag(dags["crvs_ingest"]) == "success"
+    assert orchestration.run_dag(dags["crvs_ingest_gso"]) == "success"
+
+
+def test_an_agency_dag_leaves_other_agencies_folders_in_the_inbox(dags, inbox, db):
+    write_vital_rates_delivery(inbox, "GSO-2025-0004", extracted_at="2025-03-01T08:00:00+07:00")
+    assert orchestration.run_dag(dags["crvs_ingest_moh"]) == "success"
+    assert (inbox / "GSO-2025-0004" / "manifest.json").is_file()
+    assert db.execute("select to_regclass('raw.deliveries')").fetchone()[0] is None  # nothing was loaded
+
+
+# --- the sharing platform ---------------------------------------------------------------------
+
+PLATFORM_TOKEN = "dag-test-token-5e1c"
+
+
+@pytest.fixture
+def platform(tmp_path, monkeypatch, warehouse):
+    """The reference platform on 127.0.0.1, named by the Airflow connection crvs_platform (defined
+    through the environment, as a deployment's secrets backend would)."""
+    from crvs.platform.server import PlatformServer
+
+    root = tmp_path / "platform"
+    root.mkdir()
+    with PlatformServer(root, PLATFORM_TOKEN, page_size=1) as server:
+        host, port = server.server_address[:2]
+        monkeypatch.setenv("AIRFLOW_CONN_CRVS_PLATFORM", json.dumps(
+            {"conn_type": "http", "host": host, "port": port, "schema": "http", "password": PLATFORM_TOKEN}))
+        yield server
+    shutil.rmtree(settings.platform_spool_dir(), ignore_errors=True)
+
+
+def _return_values(run, task_id) -> list:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        values = session.execute(
+            XComModel.get_many(run_id=run.run_id, dag_ids=run.dag_id, task_ids=task_id, key="return_value")
+            .with_only_columns(XComModel.value)).scalars().all()
+    return [XComModel.deserialize_value(type("Row", (), {"value": v})()) for v in values]
+
+
+def test_ingest_fetches_from_the_platform_and_shows_which_delivery_it_loaded(dags, inbox, db, platform):
+    from airflow.utils.state import TaskInstanceState
+
+    write_vital_rates_delivery(platform.store.root, "GSO-2025-0011", extracted_at="2025-03-01T08:00:00+07:00")
+    write_vital_rates_delivery(inbox, "GSO-2025-0012", extracted_at="2025-04-01T08:00:00+07:00")
+
+    run = dags["crvs_ingest_gso"].test()
+    tis = task_instances(run)
+
+    assert str(run.state) in ("success", "DagRunState.SUCCESS")
+    assert tis[("fetch_platform_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0011")
+    assert tis[("load_inbox_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0012")
+    assert db.execute("select delivery_id, channel from raw.deliveries order by 1").fetchall() == [
+        ("GSO-2025-0011", "API"), ("GSO-2025-0012", "FILE")]
+    (fetched,) = _return_values(run, "fetch_platform_delivery")
+    assert (fetched["delivery_id"], fetched["channel"], fetched["rows_loaded"], fetched["rows_quarantined"]) == (
+        "GSO-2025-0011", "API", 2, 1)
+    assert PLATFORM_TOKEN not in json.dumps(_return_values(run, "list_platform_deliveries") + [fetched])
+    events = [e["extra"] for e in asset_events("crvs://raw/gso_vital_rates")
+              if e["extra"].get("delivery_id") == "GSO-2025-0011"]
+    assert events == [{"delivery_id": "GSO-2025-0011", "delivery_channel": "API", "delivery_rows_loaded": 2,
+                       "delivery_rows_quarantined": 1}]
+    # the next run finds nothing new on the platform
+    again = dags["crvs_ingest_gso"].test()
+    assert str(again.state) in ("success", "DagRunState.SUCCESS")
+    assert _return_values(again, "list_platform_deliveries") == [[]]
+
+
+def test_a_rejected_platform_delivery_fails_the_run_after_loading_the_others(dags, inbox, db, platform):
+    from airflow.utils.state import TaskInstanceState
+
+    bad = write_vital_rates_delivery(platform.store.root, "GSO-2025-0021", extracted_at="2025-03-01T08:00:00+07:00")
+    manifest = json.loads((bad / "manifest.json").read_text())
+    manifest["files"][0]["rows"] = 5
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+    write_vital_rates_delivery(platform.store.root, "GSO-2025-0022", extracted_at="2025-04-01T08:00:00+07:00")
+
+    run = dags["crvs_ingest_gso"].test()
+    tis = task_instances(run)
+
+    assert str(run.state) in ("failed", "DagRunState.FAILED")
+    assert tis[("fetch_platform_delivery", 0)] == (TaskInstanceState.FAILED, "GSO-2025-0021")
+    assert tis[("fetch_platform_delivery", 1)] == (TaskInstanceState.SUCCESS, "GSO-2025-0022")
+    assert tis[("all_deliveries_loaded", -1)][0] == TaskInstanceState.UPSTREAM_FAILED
+    assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
+    assert db.execute("select reason from quarantine.rejected_deliveries").fetchall() == [
+        ("vital_rates.csv (gso_vital_rates): the platform's manifest says 5 rows, its pages gave 3",)]
+
+
+def test_a_refused_token_fails_the_run_at_once_and_the_inbox_still_loads(dags, inbox, db, platform, monkeypatch):
+    from airflow.utils.state import TaskInstanceState
+
+    host, port = platform.server_address[:2]
+    monkeypatch.setenv("AIRFLOW_CONN_CRVS_PLATFORM", json.dumps(
+        {"conn_type": "http", "host": host, "port": port, "schema": "http", "password": "expired"}))
+    write_vital_rates_delivery(inbox, "GSO-2025-0031", extracted_at="2025-04-01T08:00:00+07:00")
+
+    run = dags["crvs_ingest_gso"].test()
+    tis = task_instances(run)
+
+    assert str(run.state) in ("failed", "DagRunState.FAILED")
+    assert tis[("list_platform_deliveries", -1)][0] == TaskInstanceState.FAILED
+    assert tis[("load_inbox_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0031")
+    assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
+    assert [e["extra"]["delivery_id"] for e in asset_events("crvs://raw/gso_vital_rates")
+            if e["extra"].get("delivery_id") == "GSO-2025-0031"] == ["GSO-2025-0031"]
+    assert platform.requests_log == ["GET /v1/deliveries -> 401"]
 
 
 def _chosen_quarter(run) -> str:

@@ -1,9 +1,11 @@
-"""The pieces of crvs.orchestration that need no Airflow run: the UI login hint and the DAG defaults."""
+"""The pieces of crvs.orchestration that need no Airflow run: the UI login hint, the DAG defaults and
+the demo's reference platform."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 from crvs import orchestration
 
@@ -26,3 +28,31 @@ def test_dag_defaults_retry_passing_trouble():
     defaults = orchestration.dag_defaults()
     assert defaults["retries"] == 2 and defaults["retry_delay"] == dt.timedelta(minutes=5)
     assert orchestration.DAG_START_DATE < dt.datetime.now(dt.timezone.utc)
+
+
+def test_the_demo_serves_moj_from_the_platform_and_drops_the_others_in_the_inbox(warehouse, monkeypatch):
+    import shutil
+    import urllib.request
+
+    from crvs import settings
+
+    monkeypatch.delenv(orchestration.demo_platform.VARIABLE, raising=False)
+    shutil.rmtree(settings.inbox_dir(), ignore_errors=True)
+    shutil.rmtree(orchestration.demo_platform_root(), ignore_errors=True)
+    try:
+        dropped = orchestration.drop_sample_into_inbox("2025Q3", 0.001, platform_agencies=("MOJ",))
+        assert sorted(dropped) == ["GSO-2025-0001", "MOH-2025Q3-0001", "MOJ-2025Q3-0001"]
+        assert (orchestration.demo_platform_root() / "MOJ-2025Q3-0001" / "manifest.json").is_file()
+        assert sorted(p.name for p in settings.inbox_dir().iterdir()) == ["GSO-2025-0001", "MOH-2025Q3-0001"]
+        with orchestration.demo_platform() as url:
+            conn = json.loads(os.environ[orchestration.demo_platform.VARIABLE])
+            assert url == f"http://{conn['host']}:{conn['port']}"
+            request = urllib.request.Request(f"{url}/v1/deliveries?agency=MOJ",
+                                             headers={"Authorization": f"Bearer {conn['password']}"})
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                assert [d["delivery_id"] for d in json.loads(answer.read())["deliveries"]] == ["MOJ-2025Q3-0001"]
+        # the token lived only in this process's environment, for the demo's runs
+        assert orchestration.demo_platform.VARIABLE not in os.environ
+    finally:
+        shutil.rmtree(settings.inbox_dir(), ignore_errors=True)
+        shutil.rmtree(orchestration.demo_platform_root(), ignore_errors=True)

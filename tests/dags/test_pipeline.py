@@ -57,10 +57,10 @@ def test_raw_asset_uris_cover_every_dataset():
 
 
 def test_ingest_schedule(monkeypatch):
-    monkeypatch.delenv("CRVS_INGEST_SCHEDULE", raising=False)
-    assert pipeline.ingest_schedule() == "@hourly"
-    monkeypatch.setenv("CRVS_INGEST_SCHEDULE", "@daily")
-    assert pipeline.ingest_schedule() == "@daily"
+    monkeypatch.delenv("CRVS_SCHEDULE_MOJ", raising=False)
+    assert pipeline.ingest_schedule("MOJ") == "@daily"
+    monkeypatch.setenv("CRVS_SCHEDULE_MOJ", "@hourly")
+    assert pipeline.ingest_schedule("MOJ") == "@hourly"
 
 
 def _delivery(inbox, name, extracted_at=None, manifest_text=None):
@@ -89,6 +89,31 @@ def test_scan_inbox_lists_waiting_deliveries_oldest_first(tmp_path):
     assert all(p.startswith(str(tmp_path)) for p in found)
 
 
+def test_scan_inbox_for_an_agency_takes_its_folders_and_the_unattributable_go_to_moj(tmp_path):
+    for name, agency in (("MOJ-1", "MOJ"), ("moh-1", "MOH"), ("x", "GSO"), ("GSO-9", "MOH"), ("y", "WHO")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.json").write_text(json.dumps({"agency": agency, "extracted_at": None}))
+    _delivery(tmp_path, "MOH-broken", manifest_text="{not json")
+    _delivery(tmp_path, "broken", manifest_text="{not json")
+
+    def names(agency):
+        return sorted(p.rsplit("/", 1)[1] for p in pipeline.scan_inbox(tmp_path, agency=agency))
+
+    # the manifest's agency wins over the folder name; the name decides when the manifest cannot
+    assert names("MOH") == ["GSO-9", "MOH-broken", "moh-1"]
+    assert names("GSO") == ["x"]
+    assert names("MOJ") == ["MOJ-1", "broken", "y"]
+
+
+def test_raw_updates_are_one_event_per_dataset_of_a_loaded_delivery():
+    summary = {"delivery_id": "MOJ-2025Q3-0001", "channel": "API", "outcome": "LOADED", "rows_loaded": 5,
+               "rows_quarantined": 1, "datasets": ["moj_births", "moj_deaths"]}
+    extra = {"delivery_id": "MOJ-2025Q3-0001", "delivery_channel": "API", "delivery_rows_loaded": 5,
+             "delivery_rows_quarantined": 1}
+    assert pipeline.raw_updates(summary) == [("crvs://raw/moj_births", extra), ("crvs://raw/moj_deaths", extra)]
+    assert pipeline.raw_updates({**summary, "outcome": "ALREADY_LOADED"}) == []
+
+
 def test_scan_inbox_without_an_inbox(tmp_path):
     assert pipeline.scan_inbox(tmp_path / "missing") == []
 
@@ -112,7 +137,8 @@ def test_ingest_summarises_each_delivery_and_archives_it(warehouse, db, tmp_path
     summaries = pipeline.ingest([good, bad])
 
     assert summaries[0] == {
-        "folder": "GSO-2025-0101", "delivery_id": "GSO-2025-0101", "outcome": "LOADED", "reason": None,
+        "folder": "GSO-2025-0101", "channel": "FILE", "delivery_id": "GSO-2025-0101", "outcome": "LOADED",
+        "reason": None,
         "rows_loaded": 2, "rows_quarantined": 1, "datasets": ["gso_vital_rates"],
         "feed_checks": {"passed": True, "failed": []},
         "archived_to": str(tmp_path / "processed" / "GSO-2025-0101"),

@@ -104,3 +104,54 @@ def test_db_start_status_url_stop_on_a_home_of_its_own(tmp_path):
     finally:
         stopped = run("stop")
     assert stopped.returncode == 0 and "stopped" in run("status").stdout
+
+
+def test_fetch_loads_from_the_platform_one_line_per_delivery_and_exits_1_on_a_rejection(warehouse, db, tmp_path,
+                                                                                          monkeypatch):
+    from crvs.platform.server import PlatformServer
+
+    served = tmp_path / "platform"
+    rates_delivery(served, "GSO-2025-0001", "14.2")
+    bad = rates_delivery(served, "GSO-2025-0002", "15.0")
+    manifest = json.loads((bad / "manifest.json").read_text())
+    manifest["files"][0]["rows"] = 3
+    manifest["extracted_at"] = "2025-11-01T08:00:00+07:00"
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+    with PlatformServer(served, "cli-token", page_size=1) as server:
+        monkeypatch.setenv("CRVS_PLATFORM_URL", server.url)
+        monkeypatch.setenv("CRVS_PLATFORM_TOKEN", "cli-token")
+        result = crvs("fetch", "--agency", "GSO", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout.splitlines() == [
+            "loaded          GSO-2025-0001: 1 rows loaded, 0 quarantined (gso_vital_rates)",
+            "rejected        GSO-2025-0002: vital_rates.csv (gso_vital_rates): the platform's manifest says 3 rows, "
+            "its pages gave 1"]
+        monkeypatch.setenv("CRVS_PLATFORM_TOKEN", "expired-tok-3f9a")
+        refused = crvs("fetch", "--agency", "GSO", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "refused the token (401)" in refused.stderr and "CRVS_PLATFORM_TOKEN" in refused.stderr
+    assert "tok-3f9a" not in refused.stderr + refused.stdout  # the token is never printed
+    assert db.execute("select channel from raw.deliveries").fetchall() == [("API",)]
+
+
+def test_fetch_without_a_platform_address_says_what_to_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("CRVS_PLATFORM_URL", raising=False)
+    result = crvs("fetch", cwd=tmp_path)
+    assert result.returncode == 2 and "CRVS_PLATFORM_URL is not set" in result.stderr
+
+
+def test_ingest_mail_loads_the_attached_delivery(warehouse, db, tmp_path):
+    from email.message import EmailMessage
+
+    files = rates_delivery(tmp_path / "made", "GSO-2025-0009", "14.2")
+    msg = EmailMessage()
+    msg["Subject"], msg["Message-ID"] = "delivery", "<1@gso.example>"
+    msg.set_content("attached")
+    for path in sorted(files.iterdir()):
+        msg.add_attachment(path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name)
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "m.eml").write_bytes(msg.as_bytes())
+    result = crvs("ingest", "--mail", str(tmp_path / "mail"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["m.eml: GSO-2025-0009: loaded 1 rows, quarantined 0 (gso_vital_rates)"]
+    assert db.execute("select channel from raw.deliveries").fetchall() == [("EMAIL",)]

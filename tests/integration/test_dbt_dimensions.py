@@ -129,3 +129,18 @@ def test_age_bands_cover_every_year_from_0_to_120(built):
     assert _rows(built, "select count(distinct death_age_band), count(distinct mother_age_band),"
                         " count(distinct marriage_age_band), count(distinct gso_age_group)"
                         " from marts.dim_age_band") == [(19, 9, 11, 17)]
+
+
+def test_moh_rows_after_an_empty_first_build_reach_the_incremental_fact(built):
+    """The first build ran on empty raw tables (this module's fixture): the incremental MOH fact
+    exists but is empty. A MOH delivery loaded later must still be picked up by the next build."""
+    assert _rows(built, "select count(*) from marts.fct_health_notification") == [(0,)]
+    built.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
+                  " period_start, period_end, source, manifest) values ('MOH-2025Q3-0001', 'MOH', 'FILE', '1.0',"
+                  " '2025-10-06T08:00:00+07:00', '2025-07-01', '2025-09-30', 'test', '{}')")
+    built.execute("insert into raw.moh_births (source_row, delivery_id, notification_id, facility_code,"
+                  " facility_province_code, admin_code_version, birth_date, sex, outcome)"
+                  " values (1, 'MOH-2025Q3-0001', 'N1', 'F01', '01', '2025', '2025-08-01', 'F', 'LIVE')")
+    transform.build(select="fct_health_notification")
+    assert _rows(built, "select notification_id, facility_province_2025 from marts.fct_health_notification") == [
+        ("N1", "01")]

@@ -230,10 +230,12 @@ def test_current_records(built):
     assert births["B9"] == "M:10"  # same version twice: the later extraction wins
     # births B1-B5, B4b, B7-B9 (not B6); deaths D1-D3; marriages M1-M2
     assert _rows(built, "select count(*) from marts.fct_registration") == [(9 + 3 + 2,)]
-    # H5 from the later MOH delivery; H6 is a stillbirth, so it has no linkage flag.
-    assert _rows(built, "select notification_id, sex, is_registered from marts.fct_health_notification"
+    # H5 from the later MOH delivery; H6 is a stillbirth, so it is not in the linkage of live births.
+    assert _rows(built, "select notification_id, sex from marts.fct_health_notification"
                         " where notification_id in ('H5', 'H6', 'HD1') order by 1") == [
-        ("H5", "F", True), ("H6", "M", None), ("HD1", "M", None)]
+        ("H5", "F"), ("H6", "M"), ("HD1", "M")]
+    assert _rows(built, "select notification_id, is_registered, matched_record_id from marts.fct_birth_linkage"
+                        " where notification_id in ('H5', 'H6') order by 1") == [("H5", True, "B2")]
 
 
 def test_t1_registrations(built):

@@ -1,17 +1,59 @@
--- One row per current MOH facility notification (births and deaths), placed in 2025 provinces,
--- with the one-to-one linkage of live births to MOJ birth registrations.
+-- One row per current MOH facility notification (births and deaths), placed in 2025 provinces.
+--
+-- Incremental, keyed on (event_type, notification_id): a run takes only the notifications that
+-- came in deliveries loaded since the newest loaded_at already in the table, picks for each of
+-- them the current row over ALL its deliveries (latest extracted_at, int_moh__*_current), and
+-- replaces the stored row. So a late correction replaces the earlier row, and a delivery extracted
+-- before the one already applied (sent late) does not overwrite it. Reference data changes (a new
+-- province list) need `crvs build --full-refresh`. The MOJ linkage is not stored here: it changes
+-- whenever MOJ registers a birth, so it lives in fct_birth_linkage, rebuilt in full every run.
+-- depends_on: {{ ref('stg_moh__births') }}
+-- depends_on: {{ ref('stg_moh__deaths') }}
+{{ config(
+    materialized='incremental',
+    unique_key=['event_type', 'notification_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with
+
+deliveries as (
+    select delivery_id, loaded_at from {{ ref('stg_raw__deliveries') }}
+),
+
+{% if is_incremental() %}
+{#- an empty table (a first build before any MOH delivery) takes every delivery -#}
+{%- set watermark = "select coalesce(max(loaded_at), '-infinity'::timestamptz) from " ~ this %}
+-- Notifications received in deliveries loaded after the last run (the current row may still be
+-- an older one: choosing it is int_moh__*_current's job).
+changed as (
+    select 'BIRTH' as event_type, received.notification_id
+    from {{ ref('stg_moh__births') }} as received
+    inner join deliveries on received.delivery_id = deliveries.delivery_id
+    where deliveries.loaded_at > ({{ watermark }})
+
+    union
+
+    select 'DEATH' as event_type, received.notification_id
+    from {{ ref('stg_moh__deaths') }} as received
+    inner join deliveries on received.delivery_id = deliveries.delivery_id
+    where deliveries.loaded_at > ({{ watermark }})
+),
+{% endif %}
 
 births as (
     select * from {{ ref('int_moh__births_current') }}
+    {% if is_incremental() %}
+    where notification_id in (select notification_id from changed where event_type = 'BIRTH')
+    {% endif %}
 ),
 
 deaths as (
     select * from {{ ref('int_moh__deaths_current') }}
-),
-
-links as (
-    select * from {{ ref('int_moh__birth_registration_links') }}
+    {% if is_incremental() %}
+    where notification_id in (select notification_id from changed where event_type = 'DEATH')
+    {% endif %}
 ),
 
 provinces as (
@@ -38,10 +80,8 @@ notifications as (
         births.mother_residence_province_code,
         cast(null as text) as deceased_pid,
         cast(null as text) as underlying_cause_icd10,
-        cast(null as boolean) as certified,
-        links.is_registered
+        cast(null as boolean) as certified
     from births
-    left join links on births.notification_id = links.notification_id
 
     union all
 
@@ -64,8 +104,7 @@ notifications as (
         cast(null as text) as mother_residence_province_code,
         deceased_pid,
         underlying_cause_icd10,
-        certified,
-        cast(null as boolean) as is_registered
+        certified
     from deaths
 ),
 
@@ -76,6 +115,7 @@ final as (
         notifications.notification_id,
         notifications.delivery_id,
         notifications.extracted_at,
+        deliveries.loaded_at,
 
         -- facility
         notifications.facility_code,
@@ -101,12 +141,10 @@ final as (
         -- deceased (deaths)
         notifications.deceased_pid,
         notifications.underlying_cause_icd10,
-        notifications.certified,
-
-        -- linkage (live births)
-        notifications.is_registered
+        notifications.certified
 
     from notifications
+    inner join deliveries on notifications.delivery_id = deliveries.delivery_id
     left join provinces as facility_province
         on notifications.admin_code_version = facility_province.code_version
         and notifications.facility_province_code = facility_province.province_code

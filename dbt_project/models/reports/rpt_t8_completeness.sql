@@ -9,10 +9,9 @@ registrations as (
         and event_type in ('BIRTH', 'DEATH')
 ),
 
+-- current MOH live births with their one-to-one MOJ linkage
 facility_births as (
-    select * from {{ ref('fct_health_notification') }}
-    where event_type = 'BIRTH'
-        and outcome = 'LIVE'
+    select * from {{ ref('fct_birth_linkage') }}
 ),
 
 expected_by_year as (

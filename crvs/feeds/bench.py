@@ -1,0 +1,194 @@
+"""`crvs bench ingest`: the loader's rows/s against a bare COPY of the same files, in the same run.
+
+    crvs bench ingest --scale 1.0      (make bench SCALE=1.0)
+
+Runs in a throw-away CRVS_HOME with its own embedded PostgreSQL (stopped and removed at the end),
+unless --keep is given. Steps:
+1. `crvs sample` writes a quarter at the given scale (in a child process, so its memory and time
+   are not counted).
+2. Bare COPY: every CSV file is streamed as it is into an unindexed table of text columns
+   (`COPY ... (FORMAT csv, HEADER true)`), one transaction per delivery. This is the reference.
+   The same into UNLOGGED tables is printed too, for comparison (no warehouse table may skip
+   the write-ahead log).
+3. The loader: `loader.ingest_path` on every delivery folder (sha256 check, header check,
+   pseudonymisation, every contract rule, quarantine, insert into raw.*).
+Prints both rates, their ratio and the peak RSS of this process (the loader's client side; the
+server's memory is bounded by its own work_mem/temp_buffers settings). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 20  # bytes handed to COPY at a time: memory stays flat whatever the file size
+
+
+@dataclass
+class Rate:
+    rows: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bare_copy(folders: list[Path], unlogged: bool = False) -> Rate:
+    """COPY every file of every delivery as it is into unindexed tables of text columns, one
+    transaction per delivery. Plain tables by default (as durable as raw.*); UNLOGGED skips the
+    write-ahead log, which no table of the warehouse may do, and is printed for comparison."""
+    from crvs import database
+    from crvs.feeds import loader
+
+    kind = "unlogged" if unlogged else ""
+    rows, started, tables = 0, time.perf_counter(), set()
+    with database.connect() as conn, conn.cursor() as cur:
+        for folder in folders:
+            manifest = loader.read_manifest(folder)
+            for entry in manifest.files:
+                table = f"bench_copy_{kind or 'plain'}_{entry.dataset.name}"
+                tables.add(table)
+                columns = ", ".join(f"{c} text" for c in entry.dataset.column_names)
+                cur.execute(f"create {kind} table if not exists {table} ({columns})")
+                with open(folder / entry.name, "rb") as f, \
+                        cur.copy(f"copy {table} ({', '.join(loader.header_of(folder / entry.name))})"
+                                 " from stdin (format csv, header true)") as copy:
+                    while chunk := f.read(CHUNK):
+                        copy.write(chunk)
+                rows += cur.rowcount
+            conn.commit()
+        elapsed = time.perf_counter() - started
+        for table in tables:
+            cur.execute(f"drop table {table}")
+    return Rate(rows, elapsed)
+
+
+def loader_run(folders: list[Path]) -> tuple[Rate, list]:
+    from crvs.feeds import loader
+
+    results, started = [], time.perf_counter()
+    for folder in folders:
+        results.append(loader.ingest_path(folder))
+    return Rate(sum(r.rows_received for r in results), time.perf_counter() - started), results
+
+
+def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
+    """Where one file's seconds go: the loader's single statement cut into its steps, each
+    materialised into a temp table and timed (so each step carries a small write of its own).
+    Run in a transaction that is rolled back."""
+    from crvs import database, settings
+    from crvs.feeds import loader, validation
+    from crvs.feeds.pseudonym import hmac_pads
+    from crvs.feeds.tables import ensure_tables
+
+    manifest = loader.read_manifest(folder)
+    entry = next(e for e in manifest.files if e.name == name)
+    dataset = entry.dataset
+    params = {"extracted_on": manifest.extracted_at.date(), "delivery_id": manifest.delivery_id + "-bench",
+              **hmac_pads(settings.pseudonym_key())}
+    columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
+    stages = [
+        ("pseudonymise identifiers, empty -> null", "create temp table s1 as"
+         f" select source_row, {validation.stored_values(dataset)} from incoming"),
+        ("format and code-list checks", f"create temp table s2 as select i.*, {validation.format_problem(dataset)}"
+         " as problem from s1 i"),
+        ("find duplicate keys", f"create temp table duplicates as {validation.later_duplicates(dataset, 's2')}"),
+        ("cast types, cross-column rules", "create temp table s3 as select t.*,"
+         f" {validation.row_rule_problem(dataset)} as problem from (select source_row,"
+         f" {validation.typed_select(dataset)}, %(extracted_on)s::date as extracted_on"
+         " from s2 where problem is null) t"),
+        (f"insert into raw.{dataset.name} (logged, primary key)", f"insert into raw.{dataset.name}"
+         f" (delivery_id, source_row, {columns}) select %(delivery_id)s, source_row, {columns} from s3"
+         " where problem is null"),
+    ]
+    timings = []
+    with database.connect() as conn, conn.cursor() as cur:
+        cur.execute(loader.SESSION_SETTINGS)
+        ensure_tables(conn)
+        loader._prepare_code_lists(cur)
+        source = loader.csv_rows(folder / name)
+        loader._check_header(source, dataset)
+        cur.execute(f"create table bench_plain ({', '.join(h + ' text' for h in source.header)})")
+        started = time.perf_counter()
+        with open(folder / name, "rb") as f, \
+                cur.copy(f"copy bench_plain ({', '.join(source.header)}) from stdin (format csv, header true)") as copy:
+            while chunk := f.read(CHUNK):
+                copy.write(chunk)
+        timings.append(("bare COPY into a plain table (reference)", time.perf_counter() - started))
+        started = time.perf_counter()
+        loader._copy_file(cur, manifest, entry, source)
+        timings.append(("loader: COPY into the temp table", time.perf_counter() - started))
+        for label, sql in stages:
+            started = time.perf_counter()
+            cur.execute(sql, params)
+            timings.append((f"loader: {label}", time.perf_counter() - started))
+        conn.rollback()
+    return timings
+
+
+def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print) -> float:
+    """Generate, COPY, load; print the numbers; return loader rows/s divided by COPY rows/s."""
+    home = Path(tempfile.mkdtemp(prefix="crvs-bench-"))
+    os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(_free_port())})
+    os.environ.pop("CRVS_WAREHOUSE_URL", None)  # always the throw-away embedded server
+    from crvs import database
+    from crvs.feeds import loader
+
+    try:
+        database.ensure_server()
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "crvs.cli", "-q", "sample", "--quarter", quarter,
+                        "--scale", str(scale), "--out", str(home / "inbox")], check=True,
+                       stdout=subprocess.DEVNULL)
+        folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
+        size = sum(f.stat().st_size for p in folders for f in p.glob("*.csv"))
+        out(f"sample {quarter} at scale {scale}: {len(folders)} deliveries, {size / 2**20:,.1f} MiB of CSV "
+            f"({time.perf_counter() - started:.1f} s to generate)")
+
+        copied = bare_copy(folders)
+        out(f"bare COPY     {copied.rows:>10,} rows in {copied.seconds:7.2f} s = {copied.per_second:>10,.0f} rows/s"
+            "  (plain unindexed table: the reference)")
+        unlogged = bare_copy(folders, unlogged=True)
+        out(f"  (UNLOGGED   {unlogged.rows:>10,} rows in {unlogged.seconds:7.2f} s"
+            f" = {unlogged.per_second:>10,.0f} rows/s"
+            f": {copied.seconds / unlogged.seconds:.1f}x faster without the write-ahead log)")
+        loaded, results = loader_run(folders)
+        for r in results:
+            out(f"  {r.line()}")
+        out(f"crvs loader   {loaded.rows:>10,} rows in {loaded.seconds:7.2f} s = {loaded.per_second:>10,.0f} rows/s")
+        ratio = loaded.per_second / copied.per_second if copied.per_second else 0.0
+        out(f"ratio         {ratio:.1%} of bare COPY (goal >= 60 %)")
+        largest = max(((p, f.name) for p in folders for f in p.glob("*.csv")),
+                      key=lambda pf: (pf[0] / pf[1]).stat().st_size)
+        rows = next(e.rows for e in loader.read_manifest(largest[0]).files if e.name == largest[1])
+        timings = stage_breakdown(*largest)
+        reference = timings[0][1]
+        out(f"where the time goes, {largest[0].name}/{largest[1]} ({rows:,} rows), each step alone:")
+        for label, seconds in timings:
+            out(f"  {label:55} {seconds:6.2f} s {seconds * 1e6 / rows:6.2f} us/row {seconds / reference:5.1f}x COPY")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out(f"peak RSS      {peak / 1024:,.0f} MiB (this process: CSV reading, COPY streaming; goal < 1024 MiB)")
+        if any(r.outcome == "REJECTED" for r in results):
+            out("WARNING: a delivery was rejected; the rates above are not comparable")
+        return ratio
+    finally:
+        if keep:
+            out(f"kept {home} (the embedded server is still running: CRVS_HOME={home} crvs db stop)")
+        else:
+            database.EmbeddedPostgres.from_settings().stop()
+            shutil.rmtree(home, ignore_errors=True)

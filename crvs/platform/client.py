@@ -1,0 +1,440 @@
+"""The sharing-platform client: fetch an agency's new deliveries and load them exactly as files.
+
+For each agency:
+1. Discover: `GET /v1/deliveries?agency=..&after=<the last API delivery of that agency the warehouse
+   loaded>`; deliveries already in raw.deliveries are skipped without fetching.
+2. Spool: every dataset's pages are written, in the contract's CSV conventions, to a delivery folder
+   under $CRVS_HOME/platform/spool/<delivery_id>/ (each file as `<name>.part`, renamed when its
+   last page arrived and the rows received add up to the manifest's `rows`). The manifest is written
+   last, with channel API and the sha256 of each spooled file: a folder with manifest.json is
+   complete, a folder without one is not.
+3. Load: the complete folder goes through the file loader (crvs.feeds.loader.load_delivery), so an
+   API delivery loads row for row as the same delivery dropped as files.
+
+Resume after a crash: a complete spool folder is loaded (a delivery already loaded changes nothing);
+an incomplete one keeps its complete files and refetches the rest (a `.part` file is discarded),
+unless the platform's manifest changed meanwhile, then it is refetched whole. A delivery is never
+loaded partly: the loader's one transaction sees only complete spool folders.
+
+Transport trouble (429, 5xx, a dropped connection, a truncated or unreadable answer, a timeout) is
+retried with exponential backoff, honouring Retry-After, up to `max_tries` per request; then
+PlatformUnavailable says which request failed how often. 401 raises PlatformAuthError at once (the
+token is missing, wrong or expired; retrying cannot fix it).
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import json
+import logging
+import os
+import shutil
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import quote, urlencode
+
+from crvs import settings
+from crvs.feeds import loader
+from crvs.feeds.contract import AGENCIES, DATASETS
+
+log = logging.getLogger(__name__)
+
+CONNECTION_ID = "crvs_platform"
+SPOOL_MANIFEST = "manifest.json"
+PLATFORM_MANIFEST = "platform-manifest.json"  # the listing's manifest, to notice a republished delivery
+FAILED = "FAILED"  # fetching failed (platform unreachable, token refused): nothing was loaded
+PROGRESS_EVERY_ROWS = 100_000
+
+
+class PlatformError(RuntimeError):
+    """The platform answered something the client cannot use; the message says what and where."""
+
+
+class PlatformAuthError(PlatformError):
+    """401: the token is missing, wrong or expired."""
+
+
+class PlatformUnavailable(PlatformError):
+    """A request still failed after every retry."""
+
+
+class _Retryable(Exception):
+    def __init__(self, what: str, retry_after: float | None = None):
+        super().__init__(what)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Where the platform is and how patiently to talk to it. The token never appears in repr()."""
+
+    url: str
+    token: str = field(repr=False)
+    timeout: float = 60.0
+    max_tries: int = 6
+    backoff: float = 1.0        # first retry waits this long, then twice as long each time
+    max_delay: float = 120.0    # no single wait is longer (Retry-After included)
+    where: str = "CRVS_PLATFORM_URL / CRVS_PLATFORM_TOKEN"  # named in error messages
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise settings.SettingsError(f"the platform address {self.url!r} ({self.where}) must start with http:// or https://")
+        if not self.token:
+            raise settings.SettingsError(f"no platform token ({self.where})")
+        if self.max_tries < 1:
+            raise ValueError("max_tries must be at least 1")
+
+    @classmethod
+    def from_environment(cls) -> "PlatformConfig | None":
+        """CRVS_PLATFORM_URL and CRVS_PLATFORM_TOKEN (the command line); None when the URL is unset."""
+        url = settings.platform_url()
+        return cls(url, settings.platform_token()) if url else None
+
+    @classmethod
+    def from_connection(cls, conn) -> "PlatformConfig":
+        """An Airflow connection (conn_type http): host (with or without scheme), port, password =
+        the token, schema = http or https (default https)."""
+        host = (conn.host or "").strip().rstrip("/")
+        if not host:
+            raise settings.SettingsError(f"the Airflow connection {CONNECTION_ID} has no host")
+        if "://" not in host:
+            host = f"{conn.schema or 'https'}://{host}"
+        url = f"{host}:{conn.port}" if conn.port else host
+        return cls(url, (conn.password or "").strip(), where=f"Airflow connection {CONNECTION_ID}")
+
+
+class PlatformClient:
+    """The contract's two requests, with retries. `sleep` is how the client waits between tries."""
+
+    def __init__(self, config: PlatformConfig, *, sleep: Callable[[float], None] = time.sleep):
+        self.config = config
+        self.sleep = sleep
+        self.retries = 0  # retries made so far (all requests), for the run summary
+
+    def deliveries(self, agency: str, after: str | None = None) -> list[dict]:
+        params = {"agency": agency} | ({"after": after} if after else {})
+        body = self._get("/v1/deliveries", params)
+        deliveries = body.get("deliveries")
+        if not isinstance(deliveries, list) or not all(isinstance(d, dict) for d in deliveries):
+            raise PlatformError(f"{self.config.url}/v1/deliveries: the answer has no 'deliveries' list of manifests")
+        return deliveries
+
+    def pages(self, delivery_id: str, dataset: str) -> Iterator[list[dict]]:
+        """Each page's rows, in order, following next_page_token until it is null."""
+        path = f"/v1/deliveries/{quote(delivery_id, safe='')}/{quote(dataset, safe='')}"
+        token, number = None, 0
+        while True:
+            number += 1
+            body = self._get(path, {"page_token": token} if token else {})
+            rows, token = body.get("rows"), body.get("next_page_token")
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                raise PlatformError(f"{path} page {number}: the answer has no 'rows' list of objects")
+            if token is not None and not isinstance(token, str):
+                raise PlatformError(f"{path} page {number}: next_page_token is neither a string nor null")
+            yield rows
+            if token is None:
+                return
+
+    def _get(self, path: str, params: dict) -> dict:
+        url = self.config.url + path + ("?" + urlencode(params) if params else "")
+        for attempt in range(1, self.config.max_tries + 1):
+            try:
+                return self._get_once(url, path)
+            except _Retryable as trouble:
+                if attempt == self.config.max_tries:
+                    raise PlatformUnavailable(
+                        f"GET {path}: {trouble} — gave up after {attempt} tries; nothing of this "
+                        f"delivery was loaded, the next run resumes it") from None
+                delay = trouble.retry_after if trouble.retry_after is not None \
+                    else self.config.backoff * 2 ** (attempt - 1)
+                delay = min(delay, self.config.max_delay)
+                log.warning("GET %s: %s; try %d of %d in %.1f s", path, trouble, attempt + 1,
+                            self.config.max_tries, delay)
+                self.retries += 1
+                self.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _get_once(self, url: str, path: str) -> dict:
+        request = urllib.request.Request(url, headers={
+            "Authorization": f"Bearer {self.config.token}", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.config.timeout) as answer:
+                data = answer.read()
+        except urllib.error.HTTPError as err:
+            detail = _error_detail(err)
+            if err.code == 401:
+                raise PlatformAuthError(
+                    f"the platform refused the token (401) for GET {path}: the token in {self.config.where} "
+                    f"is missing, wrong or expired — renew it; nothing was loaded") from None
+            if err.code == 429 or err.code >= 500:
+                return self._retry(f"HTTP {err.code}{detail}", err.headers.get("Retry-After"))
+            raise PlatformError(f"GET {path}: HTTP {err.code}{detail}") from None
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError) as err:
+            return self._retry(_transport_trouble(err))
+        try:
+            body = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            return self._retry(f"the answer is not complete JSON ({err.msg if hasattr(err, 'msg') else err})")
+        if not isinstance(body, dict):
+            raise PlatformError(f"GET {path}: the answer is not a JSON object")
+        return body
+
+    @staticmethod
+    def _retry(what: str, retry_after: str | None = None):
+        seconds = None
+        if retry_after is not None:
+            try:
+                seconds = max(0.0, float(retry_after))
+            except ValueError:
+                seconds = None  # an HTTP date: fall back to our own backoff
+        raise _Retryable(what, seconds)
+
+
+def _transport_trouble(err: Exception) -> str:
+    """'RemoteDisconnected: Remote end closed connection without response', 'timed out', ..."""
+    reason = getattr(err, "reason", None) or err
+    if isinstance(reason, str):
+        return f"connection failed: {reason}"
+    text = str(reason)
+    return f"{type(reason).__name__}: {text}" if text else type(reason).__name__
+
+
+def _error_detail(err: urllib.error.HTTPError) -> str:
+    try:
+        message = json.loads(err.read()).get("error")
+    except (ValueError, AttributeError, OSError, http.client.HTTPException):
+        message = None
+    return f" ({message})" if message else ""
+
+
+# ------------------------------------------------------------------------------ spooling
+
+
+def spool_root() -> Path:
+    return settings.platform_spool_dir()
+
+
+def _csv_row(header: tuple[str, ...], row: dict) -> list[str]:
+    """A JSON row as a CSV record in the contract's column order. Null is the empty field. A row
+    whose keys differ from the contract's columns keeps its own width (missing columns left out,
+    unknown ones appended), so the loader quarantines it as a wrong field count, as it would a file
+    row; were the widths to coincide, one field is added so it still cannot pass as a good row."""
+    values = [_text(row[name]) for name in header if name in row]
+    extra = [_text(v) for k, v in row.items() if k not in header]
+    if len(values) < len(header) or extra:
+        values += extra
+        if len(values) == len(header):
+            values.append("")
+    return values
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+class _SpoolFile:
+    def __init__(self, path: Path, header: tuple[str, ...]):
+        self.part = path.with_name(path.name + ".part")
+        self.path = path
+        self.header = header
+        self._stream = open(self.part, "w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._stream, lineterminator="\r\n")
+        self._writer.writerow(header)
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        for row in rows:
+            self._writer.writerow(_csv_row(self.header, row))
+        self.rows += len(rows)
+
+    def finish(self) -> None:
+        self._stream.close()
+        os.replace(self.part, self.path)
+
+    def discard(self) -> None:
+        self._stream.close()
+        self.part.unlink(missing_ok=True)
+
+
+def spool_delivery(client: PlatformClient, listed: dict, root: Path | None = None,
+                   progress: Callable[[str], None] | None = None) -> Path:
+    """Write one listed delivery to a complete spool folder and return it. Raises
+    loader.DeliveryRejected (the listing's manifest is invalid, or the rows received disagree with
+    it), PlatformError (the platform misbehaved beyond retrying)."""
+    manifest = loader.parse_manifest(listed, where="the platform's manifest", need_sha256=False)
+    if manifest.channel != "API":
+        raise loader.DeliveryRejected(f"the platform's manifest: channel {manifest.channel!r}, expected API")
+    folder = (root or spool_root()) / manifest.delivery_id
+    if (folder / SPOOL_MANIFEST).is_file():
+        if _json(folder / PLATFORM_MANIFEST) == listed:
+            log.info("%s: spooled completely by an earlier run; loading it", manifest.delivery_id)
+            return folder
+        shutil.rmtree(folder)
+    elif folder.exists() and _json(folder / PLATFORM_MANIFEST) != listed:
+        log.info("%s: the platform's manifest changed since the earlier partial fetch; fetching it anew",
+                 manifest.delivery_id)
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / PLATFORM_MANIFEST).write_text(json.dumps(listed, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    files = []
+    for entry in manifest.files:
+        path = folder / entry.name
+        if path.is_file():
+            log.info("%s %s: kept from an earlier partial fetch", manifest.delivery_id, entry.name)
+        else:
+            _spool_file(client, manifest.delivery_id, entry, path, progress)
+        files.append({"name": entry.name, "dataset": entry.dataset.name, "rows": entry.rows,
+                      "sha256": loader.file_sha256(path)})
+    spooled = dict(listed, files=files, channel="API")
+    temporary = folder / (SPOOL_MANIFEST + ".part")
+    temporary.write_text(json.dumps(spooled, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(temporary, folder / SPOOL_MANIFEST)  # from here on the folder is complete
+    return folder
+
+
+def _spool_file(client: PlatformClient, delivery_id: str, entry: loader.FileEntry, path: Path,
+                progress: Callable[[str], None] | None) -> None:
+    out = _SpoolFile(path, DATASETS[entry.dataset.name].column_names)
+    try:
+        reported = 0
+        for page in client.pages(delivery_id, entry.dataset.name):
+            out.write(page)
+            if out.rows - reported >= PROGRESS_EVERY_ROWS:
+                reported = out.rows
+                _tell(progress, f"{delivery_id} {entry.name}: {out.rows:,} of {entry.rows:,} rows received")
+        if out.rows != entry.rows:
+            raise loader.DeliveryRejected(
+                f"{entry.name} ({entry.dataset.name}): the platform's manifest says {entry.rows:,} rows, "
+                f"its pages gave {out.rows:,}")
+    except BaseException:
+        out.discard()
+        raise
+    out.finish()
+    _tell(progress, f"{delivery_id} {entry.name}: {out.rows:,} rows received")
+
+
+def _tell(progress: Callable[[str], None] | None, message: str) -> None:
+    log.info("%s", message)
+    if progress:
+        progress(message)
+
+
+def _json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_spooled(folder: Path, source: str) -> loader.IngestResult:
+    """Load a complete spool folder through the file loader (sha256 and rows checked again)."""
+    raw = loader.read_manifest_json(folder)
+    manifest = loader.parse_manifest(raw)
+    for entry in manifest.files:
+        digest = loader.file_sha256(folder / entry.name)
+        if digest != entry.sha256:
+            raise loader.DeliveryRejected(f"{entry.name}: the spooled file changed after it was fetched "
+                                          f"(sha256 {digest}, manifest {entry.sha256})")
+    sources = ((entry, loader.csv_rows(folder / entry.name)) for entry in manifest.files)
+    return loader.load_delivery(manifest, sources, source)
+
+
+# ------------------------------------------------------------------------------ fetching
+
+
+def last_loaded_api_delivery(agency: str) -> str | None:
+    """The platform delivery of `agency` the warehouse loaded last (the `after` of the listing)."""
+    from crvs import database
+    from crvs.feeds.tables import ensure_tables
+
+    with database.connect() as conn:
+        ensure_tables(conn)
+        row = conn.execute(
+            "select delivery_id from raw.deliveries where agency = %s and channel = 'API' "
+            "order by loaded_at desc, delivery_id desc limit 1", (agency,)).fetchone()
+    return row[0] if row else None
+
+
+def _loaded_ids(ids: list[str]) -> set[str]:
+    from crvs import database
+
+    if not ids:
+        return set()
+    with database.connect() as conn:
+        rows = conn.execute("select delivery_id from raw.deliveries where delivery_id = any(%s)", (ids,)).fetchall()
+    return {r[0] for r in rows}
+
+
+def new_deliveries(client: PlatformClient, agency: str,
+                   progress: Callable[[str], None] | None = None) -> list[dict]:
+    """The listed manifests of `agency`'s deliveries published after the last one the warehouse
+    loaded from the platform, minus any already loaded (by whatever channel), oldest first."""
+    if agency not in AGENCIES:
+        raise ValueError(f"unknown agency {agency!r}; known: {', '.join(AGENCIES)}")
+    after = last_loaded_api_delivery(agency)
+    listed = client.deliveries(agency, after)
+    already = _loaded_ids([str(m.get("delivery_id")) for m in listed])
+    _tell(progress, f"{agency}: the platform lists {len(listed)} delivery(ies) after {after or 'the start'}"
+          + (f", {len(already)} of them already loaded" if already else ""))
+    return [m for m in listed if str(m.get("delivery_id")) not in already]
+
+
+def fetch_agency(config: PlatformConfig, agency: str, *, client: PlatformClient | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[loader.IngestResult]:
+    """Fetch and load every delivery of `agency` the platform has and the warehouse has not, oldest
+    first. A rejected delivery is recorded (quarantine.rejected_deliveries) and does not stop the
+    others; one that could not be fetched (FAILED) stops the agency, as the later ones may build on
+    it. PlatformAuthError is raised: no delivery can be fetched."""
+    client = client or PlatformClient(config)
+    results = []
+    for manifest in new_deliveries(client, agency, progress):
+        result = fetch_delivery(client, manifest, progress=progress)
+        results.append(result)
+        if result.outcome == FAILED:
+            break
+    return results
+
+
+def fetch_delivery(client: PlatformClient, listed: dict, *, root: Path | None = None,
+                   progress: Callable[[str], None] | None = None) -> loader.IngestResult:
+    """Spool, then load one listed delivery. Never raises for bad input or transport trouble: the
+    result says (REJECTED with the recorded reason, or FAILED with what went wrong); PlatformAuthError
+    is raised, since every other delivery would fail the same way."""
+    delivery_id = str(listed.get("delivery_id") or "") or None
+    source = f"{client.config.url}/v1/deliveries/{delivery_id}"
+    root = root or spool_root()
+    folder = None
+    try:
+        folder = spool_delivery(client, listed, root, progress)
+        result = load_spooled(folder, source)
+    except loader.DeliveryRejected as err:
+        reason = str(err)
+        delivery_id, agency = loader._record_rejection(source, reason, listed)  # noqa: SLF001 — the loader's one record of refusals
+        log.warning("rejected %s: %s", delivery_id, reason)
+        if folder is None and delivery_id:
+            folder = root / delivery_id
+        _archive_spool(folder, rejected=True)
+        return loader.IngestResult(source, loader.REJECTED, delivery_id, agency, reason)
+    except PlatformAuthError:
+        raise
+    except PlatformError as err:
+        log.error("could not fetch %s: %s", delivery_id, err)
+        return loader.IngestResult(source, FAILED, delivery_id, listed.get("agency"), str(err))
+    _archive_spool(folder, rejected=False)
+    return result
+
+
+def _archive_spool(folder: Path | None, *, rejected: bool) -> None:
+    """Move a handled spool folder aside (spool/processed, spool/rejected), keeping its files."""
+    if folder is None or not folder.exists():
+        return
+    from crvs.pipeline import archive
+
+    archive(folder, rejected=rejected)

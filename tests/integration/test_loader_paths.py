@@ -1,0 +1,142 @@
+"""The loader's two ways in: a file streamed as it is into COPY, and rows read one by one (the
+fallback for a file COPY refuses, and the way rows from the sharing platform arrive). Both must
+give the same warehouse; the SQL pseudonym must be the Python one; no check may be lost in the
+cheaper SQL."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from crvs import settings
+from crvs.feeds import loader
+from crvs.feeds.pseudonym import INVALID_ID, Pseudonymiser, hmac_pads, sql_pseudonym
+from tests.integration.test_ingest import CHILD_ID, MOTHER_ID, birth, births_delivery, edit_manifest, fetch
+
+VALUES = ["001190012345", " 001190012345 ", "\t001190012345\r", "", "   ", None, "12345", "0011900123456",
+          "00119001234X", "٠٠١١٩٠٠١٢٣٤٥",  # Arabic-Indic digits: not a citizen number
+          "001190012345\u00a0"]  # a no-break space is not trimmed: malformed
+
+
+@pytest.mark.parametrize("key", [b"a-test-key-of-more-than-16-bytes", b"k" * 64, b"a longer key " * 9])
+def test_the_sql_pseudonym_is_the_python_pseudonym(db, key):
+    python = Pseudonymiser(key)
+    rows = db.execute(f"select v, {sql_pseudonym('v')} from unnest(%(values)s::text[]) with ordinality t(v, n)"
+                      " order by n", {"values": VALUES, **hmac_pads(key)}).fetchall()
+
+    assert [v for v, _ in rows] == VALUES
+    assert [p for _, p in rows] == [python(v) for v in VALUES]
+    # Written out: the RFC 2104 construction with plain SHA-256 for the first value.
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block) + b"001190012345").digest()
+    assert rows[0][1] == hashlib.sha256(bytes(b ^ 0x5C for b in block) + inner).hexdigest()
+    assert [p for _, p in rows][3:9] == [None, None, None, INVALID_ID, INVALID_ID, INVALID_ID]
+
+
+def _raw_births(db):
+    return fetch(db, "select source_row, record_id, record_version, registration_date::text, reg_commune_code,"
+                     " child_pid, mother_pid, mother_birth_date::text, foreign_element from raw.moj_births"
+                     " order by source_row")
+
+
+def _quarantine(db):
+    return fetch(db, "select source_row, column_name, rule, reason, record from quarantine.rows order by source_row")
+
+
+ROWS = [
+    birth(record_id="R-1"),
+    birth(record_id="R-2", child_id="", mother_id=f" {MOTHER_ID} ", reg_commune_code=""),
+    birth(record_id="R-3", mother_birth_date="2024-02-29", birth_date="2025-07-15"),
+    birth(record_id="R-4", mother_birth_date="2025-02-29"),          # not a calendar date
+    birth(record_id="R-5", mother_birth_date="1990-1-01"),          # not YYYY-MM-DD
+    birth(record_id="R-6", mother_birth_date="1799-12-31"),         # before 1800
+    birth(record_id="R-7", mother_birth_date="1990.01.01"),         # PostgreSQL would read it; the contract not
+    birth(record_id="R-8", mother_birth_date=" 1990-01-01"),        # a space is not a date
+    birth(record_id="R-9", reg_province_code="1"),                   # bad code format
+    birth(record_id="R-10", child_id="0011900123"),                  # malformed identifier
+    birth(record_id="R-1"),                                          # duplicate key
+]
+EXPECTED_QUARANTINE = [
+    (4, "mother_birth_date", "not_a_date", "is not a calendar date"),
+    (5, "mother_birth_date", "not_a_date", "is not a date (YYYY-MM-DD)"),
+    (6, "mother_birth_date", "not_a_date", "is not a date (YYYY-MM-DD)"),
+    (7, "mother_birth_date", "not_a_date", "is not a date (YYYY-MM-DD)"),
+    (8, "mother_birth_date", "not_a_date", "is not a date (YYYY-MM-DD)"),
+    (9, "reg_province_code", "bad_code_format", "is not a 2-digit province code"),
+    (10, "child_id", "malformed_identifier", "is not a 12-digit citizen number (value withheld)"),
+    (11, "record_id", "duplicate_key", "appears earlier in this file"),
+]
+
+
+def test_a_file_through_copy_checks_every_rule_and_pseudonymises_in_sql(warehouse, db, tmp_path):
+    result = loader.ingest_path(births_delivery(tmp_path, ROWS))
+
+    assert (result.outcome, result.rows_received, result.rows_loaded, result.rows_quarantined) == (
+        loader.LOADED, 11, 3, 8), result.reason
+    quarantined = _quarantine(db)
+    assert [(r, c, rule) for r, c, rule, _, _ in quarantined] == [e[:3] for e in EXPECTED_QUARANTINE]
+    for (row, column, _, reason, _), (_, _, _, said) in zip(quarantined, EXPECTED_QUARANTINE):
+        assert reason.startswith(f"births.csv row {row}, column {column}: ") and reason.endswith(said), reason
+    pseudonymise = Pseudonymiser(settings.pseudonym_key())
+    raw = _raw_births(db)
+    assert [r[:5] for r in raw] == [(1, "R-1", 1, "2025-08-01", "00004"), (2, "R-2", 1, "2025-08-01", None),
+                                    (3, "R-3", 1, "2025-08-01", "00004")]
+    # R-2: an empty identifier is null; one with spaces around is the same person as without.
+    assert [r[5:7] for r in raw] == [(pseudonymise(CHILD_ID), pseudonymise(MOTHER_ID)),
+                                     (None, pseudonymise(MOTHER_ID)),
+                                     (pseudonymise(CHILD_ID), pseudonymise(MOTHER_ID))]
+    assert raw[2][7] == "2024-02-29"
+    # The quarantined malformed identifier is withheld there too.
+    assert quarantined[6][4]["child_pid"] == INVALID_ID
+
+
+def test_rows_read_one_by_one_load_exactly_as_the_file_through_copy(warehouse, db, tmp_path):
+    """The API channel hands the loader rows without a file: same raw rows, same quarantine."""
+    folder = births_delivery(tmp_path, ROWS)
+    assert loader.ingest_path(folder).outcome == loader.LOADED
+    through_copy = (_raw_births(db), _quarantine(db))
+    db.execute("delete from quarantine.rows; delete from raw.moj_births; delete from raw.delivery_files;"
+               " delete from raw.deliveries")
+
+    manifest = loader.read_manifest(folder)
+    file_rows = loader.csv_rows(folder / "births.csv")
+    rows_only = loader.RowSource(file_rows.file_name, file_rows.header, file_rows.rows)  # no path: no COPY
+    result = loader.load_delivery(manifest, [(manifest.files[0], rows_only)], "platform")
+
+    assert (result.outcome, result.rows_loaded, result.rows_quarantined) == (loader.LOADED, 3, 8)
+    assert (_raw_births(db), _quarantine(db)) == through_copy
+
+
+def test_a_file_copy_refuses_is_read_row_by_row_and_its_bad_rows_named(warehouse, db, tmp_path):
+    """A blank line and a short row make COPY fail; the row path skips the one and quarantines the other."""
+    folder = births_delivery(tmp_path, [birth(), birth(record_id="B-2")])
+    lines = (folder / "births.csv").read_bytes().split(b"\r\n")
+    lines[1:1] = [b"", b"B-9,1"]  # after the header: a blank line, then a row of 2 fields
+    (folder / "births.csv").write_bytes(b"\r\n".join(lines))
+    edit_manifest(folder, lambda m: m["files"][0].update(rows=3, sha256=loader.file_sha256(folder / "births.csv")))
+
+    result = loader.ingest_path(folder)
+
+    assert (result.outcome, result.rows_received, result.rows_loaded, result.rows_quarantined) == (
+        loader.LOADED, 3, 2, 1), result.reason
+    assert fetch(db, "select source_row, rule from quarantine.rows") == [(1, "wrong_field_count")]
+    assert fetch(db, "select source_row, record_id from raw.moj_births order by 1") == [(2, "B-1"), (3, "B-2")]
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda text: text.replace(b"B-2", b"B-\xff2"), "births.csv: not UTF-8 near data row"),
+    (lambda text: text.replace(b"B-2", b'"B-2'), "births.csv: broken CSV at line"),
+])
+def test_a_file_neither_copy_nor_the_csv_reader_can_read_rejects_the_delivery(warehouse, db, tmp_path, damage, reason):
+    folder = births_delivery(tmp_path, [birth(), birth(record_id="B-2"), birth(record_id="B-3")])
+    (folder / "births.csv").write_bytes(damage((folder / "births.csv").read_bytes()))
+    edit_manifest(folder, lambda m: m["files"][0].update(sha256=loader.file_sha256(folder / "births.csv")))
+
+    result = loader.ingest_path(folder)
+
+    assert result.outcome == loader.REJECTED
+    assert result.reason.startswith(reason), result.reason
+    assert fetch(db, "select count(*) from raw.moj_births") == [(0,)]
+    assert fetch(db, "select count(*) from quarantine.rows") == [(0,)]
