@@ -166,7 +166,7 @@ T8 = ReportTable(
 )
 
 # Orders of the region and band keys, as dim_region and dim_age_band sort them (the models store
-# their rows in this order too; tests/integration/test_report_tables.py checks the two agree).
+# their rows in this order too; tests/integration/test_dbt_report_tables.py checks the two agree).
 REGION_ORDER = ("NMM", "RRD", "NCC", "CHL", "SE", "MRD", "VN")
 MOTHER_AGE_BANDS = ("<15", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50+", "UNKNOWN")
 DEATH_AGE_BANDS = ("<1", "1-4", *(f"{a}-{a + 4}" for a in range(5, 85, 5)), "85+", "UNKNOWN")

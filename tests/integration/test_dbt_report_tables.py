@@ -271,3 +271,16 @@ def test_t9_data_quality(built):
     quarters = built.execute("select delivery_id, string_agg(distinct quarter, ',' order by quarter)"
                              " from reports.rpt_t9_data_quality group by delivery_id order by 1").fetchall()
     assert quarters == [(GSO, "2025Q1,2025Q2,2025Q3,2025Q4"), (MOH_Q2, "2025Q2"), (MOJ, "2025Q3")]
+
+
+def test_the_writer_reads_rows_in_the_models_order(built):
+    """tables.py orders regions and bands by constants; they must agree with dim_region and
+    dim_age_band, which order the models' stored rows."""
+    from crvs.report.tables import T3, T4, T5, T6, T7, T9
+    from crvs.report.writer import read_model
+
+    for table in (T3, T4, T5, T6, T7, T9):
+        stored = [tuple(r) for r in built.execute(
+            f"select {', '.join(table.key_names)} from reports.{table.model} where quarter = %s", [Q]).fetchall()]
+        written = [tuple(row[k] for k in table.key_names) for row in read_model(built, table, Q)]
+        assert written == stored, table.code
