@@ -304,19 +304,27 @@ class _FileCounts:
     quarantined: int = 0
 
 
+def incoming_columns(dataset: Dataset) -> list[str]:
+    """The stored columns in the order the loader sends them: identifiers (pseudonyms) last."""
+    stored = [c for c in dataset.columns if c.stored_name]
+    return [c.stored_name for c in stored if c.kind != "pid"] + [c.stored_name for c in stored if c.kind == "pid"]
+
+
 def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymiser,
                  received: list[int] | None = None) -> Iterator[str]:
     """The rows of `source` as COPY CSV text for `incoming`, about 1 MiB at a time: the row
-    number, then (a row of the header's width) an empty field count and the stored columns, names
-    left out and identifiers replaced by their pseudonym; or (another width) the field count and
-    empty fields. `received[0]` is kept at the number of rows read (`source` read once, in order).
-    An empty field becomes null in COPY's CSV format; the quoted empty string is never sent."""
+    number, then (a row of the header's width) an empty field count and the columns of
+    incoming_columns(), names left out and identifiers replaced by their pseudonym; or (another
+    width) the field count and empty fields. `received[0]` follows the number of rows read
+    (`source` is read once, in order). An empty field becomes null in COPY's CSV format; a quoted
+    empty string is never sent."""
     width = len(source.header)
     stored = [c for c in dataset.columns if c.stored_name]
-    take = operator.itemgetter(*(source.header.index(c.name) for c in stored))
-    identifiers = [i for i, c in enumerate(stored) if c.kind == "pid"]
+    plain = [source.header.index(c.name) for c in stored if c.kind != "pid"]  # incoming_columns' order
+    identifiers = [source.header.index(c.name) for c in stored if c.kind == "pid"]
+    take = operator.itemgetter(*plain) if len(plain) > 1 else (lambda row: (row[plain[0]],))
     field = pseudonymise.field
-    commas = len(stored) - 1
+    commas = len(plain) - 1
     empty = "," * len(stored) + "\r\n"
     buffer = io.StringIO()
     quoted = csv.writer(buffer, lineterminator="\r\n")
@@ -325,15 +333,17 @@ def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymise
     number = 0
     for number, row in enumerate(source.rows, 1):
         if len(row) == width:
-            values = list(take(row))
-            for i in identifiers:
-                values[i] = field(values[i])
-            line = ",".join(values)
-            # Plain values join into valid CSV; any comma, quote or line break needs quoting.
+            line = ",".join(take(row))
+            # Plain values join into valid CSV; a comma, quote or line break in one needs quoting.
+            # Pseudonyms (hex, INVALID_ID or empty) never do.
             if line.count(",") == commas and '"' not in line and "\n" not in line and "\r" not in line:
-                write(f"{number},,{line}\r\n")
+                line = f"{number},,{line}"
             else:
-                quoted.writerow([number, "", *values])
+                line = quoted_line(quoted, buffer, [number, "", *take(row)])
+            for i in identifiers:
+                line = f"{line},{field(row[i])}"
+            write(line)
+            write("\r\n")
         else:
             write(f"{number},{len(row)}{empty}")
         if number % 4096 == 0:
@@ -345,6 +355,18 @@ def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymise
     received[0] = number
     if buffer.tell():
         yield buffer.getvalue()
+
+
+def quoted_line(writer, buffer: io.StringIO, values: list) -> str:
+    """`values` as one CSV line with the quoting it needs (rare: a comma, quote or line break in a
+    value), without its line end; written through `writer` into `buffer` and taken back out."""
+    mark = buffer.tell()
+    writer.writerow(values)
+    buffer.seek(mark)
+    line = buffer.read()
+    buffer.seek(mark)
+    buffer.truncate()
+    return line.removesuffix("\r\n")
 
 
 # Encoded chunks (~1 MiB each) the reader process may hold ahead of the database: it reads the
@@ -418,7 +440,7 @@ def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, sourc
                 pseudonymise: Pseudonymiser, reader: ReadAhead | None = None) -> int:
     """Stream the rows, pseudonymised (by `reader` if given, else here), into `incoming`; the
     number of rows."""
-    stored = [c.stored_name for c in entry.dataset.columns if c.stored_name]
+    stored = incoming_columns(entry.dataset)
     cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
                 f" {', '.join(c + ' text' for c in stored)}) on commit drop")
     received = [0]

@@ -116,3 +116,18 @@ def test_a_file_the_reader_cannot_read_rejects_the_delivery(warehouse, db, tmp_p
     assert result.reason.startswith(reason), result.reason
     assert fetch(db, "select count(*) from raw.moj_births") == [(0,)]
     assert fetch(db, "select count(*) from quarantine.rows") == [(0,)]
+
+
+def test_values_with_commas_quotes_and_line_breaks_arrive_unchanged(warehouse, db, tmp_path):
+    """Such values are sent quoted; the others joined as they are."""
+    odd = ['R,1', 'R "2"', "R\n3", "R\r\n4"]
+    folder = births_delivery(tmp_path, [birth(record_id=r, child_name='A "quoted", name') for r in odd]
+                             + [birth(record_id="R-5", reg_commune_code="")])
+
+    result = loader.ingest_path(folder)
+
+    assert (result.outcome, result.rows_loaded) == (loader.LOADED, 5), result.reason
+    pseudonymise = Pseudonymiser(settings.pseudonym_key())
+    assert [r[:2] + r[4:7] for r in _raw_births(db)] == [
+        (n, r, c, pseudonymise(CHILD_ID), pseudonymise(MOTHER_ID))
+        for n, (r, c) in enumerate([(r, "00004") for r in odd] + [("R-5", None)], 1)]
