@@ -24,9 +24,7 @@ import io
 import itertools
 import json
 import logging
-import multiprocessing
 import operator
-import queue
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -186,15 +184,11 @@ def read_manifest_json(folder: Path) -> dict:
 
 @dataclass
 class RowSource:
-    """One file's rows: a header and the rows as lists of strings (one reader per channel).
-
-    `path` is set when the rows are a CSV file's on disk (csv_rows): the loader may then read the
-    file in a reader process of its own, ahead of the database (ReadAhead)."""
+    """One file's rows: a header and the rows as lists of strings (one reader per channel)."""
 
     file_name: str
     header: list[str]
     rows: Iterable[list[str]]
-    path: Path | None = None
 
 
 def header_of(path: Path) -> list[str]:
@@ -243,7 +237,7 @@ def csv_rows(path: Path) -> RowSource:
             except csv.Error as err:
                 raise DeliveryRejected(f"{path.name}: broken CSV at line {line_num}: {err}") from None
 
-    return RowSource(path.name, header, rows(), path)
+    return RowSource(path.name, header, rows())
 
 
 def file_sha256(path: Path) -> str:
@@ -369,85 +363,16 @@ def quoted_line(writer, buffer: io.StringIO, values: list) -> str:
     return line.removesuffix("\r\n")
 
 
-# Encoded chunks (~1 MiB each) the reader process may hold ahead of the database: it reads the
-# next file while the server checks the current one, and memory stays bounded.
-READ_AHEAD_CHUNKS = 64
-READ_AHEAD = True  # False: read and pseudonymise in the loading process itself
-
-
-def _read_ahead(jobs: list[tuple[Path, str]], pseudonymise: Pseudonymiser, out) -> None:
-    """The reader process: each file in order, as encoded_rows gives it, then ("end", rows)."""
-    try:
-        for path, dataset_name in jobs:
-            source = csv_rows(path)
-            _check_header(source, DATASETS[dataset_name])
-            received = [0]
-            for chunk in encoded_rows(source, DATASETS[dataset_name], pseudonymise, received):
-                out.put(("rows", chunk, received[0]))
-            out.put(("end", received[0]))
-    except DeliveryRejected as err:
-        out.put(("rejected", str(err)))
-    except Exception as err:  # noqa: BLE001 - handed to the loading process, which raises it
-        out.put(("failed", f"{type(err).__name__}: {err}"))
-
-
-class ReadAhead:
-    """Reads, drops names from and pseudonymises a delivery's CSV files in a child process, in
-    order, while this process streams the previous chunks into COPY and the server checks the
-    previous file (two cores: the Python work and the server's overlap). Linux (fork) only; the
-    key reaches the child by fork, never through a pipe or a file."""
-
-    def __init__(self, jobs: list[tuple[Path, str]], pseudonymise: Pseudonymiser):
-        context = multiprocessing.get_context("fork")
-        self._queue = context.Queue(maxsize=READ_AHEAD_CHUNKS)
-        self._process = context.Process(target=_read_ahead, args=(jobs, pseudonymise, self._queue),
-                                        name="crvs-loader-reader", daemon=True)
-        self._process.start()
-
-    @staticmethod
-    def available() -> bool:
-        return "fork" in multiprocessing.get_all_start_methods()
-
-    def chunks(self, received: list[int]) -> Iterator[str]:
-        """The next file's encoded chunks; `received[0]` follows the rows read."""
-        while True:
-            try:
-                item = self._queue.get(timeout=1)
-            except queue.Empty:
-                if not self._process.is_alive():
-                    raise RuntimeError(f"the loader's reader process stopped (exit code {self._process.exitcode})") from None
-                continue
-            if item[0] == "rows":
-                received[0] = item[2]
-                yield item[1]
-            elif item[0] == "end":
-                received[0] = item[1]
-                return
-            elif item[0] == "rejected":
-                raise DeliveryRejected(item[1])
-            else:
-                raise RuntimeError(f"the loader's reader process failed: {item[1]}")
-
-    def close(self) -> None:
-        if self._process.is_alive():
-            self._process.kill()  # a rejected or failed delivery: what it read ahead is not needed
-        self._process.join()
-        self._queue.close()
-        self._queue.cancel_join_thread()
-
-
 def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-                pseudonymise: Pseudonymiser, reader: ReadAhead | None = None) -> int:
-    """Stream the rows, pseudonymised (by `reader` if given, else here), into `incoming`; the
-    number of rows."""
+                pseudonymise: Pseudonymiser) -> int:
+    """Stream the rows, pseudonymised in this process, into `incoming`; the number of rows."""
     stored = incoming_columns(entry.dataset)
     cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
                 f" {', '.join(c + ' text' for c in stored)}) on commit drop")
     received = [0]
-    chunks = reader.chunks(received) if reader else encoded_rows(source, entry.dataset, pseudonymise, received)
     reported = 0
     with cur.copy(f"copy incoming (source_row, field_count, {', '.join(stored)}) from stdin (format csv)") as copy:
-        for chunk in chunks:
+        for chunk in encoded_rows(source, entry.dataset, pseudonymise, received):
             copy.write(chunk)
             if received[0] - reported >= PROGRESS_EVERY:
                 reported = received[0]
@@ -456,12 +381,12 @@ def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, sourc
 
 
 def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-               pseudonymise: Pseudonymiser, reader: ReadAhead | None) -> _FileCounts:
+               pseudonymise: Pseudonymiser) -> _FileCounts:
     dataset = entry.dataset
     _check_header(source, dataset)
     counts = _FileCounts()
     started = time.perf_counter()
-    counts.received = _write_rows(cur, manifest, entry, source, pseudonymise, reader)
+    counts.received = _write_rows(cur, manifest, entry, source, pseudonymise)
 
     if counts.received != entry.rows:
         raise DeliveryRejected(
@@ -500,23 +425,15 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
             " period_start, period_end, source, manifest) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (manifest.delivery_id, manifest.agency, manifest.channel, manifest.schema_version,
              manifest.extracted_at, manifest.period_start, manifest.period_end, source, Jsonb(manifest.raw)))
-        sources = list(sources)  # RowSources are lazy: nothing read yet
-        reader = None
-        if READ_AHEAD and ReadAhead.available() and all(rows.path for _, rows in sources):
-            reader = ReadAhead([(rows.path, entry.dataset.name) for entry, rows in sources], pseudonymise)
-        try:
-            for entry, rows in sources:
-                counts = _load_file(cur, manifest, entry, rows, pseudonymise, reader)
-                cur.execute("insert into raw.delivery_files values (%s, %s, %s, %s, %s, %s, %s)",
-                            (manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
-                             counts.received, counts.loaded, counts.quarantined))
-                result.rows_received += counts.received
-                result.rows_loaded += counts.loaded
-                result.rows_quarantined += counts.quarantined
-                result.datasets.append(entry.dataset.name)
-        finally:
-            if reader:
-                reader.close()
+        for entry, rows in sources:
+            counts = _load_file(cur, manifest, entry, rows, pseudonymise)
+            cur.execute("insert into raw.delivery_files values (%s, %s, %s, %s, %s, %s, %s)",
+                        (manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
+                         counts.received, counts.loaded, counts.quarantined))
+            result.rows_received += counts.received
+            result.rows_loaded += counts.loaded
+            result.rows_quarantined += counts.quarantined
+            result.datasets.append(entry.dataset.name)
     return result
 
 
