@@ -220,6 +220,8 @@ def csv_rows(path: Path) -> RowSource:
                     line_num += 1
                     if line_num == 1:
                         continue  # the header, read by header_of
+                    if "\0" in line:  # PostgreSQL text cannot hold it: name the line, not a COPY error
+                        raise DeliveryRejected(f"{path.name}: a NUL character at line {line_num}")
                     if '"' not in line:
                         line = line.rstrip("\r\n")
                         if line:  # a blank line is not a record

@@ -104,6 +104,7 @@ def test_a_blank_line_is_skipped_and_a_short_row_quarantined(warehouse, db, tmp_
 @pytest.mark.parametrize("damage, reason", [
     (lambda text: text.replace(b"B-2", b"B-\xff2"), "births.csv: not UTF-8 near data row"),
     (lambda text: text.replace(b"B-2", b'"B-2'), "births.csv: broken CSV at line"),
+    (lambda text: text.replace(b"B-3", b"B-\x003"), "births.csv: a NUL character at line 4"),
 ])
 def test_a_file_the_reader_cannot_read_rejects_the_delivery(warehouse, db, tmp_path, damage, reason):
     folder = births_delivery(tmp_path, [birth(), birth(record_id="B-2"), birth(record_id="B-3")])
