@@ -10,8 +10,9 @@ unless --keep is given. Steps:
    (`COPY ... (FORMAT csv, HEADER true)`), one transaction per delivery. This is the reference.
    The same into UNLOGGED tables is printed too, for comparison (no warehouse table may skip
    the write-ahead log).
-3. The loader: `loader.ingest_path` on every delivery folder (sha256 check, header check,
-   pseudonymisation, every contract rule, quarantine, insert into raw.*).
+3. The loader: `loader.ingest_path` on every delivery folder (sha256 check, header check, CSV
+   reading and pseudonymisation in this process, COPY of the pseudonymised rows, every contract
+   rule, quarantine, insert into raw.*).
 Prints both rates, their ratio and the peak RSS of this process (the loader's client side; the
 server's memory is bounded by its own work_mem/temp_buffers settings). Asserts nothing.
 """
@@ -93,20 +94,18 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
     Run in a transaction that is rolled back."""
     from crvs import database, settings
     from crvs.feeds import loader, validation
-    from crvs.feeds.pseudonym import hmac_pads
+    from crvs.feeds.pseudonym import Pseudonymiser
     from crvs.feeds.tables import ensure_tables
 
     manifest = loader.read_manifest(folder)
     entry = next(e for e in manifest.files if e.name == name)
     dataset = entry.dataset
-    params = {"extracted_on": manifest.extracted_at.date(), "delivery_id": manifest.delivery_id + "-bench",
-              **hmac_pads(settings.pseudonym_key())}
+    params = {"extracted_on": manifest.extracted_at.date(), "delivery_id": manifest.delivery_id + "-bench"}
+    pseudonymise = Pseudonymiser(settings.pseudonym_key())
     columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
     stages = [
-        ("pseudonymise identifiers, empty -> null", "create temp table s1 as"
-         f" select source_row, {validation.stored_values(dataset)} from incoming"),
         ("format and code-list checks", f"create temp table s2 as select i.*, {validation.format_problem(dataset)}"
-         " as problem from s1 i"),
+         f" as problem from (select source_row, {validation.stored_values(dataset)} from incoming) i"),
         ("find duplicate keys", f"create temp table duplicates as {validation.later_duplicates(dataset, 's2')}"),
         ("cast types, cross-column rules", "create temp table s3 as select t.*,"
          f" {validation.row_rule_problem(dataset)} as problem from (select source_row,"
@@ -131,8 +130,14 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
                 copy.write(chunk)
         timings.append(("bare COPY into a plain table (reference)", time.perf_counter() - started))
         started = time.perf_counter()
-        loader._copy_file(cur, manifest, entry, source)
-        timings.append(("loader: COPY into the temp table", time.perf_counter() - started))
+        for _ in loader.encoded_rows(source, dataset, pseudonymise):
+            pass
+        timings.append(("loader: read CSV, pseudonymise (this process, not sent)", time.perf_counter() - started))
+        source = loader.csv_rows(folder / name)
+        loader._check_header(source, dataset)
+        started = time.perf_counter()
+        loader._write_rows(cur, manifest, entry, source, pseudonymise)
+        timings.append(("loader: the same, streamed into COPY to the temp table", time.perf_counter() - started))
         for label, sql in stages:
             started = time.perf_counter()
             cur.execute(sql, params)
@@ -182,7 +187,7 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print) ->
         for label, seconds in timings:
             out(f"  {label:55} {seconds:6.2f} s {seconds * 1e6 / rows:6.2f} us/row {seconds / reference:5.1f}x COPY")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        out(f"peak RSS      {peak / 1024:,.0f} MiB (this process: CSV reading, COPY streaming; goal < 1024 MiB)")
+        out(f"peak RSS      {peak / 1024:,.0f} MiB (this process: CSV reading, pseudonyms, COPY streaming; goal < 1024 MiB)")
         if any(r.outcome == "REJECTED" for r in results):
             out("WARNING: a delivery was rejected; the rates above are not comparable")
         return ratio

@@ -3,14 +3,15 @@
 For a delivery folder (manifest.json + the CSV files it names; FILE and EMAIL channels):
 1. The manifest is checked (fields, agency, datasets, schema version) and each file's sha256 is
    compared with the manifest before the database is touched.
-2. In ONE transaction, per file: the file's bytes are streamed as they are into COPY, into a
-   temporary table of text columns dropped at the end of the file (never a whole file in memory).
-   If COPY refuses the file (a row with the wrong number of fields, broken quoting, not UTF-8), the
-   file is read again row by row in Python, which quarantines or names the bad rows. Then ONE SQL
-   statement (crvs.feeds.validation.load_statement) pseudonymises identifiers (HMAC-SHA256 in SQL,
-   crvs.feeds.pseudonym), drops names, checks every contract rule and writes each row either to
-   raw.<dataset> or to quarantine.rows with the file, row, column, rule and a message. A row count
-   that disagrees with the manifest rolls everything back and rejects the delivery.
+2. In ONE transaction, per file: the rows are read in this process (never a whole file in
+   memory), names are dropped and identifiers replaced by their HMAC-SHA256 pseudonym
+   (crvs.feeds.pseudonym) BEFORE anything is sent: the database server never receives an
+   identifier or a name. The rows are streamed into COPY, into a temporary table of text columns
+   dropped at the end of the file; a row with the wrong number of fields is sent as its number and
+   field count only. Then ONE SQL statement (crvs.feeds.validation.load_statement) checks every
+   contract rule and writes each row either to raw.<dataset> or to quarantine.rows with the file,
+   row, column, rule and a message. A row count that disagrees with the manifest rolls everything
+   back and rejects the delivery.
 3. A delivery already loaded (same delivery_id) changes nothing. A rejected one is recorded in
    quarantine.rejected_deliveries and may be sent again, corrected, under the same id.
 """
@@ -19,8 +20,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import itertools
 import json
 import logging
+import operator
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -33,7 +37,7 @@ from psycopg.types.json import Jsonb
 from crvs import database, reference, settings
 from crvs.feeds import validation
 from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset
-from crvs.feeds.pseudonym import hmac_pads
+from crvs.feeds.pseudonym import Pseudonymiser
 from crvs.feeds.tables import ensure_tables
 
 log = logging.getLogger(__name__)
@@ -180,16 +184,11 @@ def read_manifest_json(folder: Path) -> dict:
 
 @dataclass
 class RowSource:
-    """One file's rows: a header and the rows as lists of strings (one reader per channel).
-
-    `path` is set when the rows come from a CSV file on disk: the loader then streams the file's
-    bytes straight into COPY and reads `rows` only if COPY refuses the file (a row with the wrong
-    number of fields, broken quoting, not UTF-8), to quarantine or name the bad rows."""
+    """One file's rows: a header and the rows as lists of strings (one reader per channel)."""
 
     file_name: str
     header: list[str]
     rows: Iterable[list[str]]
-    path: Path | None = None
 
 
 def header_of(path: Path) -> list[str]:
@@ -205,23 +204,42 @@ def header_of(path: Path) -> list[str]:
 
 
 def csv_rows(path: Path) -> RowSource:
-    """Stream a contract CSV (UTF-8, optional BOM, RFC 4180). Never reads the whole file."""
+    """Stream a contract CSV (UTF-8, optional BOM, RFC 4180). Never reads the whole file.
+
+    A line without a double quote is split on commas (what the csv module would give, several
+    times faster); a line with one is handed to the csv module, which reads on as far as the
+    record goes (a quoted field may hold line breaks)."""
     header = header_of(path)
 
     def rows() -> Iterator[list[str]]:
+        line_num = 0  # lines read so far, as csv.reader's line_num
         with open(path, encoding="utf-8-sig", newline="") as stream:
-            reader = csv.reader(stream, strict=True)
+            lines = iter(stream)
             try:
-                next(reader)  # the header
-                for row in reader:
-                    if row:  # a blank line is not a record
+                for line in lines:
+                    line_num += 1
+                    if line_num == 1:
+                        continue  # the header, read by header_of
+                    if "\0" in line:  # PostgreSQL text cannot hold it: name the line, not a COPY error
+                        raise DeliveryRejected(f"{path.name}: a NUL character at line {line_num}")
+                    if '"' not in line:
+                        line = line.rstrip("\r\n")
+                        if line:  # a blank line is not a record
+                            yield line.split(",")
+                        continue
+                    reader = csv.reader(itertools.chain((line,), lines), strict=True)
+                    try:
+                        row = next(reader)
+                    finally:
+                        line_num += reader.line_num - 1
+                    if row:
                         yield row
             except UnicodeDecodeError as err:
-                raise DeliveryRejected(f"{path.name}: not UTF-8 near data row {reader.line_num}: {err.reason}") from None
+                raise DeliveryRejected(f"{path.name}: not UTF-8 near data row {line_num}: {err.reason}") from None
             except csv.Error as err:
-                raise DeliveryRejected(f"{path.name}: broken CSV at line {reader.line_num}: {err}") from None
+                raise DeliveryRejected(f"{path.name}: broken CSV at line {line_num}: {err}") from None
 
-    return RowSource(path.name, header, rows(), path)
+    return RowSource(path.name, header, rows())
 
 
 def file_sha256(path: Path) -> str:
@@ -231,10 +249,10 @@ def file_sha256(path: Path) -> str:
 
 # ----------------------------------------------------------------------------- loading
 
-COPY_CHUNK = 1 << 20  # bytes of a file handed to COPY at a time: memory stays flat at any file size
-PROGRESS_EVERY = 100_000  # rows (row path) or 64 MiB (file path) between progress lines
-# Server memory for one load: the temp table of a file stays in local buffers instead of spilling
-# to disk, and the sort of the duplicate check runs in memory. Bounded whatever the file size.
+COPY_CHUNK = 1 << 20  # characters handed to COPY at a time: memory stays flat at any file size
+PROGRESS_EVERY = 100_000  # rows between progress lines
+# Server memory for one load: the temp table of a file (pseudonymised rows only) stays in local
+# buffers, and the sort of the duplicate check runs in memory. Bounded whatever the file size.
 # DateStyle ISO: the date checks read dates back as YYYY-MM-DD (crvs.feeds.validation).
 SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '256MB'; set datestyle = 'ISO, YMD'"
 
@@ -282,80 +300,117 @@ class _FileCounts:
     quarantined: int = 0
 
 
-def _copy_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource) -> int | None:
-    """COPY the file's bytes as they are into `incoming`; the number of rows, or None if COPY
-    refused the file (nothing kept: the caller reads it row by row instead)."""
-    columns = ", ".join(source.header)
-    try:
-        with cur.connection.transaction():  # a savepoint: a refused COPY leaves no trace
-            cur.execute(f"create temp table incoming (source_row integer generated always as identity,"
-                        f" field_count integer, {', '.join(h + ' text' for h in source.header)}) on commit drop")
-            with open(source.path, "rb") as f, \
-                    cur.copy(f"copy incoming ({columns}) from stdin (format csv, header true)") as copy:
-                sent = 0
-                while chunk := f.read(COPY_CHUNK):
-                    copy.write(chunk)
-                    sent += len(chunk)
-                    if sent % (64 * COPY_CHUNK) == 0:
-                        log.info("%s %s: %s MiB sent", manifest.delivery_id, entry.name, f"{sent >> 20:,}")
-            return cur.rowcount
-    except (psycopg.errors.DataError, psycopg.errors.BadCopyFileFormat) as err:
-        first_line = str(err).strip().splitlines()[0]
-        log.info("%s %s: COPY refused the file (%s); reading it row by row to find the bad rows",
-                 manifest.delivery_id, entry.name, first_line)
-        return None
+def incoming_columns(dataset: Dataset) -> list[str]:
+    """The stored columns in the order the loader sends them: identifiers (pseudonyms) last."""
+    stored = [c for c in dataset.columns if c.stored_name]
+    return [c.stored_name for c in stored if c.kind != "pid"] + [c.stored_name for c in stored if c.kind == "pid"]
 
 
-def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource) -> int:
-    """The row path: rows parsed in Python into `incoming`; returns the number of rows. A row
-    whose field count differs from the header's cannot be placed in columns: only its number and
-    field count are kept (`field_count`), to be quarantined in SQL with the others."""
+def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymiser,
+                 received: list[int] | None = None) -> Iterator[str]:
+    """The rows of `source` as COPY CSV text for `incoming`, about 1 MiB at a time: the row
+    number, then (a row of the header's width) an empty field count and the columns of
+    incoming_columns(), names left out and identifiers replaced by their pseudonym; or (another
+    width) the field count and empty fields. `received[0]` follows the number of rows read
+    (`source` is read once, in order). An empty field becomes null in COPY's CSV format; a quoted
+    empty string is never sent."""
     width = len(source.header)
+    stored = [c for c in dataset.columns if c.stored_name]
+    plain = [source.header.index(c.name) for c in stored if c.kind != "pid"]  # incoming_columns' order
+    identifiers = [source.header.index(c.name) for c in stored if c.kind == "pid"]
+    take = operator.itemgetter(*plain) if len(plain) > 1 else (lambda row: (row[plain[0]],))
+    field = pseudonymise.field
+    commas = len(plain) - 1
+    empty = "," * len(stored) + "\r\n"
+    buffer = io.StringIO()
+    quoted = csv.writer(buffer, lineterminator="\r\n")
+    write = buffer.write
+    received = received if received is not None else [0]
     number = 0
-    cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
-                f" {', '.join(h + ' text' for h in source.header)}) on commit drop")
-    with cur.copy(f"copy incoming (source_row, field_count, {', '.join(source.header)}) from stdin") as copy:
-        for number, row in enumerate(source.rows, 1):
-            if len(row) == width:
-                copy.write_row([number, None, *row])
+    for number, row in enumerate(source.rows, 1):
+        if len(row) == width:
+            line = ",".join(take(row))
+            # Plain values join into valid CSV; a comma, quote or line break in one needs quoting.
+            # Pseudonyms (hex, INVALID_ID or empty) never do.
+            if line.count(",") == commas and '"' not in line and "\n" not in line and "\r" not in line:
+                line = f"{number},,{line}"
             else:
-                copy.write_row([number, len(row), *([None] * width)])
-            if number % PROGRESS_EVERY == 0:
-                log.info("%s %s: %s rows read", manifest.delivery_id, entry.name, f"{number:,}")
-    return number
+                line = quoted_line(quoted, buffer, [number, "", *take(row)])
+            for i in identifiers:
+                line = f"{line},{field(row[i])}"
+            write(line)
+            write("\r\n")
+        else:
+            write(f"{number},{len(row)}{empty}")
+        if number % 4096 == 0:
+            received[0] = number
+            if buffer.tell() >= COPY_CHUNK:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    received[0] = number
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def quoted_line(writer, buffer: io.StringIO, values: list) -> str:
+    """`values` as one CSV line with the quoting it needs (rare: a comma, quote or line break in a
+    value), without its line end; written through `writer` into `buffer` and taken back out."""
+    mark = buffer.tell()
+    writer.writerow(values)
+    buffer.seek(mark)
+    line = buffer.read()
+    buffer.seek(mark)
+    buffer.truncate()
+    return line.removesuffix("\r\n")
+
+
+def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
+                pseudonymise: Pseudonymiser) -> int:
+    """Stream the rows, pseudonymised in this process, into `incoming`; the number of rows."""
+    stored = incoming_columns(entry.dataset)
+    cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
+                f" {', '.join(c + ' text' for c in stored)}) on commit drop")
+    received = [0]
+    reported = 0
+    with cur.copy(f"copy incoming (source_row, field_count, {', '.join(stored)}) from stdin (format csv)") as copy:
+        for chunk in encoded_rows(source, entry.dataset, pseudonymise, received):
+            copy.write(chunk)
+            if received[0] - reported >= PROGRESS_EVERY:
+                reported = received[0]
+                log.info("%s %s: %s rows read", manifest.delivery_id, entry.name, f"{reported:,}")
+    return received[0]
 
 
 def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-               hmac_params: dict[str, bytes]) -> _FileCounts:
+               pseudonymise: Pseudonymiser) -> _FileCounts:
     dataset = entry.dataset
     _check_header(source, dataset)
     counts = _FileCounts()
     started = time.perf_counter()
-    copied = _copy_file(cur, manifest, entry, source) if source.path is not None else None
-    counts.received = copied if copied is not None else _write_rows(cur, manifest, entry, source)
+    counts.received = _write_rows(cur, manifest, entry, source, pseudonymise)
 
     if counts.received != entry.rows:
         raise DeliveryRejected(
             f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {counts.received:,}")
 
     params = {"delivery_id": manifest.delivery_id, "dataset": dataset.name, "file": entry.name,
-              "width": len(source.header), "extracted_on": manifest.extracted_at.date(), **hmac_params}
+              "width": len(source.header), "extracted_on": manifest.extracted_at.date()}
     read = time.perf_counter()
     cur.execute(validation.load_statement(dataset), params)
     counts.quarantined, counts.loaded = cur.fetchone()
     done = time.perf_counter()
     cur.execute("drop table incoming")
-    log.info("%s %s: %s received, %s loaded, %s quarantined (%.2f s %s, %.2f s checks and writes)",
-             manifest.delivery_id, entry.name, f"{counts.received:,}", f"{counts.loaded:,}",
-             f"{counts.quarantined:,}", read - started, "COPY" if copied is not None else "row by row",
-             done - read)
+    log.info("%s %s: %s received, %s loaded, %s quarantined (%.2f s reading, pseudonymising and COPY,"
+             " %.2f s checks and writes)", manifest.delivery_id, entry.name, f"{counts.received:,}",
+             f"{counts.loaded:,}", f"{counts.quarantined:,}", read - started, done - read)
     return counts
 
 
 def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSource]], source: str) -> IngestResult:
     """Load a checked manifest and its files' rows in one transaction (any channel)."""
     result = IngestResult(source=source, outcome=LOADED, delivery_id=manifest.delivery_id, agency=manifest.agency)
-    hmac_params = hmac_pads(settings.pseudonym_key())
+    pseudonymise = Pseudonymiser(settings.pseudonym_key())
     with database.connect() as conn, conn.cursor() as cur:
         cur.execute(SESSION_SETTINGS)  # before the session's first temp table
         ensure_tables(conn)
@@ -373,7 +428,7 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
             (manifest.delivery_id, manifest.agency, manifest.channel, manifest.schema_version,
              manifest.extracted_at, manifest.period_start, manifest.period_end, source, Jsonb(manifest.raw)))
         for entry, rows in sources:
-            counts = _load_file(cur, manifest, entry, rows, hmac_params)
+            counts = _load_file(cur, manifest, entry, rows, pseudonymise)
             cur.execute("insert into raw.delivery_files values (%s, %s, %s, %s, %s, %s, %s)",
                         (manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
                          counts.received, counts.loaded, counts.quarantined))

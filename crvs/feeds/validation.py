@@ -1,10 +1,12 @@
 """The contract's row rules as SQL, generated from crvs.feeds.contract.
 
-A file's rows arrive in a temporary table `incoming` (source_row, then the file's columns as text,
-as sent). `load_statement(dataset)` is ONE statement that reads them once:
+A file's rows arrive in a temporary table `incoming` (source_row, field_count, then the stored
+columns as text: names already left out and identifiers already replaced by their HMAC pseudonym
+or INVALID_ID by the loader, in its own process). `load_statement(dataset)` is ONE statement that
+reads them once:
 
-1. `stored_values`: empty fields become null, personal identifiers their HMAC pseudonym (computed
-   once per value), names are left behind.
+1. `stored_values`: the stored columns (an empty field is already null: the loader sends rows in
+   COPY's CSV format, where an unquoted empty field is null, and never sends a quoted one).
 2. `format_problem(dataset)`: the first column whose text breaks its kind (required, integer, date,
    boolean, enum, code list for the row's admin_code_version, ICD-10, bounds) — a jsonb
    [rule, column, message], or null. Those rows go to quarantine.rows.
@@ -16,7 +18,7 @@ as sent). `load_statement(dataset)` is ONE statement that reads them once:
 from __future__ import annotations
 
 from crvs.feeds.contract import Column, Dataset
-from crvs.feeds.pseudonym import INVALID_ID, sql_pseudonym
+from crvs.feeds.pseudonym import INVALID_ID
 
 ISO_DATE = r"^(1[89]\d\d|2\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 INTEGER = r"^[+-]?\d{1,9}$"
@@ -165,15 +167,8 @@ def row_rule_problem(dataset: Dataset, duplicates: str = "duplicates") -> str:
 
 
 def stored_values(dataset: Dataset) -> str:
-    """SQL select list over `incoming`: the stored columns, nulls for empty fields, pseudonyms for
-    identifiers (needs the %(hmac_ipad)s / %(hmac_opad)s parameters). Names are not selected."""
-    values = []
-    for c in dataset.columns:
-        if c.kind == "pid":
-            values.append(f"{sql_pseudonym(c.name)} as {c.stored_name}")
-        elif c.stored_name:
-            values.append(f"nullif({c.name}, '') as {c.stored_name}")
-    return ",\n    ".join(values)
+    """SQL select list over `incoming`: the stored columns (empty fields arrive as null)."""
+    return ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
 
 
 QUARANTINE_INSERT = """insert into quarantine.rows
@@ -188,10 +183,10 @@ QUARANTINE_INSERT = """insert into quarantine.rows
 def load_statement(dataset: Dataset) -> str:
     """The one statement that takes `incoming` to raw.<dataset> and quarantine.rows.
 
-    Parameters: delivery_id, dataset, file, width (the header's field count), extracted_on,
-    hmac_ipad, hmac_opad. Returns one row: (rows quarantined, rows loaded). Rows the reader could
+    Parameters: delivery_id, dataset, file, width (the header's field count), extracted_on.
+    Returns one row: (rows quarantined, rows loaded). Rows the reader could
     not place in columns (`field_count` not null) are quarantined as wrong_field_count.
-    `offset 0` keeps each level a separate scan, so every pseudonym and check is computed once per
+    `offset 0` keeps each level a separate scan, so every check is computed once per
     row; the MATERIALIZED steps are read several times (quarantine, duplicates, the next step)
     without being computed again.
     """
