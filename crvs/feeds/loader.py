@@ -439,7 +439,7 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
     return result
 
 
-def _record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tuple[str | None, str | None]:
+def record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tuple[str | None, str | None]:
     """Record a refused delivery with what could be read of its manifest; returns (delivery_id, agency)."""
     raw_manifest = raw_manifest or {}
     delivery_id, agency = raw_manifest.get("delivery_id"), raw_manifest.get("agency")
@@ -483,7 +483,7 @@ def ingest_path(path: Path | str) -> IngestResult:
         return load_delivery(manifest, sources, str(folder))
     except DeliveryRejected as err:
         reason = str(err)
-        delivery_id, agency = _record_rejection(str(folder), reason, raw_manifest)
+        delivery_id, agency = record_rejection(str(folder), reason, raw_manifest)
         log.warning("rejected %s: %s", delivery_id or folder, reason)
         return IngestResult(str(folder), REJECTED, delivery_id, agency, reason)
 

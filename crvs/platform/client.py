@@ -416,7 +416,7 @@ def fetch_delivery(client: PlatformClient, listed: dict, *, root: Path | None = 
         result = load_spooled(folder, source)
     except loader.DeliveryRejected as err:
         reason = str(err)
-        delivery_id, agency = loader._record_rejection(source, reason, listed)  # noqa: SLF001 — the loader's one record of refusals
+        delivery_id, agency = loader.record_rejection(source, reason, listed)  # the loader keeps the one record of refusals
         log.warning("rejected %s: %s", delivery_id, reason)
         if folder is None and delivery_id:
             folder = root / delivery_id
