@@ -315,8 +315,8 @@ def _quality_annex(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.ln(3)
     pdf.heading("Dữ liệu sử dụng (deliveries used)", 10)
     pdf.set_font(FONT, "", 7)
-    with pdf.table(col_widths=(55, 16, 20, 50, 39), line_height=3.6, headings_style=_headings_style()) as grid:
-        grid.row(("delivery_id", "agency", "channel", "extracted_at", "period"))
+    with pdf.table(col_widths=(44, 13, 15, 42, 36, 30), line_height=3.6, headings_style=_headings_style()) as grid:
+        grid.row(("delivery_id", "agency", "channel", "extracted_at", "period", "feed checks"))
         for d in inputs.deliveries:
             grid.row((d["delivery_id"], d["agency"], d["channel"], d["extracted_at"],
-                      f"{d['period_start']} – {d['period_end']}"))
+                      f"{d['period_start']} – {d['period_end']}", d.get("feed_checks", "—")))

@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 
 from crvs import database, reference
 from crvs.quality import GateFailed, GateResult, run_gate
+from crvs.quality.feeds import delivery_outcomes
 from crvs.quality.quarter import check_quarter, quarter_bounds
 from crvs.report import disclosure
 from crvs.report.chart_tables import CHART_TABLES
@@ -113,10 +114,13 @@ def read_deliveries(conn, quarter: str) -> list[dict]:
         """,
         {"first": first, "last": last, "year_first": date(first.year, 1, 1), "year_last": date(first.year, 12, 31)},
     ).fetchall()
+    # The gate outcome of each delivery (its feed checks) goes beside it: T9's columns are fixed by
+    # report.md, so the manifest and the PDF's quality annex carry it.
+    checks = delivery_outcomes([r[0] for r in rows])
     return [
         {"delivery_id": d, "agency": a, "channel": ch,
          "extracted_at": ex.astimezone(timezone.utc).isoformat(),
-         "period_start": ps.isoformat(), "period_end": pe.isoformat()}
+         "period_start": ps.isoformat(), "period_end": pe.isoformat(), "feed_checks": checks[d]}
         for d, a, ch, ex, ps, pe in rows
     ]
 

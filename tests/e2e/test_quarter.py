@@ -155,6 +155,9 @@ def test_layout_and_manifest(quarter):
     assert manifest["gate"]["passed"] is True
     assert {d["delivery_id"] for d in manifest["deliveries"]} == {
         "MOJ-2025Q3-0001", "MOJ-2025Q3-0002", "MOH-2025Q3-0001", "GSO-2025-0001"}
+    # each delivery's own gate outcome: its feed checks ran after its load and passed
+    assert {d["delivery_id"]: d["feed_checks"] for d in manifest["deliveries"]} == dict.fromkeys(
+        ("MOJ-2025Q3-0001", "MOJ-2025Q3-0002", "MOH-2025Q3-0001", "GSO-2025-0001"), "PASSED")
 
 
 def test_t1_registrations_by_registration_province(quarter):
