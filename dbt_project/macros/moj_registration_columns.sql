@@ -8,3 +8,38 @@
         {{ relation }}.reg_commune_code,
         {{ relation }}.foreign_element,
 {%- endmacro %}
+
+{#- A MOJ staging model (stg_moj__<dataset>): the raw rows of `dataset` with their ids, the shared
+    registration columns, the dataset's own columns (the body of the `call` block, each line ending
+    in a comma, over `source`) and the delivery's extraction time. -#}
+{% macro moj_staging_model(dataset) %}
+with
+
+source as (
+    select * from {{ source('raw', dataset) }}
+),
+
+deliveries as (
+    select * from {{ ref('stg_raw__deliveries') }}
+),
+
+renamed as (
+    select
+        -- ids
+        source.delivery_id,
+        source.source_row,
+        source.record_id,
+        source.record_version,
+
+        -- registration
+        {{ moj_registration_columns('source') }}
+{{ caller() }}
+        -- delivery
+        deliveries.extracted_at
+
+    from source
+    inner join deliveries on source.delivery_id = deliveries.delivery_id
+)
+
+select * from renamed
+{%- endmacro %}
