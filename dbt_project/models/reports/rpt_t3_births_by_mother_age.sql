@@ -29,11 +29,7 @@ banded as (
 ),
 
 bands as (
-    select mother_age_band, min(mother_age_band_sort) as sort_order
-    from {{ ref('dim_age_band') }}
-    group by mother_age_band
-    union all
-    select 'UNKNOWN', 999
+{{ age_band_list('mother', column_name='mother_age_band') }}
 ),
 
 {{ region_grid_counts(

@@ -48,11 +48,7 @@ banded as (
 ),
 
 bands as (
-    select marriage_age_band as age_band, min(marriage_age_band_sort) as sort_order
-    from {{ ref('dim_age_band') }}
-    group by marriage_age_band
-    union all
-    select 'UNKNOWN', 999
+{{ age_band_list('marriage') }}
 ),
 
 sexes (sex, sort_order) as (
