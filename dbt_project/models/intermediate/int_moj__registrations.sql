@@ -15,88 +15,46 @@ marriages as (
 ),
 
 unioned as (
-    select
-        'BIRTH' as event_type,
-        record_id, record_version, record_status, reg_kind, registration_date,
-        admin_code_version, reg_province_code, reg_commune_code, foreign_element,
-        delivery_id, extracted_at,
-        birth_date as event_date,
-        birth_province_code as event_province_code,
-        place_of_birth as place_of_event,
-        mother_residence_province_code as residence_province_code,
-        sex,
-        child_pid as subject_pid,
-        cast(null as date) as subject_birth_date,
-        mother_pid,
-        mother_birth_date,
-        cast(null as text) as cause_icd10,
-        cast(null as boolean) as cause_certified,
-        cast(null as text) as spouse1_pid,
-        cast(null as text) as spouse1_sex,
-        cast(null as date) as spouse1_birth_date,
-        cast(null as text) as spouse1_prev_status,
-        cast(null as text) as spouse2_pid,
-        cast(null as text) as spouse2_sex,
-        cast(null as date) as spouse2_birth_date,
-        cast(null as text) as spouse2_prev_status
-    from births
+{{ moj_registration_shape('BIRTH', 'births', {
+    'event_date': 'birth_date',
+    'event_province_code': 'birth_province_code',
+    'place_of_event': 'place_of_birth',
+    'residence_province_code': 'mother_residence_province_code',
+    'sex': 'sex',
+    'subject_pid': 'child_pid',
+    'mother_pid': 'mother_pid',
+    'mother_birth_date': 'mother_birth_date',
+}) }}
 
     union all
 
-    select
-        'DEATH' as event_type,
-        record_id, record_version, record_status, reg_kind, registration_date,
-        admin_code_version, reg_province_code, reg_commune_code, foreign_element,
-        delivery_id, extracted_at,
-        death_date as event_date,
-        death_province_code as event_province_code,
-        place_of_death as place_of_event,
-        residence_province_code,
-        sex,
-        deceased_pid as subject_pid,
-        birth_date as subject_birth_date,
-        cast(null as text) as mother_pid,
-        cast(null as date) as mother_birth_date,
-        cause_icd10,
-        cause_certified,
-        cast(null as text) as spouse1_pid,
-        cast(null as text) as spouse1_sex,
-        cast(null as date) as spouse1_birth_date,
-        cast(null as text) as spouse1_prev_status,
-        cast(null as text) as spouse2_pid,
-        cast(null as text) as spouse2_sex,
-        cast(null as date) as spouse2_birth_date,
-        cast(null as text) as spouse2_prev_status
-    from deaths
+{{ moj_registration_shape('DEATH', 'deaths', {
+    'event_date': 'death_date',
+    'event_province_code': 'death_province_code',
+    'place_of_event': 'place_of_death',
+    'residence_province_code': 'residence_province_code',
+    'sex': 'sex',
+    'subject_pid': 'deceased_pid',
+    'subject_birth_date': 'birth_date',
+    'cause_icd10': 'cause_icd10',
+    'cause_certified': 'cause_certified',
+}) }}
 
     union all
 
-    select
-        'MARRIAGE' as event_type,
-        record_id, record_version, record_status, reg_kind, registration_date,
-        admin_code_version, reg_province_code, reg_commune_code, foreign_element,
-        delivery_id, extracted_at,
-        -- a marriage takes place when it is registered
-        registration_date as event_date,
-        reg_province_code as event_province_code,
-        cast(null as text) as place_of_event,
-        cast(null as text) as residence_province_code,
-        cast(null as text) as sex,
-        cast(null as text) as subject_pid,
-        cast(null as date) as subject_birth_date,
-        cast(null as text) as mother_pid,
-        cast(null as date) as mother_birth_date,
-        cast(null as text) as cause_icd10,
-        cast(null as boolean) as cause_certified,
-        spouse1_pid,
-        spouse1_sex,
-        spouse1_birth_date,
-        spouse1_prev_status,
-        spouse2_pid,
-        spouse2_sex,
-        spouse2_birth_date,
-        spouse2_prev_status
-    from marriages
+{#- a marriage takes place when it is registered, in the province that registers it #}
+{{ moj_registration_shape('MARRIAGE', 'marriages', {
+    'event_date': 'registration_date',
+    'event_province_code': 'reg_province_code',
+    'spouse1_pid': 'spouse1_pid',
+    'spouse1_sex': 'spouse1_sex',
+    'spouse1_birth_date': 'spouse1_birth_date',
+    'spouse1_prev_status': 'spouse1_prev_status',
+    'spouse2_pid': 'spouse2_pid',
+    'spouse2_sex': 'spouse2_sex',
+    'spouse2_birth_date': 'spouse2_birth_date',
+    'spouse2_prev_status': 'spouse2_prev_status',
+}) }}
 ),
 
 timed as (

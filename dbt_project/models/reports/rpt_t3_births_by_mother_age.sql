@@ -29,50 +29,14 @@ banded as (
 ),
 
 bands as (
-    select mother_age_band, min(mother_age_band_sort) as sort_order
-    from {{ ref('dim_age_band') }}
-    group by mother_age_band
-    union all
-    select 'UNKNOWN', 999
+{{ age_band_list('mother', column_name='mother_age_band') }}
 ),
 
-geographies as (
-    select region_code, sort_order from {{ ref('dim_region') }}
-    union all
-    select 'VN', 999
-),
-
-quarters as (
-    select distinct quarter from births
-),
-
-grid as (
-    select
-        quarters.quarter,
-        geographies.region_code,
-        geographies.sort_order as region_sort,
-        bands.mother_age_band,
-        bands.sort_order as band_sort
-    from quarters
-    cross join geographies
-    cross join bands
-),
-
-counted as (
-    select
-        grid.quarter,
-        grid.region_code,
-        grid.region_sort,
-        grid.mother_age_band,
-        grid.band_sort,
-        count(banded.quarter) as births
-    from grid
-    left join banded
-        on grid.quarter = banded.quarter
-        and grid.mother_age_band = banded.mother_age_band
-        and (grid.region_code = 'VN' or grid.region_code = banded.region_code)
-    group by grid.quarter, grid.region_code, grid.region_sort, grid.mother_age_band, grid.band_sort
-),
+{{ region_grid_counts(
+    rows='banded',
+    dimensions=[('mother_age_band', 'bands')],
+    measures={'births': 'count(banded.quarter)'},
+) }},
 
 final as (
     select
@@ -81,7 +45,7 @@ final as (
         cast(mother_age_band as text) as mother_age_band,
         cast(births as integer) as births
     from counted
-    order by quarter, region_sort, band_sort
+    order by quarter, region_sort, mother_age_band_sort
 )
 
 select * from final

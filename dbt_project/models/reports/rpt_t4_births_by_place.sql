@@ -24,50 +24,11 @@ timeliness_classes as (
     where timeliness <> 'NOT_APPLICABLE'
 ),
 
-geographies as (
-    select region_code, sort_order from {{ ref('dim_region') }}
-    union all
-    select 'VN', 999
-),
-
-quarters as (
-    select distinct quarter from births
-),
-
-grid as (
-    select
-        quarters.quarter,
-        geographies.region_code,
-        geographies.sort_order as region_sort,
-        places.place_of_birth,
-        places.sort_order as place_sort,
-        timeliness_classes.timeliness,
-        timeliness_classes.sort_order as timeliness_sort
-    from quarters
-    cross join geographies
-    cross join places
-    cross join timeliness_classes
-),
-
-counted as (
-    select
-        grid.quarter,
-        grid.region_code,
-        grid.region_sort,
-        grid.place_of_birth,
-        grid.place_sort,
-        grid.timeliness,
-        grid.timeliness_sort,
-        count(births.quarter) as births
-    from grid
-    left join births
-        on grid.quarter = births.quarter
-        and grid.place_of_birth = births.place_of_birth
-        and grid.timeliness = births.timeliness
-        and (grid.region_code = 'VN' or grid.region_code = births.region_code)
-    group by grid.quarter, grid.region_code, grid.region_sort, grid.place_of_birth, grid.place_sort,
-        grid.timeliness, grid.timeliness_sort
-),
+{{ region_grid_counts(
+    rows='births',
+    dimensions=[('place_of_birth', 'places'), ('timeliness', 'timeliness_classes')],
+    measures={'births': 'count(births.quarter)'},
+) }},
 
 final as (
     select
@@ -77,7 +38,7 @@ final as (
         cast(timeliness as text) as timeliness,
         cast(births as integer) as births
     from counted
-    order by quarter, region_sort, place_sort, timeliness_sort
+    order by quarter, region_sort, place_of_birth_sort, timeliness_sort
 )
 
 select * from final

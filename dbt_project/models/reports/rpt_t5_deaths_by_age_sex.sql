@@ -32,11 +32,7 @@ banded as (
 ),
 
 bands as (
-    select death_age_band as age_band, min(death_age_band_sort) as sort_order
-    from {{ ref('dim_age_band') }}
-    group by death_age_band
-    union all
-    select 'UNKNOWN', 999
+{{ age_band_list('death') }}
 ),
 
 geographies as (

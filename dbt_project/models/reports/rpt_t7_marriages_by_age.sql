@@ -48,63 +48,22 @@ banded as (
 ),
 
 bands as (
-    select marriage_age_band as age_band, min(marriage_age_band_sort) as sort_order
-    from {{ ref('dim_age_band') }}
-    group by marriage_age_band
-    union all
-    select 'UNKNOWN', 999
+{{ age_band_list('marriage') }}
 ),
 
 sexes (sex, sort_order) as (
     values ('male', 1), ('female', 2)
 ),
 
-geographies as (
-    select region_code, sort_order from {{ ref('dim_region') }}
-    union all
-    select 'VN', 999
-),
-
-quarters as (
-    select distinct quarter from spouses
-),
-
-grid as (
-    select
-        quarters.quarter,
-        geographies.region_code,
-        geographies.sort_order as region_sort,
-        sexes.sex,
-        sexes.sort_order as sex_sort,
-        bands.age_band,
-        bands.sort_order as band_sort
-    from quarters
-    cross join geographies
-    cross join sexes
-    cross join bands
-),
-
-counted as (
-    select
-        grid.quarter,
-        grid.region_code,
-        grid.region_sort,
-        grid.sex,
-        grid.sex_sort,
-        grid.age_band,
-        grid.band_sort,
-        count(banded.quarter) as spouses,
-        count(*) filter (where banded.is_first_marriage) as first_marriages,
-        count(*) filter (where banded.is_under_legal_age) as under_legal_age
-    from grid
-    left join banded
-        on grid.quarter = banded.quarter
-        and grid.sex = banded.sex
-        and grid.age_band = banded.age_band
-        and (grid.region_code = 'VN' or grid.region_code = banded.region_code)
-    group by grid.quarter, grid.region_code, grid.region_sort, grid.sex, grid.sex_sort,
-        grid.age_band, grid.band_sort
-),
+{{ region_grid_counts(
+    rows='banded',
+    dimensions=[('sex', 'sexes'), ('age_band', 'bands')],
+    measures={
+        'spouses': 'count(banded.quarter)',
+        'first_marriages': 'count(*) filter (where banded.is_first_marriage)',
+        'under_legal_age': 'count(*) filter (where banded.is_under_legal_age)',
+    },
+) }},
 
 final as (
     select
@@ -116,7 +75,7 @@ final as (
         cast(first_marriages as integer) as first_marriages,
         cast(under_legal_age as integer) as under_legal_age
     from counted
-    order by quarter, region_sort, sex_sort, band_sort
+    order by quarter, region_sort, sex_sort, age_band_sort
 )
 
 select * from final

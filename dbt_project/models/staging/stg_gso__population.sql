@@ -1,18 +1,4 @@
-with
-
-source as (
-    select * from {{ source('raw', 'gso_population') }}
-),
-
-deliveries as (
-    select * from {{ ref('stg_raw__deliveries') }}
-),
-
-renamed as (
-    select
-        -- ids
-        source.delivery_id,
-        source.source_row,
+{% call delivered_rows_model('gso_population') %}
 
         -- cell
         source.year,
@@ -24,11 +10,4 @@ renamed as (
         -- figure
         source.population,
 
-        -- delivery
-        deliveries.extracted_at
-
-    from source
-    inner join deliveries on source.delivery_id = deliveries.delivery_id
-)
-
-select * from renamed
+{% endcall %}

@@ -1,18 +1,4 @@
-with
-
-source as (
-    select * from {{ source('raw', 'gso_vital_rates') }}
-),
-
-deliveries as (
-    select * from {{ ref('stg_raw__deliveries') }}
-),
-
-renamed as (
-    select
-        -- ids
-        source.delivery_id,
-        source.source_row,
+{% call delivered_rows_model('gso_vital_rates') %}
 
         -- area and year
         source.year,
@@ -23,11 +9,4 @@ renamed as (
         source.crude_birth_rate,
         source.crude_death_rate,
 
-        -- delivery
-        deliveries.extracted_at
-
-    from source
-    inner join deliveries on source.delivery_id = deliveries.delivery_id
-)
-
-select * from renamed
+{% endcall %}

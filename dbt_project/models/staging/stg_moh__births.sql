@@ -1,18 +1,4 @@
-with
-
-source as (
-    select * from {{ source('raw', 'moh_births') }}
-),
-
-deliveries as (
-    select * from {{ ref('stg_raw__deliveries') }}
-),
-
-renamed as (
-    select
-        -- ids
-        source.delivery_id,
-        source.source_row,
+{% call delivered_rows_model('moh_births') %}
         source.notification_id,
 
         -- facility
@@ -32,11 +18,4 @@ renamed as (
         source.mother_birth_date,
         source.mother_residence_province_code,
 
-        -- delivery
-        deliveries.extracted_at
-
-    from source
-    inner join deliveries on source.delivery_id = deliveries.delivery_id
-)
-
-select * from renamed
+{% endcall %}

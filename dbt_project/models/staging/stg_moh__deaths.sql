@@ -1,18 +1,4 @@
-with
-
-source as (
-    select * from {{ source('raw', 'moh_deaths') }}
-),
-
-deliveries as (
-    select * from {{ ref('stg_raw__deliveries') }}
-),
-
-renamed as (
-    select
-        -- ids
-        source.delivery_id,
-        source.source_row,
+{% call delivered_rows_model('moh_deaths') %}
         source.notification_id,
 
         -- facility
@@ -28,11 +14,4 @@ renamed as (
         source.underlying_cause_icd10,
         source.certified,
 
-        -- delivery
-        deliveries.extracted_at
-
-    from source
-    inner join deliveries on source.delivery_id = deliveries.delivery_id
-)
-
-select * from renamed
+{% endcall %}

@@ -1,24 +1,4 @@
-with
-
-source as (
-    select * from {{ source('raw', 'moj_deaths') }}
-),
-
-deliveries as (
-    select * from {{ ref('stg_raw__deliveries') }}
-),
-
-renamed as (
-    select
-        -- ids
-        source.delivery_id,
-        source.source_row,
-        source.record_id,
-        source.record_version,
-
-        -- registration
-        {{ moj_registration_columns('source') }}
-
+{% call moj_staging_model('moj_deaths') %}
         -- the deceased and the death
         source.deceased_pid::text as deceased_pid,
         source.sex,
@@ -31,12 +11,4 @@ renamed as (
         -- cause
         source.cause_icd10,
         source.cause_certified,
-
-        -- delivery
-        deliveries.extracted_at
-
-    from source
-    inner join deliveries on source.delivery_id = deliveries.delivery_id
-)
-
-select * from renamed
+{% endcall %}

@@ -1,24 +1,5 @@
-with
-
-source as (
-    select * from {{ source('raw', 'moj_marriages') }}
-),
-
-deliveries as (
-    select * from {{ ref('stg_raw__deliveries') }}
-),
-
-renamed as (
-    select
-        -- ids
-        source.delivery_id,
-        source.source_row,
-        source.record_id,
-        source.record_version,
-
-        -- registration (the marriage takes place on the registration date)
-        {{ moj_registration_columns('source') }}
-
+{#- the marriage takes place on the registration date: it has no event date of its own #}
+{% call moj_staging_model('moj_marriages') %}
         -- spouses
         source.spouse1_pid::text as spouse1_pid,
         source.spouse1_sex,
@@ -28,12 +9,4 @@ renamed as (
         source.spouse2_sex,
         source.spouse2_birth_date,
         source.spouse2_prev_status,
-
-        -- delivery
-        deliveries.extracted_at
-
-    from source
-    inner join deliveries on source.delivery_id = deliveries.delivery_id
-)
-
-select * from renamed
+{% endcall %}

@@ -1,14 +1,15 @@
 -- Chart data for the PDF: NEW registrations of the quarter (current records, registration
 -- date) by registration province and event type, every 2025 province (zeros included) plus VN.
+-- Counted once, in T1; this model only reshapes T1's NEW rows.
 with
 
 registrations as (
-    select * from {{ ref('fct_registration') }}
+    select * from {{ ref('rpt_t1_registrations') }}
     where reg_kind = 'NEW'
 ),
 
 quarters as (
-    select distinct registration_quarter as quarter from registrations
+    select distinct quarter from registrations
 ),
 
 provinces as (
@@ -20,26 +21,27 @@ by_province as (
     select
         quarters.quarter,
         provinces.province_code,
-        count(registrations.*) filter (where registrations.event_type = 'BIRTH') as births,
-        count(registrations.*) filter (where registrations.event_type = 'DEATH') as deaths,
-        count(registrations.*) filter (where registrations.event_type = 'MARRIAGE') as marriages
+        coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'BIRTH'), 0) as births,
+        coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'DEATH'), 0) as deaths,
+        coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'MARRIAGE'), 0) as marriages
     from quarters
     cross join provinces
     left join registrations
-        on quarters.quarter = registrations.registration_quarter
-        and provinces.province_code = registrations.reg_province_2025
+        on quarters.quarter = registrations.quarter
+        and provinces.province_code = registrations.province_code
     group by quarters.quarter, provinces.province_code
 ),
 
+-- VN also counts registrations whose province T1 could not place (a null province_code)
 national as (
     select
-        registration_quarter as quarter,
+        quarter,
         'VN' as province_code,
-        count(*) filter (where event_type = 'BIRTH') as births,
-        count(*) filter (where event_type = 'DEATH') as deaths,
-        count(*) filter (where event_type = 'MARRIAGE') as marriages
+        coalesce(sum(registrations) filter (where event_type = 'BIRTH'), 0) as births,
+        coalesce(sum(registrations) filter (where event_type = 'DEATH'), 0) as deaths,
+        coalesce(sum(registrations) filter (where event_type = 'MARRIAGE'), 0) as marriages
     from registrations
-    group by registration_quarter
+    group by quarter
 ),
 
 unioned as (

@@ -1,44 +1,58 @@
 -- Chart data for the PDF: NEW births of the quarter by the mother's region of residence and sex,
 -- with the sex ratio at birth (boys per 100 girls), plus VN (which also counts births whose
--- mother's residence is unknown, as T2's VN does).
+-- mother's residence is unknown, as T2's VN does). Counted once, in T2: a region is the sum of
+-- its 2025 provinces (a mother's region is her 2025 province's region, dim_province), VN is T2's VN.
 with
 
 births as (
-    select * from {{ ref('fct_registration') }}
-    where reg_kind = 'NEW'
-        and event_type = 'BIRTH'
+    select * from {{ ref('rpt_t2_births_by_sex') }}
 ),
 
 quarters as (
-    select distinct registration_quarter as quarter from births
+    select distinct quarter from births
 ),
 
 regions as (
     select region_code from {{ ref('dim_region') }}
 ),
 
+province_regions as (
+    select province_code, region_code from {{ ref('dim_province') }}
+    where code_version = '2025'
+),
+
+births_by_province as (
+    select
+        births.quarter,
+        province_regions.region_code,
+        births.male,
+        births.female
+    from births
+    inner join province_regions on births.province_code = province_regions.province_code
+),
+
 by_region as (
     select
         quarters.quarter,
         regions.region_code,
-        count(births.*) filter (where births.sex = 'M') as male,
-        count(births.*) filter (where births.sex = 'F') as female
+        coalesce(sum(births_by_province.male), 0) as male,
+        coalesce(sum(births_by_province.female), 0) as female
     from quarters
     cross join regions
-    left join births
-        on quarters.quarter = births.registration_quarter
-        and regions.region_code = births.residence_region_code
+    left join births_by_province
+        on quarters.quarter = births_by_province.quarter
+        and regions.region_code = births_by_province.region_code
     group by quarters.quarter, regions.region_code
 ),
 
 national as (
     select
-        registration_quarter as quarter,
-        'VN' as region_code,
-        count(*) filter (where sex = 'M') as male,
-        count(*) filter (where sex = 'F') as female
+        quarter,
+        province_code as region_code,
+        male,
+        female
     from births
-    group by registration_quarter
+    where province_code = 'VN'
 ),
 
 unioned as (

@@ -1,24 +1,25 @@
 -- Chart data for the PDF: NEW births and deaths registered in the quarter, nationally, by
 -- timeliness (computed from the dates: births on time within 60 days, deaths within 15).
+-- Counted once, in T1; this model only adds T1's NEW rows over the provinces.
 with
 
 registrations as (
-    select * from {{ ref('fct_registration') }}
+    select * from {{ ref('rpt_t1_registrations') }}
     where reg_kind = 'NEW'
         and event_type in ('BIRTH', 'DEATH')
 ),
 
 counted as (
     select
-        registration_quarter as quarter,
+        quarter,
         event_type,
-        count(*) filter (where timeliness = 'ON_TIME') as on_time,
-        count(*) filter (where timeliness = 'LATE') as late,
-        count(*) filter (where timeliness = 'DELAYED_1_5Y') as delayed_1_5y,
-        count(*) filter (where timeliness = 'DELAYED_5Y_PLUS') as delayed_5y_plus,
-        count(*) as total
+        coalesce(sum(registrations) filter (where timeliness = 'ON_TIME'), 0) as on_time,
+        coalesce(sum(registrations) filter (where timeliness = 'LATE'), 0) as late,
+        coalesce(sum(registrations) filter (where timeliness = 'DELAYED_1_5Y'), 0) as delayed_1_5y,
+        coalesce(sum(registrations) filter (where timeliness = 'DELAYED_5Y_PLUS'), 0) as delayed_5y_plus,
+        sum(registrations) as total
     from registrations
-    group by registration_quarter, event_type
+    group by quarter, event_type
 ),
 
 final as (
