@@ -182,7 +182,8 @@ def _print_report_summary(folder: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     print(f"\nThe quarterly report of {manifest['quarter']} is in {folder}")
     for entry in manifest["files"]:
-        print(f"  {entry['path']:45} {entry['rows']:>5} rows")
+        size = f"{entry['pages']:>5} pages" if "pages" in entry else f"{entry['rows']:>5} rows"
+        print(f"  {entry['path']:45} {size}")
     print("  manifest.json                                 sha256 of every file, deliveries used, gate outcome")
     print(f"Quality gate: {manifest['gate']['summary']}")
     print(f"Deliveries: {', '.join(d['delivery_id'] for d in manifest['deliveries'])}")
