@@ -14,18 +14,9 @@ births as (
         and reg_kind = 'NEW'
 ),
 
-ages as (
-    select age_years, mother_age_band as age_band from {{ ref('dim_age_band') }}
-),
-
 -- An age missing (no mother's birth date) or outside 0–120 has no band: UNKNOWN.
 banded as (
-    select
-        births.quarter,
-        births.region_code,
-        coalesce(ages.age_band, 'UNKNOWN') as mother_age_band
-    from births
-    left join ages on births.age_years = ages.age_years
+{{ with_age_band('births', 'mother', column_name='mother_age_band') }}
 ),
 
 bands as (

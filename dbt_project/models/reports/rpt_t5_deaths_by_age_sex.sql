@@ -16,19 +16,9 @@ deaths as (
         and reg_kind = 'NEW'
 ),
 
-ages as (
-    select age_years, death_age_band as age_band from {{ ref('dim_age_band') }}
-),
-
 -- An age missing (no birth date) or outside 0–120 has no band: UNKNOWN.
 banded as (
-    select
-        deaths.quarter,
-        deaths.region_code,
-        coalesce(ages.age_band, 'UNKNOWN') as age_band,
-        deaths.sex
-    from deaths
-    left join ages on deaths.age_years = ages.age_years
+{{ with_age_band('deaths', 'death') }}
 ),
 
 bands as (

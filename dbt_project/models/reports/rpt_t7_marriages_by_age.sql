@@ -29,22 +29,20 @@ spouses as (
     from marriages
 ),
 
-ages as (
-    select age_years, marriage_age_band as age_band from {{ ref('dim_age_band') }}
+-- An age missing or outside 0–120 has no band: UNKNOWN.
+aged as (
+{{ with_age_band('spouses', 'marriage') }}
 ),
 
--- An age missing or outside 0–120 has no band: UNKNOWN.
 banded as (
     select
-        spouses.quarter,
-        spouses.region_code,
-        case spouses.sex when 'M' then 'male' when 'F' then 'female' end as sex,
-        coalesce(ages.age_band, 'UNKNOWN') as age_band,
-        spouses.prev_status = 'NEVER' as is_first_marriage,
-        (spouses.sex = 'F' and spouses.age_years < 18)
-            or (spouses.sex = 'M' and spouses.age_years < 20) as is_under_legal_age
-    from spouses
-    left join ages on spouses.age_years = ages.age_years
+        quarter,
+        region_code,
+        case sex when 'M' then 'male' when 'F' then 'female' end as sex,
+        age_band,
+        prev_status = 'NEVER' as is_first_marriage,
+        (sex = 'F' and age_years < 18) or (sex = 'M' and age_years < 20) as is_under_legal_age
+    from aged
 ),
 
 bands as (
