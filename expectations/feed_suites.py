@@ -26,10 +26,15 @@ CODE_LEVELS = ("province", "commune")
 
 def delivery_rows_query(dataset: Dataset):
     """The delivery's rows of the dataset, with the local extraction date the row rules compare
-    against (the date written in the manifest's extracted_at, as the loader used it)."""
+    against (the date written in the manifest's extracted_at, as the loader used it). Pseudonyms,
+    stored as their 32 bytes, are read as the 64 hex digits the rest of the warehouse uses."""
+    columns = ", ".join(["r.delivery_id", "r.source_row"] + [
+        f"encode(r.{c.stored_name}, 'hex') as {c.stored_name}" if c.kind == "pid" else f"r.{c.stored_name}"
+        for c in dataset.columns if c.stored_name])
+
     def query(delivery_id: str) -> str:
         quoted = delivery_id.replace("'", "''")
-        return (f"select r.*, left(d.manifest ->> 'extracted_at', 10)::date as extracted_on "
+        return (f"select {columns}, left(d.manifest ->> 'extracted_at', 10)::date as extracted_on "
                 f"from raw.{dataset.name} r join raw.deliveries d on d.delivery_id = r.delivery_id "
                 f"where r.delivery_id = '{quoted}'")
     return query

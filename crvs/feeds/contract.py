@@ -47,19 +47,31 @@ class Column:
     def sql_type(self) -> str:
         return {
             "int": "integer", "date": "date", "bool": "boolean", "numeric": "numeric",
-            "pid": "char(64)",
+            "pid": "bytea",  # the HMAC's 32 bytes: half the width of its hex, on every row
         }.get(self.kind, "text")
 
 
 @dataclass(frozen=True)
 class RowRule:
-    """A rule across columns: `sql` is a boolean SQL expression over the typed values that must hold
-    (nulls pass); `column` names the column reported when it fails."""
+    """A rule across columns that must hold (nulls pass); `column` names the column reported when
+    it fails. Either an order of two dates, `left op right` with op one of <, <=, >= (`right` may
+    be `extracted_on`, the delivery's extraction date), or (op "empty_when") `right` must be empty
+    when `left` is `value`. `sql` is the rule over the typed values (crvs.feeds.validation); the
+    loader's C fast path reads the same fields (crvs.feeds.fastpath)."""
 
     name: str
     column: str
-    sql: str
+    left: str
+    op: str
+    right: str
     message: str
+    value: str | None = None
+
+    @property
+    def sql(self) -> str:
+        if self.op == "empty_when":
+            return f"{self.left} <> '{self.value}' or {self.right} is null"
+        return f"{self.left} {self.op} {self.right}"
 
 
 @dataclass(frozen=True)
@@ -95,8 +107,8 @@ _REGISTRATION = (
 )
 _PLACE = ("FACILITY", "HOME", "OTHER", "ABROAD")
 _REGISTERED_BY_EXTRACTION = RowRule(
-    "registration_after_extraction", "registration_date",
-    "registration_date <= extracted_on", "registration_date is after the delivery's extracted_at",
+    "registration_after_extraction", "registration_date", "registration_date", "<=", "extracted_on",
+    "registration_date is after the delivery's extracted_at",
 )
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
@@ -112,12 +124,12 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
         key=("record_id", "record_version"),
         rules=(
             _REGISTERED_BY_EXTRACTION,
-            RowRule("event_after_registration", "birth_date", "birth_date <= registration_date",
+            RowRule("event_after_registration", "birth_date", "birth_date", "<=", "registration_date",
                     "birth_date is after registration_date"),
             RowRule("abroad_without_province", "birth_province_code",
-                    "place_of_birth <> 'ABROAD' or birth_province_code is null",
-                    "birth_province_code must be empty when place_of_birth is ABROAD"),
-            RowRule("mother_born_before_child", "mother_birth_date", "mother_birth_date < birth_date",
+                    "place_of_birth", "empty_when", "birth_province_code",
+                    "birth_province_code must be empty when place_of_birth is ABROAD", value="ABROAD"),
+            RowRule("mother_born_before_child", "mother_birth_date", "mother_birth_date", "<", "birth_date",
                     "mother_birth_date is not before birth_date"),
         ),
         description="MOJ birth registrations, one row per record version",
@@ -134,13 +146,13 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
         key=("record_id", "record_version"),
         rules=(
             _REGISTERED_BY_EXTRACTION,
-            RowRule("event_after_registration", "death_date", "death_date <= registration_date",
+            RowRule("event_after_registration", "death_date", "death_date", "<=", "registration_date",
                     "death_date is after registration_date"),
-            RowRule("death_before_birth", "death_date", "death_date >= birth_date",
+            RowRule("death_before_birth", "death_date", "death_date", ">=", "birth_date",
                     "death_date is before birth_date"),
             RowRule("abroad_without_province", "death_province_code",
-                    "place_of_death <> 'ABROAD' or death_province_code is null",
-                    "death_province_code must be empty when place_of_death is ABROAD"),
+                    "place_of_death", "empty_when", "death_province_code",
+                    "death_province_code must be empty when place_of_death is ABROAD", value="ABROAD"),
         ),
         description="MOJ death registrations, one row per record version",
     ),
@@ -158,10 +170,10 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
         key=("record_id", "record_version"),
         rules=(
             _REGISTERED_BY_EXTRACTION,
-            RowRule("spouse_born_after_marriage", "spouse1_birth_date",
-                    "spouse1_birth_date < registration_date", "spouse1_birth_date is not before registration_date"),
-            RowRule("spouse_born_after_marriage", "spouse2_birth_date",
-                    "spouse2_birth_date < registration_date", "spouse2_birth_date is not before registration_date"),
+            RowRule("spouse_born_after_marriage", "spouse1_birth_date", "spouse1_birth_date", "<",
+                    "registration_date", "spouse1_birth_date is not before registration_date"),
+            RowRule("spouse_born_after_marriage", "spouse2_birth_date", "spouse2_birth_date", "<",
+                    "registration_date", "spouse2_birth_date is not before registration_date"),
         ),
         description="MOJ marriage registrations (event date = registration date), one row per record version",
     ),
@@ -179,7 +191,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
         ),
         key=("notification_id",),
         rules=(
-            RowRule("event_after_extraction", "birth_date", "birth_date <= extracted_on",
+            RowRule("event_after_extraction", "birth_date", "birth_date", "<=", "extracted_on",
                     "birth_date is after the delivery's extracted_at"),
         ),
         description="MOH facility birth notifications; a resend with the same id replaces the earlier row",
@@ -195,9 +207,9 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
         ),
         key=("notification_id",),
         rules=(
-            RowRule("event_after_extraction", "death_date", "death_date <= extracted_on",
+            RowRule("event_after_extraction", "death_date", "death_date", "<=", "extracted_on",
                     "death_date is after the delivery's extracted_at"),
-            RowRule("death_before_birth", "death_date", "death_date >= birth_date",
+            RowRule("death_before_birth", "death_date", "death_date", ">=", "birth_date",
                     "death_date is before birth_date"),
         ),
         description="MOH facility death notifications; a resend with the same id replaces the earlier row",

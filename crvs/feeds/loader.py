@@ -19,12 +19,14 @@ For a delivery folder (manifest.json + the CSV files it names; FILE and EMAIL ch
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import itertools
 import json
 import logging
 import operator
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -35,7 +37,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from crvs import database, reference, settings
-from crvs.feeds import validation
+from crvs.feeds import fastpath, validation
 from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset
 from crvs.feeds.pseudonym import Pseudonymiser
 from crvs.feeds.tables import ensure_tables
@@ -189,6 +191,7 @@ class RowSource:
     file_name: str
     header: list[str]
     rows: Iterable[list[str]]
+    path: Path | None = None  # a file on disk (the fast path reads its bytes instead of `rows`)
 
 
 def header_of(path: Path) -> list[str]:
@@ -239,7 +242,7 @@ def csv_rows(path: Path) -> RowSource:
             except csv.Error as err:
                 raise DeliveryRejected(f"{path.name}: broken CSV at line {line_num}: {err}") from None
 
-    return RowSource(path.name, header, rows())
+    return RowSource(path.name, header, rows(), path)
 
 
 def file_sha256(path: Path) -> str:
@@ -257,13 +260,14 @@ PROGRESS_EVERY = 100_000  # rows between progress lines
 SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '256MB'; set datestyle = 'ISO, YMD'"
 
 
-def _valid_codes() -> list[tuple[str, str, str, str | None]]:
+@functools.lru_cache(maxsize=1)
+def _valid_codes() -> tuple[tuple[str, str, str, str | None], ...]:
     """(level, code_version, code, province_code) from the committed code-list seeds."""
     rows = [("province", r["code_version"], r["province_code"], None)
             for r in reference.read_seed("admin_provinces.csv")]
     rows += [("commune", r["code_version"], r["commune_code"], r["province_code"])
              for r in reference.read_seed("admin_communes.csv")]
-    return rows
+    return tuple(rows)
 
 
 def _prepare_code_lists(cur: psycopg.Cursor) -> None:
@@ -308,16 +312,22 @@ def incoming_columns(dataset: Dataset) -> list[str]:
 
 def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymiser,
                  received: list[int] | None = None) -> Iterator[str]:
-    """The rows of `source` as COPY CSV text for `incoming`, about 1 MiB at a time: the row
+    """encode_rows over every row of `source`, numbered from 1."""
+    return encode_rows(source.header, dataset, pseudonymise, enumerate(source.rows, 1), received)
+
+
+def encode_rows(header: list[str], dataset: Dataset, pseudonymise: Pseudonymiser,
+                numbered: Iterable[tuple[int, list[str]]], received: list[int] | None = None) -> Iterator[str]:
+    """The (number, row) pairs as COPY CSV text for `incoming`, about 1 MiB at a time: the row
     number, then (a row of the header's width) an empty field count and the columns of
     incoming_columns(), names left out and identifiers replaced by their pseudonym; or (another
     width) the field count and empty fields. `received[0]` follows the number of rows read
     (`source` is read once, in order). An empty field becomes null in COPY's CSV format; a quoted
     empty string is never sent."""
-    width = len(source.header)
+    width = len(header)
     stored = [c for c in dataset.columns if c.stored_name]
-    plain = [source.header.index(c.name) for c in stored if c.kind != "pid"]  # incoming_columns' order
-    identifiers = [source.header.index(c.name) for c in stored if c.kind == "pid"]
+    plain = [header.index(c.name) for c in stored if c.kind != "pid"]  # incoming_columns' order
+    identifiers = [header.index(c.name) for c in stored if c.kind == "pid"]
     take = operator.itemgetter(*plain) if len(plain) > 1 else (lambda row: (row[plain[0]],))
     field = pseudonymise.field
     commas = len(plain) - 1
@@ -327,7 +337,7 @@ def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymise
     write = buffer.write
     received = received if received is not None else [0]
     number = 0
-    for number, row in enumerate(source.rows, 1):
+    for number, row in numbered:
         if len(row) == width:
             line = ",".join(take(row))
             # Plain values join into valid CSV; a comma, quote or line break in one needs quoting.
@@ -365,15 +375,21 @@ def quoted_line(writer, buffer: io.StringIO, values: list) -> str:
     return line.removesuffix("\r\n")
 
 
+def _create_incoming(cur: psycopg.Cursor, dataset: Dataset) -> str:
+    """The temporary table the general way checks; returns its COPY statement."""
+    stored = incoming_columns(dataset)
+    cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
+                f" {', '.join(c + ' text' for c in stored)}) on commit drop")
+    return f"copy incoming (source_row, field_count, {', '.join(stored)}) from stdin (format csv)"
+
+
 def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
                 pseudonymise: Pseudonymiser) -> int:
     """Stream the rows, pseudonymised in this process, into `incoming`; the number of rows."""
-    stored = incoming_columns(entry.dataset)
-    cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
-                f" {', '.join(c + ' text' for c in stored)}) on commit drop")
+    statement = _create_incoming(cur, entry.dataset)
     received = [0]
     reported = 0
-    with cur.copy(f"copy incoming (source_row, field_count, {', '.join(stored)}) from stdin (format csv)") as copy:
+    with cur.copy(statement) as copy:
         for chunk in encoded_rows(source, entry.dataset, pseudonymise, received):
             copy.write(chunk)
             if received[0] - reported >= PROGRESS_EVERY:
@@ -382,28 +398,121 @@ def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, sourc
     return received[0]
 
 
+def _check_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, width: int,
+                fast_rows: bool = False) -> tuple[int, int, int]:
+    """Run the one statement over `incoming`: (rows quarantined, rows loaded, fast rows moved)."""
+    params = {"delivery_id": manifest.delivery_id, "dataset": entry.dataset.name, "file": entry.name,
+              "width": width, "extracted_on": manifest.extracted_at.date()}
+    cur.execute(validation.load_statement(entry.dataset, fast_rows), params)
+    result = cur.fetchone()
+    cur.execute("drop table incoming")
+    return result
+
+
+def _check_count(entry: FileEntry, received: int) -> None:
+    if received != entry.rows:
+        raise DeliveryRejected(
+            f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {received:,}")
+
+
 def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
                pseudonymise: Pseudonymiser) -> _FileCounts:
     dataset = entry.dataset
     _check_header(source, dataset)
+    if source.path is not None and fastpath.enabled() and fastpath.plain_file(source.path):
+        engine = fastpath.engine(dataset, source.header, _valid_codes(), pseudonymise.key_blocks(),
+                                 manifest.delivery_id, manifest.extracted_at.date().isoformat())
+        if engine is not None:
+            return _load_file_fast(cur, manifest, entry, source, pseudonymise, engine)
     counts = _FileCounts()
     started = time.perf_counter()
     counts.received = _write_rows(cur, manifest, entry, source, pseudonymise)
-
-    if counts.received != entry.rows:
-        raise DeliveryRejected(
-            f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {counts.received:,}")
-
-    params = {"delivery_id": manifest.delivery_id, "dataset": dataset.name, "file": entry.name,
-              "width": len(source.header), "extracted_on": manifest.extracted_at.date()}
+    _check_count(entry, counts.received)
     read = time.perf_counter()
-    cur.execute(validation.load_statement(dataset), params)
-    counts.quarantined, counts.loaded = cur.fetchone()
+    counts.quarantined, counts.loaded, _ = _check_rows(cur, manifest, entry, len(source.header))
     done = time.perf_counter()
-    cur.execute("drop table incoming")
     log.info("%s %s: %s received, %s loaded, %s quarantined (%.2f s reading, pseudonymising and COPY,"
              " %.2f s checks and writes)", manifest.delivery_id, entry.name, f"{counts.received:,}",
              f"{counts.loaded:,}", f"{counts.quarantined:,}", read - started, done - read)
+    return counts
+
+
+# Rows handed back by the fast path wait here (pseudonymised, names dropped) until the file's
+# COPY into raw.* ends; beyond this they spill to a temporary file.
+HANDED_BACK_IN_MEMORY = 16 << 20
+
+
+def _handed_back_rows(file_name: str, slow: list[tuple[int, int, bytes]]) -> Iterator[tuple[int, list[str]]]:
+    """The fast path's handed-back lines as (row number, fields), read as the general way reads them."""
+    for number, line, raw in slow:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise DeliveryRejected(f"{file_name}: not UTF-8 near data row {line}: {err.reason}") from None
+        if "\0" in text:
+            raise DeliveryRejected(f"{file_name}: a NUL character at line {line}")
+        yield number, text.split(",")
+
+
+def _blocks_of_lines(path: Path) -> Iterator[bytes]:
+    """The file after its header line, ~1 MiB at a time, each block ending at a line's end."""
+    with open(path, "rb") as stream:
+        stream.readline()
+        rest = b""
+        while block := stream.read(COPY_CHUNK):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            if cut:
+                yield block[:cut]
+        if rest:
+            yield rest
+
+
+def _load_file_fast(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
+                    pseudonymise: Pseudonymiser, engine) -> _FileCounts:
+    """Load a plain file by the fast path (crvs.feeds.fastpath): the rows the engine proves good
+    straight into raw.<dataset>; the others, and the duplicate check when it is needed, the
+    general way. Same outcome as the general way alone."""
+    dataset = entry.dataset
+    counts = _FileCounts()
+    started = time.perf_counter()
+    row, line, reported, handed_back = 0, 1, 0, 0
+    columns = ", ".join(fastpath.raw_columns(dataset))
+    with tempfile.SpooledTemporaryFile(HANDED_BACK_IN_MEMORY, mode="w+", newline="", encoding="utf-8") as spool:
+        with cur.copy(f"copy raw.{dataset.name} ({columns}) from stdin (format binary)") as copy:
+            copy.write(fastpath.BINARY_HEADER)
+            for block in _blocks_of_lines(source.path):
+                fast, slow, row, line = engine.feed(block, row, line)
+                copy.write(fast)
+                if slow:
+                    handed_back += len(slow)
+                    for chunk in encode_rows(source.header, dataset, pseudonymise,
+                                             _handed_back_rows(entry.name, slow)):
+                        spool.write(chunk)
+                if row - reported >= PROGRESS_EVERY:
+                    reported = row
+                    log.info("%s %s: %s rows read", manifest.delivery_id, entry.name, f"{reported:,}")
+            copy.write(fastpath.BINARY_TRAILER)
+        fast_rows = cur.rowcount
+        counts.received = row
+        _check_count(entry, counts.received)
+        read = time.perf_counter()
+        counts.loaded = fast_rows
+        if handed_back or engine.suspected_duplicate():
+            statement = _create_incoming(cur, dataset)
+            spool.seek(0)
+            with cur.copy(statement) as copy:
+                while chunk := spool.read(COPY_CHUNK):
+                    copy.write(chunk)
+            counts.quarantined, loaded, moved = _check_rows(cur, manifest, entry, len(source.header),
+                                                            fast_rows=True)
+            counts.loaded = fast_rows - moved + loaded
+    done = time.perf_counter()
+    log.info("%s %s: %s received, %s loaded, %s quarantined (fast path: %.2f s reading, checking,"
+             " pseudonymising and COPY into raw.%s; %s rows handed back to the general way, %.2f s)",
+             manifest.delivery_id, entry.name, f"{counts.received:,}", f"{counts.loaded:,}",
+             f"{counts.quarantined:,}", read - started, dataset.name, f"{handed_back:,}", done - read)
     return counts
 
 

@@ -34,8 +34,9 @@ class Pseudonymiser:
         if len(key) > BLOCK_SIZE:
             key = hashlib.sha256(key).digest()
         block = key.ljust(BLOCK_SIZE, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self._blocks = (bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block))
+        self._inner = hashlib.sha256(self._blocks[0])
+        self._outer = hashlib.sha256(self._blocks[1])
 
     def __call__(self, value: str | None) -> str | None:
         """The pseudonym of a citizen number; None for an empty field, INVALID_ID if malformed."""
@@ -56,6 +57,11 @@ class Pseudonymiser:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
+
+    def key_blocks(self) -> tuple[bytes, bytes]:
+        """The key's inner and outer HMAC blocks, for the loader's C fast path (which computes the
+        same pseudonyms); never to be logged or stored."""
+        return self._blocks
 
     def __repr__(self) -> str:  # never show the key
         return "Pseudonymiser(<key hidden>)"

@@ -134,6 +134,7 @@ def _typed(column: Column) -> str:
         "date": f"{c}::date",
         "bool": f"({c} = '1')",
         "numeric": f"{c}::numeric",
+        "pid": f"decode({c}, 'hex')",
     }.get(column.kind, c)
 
 
@@ -142,13 +143,23 @@ def typed_select(dataset: Dataset) -> str:
     return ",\n    ".join(f"{_typed(c)} as {c.stored_name}" for c in dataset.columns if c.stored_name)
 
 
-def later_duplicates(dataset: Dataset, table: str = "checked") -> str:
+def later_duplicates(dataset: Dataset, table: str = "checked", fast_rows: bool = False) -> str:
     """SQL query over the checked rows: source_row of each row whose key (typed) appeared on an
     earlier row without a format problem. Only the key and the row number are sorted, not whole
-    rows: a national file's sort then stays in memory."""
-    key = ", ".join(_typed(dataset.column(k)) for k in dataset.key)
-    return (f"select source_row from (select source_row, row_number() over (partition by {key}"
-            f" order by source_row) as nth from {table} where problem is null) d where nth > 1")
+    rows: a national file's sort then stays in memory. With `fast_rows`, the rows the fast path
+    (crvs.feeds.fastpath) already wrote to raw.<dataset> for this delivery count as well."""
+    names = [dataset.column(k).stored_name for k in dataset.key]
+    keyed = (f"select source_row, {', '.join(f'{_typed(dataset.column(k))} as {n}' for k, n in zip(dataset.key, names))}"
+             f" from {table} where problem is null")
+    if fast_rows:
+        keyed += (f" union all select source_row, {', '.join(names)} from raw.{dataset.name}"
+                  " where delivery_id = %(delivery_id)s")
+    return (f"select source_row from (select source_row, row_number() over (partition by {', '.join(names)}"
+            f" order by source_row) as nth from ({keyed}) k) d where nth > 1")
+
+
+def duplicate_message(dataset: Dataset) -> str:
+    return f"the same ({', '.join(dataset.key)}) appears earlier in this file"
 
 
 def row_rule_problem(dataset: Dataset, duplicates: str = "duplicates") -> str:
@@ -160,8 +171,7 @@ def row_rule_problem(dataset: Dataset, duplicates: str = "duplicates") -> str:
                      f"{_problem(rule.name, rule.column, _lit(rule.message))}")
     whens.append(
         f"when source_row in (select source_row from {duplicates}) then "
-        + _problem("duplicate_key", dataset.key[0],
-                   _lit(f"the same ({', '.join(dataset.key)}) appears earlier in this file"))
+        + _problem("duplicate_key", dataset.key[0], _lit(duplicate_message(dataset)))
     )
     return "case\n        " + "\n        ".join(whens) + "\n    end"
 
@@ -180,17 +190,38 @@ QUARANTINE_INSERT = """insert into quarantine.rows
     returning 1"""
 
 
-def load_statement(dataset: Dataset) -> str:
+def load_statement(dataset: Dataset, fast_rows: bool = False) -> str:
     """The one statement that takes `incoming` to raw.<dataset> and quarantine.rows.
 
     Parameters: delivery_id, dataset, file, width (the header's field count), extracted_on.
-    Returns one row: (rows quarantined, rows loaded). Rows the reader could
-    not place in columns (`field_count` not null) are quarantined as wrong_field_count.
+    Returns one row: (rows quarantined, rows loaded, fast rows moved to quarantine). Rows the
+    reader could not place in columns (`field_count` not null) are quarantined as wrong_field_count.
     `offset 0` keeps each level a separate scan, so every check is computed once per
     row; the MATERIALIZED steps are read several times (quarantine, duplicates, the next step)
     without being computed again.
+
+    With `fast_rows`, `incoming` holds only the rows the fast path handed back, and the others are
+    already in raw.<dataset>: duplicates are looked for among both, and a fast row found to repeat
+    an earlier key is moved from raw.<dataset> to quarantine (all statements of one query see the
+    table as it was before it, so the rows inserted here are not touched).
     """
     columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
+    key = dataset.key[0]
+    moved = f"""
+moved as (
+    delete from raw.{dataset.name} r
+    where r.delivery_id = %(delivery_id)s and r.source_row in (select source_row from duplicates)
+    returning r.*
+),
+moved_quarantined as (
+    insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+    select %(delivery_id)s, %(dataset)s, %(file)s, source_row, {_lit(key)}, 'duplicate_key',
+           %(file)s || ' row ' || source_row || ', column ' || {_lit(key + ': ' + duplicate_message(dataset))},
+           to_jsonb(m) - 'delivery_id' - 'source_row'
+    from moved m
+    returning 1
+),""" if fast_rows else ""
+    moved_count = "(select count(*) from moved_quarantined)" if fast_rows else "0"
     return f"""
 with miscounted as (
     insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
@@ -207,8 +238,8 @@ checked as materialized (
 format_quarantined as (
     {QUARANTINE_INSERT.format(table="checked")}
 ),
-duplicates as (
-    {later_duplicates(dataset)}
+duplicates as materialized (
+    {later_duplicates(dataset, fast_rows=fast_rows)}
 ),
 judged as materialized (
     select t.*, {row_rule_problem(dataset)} as problem
@@ -217,12 +248,12 @@ judged as materialized (
 ),
 rule_quarantined as (
     {QUARANTINE_INSERT.format(table="judged")}
-),
+),{moved}
 loaded as (
     insert into raw.{dataset.name} (delivery_id, source_row, {columns})
     select %(delivery_id)s, source_row, {columns} from judged where problem is null
     returning 1
 )
 select (select count(*) from miscounted) + (select count(*) from format_quarantined)
-       + (select count(*) from rule_quarantined),
-       (select count(*) from loaded)"""
+       + (select count(*) from rule_quarantined) + {moved_count},
+       (select count(*) from loaded), {moved_count}"""

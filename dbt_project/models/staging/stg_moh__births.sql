@@ -14,7 +14,7 @@
         source.gestation_weeks,
 
         -- the mother
-        source.mother_pid::text as mother_pid,
+        encode(source.mother_pid, 'hex') as mother_pid,
         source.mother_birth_date,
         source.mother_residence_province_code,
 

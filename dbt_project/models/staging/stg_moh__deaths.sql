@@ -8,7 +8,7 @@
 
         -- the deceased and the death
         source.death_date,
-        source.deceased_pid::text as deceased_pid,
+        encode(source.deceased_pid, 'hex') as deceased_pid,
         source.sex,
         source.birth_date,
         source.underlying_cause_icd10,

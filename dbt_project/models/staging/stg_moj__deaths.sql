@@ -1,6 +1,6 @@
 {% call moj_staging_model('moj_deaths') %}
         -- the deceased and the death
-        source.deceased_pid::text as deceased_pid,
+        encode(source.deceased_pid, 'hex') as deceased_pid,
         source.sex,
         source.birth_date,
         source.death_date,
