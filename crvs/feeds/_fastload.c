@@ -162,9 +162,13 @@ static uint64_t fnv1a(uint64_t h, const char *s, Py_ssize_t n)
 }
 
 /* Remember a key's hash; 1 when it was seen before (a duplicate, or a collision: both mean the
- * exact check in SQL must run). */
+ * exact check in SQL must run). Past MAX_TRACKED keys (256 MiB of table) it stops remembering and
+ * answers 1: memory stays bounded whatever the file size, and SQL checks the whole file. */
+#define MAX_TRACKED (1u << 24)
+
 static int seen_before(Engine *e, uint64_t h)
 {
+    if (e->seen_n >= MAX_TRACKED) return 1;
     if (h == 0) h = 1;
     if ((e->seen_n + 1) * 2 > e->seen_cap) {
         size_t cap = e->seen_cap ? e->seen_cap * 2 : 1 << 16;

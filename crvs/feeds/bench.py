@@ -10,11 +10,13 @@ unless --keep is given. Steps:
    (`COPY ... (FORMAT csv, HEADER true)`), one transaction per delivery. This is the reference.
    The same into UNLOGGED tables is printed too, for comparison (no warehouse table may skip
    the write-ahead log).
-3. The loader: `loader.ingest_path` on every delivery folder (sha256 check, header check, CSV
-   reading and pseudonymisation in this process, COPY of the pseudonymised rows, every contract
-   rule, quarantine, insert into raw.*).
-Prints both rates, their ratio and the peak RSS of this process (the loader's client side; the
-server's memory is bounded by its own work_mem/temp_buffers settings). Asserts nothing.
+3. The loader: `loader.ingest_path` on every delivery folder (sha256 check, header check, every
+   contract rule, pseudonyms, quarantine, raw.*): by the fast path (crvs.feeds.fastpath) when it
+   is built, as it loads in production.
+4. For comparison, the same deliveries again by the general way alone (CRVS_LOADER_FAST_PATH=0).
+Prints the rates, the ratio, the peak RSS of this process (the loader's client side; the server's
+memory is bounded by its own work_mem/temp_buffers settings) and where the largest file's seconds
+go. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -88,71 +90,90 @@ def loader_run(folders: list[Path]) -> tuple[Rate, list]:
     return Rate(sum(r.rows_received for r in results), time.perf_counter() - started), results
 
 
+def general_way_run(folders: list[Path]) -> Rate:
+    """The same deliveries again, emptied first, with the fast path off (for comparison)."""
+    from crvs import database
+    from crvs.feeds.contract import DATASETS
+
+    with database.connect() as conn:
+        conn.execute("truncate " + ", ".join(f"raw.{name}" for name in DATASETS)
+                     + ", raw.delivery_files, quarantine.rows; delete from raw.deliveries")
+    previous = os.environ.get("CRVS_LOADER_FAST_PATH")
+    os.environ["CRVS_LOADER_FAST_PATH"] = "0"
+    try:
+        return loader_run(folders)[0]
+    finally:
+        if previous is None:
+            os.environ.pop("CRVS_LOADER_FAST_PATH")
+        else:
+            os.environ["CRVS_LOADER_FAST_PATH"] = previous
+
+
 def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
-    """Where one file's seconds go: the loader's single statement cut into its steps, each
-    materialised into a temp table and timed (so each step carries a small write of its own).
-    Run in a transaction that is rolled back."""
+    """Where one file's seconds go: the bare COPY, the fast path's engine alone (not sent), the fast
+    path into raw.<dataset>, and the general way (every row through the temporary table and the
+    one SQL statement), in a transaction that is rolled back."""
+    import dataclasses
+
     from crvs import database, settings
-    from crvs.feeds import loader, validation
+    from crvs.feeds import fastpath, loader
     from crvs.feeds.pseudonym import Pseudonymiser
     from crvs.feeds.tables import ensure_tables
 
     manifest = loader.read_manifest(folder)
     entry = next(e for e in manifest.files if e.name == name)
     dataset = entry.dataset
-    params = {"extracted_on": manifest.extracted_at.date(), "delivery_id": manifest.delivery_id + "-bench"}
     pseudonymise = Pseudonymiser(settings.pseudonym_key())
-    columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
-    stages = [
-        ("format and code-list checks", f"create temp table s2 as select i.*, {validation.format_problem(dataset)}"
-         f" as problem from (select source_row, {validation.stored_values(dataset)} from incoming) i"),
-        ("find duplicate keys", f"create temp table duplicates as {validation.later_duplicates(dataset, 's2')}"),
-        ("cast types, cross-column rules", "create temp table s3 as select t.*,"
-         f" {validation.row_rule_problem(dataset)} as problem from (select source_row,"
-         f" {validation.typed_select(dataset)}, %(extracted_on)s::date as extracted_on"
-         " from s2 where problem is null) t"),
-        (f"insert into raw.{dataset.name} (logged, primary key)", f"insert into raw.{dataset.name}"
-         f" (delivery_id, source_row, {columns}) select %(delivery_id)s, source_row, {columns} from s3"
-         " where problem is null"),
-    ]
+    extracted_on = manifest.extracted_at.date().isoformat()
     timings = []
     with database.connect() as conn, conn.cursor() as cur:
         cur.execute(loader.SESSION_SETTINGS)
         ensure_tables(conn)
         loader._prepare_code_lists(cur)
-        source = loader.csv_rows(folder / name)
-        loader._check_header(source, dataset)
-        cur.execute(f"create table bench_plain ({', '.join(h + ' text' for h in source.header)})")
+        header = loader.header_of(folder / name)
+        cur.execute(f"create table bench_plain ({', '.join(h + ' text' for h in header)})")
         started = time.perf_counter()
         with open(folder / name, "rb") as f, \
-                cur.copy(f"copy bench_plain ({', '.join(source.header)}) from stdin (format csv, header true)") as copy:
+                cur.copy(f"copy bench_plain ({', '.join(header)}) from stdin (format csv, header true)") as copy:
             while chunk := f.read(CHUNK):
                 copy.write(chunk)
         timings.append(("bare COPY into a plain table (reference)", time.perf_counter() - started))
-        started = time.perf_counter()
-        for _ in loader.encoded_rows(source, dataset, pseudonymise):
-            pass
-        timings.append(("loader: read CSV, pseudonymise (this process, not sent)", time.perf_counter() - started))
+
+        engine = fastpath.engine(dataset, header, loader._valid_codes(), pseudonymise.key_blocks(),
+                                 manifest.delivery_id, extracted_on)
+        if engine is not None:
+            started = time.perf_counter()
+            row, line = 0, 1
+            for block in loader._blocks_of_lines(folder / name):
+                _, _, row, line = engine.feed(block, row, line)
+            timings.append(("fast path: read, check, pseudonymise (C, not sent)", time.perf_counter() - started))
+            source = loader.csv_rows(folder / name)
+            loader._check_header(source, dataset)
+            started = time.perf_counter()
+            loader._load_file(cur, dataclasses.replace(manifest, delivery_id=manifest.delivery_id + "-fast"),
+                              entry, source, pseudonymise)
+            timings.append((f"fast path: the same, into raw.{dataset.name}", time.perf_counter() - started))
+
+        general = dataclasses.replace(manifest, delivery_id=manifest.delivery_id + "-general")
         source = loader.csv_rows(folder / name)
         loader._check_header(source, dataset)
         started = time.perf_counter()
-        loader._write_rows(cur, manifest, entry, source, pseudonymise)
-        timings.append(("loader: the same, streamed into COPY to the temp table", time.perf_counter() - started))
-        for label, sql in stages:
-            started = time.perf_counter()
-            cur.execute(sql, params)
-            timings.append((f"loader: {label}", time.perf_counter() - started))
+        loader._write_rows(cur, general, entry, source, pseudonymise)
+        timings.append(("general way: read, pseudonymise, COPY to a temp table", time.perf_counter() - started))
+        started = time.perf_counter()
+        loader._check_rows(cur, general, entry, len(header))
+        timings.append(("general way: check every rule in SQL, write raw.*", time.perf_counter() - started))
         conn.rollback()
     return timings
 
 
-def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print) -> float:
+def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, general_too: bool = True) -> float:
     """Generate, COPY, load; print the numbers; return loader rows/s divided by COPY rows/s."""
     home = Path(tempfile.mkdtemp(prefix="crvs-bench-"))
     os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(_free_port())})
     os.environ.pop("CRVS_WAREHOUSE_URL", None)  # always the throw-away embedded server
     from crvs import database
-    from crvs.feeds import loader
+    from crvs.feeds import fastpath, loader
 
     try:
         database.ensure_server()
@@ -175,9 +196,15 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print) ->
         loaded, results = loader_run(folders)
         for r in results:
             out(f"  {r.line()}")
-        out(f"crvs loader   {loaded.rows:>10,} rows in {loaded.seconds:7.2f} s = {loaded.per_second:>10,.0f} rows/s")
+        path = "fast path" if fastpath.enabled() else "general way only: the C fast path is not built or is off"
+        out(f"crvs loader   {loaded.rows:>10,} rows in {loaded.seconds:7.2f} s = {loaded.per_second:>10,.0f} rows/s"
+            f"  ({path})")
         ratio = loaded.per_second / copied.per_second if copied.per_second else 0.0
         out(f"ratio         {ratio:.1%} of bare COPY (goal >= 60 %)")
+        if general_too and fastpath.enabled():
+            general = general_way_run(folders)
+            out(f"  (general way alone: {general.rows:,} rows in {general.seconds:.2f} s"
+                f" = {general.per_second:,.0f} rows/s, {general.per_second / copied.per_second:.1%} of bare COPY)")
         largest = max(((p, f.name) for p in folders for f in p.glob("*.csv")),
                       key=lambda pf: (pf[0] / pf[1]).stat().st_size)
         rows = next(e.rows for e in loader.read_manifest(largest[0]).files if e.name == largest[1])

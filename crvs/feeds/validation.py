@@ -134,7 +134,6 @@ def _typed(column: Column) -> str:
         "date": f"{c}::date",
         "bool": f"({c} = '1')",
         "numeric": f"{c}::numeric",
-        "pid": f"decode({c}, 'hex')",
     }.get(column.kind, c)
 
 
@@ -205,7 +204,14 @@ def load_statement(dataset: Dataset, fast_rows: bool = False) -> str:
     an earlier key is moved from raw.<dataset> to quarantine (all statements of one query see the
     table as it was before it, so the rows inserted here are not touched).
     """
-    columns = ", ".join(c.stored_name for c in dataset.columns if c.stored_name)
+    stored = [c for c in dataset.columns if c.stored_name]
+    columns = ", ".join(c.stored_name for c in stored)
+    # Pseudonyms stay hex text up to here (so quarantine records show them as everywhere else) and
+    # are stored as their 32 bytes.
+    raw_values = ", ".join(f"decode({c.stored_name}, 'hex')" if c.kind == "pid" else c.stored_name
+                           for c in stored)
+    hex_pids = "".join(f" || jsonb_build_object({_lit(c.stored_name)}, encode(m.{c.stored_name}, 'hex'))"
+                       for c in stored if c.kind == "pid")
     key = dataset.key[0]
     moved = f"""
 moved as (
@@ -217,7 +223,7 @@ moved_quarantined as (
     insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
     select %(delivery_id)s, %(dataset)s, %(file)s, source_row, {_lit(key)}, 'duplicate_key',
            %(file)s || ' row ' || source_row || ', column ' || {_lit(key + ': ' + duplicate_message(dataset))},
-           to_jsonb(m) - 'delivery_id' - 'source_row'
+           (to_jsonb(m) - 'delivery_id' - 'source_row'){hex_pids}
     from moved m
     returning 1
 ),""" if fast_rows else ""
@@ -251,7 +257,7 @@ rule_quarantined as (
 ),{moved}
 loaded as (
     insert into raw.{dataset.name} (delivery_id, source_row, {columns})
-    select %(delivery_id)s, source_row, {columns} from judged where problem is null
+    select %(delivery_id)s, source_row, {raw_values} from judged where problem is null
     returning 1
 )
 select (select count(*) from miscounted) + (select count(*) from format_quarantined)

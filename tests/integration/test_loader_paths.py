@@ -13,7 +13,8 @@ from tests.integration.test_ingest import CHILD_ID, MOTHER_ID, birth, births_del
 
 def _raw_births(db):
     return fetch(db, "select source_row, record_id, record_version, registration_date::text, reg_commune_code,"
-                     " child_pid, mother_pid, mother_birth_date::text, foreign_element from raw.moj_births"
+                     " encode(child_pid, 'hex'), encode(mother_pid, 'hex'), mother_birth_date::text, foreign_element"
+                     " from raw.moj_births"
                      " order by source_row")
 
 

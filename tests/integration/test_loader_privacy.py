@@ -9,6 +9,7 @@ record id) proves the relay saw the traffic in clear.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 
@@ -120,7 +121,7 @@ def test_no_identifier_or_name_reaches_the_server_on_any_path(relay, db, tmp_pat
         (2, "sex", "not_in_code_list", pseudonymise(OTHER_ID)),
         (3, "child_id", "malformed_identifier", INVALID_ID),
         (4, "*", "wrong_field_count", None)]
-    assert fetch(db, "select child_pid, mother_pid from raw.moj_births") == [
+    assert fetch(db, "select encode(child_pid, 'hex'), encode(mother_pid, 'hex') from raw.moj_births") == [
         (pseudonymise(CHILD_ID), pseudonymise(MOTHER_ID))]
 
 
@@ -139,3 +140,33 @@ def test_rows_handed_over_as_lists_send_no_identifier_or_name_either(relay, db, 
     assert CANARY in sent
     for secret in SECRETS:
         assert secret not in sent, secret
+
+
+def test_the_fast_path_sends_no_identifier_or_name_either(relay, db, tmp_path, caplog):
+    """A plain file (no quotes) goes the C fast path: rows in COPY's binary format straight into
+    raw.*, the others handed back, a repeated key moved to quarantine afterwards."""
+    plain_mother = "Plainmarker Mother"
+    rows = [
+        birth(record_id=CANARY, child_id=CHILD_ID, child_name="Plainmarker Child", mother_id=MOTHER_ID,
+              mother_name=plain_mother),                                               # fast
+        birth(record_id="R-2", child_id=OTHER_ID, mother_id=f" {MOTHER_ID} ", sex="X"),  # handed back
+        birth(record_id="R-3", child_id=BAD_ID, mother_id=MOTHER_ID),                  # handed back, malformed
+        birth(record_id=CANARY, child_id=STRAY_ID, child_name=STRAY_NAME),             # fast, then moved
+    ]
+    folder = births_delivery(tmp_path, rows)
+    assert b'"' not in (folder / "births.csv").read_bytes()
+
+    with caplog.at_level(logging.INFO, logger="crvs.feeds.loader"):
+        result = loader.ingest_path(folder)
+
+    assert (result.outcome, result.rows_loaded, result.rows_quarantined) == (loader.LOADED, 1, 3)
+    assert any("fast path:" in m and "2 rows handed back" in m for m in caplog.messages)
+    pseudonymise = Pseudonymiser(settings.pseudonym_key())
+    assert bytes.fromhex(pseudonymise(CHILD_ID)) in relay.sent  # the binary COPY went through the relay
+    table_text = _every_table_as_text(db)
+    for secret in (CHILD_ID, MOTHER_ID, OTHER_ID, STRAY_ID, BAD_ID, "Plainmarker", STRAY_NAME):
+        assert secret.encode() not in relay.sent, f"{secret!r} was sent to the database server"
+        assert secret not in table_text, f"{secret!r} is stored in the warehouse"
+    assert fetch(db, "select source_row, rule, record->>'child_pid' from quarantine.rows order by 1") == [
+        (2, "not_in_code_list", pseudonymise(OTHER_ID)), (3, "malformed_identifier", INVALID_ID),
+        (4, "duplicate_key", pseudonymise(STRAY_ID))]
