@@ -172,7 +172,7 @@ static int seen_before(Engine *e, uint64_t h)
     if (h == 0) h = 1;
     if ((e->seen_n + 1) * 2 > e->seen_cap) {
         size_t cap = e->seen_cap ? e->seen_cap * 2 : 1 << 16;
-        uint64_t *table = PyMem_Calloc(cap, sizeof(uint64_t));
+        uint64_t *table = PyMem_RawCalloc(cap, sizeof(uint64_t));
         if (!table) return -1;
         for (size_t i = 0; i < e->seen_cap; i++) {
             uint64_t v = e->seen[i];
@@ -181,7 +181,7 @@ static int seen_before(Engine *e, uint64_t h)
             while (table[j]) j = (j + 1) & (cap - 1);
             table[j] = v;
         }
-        PyMem_Free(e->seen);
+        PyMem_RawFree(e->seen);
         e->seen = table;
         e->seen_cap = cap;
     }
@@ -204,7 +204,7 @@ static int reserve(Buffer *b, size_t more)
     if (b->len + more <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 1 << 16;
     while (cap < b->len + more) cap *= 2;
-    char *data = PyMem_Realloc(b->data, cap);
+    char *data = PyMem_RawRealloc(b->data, cap);
     if (!data) return -1;
     b->data = data;
     b->cap = cap;
@@ -334,18 +334,23 @@ static PyObject *slow_entry(long long row, long long line, const char *p, Py_ssi
     return Py_BuildValue("(LLy#)", row, line, p, n);
 }
 
+typedef struct { long long row, line; Py_ssize_t offset, length; } Slow;
+
 static PyObject *Engine_feed(Engine *e, PyObject *args)
 {
     Py_buffer block;
     long long row, line;
     if (!PyArg_ParseTuple(args, "y*LL", &block, &row, &line)) return NULL;
     Buffer out = {0};
-    PyObject *slow = PyList_New(0);
-    if (!slow) { PyBuffer_Release(&block); return NULL; }
+    Slow *slow_rows = NULL;
+    size_t n_slow = 0, slow_cap = 0;
     const char *data = block.buf, *end = data + block.len;
     Field fields[MAX_COLUMNS];
     int failed = 0;
 
+    /* The work on the bytes needs no Python object: other threads (the COPY's sender) run meanwhile.
+     * Only one thread may feed an engine at a time. */
+    Py_BEGIN_ALLOW_THREADS
     while (data < end && !failed) {
         const char *nl = memchr(data, '\n', end - data);
         const char *stop = nl ? nl : end;
@@ -380,13 +385,18 @@ static PyObject *Engine_feed(Engine *e, PyObject *args)
                 h = fnv1a(h, "\x1f", 1);
             }
             int seen = seen_before(e, h);
-            if (seen < 0) { failed = 1; PyErr_NoMemory(); break; }
+            if (seen < 0) { failed = 1; break; }
             if (seen) e->suspected_duplicate = 1;
         }
         if (!good) {
-            PyObject *entry = slow_entry(row, line, data, n);
-            if (!entry || PyList_Append(slow, entry) < 0) { Py_XDECREF(entry); failed = 1; break; }
-            Py_DECREF(entry);
+            if (n_slow == slow_cap) {
+                size_t cap = slow_cap ? slow_cap * 2 : 256;
+                Slow *grown = PyMem_RawRealloc(slow_rows, cap * sizeof(Slow));
+                if (!grown) { failed = 1; break; }
+                slow_rows = grown;
+                slow_cap = cap;
+            }
+            slow_rows[n_slow++] = (Slow){row, line, data - (const char *)block.buf, n};
             data = next;
             continue;
         }
@@ -395,7 +405,7 @@ static PyObject *Engine_feed(Engine *e, PyObject *args)
          * pseudonym as the HMAC's 32 bytes. PostgreSQL then parses nothing. */
         if (reserve(&out, 2 + 8 + (size_t)e->prefix_len + 8 + (size_t)e->n_out * 8 + n
                           + (size_t)e->n_pid * (4 + SHA256_DIGEST_LENGTH)) < 0) {
-            PyErr_NoMemory(); failed = 1; break;
+            failed = 1; break;
         }
         put_u16(&out, (uint16_t)(2 + e->n_out + e->n_pid));
         put_u32(&out, (uint32_t)e->prefix_len);
@@ -435,11 +445,28 @@ static PyObject *Engine_feed(Engine *e, PyObject *args)
         }
         data = next;
     }
+    Py_END_ALLOW_THREADS
+
+    PyObject *slow = NULL, *fast = NULL;
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    slow = PyList_New((Py_ssize_t)n_slow);
+    if (!slow) goto done;
+    for (size_t i = 0; i < n_slow; i++) {
+        PyObject *entry = slow_entry(slow_rows[i].row, slow_rows[i].line,
+                                     (const char *)block.buf + slow_rows[i].offset, slow_rows[i].length);
+        if (!entry) { Py_CLEAR(slow); goto done; }
+        PyList_SET_ITEM(slow, (Py_ssize_t)i, entry);
+    }
+    fast = PyBytes_FromStringAndSize(out.data ? out.data : "", out.len);
+    if (!fast) Py_CLEAR(slow);
+done:
     PyBuffer_Release(&block);
-    if (failed) { PyMem_Free(out.data); Py_DECREF(slow); return NULL; }
-    PyObject *fast = PyBytes_FromStringAndSize(out.data ? out.data : "", out.len);
-    PyMem_Free(out.data);
-    if (!fast) { Py_DECREF(slow); return NULL; }
+    PyMem_RawFree(out.data);
+    PyMem_RawFree(slow_rows);
+    if (!slow) { Py_XDECREF(fast); return NULL; }
     return Py_BuildValue("(NNLL)", fast, slow, row, line);
 }
 
@@ -562,7 +589,7 @@ static void Engine_dealloc(Engine *e)
     OPENSSL_cleanse(&e->inner, sizeof e->inner);
     OPENSSL_cleanse(&e->outer, sizeof e->outer);
     PyMem_Free(e->communes);
-    PyMem_Free(e->seen);
+    PyMem_RawFree(e->seen);
     Py_XDECREF(e->keep);
     Py_TYPE(e)->tp_free((PyObject *)e);
 }

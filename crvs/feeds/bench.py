@@ -6,14 +6,15 @@ Runs in a throw-away CRVS_HOME with its own embedded PostgreSQL (stopped and rem
 unless --keep is given. Steps:
 1. `crvs sample` writes a quarter at the given scale (in a child process, so its memory and time
    are not counted).
-2. Bare COPY: every CSV file is streamed as it is into an unindexed table of text columns
-   (`COPY ... (FORMAT csv, HEADER true)`), one transaction per delivery. This is the reference.
-   The same into UNLOGGED tables is printed too, for comparison (no warehouse table may skip
-   the write-ahead log).
-3. The loader: `loader.ingest_path` on every delivery folder (sha256 check, header check, every
-   contract rule, pseudonyms, quarantine, raw.*): by the fast path (crvs.feeds.fastpath) when it
-   is built, as it loads in production.
-4. For comparison, the same deliveries again by the general way alone (CRVS_LOADER_FAST_PATH=0).
+2. Three rounds, alternately, each step after a CHECKPOINT:
+   - bare COPY: every CSV file is streamed as it is into an unindexed table of text columns
+     (`COPY ... (FORMAT csv, HEADER true)`), one transaction per delivery. This is the reference.
+   - the loader: `loader.ingest_path` on every delivery folder of an emptied warehouse (sha256
+     check, header check, every contract rule, pseudonyms, quarantine, raw.*): by the fast path
+     (crvs.feeds.fastpath) when it is built, as it loads in production.
+   The medians are compared.
+3. For comparison, the bare COPY into UNLOGGED tables (no warehouse table may skip the write-ahead
+   log), and the same deliveries by the general way alone (CRVS_LOADER_FAST_PATH=0).
 Prints the rates, the ratio, the peak RSS of this process (the loader's client side; the server's
 memory is bounded by its own work_mem/temp_buffers settings) and where the largest file's seconds
 go. Asserts nothing.
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 20  # bytes handed to COPY at a time: memory stays flat whatever the file size
+ROUNDS = 3  # bare COPY and loader, alternately
 
 
 @dataclass
@@ -90,14 +92,28 @@ def loader_run(folders: list[Path]) -> tuple[Rate, list]:
     return Rate(sum(r.rows_received for r in results), time.perf_counter() - started), results
 
 
-def general_way_run(folders: list[Path]) -> Rate:
-    """The same deliveries again, emptied first, with the fast path off (for comparison)."""
+def _settle() -> None:
+    """A CHECKPOINT: the next timed step starts with no dirty buffers of the one before."""
+    from crvs import database
+
+    with database.connect(autocommit=True) as conn:
+        conn.execute("checkpoint")
+
+
+def _empty_warehouse() -> None:
+    """Remove every loaded delivery, so that the same folders load again."""
     from crvs import database
     from crvs.feeds.contract import DATASETS
+    from crvs.feeds.tables import ensure_tables
 
     with database.connect() as conn:
+        ensure_tables(conn)
         conn.execute("truncate " + ", ".join(f"raw.{name}" for name in DATASETS)
                      + ", raw.delivery_files, quarantine.rows; delete from raw.deliveries")
+
+
+def general_way_run(folders: list[Path]) -> Rate:
+    """The same deliveries with the fast path off (for comparison), into an emptied warehouse."""
     previous = os.environ.get("CRVS_LOADER_FAST_PATH")
     os.environ["CRVS_LOADER_FAST_PATH"] = "0"
     try:
@@ -186,22 +202,37 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, ge
         out(f"sample {quarter} at scale {scale}: {len(folders)} deliveries, {size / 2**20:,.1f} MiB of CSV "
             f"({time.perf_counter() - started:.1f} s to generate)")
 
-        copied = bare_copy(folders)
-        out(f"bare COPY     {copied.rows:>10,} rows in {copied.seconds:7.2f} s = {copied.per_second:>10,.0f} rows/s"
-            "  (plain unindexed table: the reference)")
-        unlogged = bare_copy(folders, unlogged=True)
-        out(f"  (UNLOGGED   {unlogged.rows:>10,} rows in {unlogged.seconds:7.2f} s"
-            f" = {unlogged.per_second:>10,.0f} rows/s"
-            f": {copied.seconds / unlogged.seconds:.1f}x faster without the write-ahead log)")
-        loaded, results = loader_run(folders)
+        # Alternate rounds, each after a CHECKPOINT, so that neither pays for the other's dirty
+        # buffers or catches the server cold; the medians are compared.
+        copies, loads = [], []
+        for round_number in range(1, ROUNDS + 1):
+            _settle()
+            copies.append(bare_copy(folders))
+            _empty_warehouse()
+            _settle()
+            loaded, results = loader_run(folders)
+            loads.append(loaded)
+            out(f"round {round_number}: bare COPY {copies[-1].seconds:5.2f} s, crvs loader {loaded.seconds:5.2f} s"
+                f" ({copies[-1].seconds / loaded.seconds:.1%})")
         for r in results:
             out(f"  {r.line()}")
+        copied = sorted(copies, key=lambda r: r.seconds)[ROUNDS // 2]
+        loaded = sorted(loads, key=lambda r: r.seconds)[ROUNDS // 2]
+        out(f"bare COPY     {copied.rows:>10,} rows in {copied.seconds:7.2f} s = {copied.per_second:>10,.0f} rows/s"
+            f"  (median of {ROUNDS}; plain unindexed tables: the reference)")
         path = "fast path" if fastpath.enabled() else "general way only: the C fast path is not built or is off"
         out(f"crvs loader   {loaded.rows:>10,} rows in {loaded.seconds:7.2f} s = {loaded.per_second:>10,.0f} rows/s"
-            f"  ({path})")
+            f"  (median of {ROUNDS}; {path})")
         ratio = loaded.per_second / copied.per_second if copied.per_second else 0.0
         out(f"ratio         {ratio:.1%} of bare COPY (goal >= 60 %)")
+        _settle()
+        unlogged = bare_copy(folders, unlogged=True)
+        out(f"  (bare COPY into UNLOGGED tables: {unlogged.seconds:.2f} s = {unlogged.per_second:,.0f} rows/s,"
+            f" {copied.seconds / unlogged.seconds:.1f}x faster without the write-ahead log, which no warehouse"
+            " table skips)")
         if general_too and fastpath.enabled():
+            _empty_warehouse()
+            _settle()
             general = general_way_run(folders)
             out(f"  (general way alone: {general.rows:,} rows in {general.seconds:.2f} s"
                 f" = {general.per_second:,.0f} rows/s, {general.per_second / copied.per_second:.1%} of bare COPY)")

@@ -24,6 +24,7 @@ CRVS_LOADER_FAST_PATH=0 to load everything the general way.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -70,6 +71,21 @@ def commune_parent(dataset: Dataset) -> str | None:
     return next((c.name for c in dataset.columns if c.kind == "province"), None)
 
 
+@functools.lru_cache(maxsize=2)
+def code_tables(valid_codes: tuple) -> tuple[bytes, bytes]:
+    """The official lists as the engine reads them: per code version, 100 province flags and
+    100,000 commune entries (the commune's province + 1, 0 when not listed)."""
+    provinces = bytearray(len(CODE_VERSIONS) * 100)
+    communes = bytearray(len(CODE_VERSIONS) * 100_000)
+    for level, version, code, province in valid_codes:
+        v = CODE_VERSIONS.index(version)
+        if level == "province" and len(code) == 2 and code.isdigit():
+            provinces[v * 100 + int(code)] = 1
+        elif level == "commune" and len(code) == 5 and code.isdigit() and province and province.isdigit():
+            communes[v * 100_000 + int(code)] = int(province) + 1
+    return bytes(provinces), bytes(communes)
+
+
 def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes, bytes],
            delivery_id: str, extracted_on: str):
     """An engine for one file: `header` in the file's order, `valid_codes` the rows (level,
@@ -90,14 +106,7 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
     key = tuple(position[name] for name in dataset.key)
     version_column = position.get("admin_code_version", -1)
     parent = commune_parent(dataset)
-    provinces = bytearray(len(CODE_VERSIONS) * 100)
-    communes = bytearray(len(CODE_VERSIONS) * 100_000)
-    for level, version, code, province in valid_codes:
-        v = CODE_VERSIONS.index(version)
-        if level == "province" and len(code) == 2 and code.isdigit():
-            provinces[v * 100 + int(code)] = 1
-        elif level == "commune" and len(code) == 5 and code.isdigit() and province and province.isdigit():
-            communes[v * 100_000 + int(code)] = int(province) + 1
+    provinces, communes = code_tables(valid_codes)
     rules = tuple(
         (RULE_OPS[r.op], position[r.left], position[r.right] if r.right != "extracted_on" else -1,
          (r.value or "").encode())
@@ -105,8 +114,8 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
     prefix = delivery_id.encode()
     return _fastload.Engine(
         kinds, required, minimum, maximum, values, out, pid, key, version_column,
-        position[parent] if parent else -1, tuple(v.encode() for v in CODE_VERSIONS), bytes(provinces),
-        bytes(communes), rules, blocks[0], blocks[1], prefix, extracted_on.encode())
+        position[parent] if parent else -1, tuple(v.encode() for v in CODE_VERSIONS), provinces,
+        communes, rules, blocks[0], blocks[1], prefix, extracted_on.encode())
 
 
 # COPY's binary format: the signature, flags and header extension before the tuples, -1 after.

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
 from crvs import database, reference, settings
@@ -271,6 +272,11 @@ def _valid_codes() -> tuple[tuple[str, str, str, str | None], ...]:
 
 
 def _prepare_code_lists(cur: psycopg.Cursor) -> None:
+    """The temporary table `valid_codes` the SQL checks read, once per delivery's transaction
+    (and only when a row goes the general way)."""
+    cur.execute("select to_regclass('pg_temp.valid_codes') is not null")
+    if cur.fetchone()[0]:
+        return
     cur.execute("create temp table valid_codes (level text, code_version text, code text, parent_code text,"
                 " primary key (level, code_version, code)) on commit drop")
     with cur.copy("copy valid_codes (level, code_version, code, parent_code) from stdin") as copy:
@@ -401,6 +407,7 @@ def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, sourc
 def _check_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, width: int,
                 fast_rows: bool = False) -> tuple[int, int, int]:
     """Run the one statement over `incoming`: (rows quarantined, rows loaded, fast rows moved)."""
+    _prepare_code_lists(cur)
     params = {"delivery_id": manifest.delivery_id, "dataset": entry.dataset.name, "file": entry.name,
               "width": width, "extracted_on": manifest.extracted_at.date()}
     cur.execute(validation.load_statement(entry.dataset, fast_rows), params)
@@ -480,7 +487,10 @@ def _load_file_fast(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, s
     row, line, reported, handed_back = 0, 1, 0, 0
     columns = ", ".join(fastpath.raw_columns(dataset))
     with tempfile.SpooledTemporaryFile(HANDED_BACK_IN_MEMORY, mode="w+", newline="", encoding="utf-8") as spool:
-        with cur.copy(f"copy raw.{dataset.name} ({columns}) from stdin (format binary)") as copy:
+        # The queued writer sends from a second thread while this one checks the next block (the
+        # engine lets go of the GIL): reading and the server's writing overlap.
+        with cur.copy(f"copy raw.{dataset.name} ({columns}) from stdin (format binary)",
+                      writer=QueuedLibpqWriter(cur)) as copy:
             copy.write(fastpath.BINARY_HEADER)
             for block in _blocks_of_lines(source.path):
                 fast, slow, row, line = engine.feed(block, row, line)
@@ -530,7 +540,6 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
         if cur.fetchone():
             result.outcome = ALREADY_LOADED
             return result
-        _prepare_code_lists(cur)
         cur.execute(
             "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
             " period_start, period_end, source, manifest) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
