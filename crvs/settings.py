@@ -102,6 +102,11 @@ def agency_schedule(agency: str) -> str:
     return os.environ.get(f"CRVS_SCHEDULE_{agency}", "").strip() or AGENCY_SCHEDULES[agency]
 
 
+def loader_fast_path() -> bool:
+    """CRVS_LOADER_FAST_PATH=0 sends every row the loader's general way (crvs.feeds.fastpath)."""
+    return os.environ.get("CRVS_LOADER_FAST_PATH", "1").strip() != "0"
+
+
 def platform_url() -> str | None:
     return os.environ.get("CRVS_PLATFORM_URL", "").strip().rstrip("/") or None
 

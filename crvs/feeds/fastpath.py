@@ -25,9 +25,9 @@ CRVS_LOADER_FAST_PATH=0 to load everything the general way.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
+from crvs import settings
 from crvs.feeds.contract import CODE_VERSIONS, Dataset
 
 try:
@@ -48,7 +48,7 @@ def built() -> bool:
 
 
 def enabled() -> bool:
-    return built() and os.environ.get("CRVS_LOADER_FAST_PATH", "1") != "0"
+    return built() and settings.loader_fast_path()
 
 
 def plain_file(path: Path) -> bool:
