@@ -198,11 +198,20 @@ def ingest(folders: Iterable[str | Path], channel: str = "FILE") -> list[dict[st
     summaries = []
     for folder in folders:
         folder = Path(folder)
-        summary = summarise(ingest_path(folder), folder.name, channel=channel)
+        summary = summarise(ingest_path(folder), folder.name, channel=_manifest_channel(folder) or channel)
         summary["archived_to"] = str(archive(folder, rejected=summary["outcome"] == "REJECTED"))
         log.info("%s", describe(summary))
         summaries.append(summary)
     return summaries
+
+
+def _manifest_channel(folder: Path) -> str | None:
+    """EMAIL for a folder saved from an e-mail (crvs.feeds.mail writes it in the manifest)."""
+    try:
+        channel = json.loads((folder / MANIFEST).read_text(encoding="utf-8-sig")).get("channel")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return "EMAIL" if channel == "EMAIL" else None
 
 
 def summarise(result: Any, folder: str, *, channel: str) -> dict[str, Any]:

@@ -102,6 +102,12 @@ def agency_schedule(agency: str) -> str:
     return os.environ.get(f"CRVS_SCHEDULE_{agency}", "").strip() or AGENCY_SCHEDULES[agency]
 
 
+def mail_dir() -> Path:
+    """The official e-mail fallback: a maildir (or folder of .eml files) that the mail system
+    delivers agency messages into, collected by every ingest DAG run."""
+    return Path(os.environ.get("CRVS_MAIL_DIR") or home() / "mail").expanduser()
+
+
 def loader_fast_path() -> bool:
     """CRVS_LOADER_FAST_PATH=0 sends every row the loader's general way (crvs.feeds.fastpath)."""
     return os.environ.get("CRVS_LOADER_FAST_PATH", "1").strip() != "0"

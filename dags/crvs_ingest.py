@@ -13,12 +13,16 @@ weekly, **crvs_ingest_gso** monthly (override with `CRVS_SCHEDULE_MOJ`, `CRVS_SC
    file loader (a delivery is loaded whole or not at all). A rejected delivery (its rows disagree
    with the manifest, ...) fails its task at once with the reason; one the platform could not serve
    after the client's retries fails too and Airflow retries it later, resuming the spooled part.
-3. **scan_inbox** / **load_inbox_delivery** — the regulation's fallback channels (files, e-mail):
+3. **collect_mail** — the official e-mail fallback: the messages waiting in the mail folder
+   (`CRVS_MAIL_DIR`, default `$CRVS_HOME/mail`; a maildir or a folder of `.eml` files) have their
+   attachments saved as delivery folders in the inbox (any agency's: each DAG loads its own); a
+   message without a manifest is rejected with that reason.
+4. **scan_inbox** / **load_inbox_delivery** — the regulation's fallback channels (files, e-mail):
    the agency's delivery folders in `$CRVS_HOME/inbox`, one mapped task each, labelled with the
    folder; loaded ones move to `inbox/processed/`, rejected ones to `inbox/rejected/`.
-4. **announce_raw_updates** — one Asset event per delivery and dataset loaded
+5. **announce_raw_updates** — one Asset event per delivery and dataset loaded
    (`crvs://raw/<dataset>`, extra: delivery_id, channel, row counts), which starts **crvs_transform**.
-5. **all_deliveries_loaded** — fails the run when any delivery was rejected or not fetched, after
+6. **all_deliveries_loaded** — fails the run when any delivery was rejected or not fetched, after
    the others were loaded.
 
 The return value of each load task (XCom) and its log say which delivery it loaded, how many rows
@@ -34,6 +38,7 @@ from airflow.sdk import Asset, AssetAlias, TriggerRule, dag, get_current_context
 from airflow.sdk.exceptions import AirflowFailException
 
 from crvs import orchestration, pipeline
+from crvs.feeds import mail
 
 # Raw Assets are added through this alias, so a delivery updates only the datasets it carried.
 RAW_LOADED = AssetAlias("crvs-raw-loaded")
@@ -70,6 +75,11 @@ def ingest_dag(agency: str):
             return orchestration.task_outcome(summary)
 
         @task
+        def collect_mail() -> None:
+            saved = mail.collect_mail()
+            print(f"{len(saved)} e-mailed delivery(ies) saved to the inbox: {[Path(f).name for f in saved]}")
+
+        @task
         def scan_inbox() -> list[str]:
             folders = pipeline.scan_inbox(agency=agency)
             print(f"{len(folders)} delivery folder(s) of {agency} waiting: {[Path(f).name for f in folders]}")
@@ -92,13 +102,17 @@ def ingest_dag(agency: str):
                     outlet_events[RAW_LOADED].add(Asset(uri), extra=extra)
                     print(f"{uri} updated by {summary['delivery_id']} ({summary['channel']})")
 
-        @task
+        # Not the default all_success: that skips this task as soon as one upstream is skipped (no
+        # platform delivery), even when a load fails later, and the run would end green.
+        @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
         def all_deliveries_loaded() -> None:
             """Runs only when no delivery was rejected or left unfetched; otherwise it is
             upstream_failed and the run fails (a run's state follows its last tasks)."""
 
         fetched = fetch_platform_delivery.expand(manifest=list_platform_deliveries())
-        loaded = load_inbox_delivery.expand(folder=scan_inbox())
+        waiting = scan_inbox()
+        collect_mail() >> waiting
+        loaded = load_inbox_delivery.expand(folder=waiting)
         announce_raw_updates(fetched, loaded)
         [fetched, loaded] >> all_deliveries_loaded()
 

@@ -12,13 +12,20 @@ the manifest's `channel` set to EMAIL (it arrived by e-mail whatever the sender 
 folder handed to the file loader (crvs.pipeline.ingest): same checks, same outcomes, same archive
 (inbox/processed, inbox/rejected). A message without a manifest.json attachment is rejected with that
 reason (recorded in quarantine.rejected_deliveries); the same message twice loads nothing the second
-time. Personal data stay out of logs: only Message-ID, date and attachment names are logged.
+time.
+
+Two ways to run it: `crvs ingest --mail DIR` (ingest_mail: save, load, mark, message by message),
+and every ingest DAG run (collect_mail: the messages in CRVS_MAIL_DIR, default $CRVS_HOME/mail,
+are saved into the inbox, where each agency's DAG loads its own deliveries with the files dropped
+there). Personal data stay out of logs: only Message-ID, date and attachment names are logged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
+import fcntl
 import json
 import logging
 import re
@@ -117,6 +124,44 @@ def mark_handled(message: MailMessage, *, rejected: bool) -> Path:
         target.parent.mkdir(exist_ok=True)
     shutil.move(str(message.path), str(target))
     return target
+
+
+@contextlib.contextmanager
+def _one_collector(folder: Path):
+    """Three agency DAGs may collect at once: one at a time per mail folder (a lock file, which
+    maildir readers and the .eml glob both ignore)."""
+    with open(folder / ".crvs-collect.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def collect_mail(folder: Path | None = None, inbox: Path | None = None) -> list[str]:
+    """For the ingest DAGs: save every waiting message's attachments as a delivery folder in the
+    inbox and mark the message handled; returns the folders saved (each agency's DAG then loads its
+    own from the inbox). A message without a manifest.json attachment cannot be given to an agency:
+    it is rejected here, recorded in quarantine.rejected_deliveries with its reason, and its message
+    moved to the rejected ones. No mail folder: nothing to do."""
+    from crvs import pipeline
+
+    folder = Path(folder or settings.mail_dir())
+    if not folder.is_dir():
+        return []
+    inbox = Path(inbox or settings.inbox_dir())
+    saved = []
+    with _one_collector(folder):
+        for message in waiting_messages(folder):
+            delivery_folder = save_attachments(message, inbox)
+            if (delivery_folder / MANIFEST).is_file():
+                saved.append(str(delivery_folder))
+                mark_handled(message, rejected=False)
+                continue
+            (summary,) = pipeline.ingest([delivery_folder], channel="EMAIL")  # rejected: no manifest
+            log.warning("message %s: %s", message.name, summary["reason"])
+            mark_handled(message, rejected=True)
+    return saved
 
 
 def ingest_mail(folder: Path, inbox: Path | None = None) -> list[dict]:

@@ -117,6 +117,51 @@ def test_an_agency_dag_leaves_other_agencies_folders_in_the_inbox(dags, inbox, d
     assert db.execute("select to_regclass('raw.deliveries')").fetchone()[0] is None  # nothing was loaded
 
 
+def _mail_with(folder, *, skip=()) -> bytes:
+    """An official e-mail with a delivery folder's files attached, as a mail client sends them."""
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "data-desk@agency.example", "crvs@warehouse.example", "Delivery"
+    msg["Message-ID"] = make_msgid(domain="agency.example")
+    msg.set_content("Delivery attached.")
+    for path in sorted(folder.iterdir()):
+        if path.name not in skip:
+            msg.add_attachment(path.read_bytes(), maintype="text", subtype="csv" if path.suffix == ".csv" else "plain",
+                               filename=path.name)
+    return msg.as_bytes()
+
+
+def test_ingest_collects_e_mailed_deliveries_and_loads_its_agency_s(dags, inbox, db, tmp_path, monkeypatch):
+    mailbox = tmp_path / "mail"
+    for sub in ("new", "cur", "tmp"):
+        (mailbox / sub).mkdir(parents=True)
+    monkeypatch.setenv("CRVS_MAIL_DIR", str(mailbox))
+    made = tmp_path / "made"
+    ours = write_vital_rates_delivery(made, "GSO-2025-0005", extracted_at="2025-03-01T08:00:00+07:00")
+    theirs = write_vital_rates_delivery(made, "MOH-2025Q1-0005", extracted_at="2025-03-01T08:00:00+07:00")
+    manifest = json.loads((theirs / "manifest.json").read_text())
+    (theirs / "manifest.json").write_text(json.dumps({**manifest, "agency": "MOH"}))
+    (mailbox / "new" / "1700000001.a.host").write_bytes(_mail_with(ours))
+    (mailbox / "new" / "1700000002.b.host").write_bytes(_mail_with(theirs))
+    (mailbox / "new" / "1700000003.c.host").write_bytes(_mail_with(ours, skip=("manifest.json",)))
+
+    assert orchestration.run_dag(dags["crvs_ingest_gso"]) == "success"
+
+    assert db.execute("select delivery_id, channel from raw.deliveries").fetchall() == [("GSO-2025-0005", "EMAIL")]
+    assert [e["extra"]["delivery_channel"] for e in asset_events("crvs://raw/gso_vital_rates")
+            if e["extra"].get("delivery_id") == "GSO-2025-0005"] == ["EMAIL"]
+    # every message handled (moved to cur/ and flagged seen, as a mail client would) ...
+    assert list((mailbox / "new").iterdir()) == []
+    assert sorted(p.name for p in (mailbox / "cur").iterdir()) == [
+        "1700000001.a.host:2,S", "1700000002.b.host:2,S", "1700000003.c.host:2,S"]
+    # ... MOH's delivery waits in the inbox for MOH's DAG, the message without a manifest is refused
+    assert (inbox / "MOH-2025Q1-0005" / "manifest.json").is_file()
+    (reason,) = db.execute("select reason from quarantine.rejected_deliveries").fetchone()
+    assert "manifest.json" in reason
+
+
 # --- the sharing platform ---------------------------------------------------------------------
 
 PLATFORM_TOKEN = "dag-test-token-5e1c"
