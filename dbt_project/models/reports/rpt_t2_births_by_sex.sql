@@ -13,46 +13,11 @@ births as (
         and reg_kind = 'NEW'
 ),
 
-quarters as (
-    select distinct quarter from births
-),
-
-provinces as (
-    select province_code from {{ ref('dim_province') }}
-    where code_version = '2025'
-),
-
-by_province as (
-    select
-        quarters.quarter,
-        provinces.province_code,
-        count(*) filter (where births.sex = 'M') as male,
-        count(*) filter (where births.sex = 'F') as female,
-        count(*) filter (where births.sex = 'U') as unknown
-    from quarters
-    cross join provinces
-    left join births
-        on quarters.quarter = births.quarter
-        and provinces.province_code = births.province_code
-    group by quarters.quarter, provinces.province_code
-),
-
-national as (
-    select
-        quarter,
-        'VN' as province_code,
-        count(*) filter (where sex = 'M') as male,
-        count(*) filter (where sex = 'F') as female,
-        count(*) filter (where sex = 'U') as unknown
-    from births
-    group by quarter
-),
-
-unioned as (
-    select * from by_province
-    union all
-    select * from national
-),
+{{ province_grid_counts('births', [
+    ('male', "count(*) filter (where births.sex = 'M')"),
+    ('female', "count(*) filter (where births.sex = 'F')"),
+    ('unknown', "count(*) filter (where births.sex = 'U')"),
+]) }},
 
 final as (
     select
@@ -63,7 +28,7 @@ final as (
         cast(unknown as integer) as unknown,
         cast(male + female + unknown as integer) as total,
         cast(round(100.0 * male / nullif(female, 0), 1) as numeric(12, 1)) as sex_ratio_at_birth
-    from unioned
+    from province_counts
 )
 
 select * from final

@@ -33,33 +33,13 @@ classified as (
         on left(deaths.cause_icd10, 3) between chapters.first_category and chapters.last_category
 ),
 
-provinces as (
-    select province_code from {{ ref('dim_province') }}
-    where code_version = '2025'
-    union all
-    select 'VN'
-),
-
-quarters as (
-    select distinct quarter from deaths
-),
-
-counted as (
-    select
-        quarters.quarter,
-        provinces.province_code,
-        count(classified.quarter) as deaths,
-        count(*) filter (where classified.is_on_time) as on_time,
-        count(*) filter (where classified.has_cause) as with_cause,
-        count(*) filter (where classified.is_certified) as certified,
-        count(*) filter (where classified.is_ill_defined) as ill_defined
-    from quarters
-    cross join provinces
-    left join classified
-        on quarters.quarter = classified.quarter
-        and (provinces.province_code = 'VN' or provinces.province_code = classified.province_code)
-    group by quarters.quarter, provinces.province_code
-),
+{{ province_grid_counts('classified', [
+    ('deaths', "count(classified.quarter)"),
+    ('on_time', "count(*) filter (where classified.is_on_time)"),
+    ('with_cause', "count(*) filter (where classified.has_cause)"),
+    ('certified', "count(*) filter (where classified.is_certified)"),
+    ('ill_defined', "count(*) filter (where classified.is_ill_defined)"),
+]) }},
 
 final as (
     select
@@ -73,7 +53,7 @@ final as (
         cast({{ safe_percent('certified', 'deaths') }} as numeric(12, 1)) as certified_pct,
         cast(ill_defined as integer) as ill_defined,
         cast({{ safe_percent('ill_defined', 'with_cause') }} as numeric(12, 1)) as ill_defined_pct
-    from counted
+    from province_counts
     order by quarter, province_code = 'VN', province_code
 )
 

@@ -8,47 +8,11 @@ registrations as (
     where reg_kind = 'NEW'
 ),
 
-quarters as (
-    select distinct quarter from registrations
-),
-
-provinces as (
-    select province_code from {{ ref('dim_province') }}
-    where code_version = '2025'
-),
-
-by_province as (
-    select
-        quarters.quarter,
-        provinces.province_code,
-        coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'BIRTH'), 0) as births,
-        coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'DEATH'), 0) as deaths,
-        coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'MARRIAGE'), 0) as marriages
-    from quarters
-    cross join provinces
-    left join registrations
-        on quarters.quarter = registrations.quarter
-        and provinces.province_code = registrations.province_code
-    group by quarters.quarter, provinces.province_code
-),
-
--- VN also counts registrations whose province T1 could not place (a null province_code)
-national as (
-    select
-        quarter,
-        'VN' as province_code,
-        coalesce(sum(registrations) filter (where event_type = 'BIRTH'), 0) as births,
-        coalesce(sum(registrations) filter (where event_type = 'DEATH'), 0) as deaths,
-        coalesce(sum(registrations) filter (where event_type = 'MARRIAGE'), 0) as marriages
-    from registrations
-    group by quarter
-),
-
-unioned as (
-    select * from by_province
-    union all
-    select * from national
-),
+{{ province_grid_counts('registrations', [
+    ('births', "coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'BIRTH'), 0)"),
+    ('deaths', "coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'DEATH'), 0)"),
+    ('marriages', "coalesce(sum(registrations.registrations) filter (where registrations.event_type = 'MARRIAGE'), 0)"),
+]) }},
 
 final as (
     select
@@ -57,7 +21,7 @@ final as (
         cast(births as integer) as births,
         cast(deaths as integer) as deaths,
         cast(marriages as integer) as marriages
-    from unioned
+    from province_counts
 )
 
 select * from final
