@@ -244,3 +244,28 @@ def test_an_api_manifest_in_a_folder_is_refused(warehouse, db, tmp_path):
 
     assert result.outcome == loader.REJECTED
     assert "channel API deliveries come from the sharing platform" in result.reason
+
+
+def test_a_warehouse_made_before_bytea_pseudonyms_is_upgraded_on_the_next_load(warehouse, db, tmp_path):
+    """raw.* used to keep pseudonyms as 64 hex characters and a primary key; the loader converts
+    such a table once (hex to its 32 bytes, key dropped) and loads on."""
+    from crvs.feeds.tables import raw_table_ddl
+
+    old = raw_table_ddl(DATASETS["moj_births"]).split(";")[0].replace("bytea", "char(64)")
+    old = old.replace("source_row integer not null,", "source_row integer not null, primary key (delivery_id, source_row),")
+    db.execute("create schema raw")
+    db.execute(old)
+    pseudonym = "ab" * 32
+    db.execute("insert into raw.moj_births (delivery_id, source_row, record_id, record_version, child_pid)"
+               " values ('MOJ-2025Q2-0001', 1, 'OLD-1', 1, %s)", (pseudonym,))
+
+    result = loader.ingest_path(births_delivery(tmp_path, [birth()]))
+
+    assert result.outcome == loader.LOADED, result.reason
+    types = dict(fetch(db, "select column_name, data_type from information_schema.columns"
+                           " where table_schema = 'raw' and table_name = 'moj_births' and column_name like '%%pid'"))
+    assert types == {"child_pid": "bytea", "mother_pid": "bytea"}
+    assert fetch(db, "select conname from pg_constraint where conrelid = 'raw.moj_births'::regclass"
+                     " and contype = 'p'") == []
+    assert fetch(db, "select child_pid from raw.moj_births where record_id = 'OLD-1'") == [(bytes.fromhex(pseudonym),)]
+    assert fetch(db, "select count(*) from raw.moj_births") == [(2,)]
