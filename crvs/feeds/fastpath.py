@@ -91,8 +91,16 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
     """An engine for one file: `header` in the file's order, `valid_codes` the rows (level,
     code_version, code, province_code) of the official lists, `blocks` the HMAC key's inner and
     outer blocks, `extracted_on` YYYY-MM-DD. None when the dataset has a rule it cannot read."""
-    if any(rule.op not in RULE_OPS for rule in dataset.rules) or any(c.kind == "numeric" for c in dataset.columns):
+    if any(c.kind == "numeric" for c in dataset.columns):
         return None  # numbers in COPY's binary format are not written here (GSO's rates: 63 rows a year)
+
+    def date_side(name: str) -> bool:
+        return name == "extracted_on" or dataset.column(name).kind == "date"
+
+    # The engine compares dates as text (YYYY-MM-DD); a rule of another shape goes the general way.
+    if any(rule.op not in RULE_OPS or (rule.op != "empty_when" and not (date_side(rule.left) and date_side(rule.right)))
+           for rule in dataset.rules):
+        return None
     position = {name: i for i, name in enumerate(header)}
     columns = [dataset.column(name) for name in header]
     kinds = bytes(KINDS[c.kind] for c in columns)
