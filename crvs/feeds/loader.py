@@ -271,17 +271,22 @@ def _valid_codes() -> tuple[tuple[str, str, str, str | None], ...]:
     return tuple(rows)
 
 
-def _prepare_code_lists(cur: psycopg.Cursor) -> None:
-    """The temporary table `valid_codes` the SQL checks read, once per delivery's transaction
-    (and only when a row goes the general way)."""
-    cur.execute("select to_regclass('pg_temp.valid_codes') is not null")
-    if cur.fetchone()[0]:
+def _prepare_code_lists(cur: psycopg.Cursor, dataset: Dataset | None = None) -> None:
+    """The temporary table `valid_codes` the SQL checks read, in the delivery's transaction, only
+    when a row goes the general way, and only with the levels (province, commune) `dataset` has
+    (all with None): 63 rows of GSO's rates need 100 province codes, not 10,000 communes too."""
+    levels = sorted({c.kind for c in dataset.columns if c.kind in validation.CODE_FORMAT} if dataset
+                    else set(validation.CODE_FORMAT))
+    cur.execute("create temp table if not exists valid_codes (level text, code_version text, code text,"
+                " parent_code text, primary key (level, code_version, code)) on commit drop")
+    cur.execute("select distinct level from valid_codes")
+    missing = set(levels) - {level for (level,) in cur.fetchall()}
+    if not missing:
         return
-    cur.execute("create temp table valid_codes (level text, code_version text, code text, parent_code text,"
-                " primary key (level, code_version, code)) on commit drop")
     with cur.copy("copy valid_codes (level, code_version, code, parent_code) from stdin") as copy:
         for row in _valid_codes():
-            copy.write_row(row)
+            if row[0] in missing:
+                copy.write_row(row)
     cur.execute("analyze valid_codes")
 
 
@@ -407,7 +412,7 @@ def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, sourc
 def _check_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, width: int,
                 fast_rows: bool = False) -> tuple[int, int, int]:
     """Run the one statement over `incoming`: (rows quarantined, rows loaded, fast rows moved)."""
-    _prepare_code_lists(cur)
+    _prepare_code_lists(cur, entry.dataset)
     params = {"delivery_id": manifest.delivery_id, "dataset": entry.dataset.name, "file": entry.name,
               "width": width, "extracted_on": manifest.extracted_at.date()}
     cur.execute(validation.load_statement(entry.dataset, fast_rows), params)
