@@ -90,6 +90,13 @@ class Dataset:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def sent_columns(self) -> tuple[Column, ...]:
+        """The columns kept in raw.*, in the order the loader sends them (both ways): identifiers,
+        sent as pseudonyms, last. Names are never sent."""
+        stored = [c for c in self.columns if c.stored_name]
+        return tuple([c for c in stored if c.kind != "pid"] + [c for c in stored if c.kind == "pid"])
+
 
 def _c(name: str, kind: str, required: bool = False, values: tuple[str, ...] = (), **kw) -> Column:
     return Column(name, kind, required, values, **kw)

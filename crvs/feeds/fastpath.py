@@ -108,9 +108,8 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
     minimum = tuple(c.minimum if c.minimum is not None else -NO_LIMIT for c in columns)
     maximum = tuple(c.maximum if c.maximum is not None else NO_LIMIT for c in columns)
     values = tuple(tuple(v.encode() for v in c.values) for c in columns)
-    stored = [c for c in dataset.columns if c.stored_name]
-    out = tuple(position[c.name] for c in stored if c.kind != "pid")
-    pid = tuple(position[c.name] for c in stored if c.kind == "pid")
+    out = tuple(position[c.name] for c in dataset.sent_columns if c.kind != "pid")
+    pid = tuple(position[c.name] for c in dataset.sent_columns if c.kind == "pid")
     key = tuple(position[name] for name in dataset.key)
     version_column = position.get("admin_code_version", -1)
     parent = commune_parent(dataset)
@@ -132,7 +131,5 @@ BINARY_TRAILER = b"\xff\xff"
 
 
 def raw_columns(dataset: Dataset) -> list[str]:
-    """raw.<dataset>'s columns in the order of the engine's lines."""
-    stored = [c for c in dataset.columns if c.stored_name]
-    return (["delivery_id", "source_row"] + [c.stored_name for c in stored if c.kind != "pid"]
-            + [c.stored_name for c in stored if c.kind == "pid"])
+    """raw.<dataset>'s columns in the order of the engine's tuples."""
+    return ["delivery_id", "source_row"] + [c.stored_name for c in dataset.sent_columns]

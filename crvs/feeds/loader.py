@@ -12,6 +12,9 @@ For a delivery folder (manifest.json + the CSV files it names; FILE and EMAIL ch
    contract rule and writes each row either to raw.<dataset> or to quarantine.rows with the file,
    row, column, rule and a message. A row count that disagrees with the manifest rolls everything
    back and rejects the delivery.
+   That is the general way. A plain file (no quotes) takes the fast path first
+   (crvs.feeds.fastpath, _load_file_fast): a C engine proves rows good and COPYs them straight
+   into raw.<dataset>; the rows it hands back take the general way; the outcome is the same.
 3. A delivery already loaded (same delivery_id) changes nothing. A rejected one is recorded in
    quarantine.rejected_deliveries and may be sent again, corrected, under the same id.
 """
@@ -317,8 +320,7 @@ class _FileCounts:
 
 def incoming_columns(dataset: Dataset) -> list[str]:
     """The stored columns in the order the loader sends them: identifiers (pseudonyms) last."""
-    stored = [c for c in dataset.columns if c.stored_name]
-    return [c.stored_name for c in stored if c.kind != "pid"] + [c.stored_name for c in stored if c.kind == "pid"]
+    return [c.stored_name for c in dataset.sent_columns]
 
 
 def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymiser,
@@ -336,8 +338,8 @@ def encode_rows(header: list[str], dataset: Dataset, pseudonymise: Pseudonymiser
     (`source` is read once, in order). An empty field becomes null in COPY's CSV format; a quoted
     empty string is never sent."""
     width = len(header)
-    stored = [c for c in dataset.columns if c.stored_name]
-    plain = [header.index(c.name) for c in stored if c.kind != "pid"]  # incoming_columns' order
+    stored = dataset.sent_columns
+    plain = [header.index(c.name) for c in stored if c.kind != "pid"]
     identifiers = [header.index(c.name) for c in stored if c.kind == "pid"]
     take = operator.itemgetter(*plain) if len(plain) > 1 else (lambda row: (row[plain[0]],))
     field = pseudonymise.field
