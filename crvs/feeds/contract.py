@@ -91,6 +91,11 @@ class Dataset:
         return next(c for c in self.columns if c.name == name)
 
     @property
+    def commune_province(self) -> Column | None:
+        """The column a commune code must lie in: the dataset's first province column."""
+        return next((c for c in self.columns if c.kind == "province"), None)
+
+    @property
     def sent_columns(self) -> tuple[Column, ...]:
         """The columns kept in raw.*, in the order the loader sends them (both ways): identifiers,
         sent as pseudonyms, last. Names are never sent."""

@@ -28,7 +28,7 @@ import functools
 from pathlib import Path
 
 from crvs import settings
-from crvs.feeds.contract import CODE_VERSIONS, Dataset
+from crvs.feeds.contract import CODE_VERSIONS, RAW_META_COLUMNS, Dataset
 
 try:
     from crvs.feeds import _fastload
@@ -64,11 +64,6 @@ def plain_file(path: Path) -> bool:
             if len(carry) > 1 or not _fastload.plain_block(ends):
                 return False
         return len(carry) <= 1
-
-
-def commune_parent(dataset: Dataset) -> str | None:
-    """The column a commune code must lie in: the dataset's first province column (as the SQL check)."""
-    return next((c.name for c in dataset.columns if c.kind == "province"), None)
 
 
 @functools.lru_cache(maxsize=2)
@@ -112,7 +107,7 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
     pid = tuple(position[c.name] for c in dataset.sent_columns if c.kind == "pid")
     key = tuple(position[name] for name in dataset.key)
     version_column = position.get("admin_code_version", -1)
-    parent = commune_parent(dataset)
+    parent = dataset.commune_province
     provinces, communes = code_tables(valid_codes)
     rules = tuple(
         (RULE_OPS[r.op], position[r.left], position[r.right] if r.right != "extracted_on" else -1,
@@ -121,7 +116,7 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
     prefix = delivery_id.encode()
     return _fastload.Engine(
         kinds, required, minimum, maximum, values, out, pid, key, version_column,
-        position[parent] if parent else -1, tuple(v.encode() for v in CODE_VERSIONS), provinces,
+        position[parent.name] if parent else -1, tuple(v.encode() for v in CODE_VERSIONS), provinces,
         communes, rules, blocks[0], blocks[1], prefix, extracted_on.encode())
 
 
@@ -132,4 +127,4 @@ BINARY_TRAILER = b"\xff\xff"
 
 def raw_columns(dataset: Dataset) -> list[str]:
     """raw.<dataset>'s columns in the order of the engine's tuples."""
-    return ["delivery_id", "source_row"] + [c.stored_name for c in dataset.sent_columns]
+    return [name for name, _ in RAW_META_COLUMNS] + [c.stored_name for c in dataset.sent_columns]

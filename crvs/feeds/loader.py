@@ -227,8 +227,8 @@ def csv_rows(path: Path) -> RowSource:
                     line_num += 1
                     if line_num == 1:
                         continue  # the header, read by header_of
-                    if "\0" in line:  # PostgreSQL text cannot hold it: name the line, not a COPY error
-                        raise DeliveryRejected(f"{path.name}: a NUL character at line {line_num}")
+                    if "\0" in line:
+                        raise _nul_character(path.name, line_num)
                     if '"' not in line:
                         line = line.rstrip("\r\n")
                         if line:  # a blank line is not a record
@@ -242,11 +242,20 @@ def csv_rows(path: Path) -> RowSource:
                     if row:
                         yield row
             except UnicodeDecodeError as err:
-                raise DeliveryRejected(f"{path.name}: not UTF-8 near data row {line_num}: {err.reason}") from None
+                raise _not_utf8(path.name, line_num, err) from None
             except csv.Error as err:
                 raise DeliveryRejected(f"{path.name}: broken CSV at line {line_num}: {err}") from None
 
     return RowSource(path.name, header, rows(), path)
+
+
+def _not_utf8(file_name: str, line: int, err: UnicodeDecodeError) -> DeliveryRejected:
+    return DeliveryRejected(f"{file_name}: not UTF-8 near data row {line}: {err.reason}")
+
+
+def _nul_character(file_name: str, line: int) -> DeliveryRejected:
+    # PostgreSQL text cannot hold it: name the line, not a COPY error
+    return DeliveryRejected(f"{file_name}: a NUL character at line {line}")
 
 
 def file_sha256(path: Path) -> str:
@@ -462,9 +471,9 @@ def _handed_back_rows(file_name: str, slow: list[tuple[int, int, bytes]]) -> Ite
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise DeliveryRejected(f"{file_name}: not UTF-8 near data row {line}: {err.reason}") from None
+            raise _not_utf8(file_name, line, err) from None
         if "\0" in text:
-            raise DeliveryRejected(f"{file_name}: a NUL character at line {line}")
+            raise _nul_character(file_name, line)
         yield number, text.split(",")
 
 

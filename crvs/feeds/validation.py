@@ -103,7 +103,7 @@ def _code_list_checks(column: Column, dataset: Dataset) -> list[tuple[str, str, 
                f"{_lit(column.kind)} || ' code of the ' || i.admin_code_version || ' list'")
     checks = [(f"{c} is not null and {listed}", "unknown_code", message)]
     if column.kind == "commune":
-        province = next((p for p in dataset.columns if p.kind == "province"), None)
+        province = dataset.commune_province
         if province is not None:
             inside = (f"(i.admin_code_version, {c}, i.{province.stored_name}) not in"
                       " (select code_version, code, parent_code from valid_codes where level = 'commune')")
