@@ -76,6 +76,11 @@ def cmd_ingest(args) -> int:
     if not args.paths and not args.mail:
         print("crvs ingest: give delivery folders (PATH...) or --mail DIR", file=sys.stderr)
         return 2
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:  # a mistyped path is not a delivery: nothing is loaded, nothing recorded
+        for path in missing:
+            print(f"crvs ingest: {path} does not exist", file=sys.stderr)
+        return 2
     _ensure_server()
     rejected = False
     if args.mail:

@@ -174,6 +174,10 @@ def read_manifest(folder: Path) -> Manifest:
 
 def read_manifest_json(folder: Path) -> dict:
     path = folder / MANIFEST
+    if not folder.exists():
+        raise DeliveryRejected(f"{folder}: does not exist")
+    if not folder.is_dir():
+        raise DeliveryRejected(f"{folder}: not a folder (a delivery is a folder holding {MANIFEST} and its files)")
     if not path.is_file():
         raise DeliveryRejected(f"{folder}: no {MANIFEST}")
     try:

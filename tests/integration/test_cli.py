@@ -155,3 +155,24 @@ def test_ingest_mail_loads_the_attached_delivery(warehouse, db, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["m.eml: GSO-2025-0009: loaded 1 rows, quarantined 0 (gso_vital_rates)"]
     assert db.execute("select channel from raw.deliveries").fetchall() == [("EMAIL",)]
+
+
+def test_ingest_of_a_path_that_does_not_exist_says_so_and_loads_nothing(warehouse, db, tmp_path):
+    good = rates_delivery(tmp_path / "inbox", "GSO-2025-0001", "14.2")
+    missing = tmp_path / "nonexistent" / "dir"
+
+    result = crvs("ingest", str(good), str(missing), cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"crvs ingest: {missing} does not exist"
+    assert "manifest" not in result.stderr
+    assert db.execute("select to_regclass('raw.deliveries')").fetchone()[0] is None  # nothing was loaded
+
+
+def test_the_loader_names_a_delivery_folder_that_does_not_exist(warehouse, tmp_path):
+    from crvs.feeds import loader
+
+    result = loader.ingest_path(tmp_path / "gone")
+
+    assert result.outcome == loader.REJECTED
+    assert result.reason == f"{tmp_path / 'gone'}: does not exist"
