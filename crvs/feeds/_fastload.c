@@ -49,7 +49,7 @@ typedef struct {
     Rule rules[16];
     int n_rules;
     SHA256_CTX inner, outer;
-    char prefix[512];
+    char *prefix; /* the delivery_id, any length (the loader bounds it) */
     Py_ssize_t prefix_len;
     char extracted_on[10];
     PyObject *keep; /* the Python objects whose bytes the pointers above borrow */
@@ -508,7 +508,7 @@ static int Engine_init(Engine *e, PyObject *args, PyObject *kwargs)
     Py_XSETREF(e->keep, PyTuple_Pack(4, values, versions, rules, Py_None));
     if (!e->keep) goto done;
     if (kinds.len > MAX_COLUMNS || kinds.len != required.len || inner_block.len != 64
-        || outer_block.len != 64 || prefix.len >= (Py_ssize_t)sizeof e->prefix || extracted_on.len != 10
+        || outer_block.len != 64 || prefix.len > (1 << 20) || extracted_on.len != 10
         || provinces.len != N_VERSIONS * 100 || (communes.len != 0 && communes.len != N_VERSIONS * 100000)) {
         PyErr_SetString(PyExc_ValueError, "malformed engine description");
         goto done;
@@ -573,6 +573,9 @@ static int Engine_init(Engine *e, PyObject *args, PyObject *kwargs)
     SHA256_Update(&e->inner, inner_block.buf, 64);
     SHA256_Init(&e->outer);
     SHA256_Update(&e->outer, outer_block.buf, 64);
+    PyMem_Free(e->prefix);
+    e->prefix = PyMem_Malloc(prefix.len ? prefix.len : 1);
+    if (!e->prefix) { PyErr_NoMemory(); goto done; }
     memcpy(e->prefix, prefix.buf, prefix.len);
     e->prefix_len = prefix.len;
     memcpy(e->extracted_on, extracted_on.buf, 10);
@@ -589,6 +592,7 @@ static void Engine_dealloc(Engine *e)
     OPENSSL_cleanse(&e->inner, sizeof e->inner);
     OPENSSL_cleanse(&e->outer, sizeof e->outer);
     PyMem_Free(e->communes);
+    PyMem_Free(e->prefix);
     PyMem_RawFree(e->seen);
     Py_XDECREF(e->keep);
     Py_TYPE(e)->tp_free((PyObject *)e);

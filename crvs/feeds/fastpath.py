@@ -25,7 +25,7 @@ CRVS_LOADER_FAST_PATH=0 to load everything the general way.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+from typing import BinaryIO
 
 from crvs import settings
 from crvs.feeds.contract import CODE_VERSIONS, RAW_META_COLUMNS, Dataset
@@ -51,19 +51,19 @@ def enabled() -> bool:
     return built() and settings.loader_fast_path()
 
 
-def plain_file(path: Path) -> bool:
+def plain_file(stream: BinaryIO) -> bool:
     """True when the file's rows (after its header line) hold no double quote and no carriage
-    return inside a line: then each record is one line, split on commas."""
-    with open(path, "rb") as stream:
-        stream.readline()
-        carry = b""
-        while block := stream.read(SCAN_BLOCK):
-            block = carry + block
-            ends = block.rstrip(b"\r")
-            carry = block[len(ends):]  # carriage returns at the block's end: judged with the next byte
-            if len(carry) > 1 or not _fastload.plain_block(ends):
-                return False
-        return len(carry) <= 1
+    return inside a line: then each record is one line, split on commas. `stream`: the file, opened
+    at its start in binary mode (the loader opens it; crvs.feeds.loader.open_delivery_file)."""
+    stream.readline()
+    carry = b""
+    while block := stream.read(SCAN_BLOCK):
+        block = carry + block
+        ends = block.rstrip(b"\r")
+        carry = block[len(ends):]  # carriage returns at the block's end: judged with the next byte
+        if len(carry) > 1 or not _fastload.plain_block(ends):
+            return False
+    return len(carry) <= 1
 
 
 @functools.lru_cache(maxsize=2)

@@ -22,6 +22,7 @@ For a delivery folder (manifest.json + the CSV files it names; FILE and EMAIL ch
 from __future__ import annotations
 
 import csv
+import errno
 import functools
 import hashlib
 import io
@@ -29,10 +30,13 @@ import itertools
 import json
 import logging
 import operator
+import os
+import stat
 import tempfile
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -105,33 +109,70 @@ class Manifest:
     raw: dict
 
 
-def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True) -> Manifest:
-    """Check a manifest against the contract; DeliveryRejected names the field that is wrong."""
+# A delivery_id is a key (raw.deliveries, every raw row) and names folders: the contract sets no
+# length, the warehouse keeps it well inside what an index entry may hold.
+MAX_DELIVERY_ID_BYTES = 1024
+MAX_FILE_NAME_BYTES = 255  # what a file system takes as one name
+# A manifest's extracted_at may be this far ahead of the warehouse's clock (clocks drift), no more.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+INVALID_ID_MESSAGE = ("delivery_id is not a valid identifier (no control characters, '/' or '\\', not starting "
+                      f"with '.', at most {MAX_DELIVERY_ID_BYTES} bytes)")
+
+
+def _control_free(text: str) -> bool:
+    return not any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def valid_delivery_id(value) -> bool:
+    """A delivery_id the warehouse can key and name folders by (whatever channel it came from)."""
+    return (isinstance(value, str) and value.strip() == value and value != "" and _control_free(value)
+            and "/" not in value and "\\" not in value and not value.startswith(".")
+            and len(value.encode("utf-8")) <= MAX_DELIVERY_ID_BYTES)
+
+
+def _valid_file_name(value) -> bool:
+    return (isinstance(value, str) and value not in ("", ".", "..") and Path(value).name == value
+            and "\\" not in value and _control_free(value) and len(value.encode("utf-8")) <= MAX_FILE_NAME_BYTES)
+
+
+def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True,
+                   now: datetime | None = None) -> Manifest:
+    """Check a manifest against the contract; DeliveryRejected names the field that is wrong.
+
+    Messages repeat no value of the manifest but what the check proved harmless (a delivery_id and
+    file names that passed their checks, dates): a manifest is a file like the others."""
 
     def need(key: str):
-        if key not in raw or raw[key] in (None, ""):
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
             raise DeliveryRejected(f"{where}: field '{key}' is missing")
-        return raw[key]
+        return value
 
-    delivery_id = str(need("delivery_id")).strip()
-    if "/" in delivery_id or "\\" in delivery_id or delivery_id.startswith("."):
-        raise DeliveryRejected(f"{where}: delivery_id {delivery_id!r} is not a valid identifier")
+    delivery_id = need("delivery_id")
+    if not isinstance(delivery_id, str):
+        raise DeliveryRejected(f"{where}: delivery_id must be a string")
+    delivery_id = delivery_id.strip()
+    if not valid_delivery_id(delivery_id):
+        raise DeliveryRejected(f"{where}: {INVALID_ID_MESSAGE}")
     agency = need("agency")
     if agency not in AGENCIES:
-        raise DeliveryRejected(f"{where}: agency {agency!r} is not one of {', '.join(AGENCIES)}")
+        raise DeliveryRejected(f"{where}: agency is not one of {', '.join(AGENCIES)}")
     channel = need("channel")
     if channel not in CHANNELS:
-        raise DeliveryRejected(f"{where}: channel {channel!r} is not one of {', '.join(CHANNELS)}")
-    version = str(need("schema_version"))
+        raise DeliveryRejected(f"{where}: channel is not one of {', '.join(CHANNELS)}")
+    version = need("schema_version")
+    if not isinstance(version, str):
+        raise DeliveryRejected(f'{where}: schema_version must be a string such as "{SCHEMA_VERSIONS[-1]}"')
     if version not in SCHEMA_VERSIONS:
-        raise DeliveryRejected(f"{where}: schema_version {version!r} is not supported "
-                               f"(supported: {', '.join(SCHEMA_VERSIONS)})")
+        raise DeliveryRejected(f"{where}: schema_version is not supported (supported: {', '.join(SCHEMA_VERSIONS)})")
     try:
         extracted_at = datetime.fromisoformat(need("extracted_at"))
     except (TypeError, ValueError):
-        raise DeliveryRejected(f"{where}: extracted_at {raw['extracted_at']!r} is not an ISO 8601 timestamp") from None
+        raise DeliveryRejected(f"{where}: extracted_at is not an ISO 8601 timestamp") from None
     if extracted_at.tzinfo is None:
-        raise DeliveryRejected(f"{where}: extracted_at {raw['extracted_at']!r} has no UTC offset")
+        raise DeliveryRejected(f"{where}: extracted_at has no UTC offset")
+    if extracted_at > (now or datetime.now(timezone.utc)) + CLOCK_TOLERANCE:
+        raise DeliveryRejected(f"{where}: extracted_at {extracted_at.isoformat()} is in the future")
     try:
         period_start = date.fromisoformat(need("period_start"))
         period_end = date.fromisoformat(need("period_end"))
@@ -147,11 +188,11 @@ def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True
         if not isinstance(f, dict):
             raise DeliveryRejected(f"{where}: files[{i}] is not an object")
         name, dataset_name = f.get("name"), f.get("dataset")
-        if not name or Path(name).name != name:
+        if not _valid_file_name(name) or name == MANIFEST:
             raise DeliveryRejected(f"{where}: files[{i}] has no valid 'name' (a file name without folders)")
-        dataset = DATASETS.get(dataset_name)
+        dataset = DATASETS.get(dataset_name) if isinstance(dataset_name, str) else None
         if dataset is None:
-            raise DeliveryRejected(f"{where}: {name}: dataset {dataset_name!r} is not in the contract")
+            raise DeliveryRejected(f"{where}: {name}: dataset is not in the contract")
         if dataset.agency != agency:
             raise DeliveryRejected(f"{where}: {name}: dataset {dataset_name} is not delivered by {agency}")
         if dataset_name in seen:
@@ -163,7 +204,7 @@ def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True
         sha = f.get("sha256")
         if need_sha256 and not (isinstance(sha, str) and len(sha) == 64):
             raise DeliveryRejected(f"{where}: {name}: 'sha256' must be the 64-hex digest of the file")
-        entries.append(FileEntry(name, dataset, rows, sha.lower() if sha else None))
+        entries.append(FileEntry(name, dataset, rows, sha.lower() if isinstance(sha, str) else None))
     return Manifest(delivery_id, agency, channel, version, extracted_at, period_start, period_end,
                     tuple(entries), raw)
 
@@ -172,21 +213,84 @@ def read_manifest(folder: Path) -> Manifest:
     return parse_manifest(read_manifest_json(folder))
 
 
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest names a few files; anything bigger is not one
+
+
 def read_manifest_json(folder: Path) -> dict:
     path = folder / MANIFEST
     if not folder.exists():
         raise DeliveryRejected(f"{folder}: does not exist")
     if not folder.is_dir():
         raise DeliveryRejected(f"{folder}: not a folder (a delivery is a folder holding {MANIFEST} and its files)")
-    if not path.is_file():
-        raise DeliveryRejected(f"{folder}: no {MANIFEST}")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise DeliveryRejected(f"{path}: not valid JSON ({err})") from None
+        with open_delivery_file(path) as stream:
+            data = stream.read(MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        raise DeliveryRejected(f"{folder}: no {MANIFEST}") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise DeliveryRejected(f"{path}: larger than {MAX_MANIFEST_BYTES:,} bytes, not a manifest")
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise DeliveryRejected(f"{path}: not valid JSON (not UTF-8: {err.reason})") from None
+    except json.JSONDecodeError as err:
+        raise DeliveryRejected(f"{path}: not valid JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+    except RecursionError:
+        raise DeliveryRejected(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(raw, dict):
         raise DeliveryRejected(f"{path}: not a JSON object")
     return raw
+
+
+# ----------------------------------------------------------------------------- files
+
+# A delivery is regular files inside its folder. A symbolic link (to the pseudonym key, to a file of
+# another delivery), a hard link to a file elsewhere, a FIFO (which would block the reader) or a
+# device is refused by name, before anything is read from it. Every open re-checks, on the opened
+# descriptor, that it is still the same regular file (no swap between a check and a read).
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+FileIdentity = tuple[int, int]  # (st_dev, st_ino)
+
+
+def _not_regular(name: str, mode: int) -> DeliveryRejected:
+    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a folder" if stat.S_ISDIR(mode) else "a special file")
+    return DeliveryRejected(f"{name}: not a regular file ({kind}); a delivery holds regular files only")
+
+
+def _check_regular(name: str, st: os.stat_result) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(name, st.st_mode)
+    if st.st_nlink != 1:
+        raise DeliveryRejected(f"{name}: a hard link ({st.st_nlink} names for one file); a delivery holds its own "
+                               "files only")
+
+
+def open_delivery_file(path: Path, identity: FileIdentity | None = None) -> io.BufferedReader:
+    """Open a file of a delivery for reading, refusing all but a regular file of one link (and, with
+    `identity`, anything but that very file). FileNotFoundError when there is no such name."""
+    _check_regular(path.name, os.lstat(path))  # a device or a FIFO is never opened
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as err:
+        if err.errno == errno.ELOOP:  # became a link since the lstat
+            raise _not_regular(path.name, stat.S_IFLNK) from None
+        raise DeliveryRejected(f"{path.name}: cannot be read ({err.strerror})") from None
+    try:
+        opened = os.fstat(fd)
+        _check_regular(path.name, opened)
+        if identity is not None and (opened.st_dev, opened.st_ino) != identity:
+            raise DeliveryRejected(f"{path.name}: replaced by another file while the delivery was being loaded")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def file_identity(stream) -> FileIdentity:
+    st = os.fstat(stream.fileno())
+    return st.st_dev, st.st_ino
 
 
 # ----------------------------------------------------------------------------- rows
@@ -200,31 +304,37 @@ class RowSource:
     header: list[str]
     rows: Iterable[list[str]]
     path: Path | None = None  # a file on disk (the fast path reads its bytes instead of `rows`)
+    identity: FileIdentity | None = None  # the file `path` must still be when it is read
 
 
-def header_of(path: Path) -> list[str]:
+def header_of(path: Path, identity: FileIdentity | None = None) -> list[str]:
     """The header row of a contract CSV (BOM dropped); DeliveryRejected if there is none."""
-    with open(path, "rb") as stream:
+    with open_delivery_file(path, identity) as stream:
         line = stream.readline(1 << 16)  # the first line only: a bad byte further down is a row's problem
     try:
         return next(csv.reader([line.decode("utf-8-sig")], strict=True))
     except StopIteration:
         raise DeliveryRejected(f"{path.name}: the file is empty (no header row)") from None
-    except (csv.Error, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise DeliveryRejected(f"{path.name}: unreadable header (not UTF-8: {err.reason})") from None
+    except csv.Error as err:
         raise DeliveryRejected(f"{path.name}: unreadable header ({err})") from None
 
 
-def csv_rows(path: Path) -> RowSource:
+def csv_rows(path: Path, identity: FileIdentity | None = None) -> RowSource:
     """Stream a contract CSV (UTF-8, optional BOM, RFC 4180). Never reads the whole file.
 
     A line without a double quote is split on commas (what the csv module would give, several
     times faster); a line with one is handed to the csv module, which reads on as far as the
     record goes (a quoted field may hold line breaks)."""
-    header = header_of(path)
+    if identity is None:
+        with open_delivery_file(path) as stream:
+            identity = file_identity(stream)
+    header = header_of(path, identity)
 
     def rows() -> Iterator[list[str]]:
         line_num = 0  # lines read so far, as csv.reader's line_num
-        with open(path, encoding="utf-8-sig", newline="") as stream:
+        with io.TextIOWrapper(open_delivery_file(path, identity), encoding="utf-8-sig", newline="") as stream:
             lines = iter(stream)
             try:
                 for line in lines:
@@ -250,7 +360,7 @@ def csv_rows(path: Path) -> RowSource:
             except csv.Error as err:
                 raise DeliveryRejected(f"{path.name}: broken CSV at line {line_num}: {err}") from None
 
-    return RowSource(path.name, header, rows(), path)
+    return RowSource(path.name, header, rows(), path, identity)
 
 
 def _not_utf8(file_name: str, line: int, err: UnicodeDecodeError) -> DeliveryRejected:
@@ -263,8 +373,13 @@ def _nul_character(file_name: str, line: int) -> DeliveryRejected:
 
 
 def file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    return checked_file_sha256(path)[0]
+
+
+def checked_file_sha256(path: Path) -> tuple[str, FileIdentity]:
+    """The sha256 of a delivery's file and the identity of the file it was computed on."""
+    with open_delivery_file(path) as f:
+        return hashlib.file_digest(f, "sha256").hexdigest(), file_identity(f)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -307,21 +422,39 @@ def _prepare_code_lists(cur: psycopg.Cursor, dataset: Dataset | None = None) -> 
 
 
 def _check_header(source: RowSource, dataset: Dataset) -> None:
+    """The header must hold the dataset's columns, each once, in any order. The message names the
+    contract's columns it misses and the POSITIONS of the others: a field that is not a column name
+    may be anything (a file without its header row has a data row there: citizen numbers, names)."""
     header = [h.strip() for h in source.header]
     expected = set(dataset.column_names)
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    missing = sorted(expected - set(header))
-    unexpected = sorted(set(header) - expected)
+    missing = [c for c in dataset.column_names if c not in header]
+    unknown = [i for i, h in enumerate(header, 1) if h not in expected]
+    repeated = sorted({h for h in header if h in expected and header.count(h) > 1})
     problems = []
     if missing:
         problems.append("missing " + ", ".join(missing))
-    if unexpected:
-        problems.append("unexpected " + ", ".join(unexpected))
-    if duplicates:
-        problems.append("repeated " + ", ".join(duplicates))
+    if len(unknown) == 1:
+        problems.append(f"column {unknown[0]} is not a {dataset.name} column (name not shown)")
+    elif unknown:
+        problems.append(f"columns {_positions(unknown)} are not {dataset.name} columns (names not shown)")
+    if repeated:
+        problems.append("repeated " + ", ".join(repeated))
+    if unknown and len(unknown) == len(header):
+        problems.append("is the header row missing?")
     if problems:
         raise DeliveryRejected(f"{source.file_name}: header does not match {dataset.name} ({'; '.join(problems)})")
     source.header = header
+
+
+def _positions(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3, 7'."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 @dataclass
@@ -442,11 +575,16 @@ def _check_count(entry: FileEntry, received: int) -> None:
             f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {received:,}")
 
 
+def _plain_file(source: RowSource) -> bool:
+    with open_delivery_file(source.path, source.identity) as stream:
+        return fastpath.plain_file(stream)
+
+
 def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
                pseudonymise: Pseudonymiser) -> _FileCounts:
     dataset = entry.dataset
     _check_header(source, dataset)
-    if source.path is not None and fastpath.enabled() and fastpath.plain_file(source.path):
+    if source.path is not None and fastpath.enabled() and _plain_file(source):
         engine = fastpath.engine(dataset, source.header, _valid_codes(), pseudonymise.key_blocks(),
                                  manifest.delivery_id, manifest.extracted_at.date().isoformat())
         if engine is not None:
@@ -481,9 +619,9 @@ def _handed_back_rows(file_name: str, slow: list[tuple[int, int, bytes]]) -> Ite
         yield number, text.split(",")
 
 
-def _blocks_of_lines(path: Path) -> Iterator[bytes]:
+def _blocks_of_lines(path: Path, identity: FileIdentity | None = None) -> Iterator[bytes]:
     """The file after its header line, ~1 MiB at a time, each block ending at a line's end."""
-    with open(path, "rb") as stream:
+    with open_delivery_file(path, identity) as stream:
         stream.readline()
         rest = b""
         while block := stream.read(COPY_CHUNK):
@@ -512,7 +650,7 @@ def _load_file_fast(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, s
         with cur.copy(f"copy raw.{dataset.name} ({columns}) from stdin (format binary)",
                       writer=QueuedLibpqWriter(cur)) as copy:
             copy.write(fastpath.BINARY_HEADER)
-            for block in _blocks_of_lines(source.path):
+            for block in _blocks_of_lines(source.path, source.identity):
                 fast, slow, row, line = engine.feed(block, row, line)
                 copy.write(fast)
                 if slow:
@@ -578,18 +716,35 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
 
 
 def record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tuple[str | None, str | None]:
-    """Record a refused delivery with what could be read of its manifest; returns (delivery_id, agency)."""
-    raw_manifest = raw_manifest or {}
+    """Record a refused delivery with what could be read of its manifest; returns (delivery_id, agency).
+
+    Whatever the manifest holds, the record is written: a delivery_id or agency that breaks the
+    contract is recorded as null (the manifest beside it shows it), and text PostgreSQL cannot hold
+    (a NUL character) is replaced."""
+    raw_manifest = raw_manifest if isinstance(raw_manifest, dict) else {}
     delivery_id, agency = raw_manifest.get("delivery_id"), raw_manifest.get("agency")
-    delivery_id = str(delivery_id) if delivery_id not in (None, "") else None
-    agency = str(agency) if agency not in (None, "") else None
+    delivery_id = delivery_id.strip() if isinstance(delivery_id, str) else None
+    delivery_id = delivery_id if valid_delivery_id(delivery_id) else None
+    agency = agency if agency in AGENCIES else None
     with database.connect() as conn:
         ensure_tables(conn)
         conn.execute(
             "insert into quarantine.rejected_deliveries (delivery_id, agency, source, reason, manifest)"
             " values (%s, %s, %s, %s, %s)",
-            (delivery_id, agency, source, reason, Jsonb(raw_manifest) if raw_manifest else None))
+            (delivery_id, agency, _storable(source), _storable(reason),
+             Jsonb(_storable(raw_manifest)) if raw_manifest else None))
     return delivery_id, agency
+
+
+def _storable(value):
+    """`value` (text or JSON) with every NUL character replaced: PostgreSQL's text and jsonb refuse it."""
+    if isinstance(value, str):
+        return value.replace("\0", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def ingest_path(path: Path | str) -> IngestResult:
@@ -610,20 +765,26 @@ def ingest_path(path: Path | str) -> IngestResult:
                        if {x.get("name"): x.get("sha256") for x in known[0]["files"]}.get(f.name) != f.sha256]
             note = f"its files differ from the loaded ones ({', '.join(changed)}) and were ignored" if changed else None
             return IngestResult(str(folder), ALREADY_LOADED, manifest.delivery_id, manifest.agency, note)
+        identities = {}
         for entry in manifest.files:
-            file = folder / entry.name
-            if not file.is_file():
-                raise DeliveryRejected(f"{entry.name}: named in the manifest but not in the folder")
-            digest = file_sha256(file)
+            try:
+                digest, identities[entry.name] = checked_file_sha256(folder / entry.name)
+            except FileNotFoundError:
+                raise DeliveryRejected(f"{entry.name}: named in the manifest but not in the folder") from None
             if digest != entry.sha256:
                 raise DeliveryRejected(f"{entry.name}: sha256 {digest} does not match the manifest's {entry.sha256}")
-        sources = ((entry, csv_rows(folder / entry.name)) for entry in manifest.files)
+        sources = ((entry, csv_rows(folder / entry.name, identities[entry.name])) for entry in manifest.files)
         return load_delivery(manifest, sources, str(folder))
+    except OSError as err:  # the folder or a file cannot be read: this delivery's problem, not the batch's
+        return _rejected(folder, f"{Path(err.filename or folder).name}: cannot be read ({err.strerror})", raw_manifest)
     except DeliveryRejected as err:
-        reason = str(err)
-        delivery_id, agency = record_rejection(str(folder), reason, raw_manifest)
-        log.warning("rejected %s: %s", delivery_id or folder, reason)
-        return IngestResult(str(folder), REJECTED, delivery_id, agency, reason)
+        return _rejected(folder, str(err), raw_manifest)
+
+
+def _rejected(folder: Path, reason: str, raw_manifest: dict | None) -> IngestResult:
+    delivery_id, agency = record_rejection(str(folder), reason, raw_manifest)
+    log.warning("rejected %s: %s", delivery_id or folder, reason)
+    return IngestResult(str(folder), REJECTED, delivery_id, agency, reason)
 
 
 def ingest_paths(paths: Iterable[Path | str]) -> list[IngestResult]:

@@ -9,7 +9,9 @@ reads them once:
    COPY's CSV format, where an unquoted empty field is null, and never sends a quoted one).
 2. `format_problem(dataset)`: the first column whose text breaks its kind (required, integer, date,
    boolean, enum, code list for the row's admin_code_version, ICD-10, bounds) — a jsonb
-   [rule, column, message], or null. Those rows go to quarantine.rows.
+   [rule, column, message], or null. Those rows go to quarantine.rows. A message names the row,
+   the column and the rule; it quotes a value only when the check proved it harmless (a code of
+   the right shape that is not in the row's list).
 3. The other rows are cast to their types (`typed_select`) and `row_rule_problem(dataset)` finds
    the first cross-column rule broken (date order, registration after extraction...), then
    duplicate keys inside the file. Those rows go to quarantine.rows, the rest to raw.<dataset>.
@@ -36,16 +38,13 @@ def _problem(rule: str, column: str, message_sql: str) -> str:
     return f"jsonb_build_array({_lit(rule)}, {_lit(column)}, {message_sql})"
 
 
-def _shown(column: Column) -> str:
-    """The offending value quoted in the message (never for personal identifiers)."""
-    return "'(withheld)'" if column.kind == "pid" else f"quote_literal({column.stored_name})"
-
-
 def _format_checks(column: Column) -> list[tuple[str, str, str]]:
     """(condition that is true when broken, rule, message SQL) for one column, in order."""
     c = column.stored_name
     name = column.name
-    said = lambda text: f"{_lit(name + ' ')} || {_shown(column)} || {_lit(' ' + text)}"  # noqa: E731
+    # A value that breaks its column's format is never quoted: it may be anything (a name in the
+    # wrong column, a citizen number). Only codes of the right shape are (_code_list_checks).
+    said = lambda text: _lit(f"{name} {text}")  # noqa: E731
     checks: list[tuple[str, str, str]] = []
     if column.required:
         checks.append((f"{c} is null", "required", _lit(f"{name} is required but empty")))
