@@ -247,13 +247,27 @@ def recipient_tables(recipient: Recipient):
     return [t for t in REPORT_TABLES if t.code in recipient.tables]
 
 
-def _warnings_about(tables: list[ReportTable], warnings: list[str]) -> list[str]:
-    """The gate's warnings a recipient may read: those about its own tables or about no report table.
+def _warnings_about(tables: list[ReportTable], manifest: dict, audience: str) -> list[str]:
+    """The gate's warnings a recipient may read: those about its own tables or about no report table,
+    in its audience's wording (the public's carries no value: crvs/report/public_text.py).
 
     A warning about a table the recipient does not receive would tell it something of that table.
     """
     own = {t.model for t in tables}
-    return [w for w in warnings if not (mentioned := set(re.findall(r"\brpt_\w+", w))) or mentioned <= own]
+    every = {t.model for t in REPORT_TABLES}
+    gate = manifest["gate"]
+    if audience == "public":
+        return [w["text"] for w in gate.get("public_warnings", []) if w["table"] in own or w["table"] not in every]
+    return [w for w in gate.get("warnings", [])
+            if not (mentioned := set(re.findall(r"\brpt_\w+", w))) or mentioned <= own]
+
+
+def _gate_summary(manifest: dict, audience: str) -> str:
+    """The gate's verdict line for `audience`: the public's without findings."""
+    gate = manifest["gate"]
+    if audience == "public":
+        return gate.get("public_summary") or f"Gate {manifest['quarter']} {'passed' if gate['passed'] else 'failed'}"
+    return gate["summary"]
 
 
 def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path]:
@@ -264,6 +278,7 @@ def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path
     tables = recipient_tables(recipient)
     missing = [c for c in recipient.tables if c not in {t.code for t in REPORT_TABLES}]
     files = []
+    gate_line = _gate_summary(manifest, recipient.audience)
     if len(tables) == len(REPORT_TABLES):
         workbook = edition / f"crvs_{quarter}_{recipient.audience}.xlsx"
         shutil.copyfile(workbook, target / workbook.name)
@@ -273,9 +288,8 @@ def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path
         # so nothing the recipient may not receive is inside it.
         name = target / f"crvs_{quarter}_{recipient.audience}_{recipient.id}.xlsx"
         sheets = [(t, read_csv_rows(edition / t.csv_name, t)) for t in tables]
-        warnings = _warnings_about(tables, manifest["gate"].get("warnings", []))
-        gate_line = f"Gate {quarter} passed" + (f" with {len(warnings)} warning(s) about these tables: see the notes"
-                                                if warnings else "")
+        warnings = _warnings_about(tables, manifest, recipient.audience)
+        gate_line = f"Gate {quarter} passed" + (" with warnings about these tables: see the Notes" if warnings else "")
         write_xlsx(name, quarter, cover_lines(quarter, recipient.audience, gate_line, recipient.name),
                    notes_lines(quarter, recipient.audience, tables, warnings), sheets)
         files.append(name)
@@ -291,7 +305,7 @@ def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path
         "quarter": quarter,
         "recipient": {"id": recipient.id, "name": recipient.name, "audience": recipient.audience},
         "report_generated_at": manifest["generated_at"],
-        "gate": {"passed": manifest["gate"]["passed"], "summary": manifest["gate"]["summary"]},
+        "gate": {"passed": manifest["gate"]["passed"], "summary": gate_line},
         "tables": [t.code for t in tables],
         "tables_not_in_report_yet": missing,
         "files": [{"name": f.name, "sha256": _sha256(f), "bytes": f.stat().st_size} for f in files],

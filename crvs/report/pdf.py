@@ -38,8 +38,10 @@ class PdfInputs:
     charts: dict[str, list[dict]] = field(default_factory=dict)  # chart model rows by code (C1–C3)
     province_names: dict[str, str] = field(default_factory=dict)
     region_names: dict[str, str] = field(default_factory=dict)
+    # The gate in public wording only (crvs/report/public_text.py): no value, no offending row.
     gate_summary: str = ""
-    gate_checks: list[tuple[str, str, bool, str]] = field(default_factory=list)  # severity, check, ok, observed
+    gate_checks: list[tuple[str, str, bool]] = field(default_factory=list)  # severity, check, ok
+    warnings: list[str] = field(default_factory=list)
     deliveries: list[dict] = field(default_factory=list)
 
     def rows(self, code: str) -> list[dict] | None:
@@ -299,19 +301,18 @@ def _quality_annex(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.add_page(orientation="P")
     pdf.heading("Phụ lục: chất lượng dữ liệu (Quality annex)", 14)
     pdf.paragraph(inputs.gate_summary or "—", 8.5)
-    warnings = [c for c in inputs.gate_checks if not c[2]]
     pdf.heading("Cảnh báo (warnings)", 10)
-    if warnings:
-        for severity, name, _, observed in warnings:
-            pdf.paragraph(f"• [{severity}] {name}: {observed}", 8)
+    if inputs.warnings:
+        for text in inputs.warnings:
+            pdf.paragraph(f"• [WARNING] {text}", 8)
     else:
         pdf.paragraph("Không có cảnh báo: mọi kiểm tra đều đạt.", 8)
     pdf.heading("Các kiểm tra (checks)", 10)
     pdf.set_font(FONT, "", 6.5)
-    with pdf.table(col_widths=(18, 14, 78, 70), line_height=3.4, headings_style=_headings_style()) as grid:
-        grid.row(("Severity", "Result", "Check", "Observed"))
-        for severity, name, ok, observed in inputs.gate_checks:
-            grid.row((severity, "ok" if ok else ("warn" if severity == "WARNING" else "FAIL"), name, observed))
+    with pdf.table(col_widths=(22, 16, 142), line_height=3.4, headings_style=_headings_style()) as grid:
+        grid.row(("Severity", "Result", "Check"))
+        for severity, name, ok in inputs.gate_checks:
+            grid.row((severity, "ok" if ok else ("warn" if severity == "WARNING" else "FAIL"), name))
     pdf.ln(3)
     pdf.heading("Dữ liệu sử dụng (deliveries used)", 10)
     pdf.set_font(FONT, "", 7)

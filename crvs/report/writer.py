@@ -24,7 +24,7 @@ from crvs import database, reference
 from crvs.quality import GateFailed, GateResult, run_gate
 from crvs.quality.feeds import delivery_outcomes
 from crvs.quality.quarter import check_quarter, quarter_bounds
-from crvs.report import disclosure
+from crvs.report import disclosure, public_text
 from crvs.report.chart_tables import CHART_TABLES
 from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
 from crvs.report.pdf import PdfInputs, write_pdf
@@ -63,8 +63,11 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
                 "passed": gate.passed,
                 "run_id": gate.run_id,
                 "run_at": gate.run_at.isoformat(),
+                # The detail is for the agencies; the public wording is what public files carry.
                 "summary": gate.summary(),
                 "warnings": [o.describe() for o in gate.warnings],
+                "public_summary": gate_texts(gate, "public")[0],
+                "public_warnings": public_text.public_warnings(gate),
             },
             "deliveries": deliveries,
             "files": files,
@@ -175,11 +178,20 @@ def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
     return lines
 
 
+def gate_texts(gate: GateResult, audience: str, where: str = "the Notes") -> tuple[str, list[str]]:
+    """The gate's verdict line and warnings as `audience` may read them: the agencies get the
+    findings with their values, the public their wording without values (public_text)."""
+    if audience == "agency":
+        return gate.summary(), [o.describe() for o in gate.warnings]
+    return (public_text.public_gate_line(gate.quarter, gate.passed, bool(gate.warnings), where),
+            [w["text"] for w in public_text.public_warnings(gate)])
+
+
 def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]],
                     gate: GateResult, chart_rows: dict[str, list[dict]], deliveries: list[dict]) -> list[dict]:
     files = []
-    warnings = [o.describe() for o in gate.warnings]
     for audience in AUDIENCES:
+        gate_line, warnings = gate_texts(gate, audience)
         folder = root / audience
         folder.mkdir()
         sheets, published_tables = [], []
@@ -194,7 +206,7 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
             files.append(entry)
             sheets.append((table, typed))
         workbook = f"crvs_{quarter}_{audience}.xlsx"
-        write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate.summary()),
+        write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate_line),
                    notes_lines(quarter, audience, [t for t, _ in tables], warnings), sheets)
         files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
                       "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
@@ -211,7 +223,8 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
 def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict]]],
                chart_rows: dict[str, list[dict]], gate: GateResult, deliveries: list[dict]) -> PdfInputs:
     """What the public PDF shows: the published tables, the charts' rows after the same disclosure
-    control, names from the code lists, and the gate's checks."""
+    control, names from the code lists, and the gate's checks in their public wording."""
+    gate_line, warnings = gate_texts(gate, "public", where="the quality annex")
     charts = {table.code: disclosure.protect(table, chart_rows[table.code])
               for table in CHART_TABLES if table.code in chart_rows}
     return PdfInputs(
@@ -221,8 +234,9 @@ def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict
         province_names={r["province_code"]: _short_name(r["province_name"])
                         for r in reference.read_seed("admin_provinces.csv") if r["code_version"] == "2025"},
         region_names={r["region_code"]: r["region_name_vi"] for r in reference.read_seed("regions.csv")},
-        gate_summary=gate.summary(),
-        gate_checks=[(o.severity, f"{o.table}: {o.name}", o.success, o.observed) for o in gate.outcomes],
+        gate_summary=gate_line,
+        gate_checks=[(o.severity, public_text.public_check(o), o.success) for o in gate.outcomes],
+        warnings=warnings,
         deliveries=deliveries,
     )
 
