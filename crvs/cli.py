@@ -228,6 +228,19 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_audit_disclosure(args) -> int:
+    from crvs import audit
+
+    try:
+        result = audit.audit_public_edition(Path(args.folder), manifest=Path(args.manifest) if args.manifest else None)
+    except audit.AuditError as err:
+        print(f"crvs audit-disclosure: {err}", file=sys.stderr)
+        return 2
+    for line in result.lines():
+        print(line)
+    return 0 if result.passed else 1
+
+
 def cmd_deliver(args, sharing_only: bool = False) -> int:
     from crvs import delivery, settings
 
@@ -349,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", type=_quarter, required=True)
     p.add_argument("--out", help="output folder (default: $CRVS_HOME/reports)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("audit-disclosure", help="the intruder's audit of a public edition: exits 1 when a hidden "
+                                                "cell's provable range is under 5 or a public text carries a figure")
+    p.add_argument("folder", metavar="DIR", help="a quarter's report folder or its public/ folder")
+    p.add_argument("--manifest", help="a manifest the public receives, scanned too (public/manifest.json always is)")
+    p.set_defaults(func=cmd_audit_disclosure)
 
     for name, func, text in (
         ("deliver", cmd_deliver, "send the written report of a quarter to its recipients (outbox, SMTP, recorded)"),

@@ -1,0 +1,777 @@
+"""The black-box disclosure audit of a public edition: the intruder of report.md ("Two audiences"), as code.
+
+It reads only the files the public receives — `{out}/{quarter}/public/`: the T*.csv, the workbook's
+sheets, the PDF's text (and a public manifest.json when there is one) — and never the suppression's
+code or its assumptions: everything it knows about the tables is written out below from report.md
+(the tables' columns, their totals, the regions, the rates), plus the region of each province, a
+public fact taken from the project's seed `province_regions.csv` (report.md: "by a rule the project
+documents": a 2025 province lies in the region of the PRE2025 province whose code it kept).
+
+**What the intruder knows** (report.md "Two audiences"), each turned into linear constraints over
+one unknown per suppressed count (`x`):
+
+- each row's total: T2 and T5 `male + female + unknown = total`;
+- the `VN` / `NATIONAL` rows: the provinces (T2, T6, T8) or regions (T3, T4, T5, T7) of each column
+  add up to the national row. Where the table's definitions say the national row also counts events
+  whose residence is unknown (T2–T6, T8), the national row is *at least* the sum, and that remainder
+  is the same events in every column (so it obeys the column inequalities too);
+- which province lies in which region, and that T2, T3 and T4 count the same births (per region and
+  VN: T2's provinces of a region = T3's bands of that region = T4's places × timeliness of it), T5
+  and T6 the same deaths (T6's provinces of a region = T5's bands of that region);
+- the common rules (report.md "Counted events"): T1's NEW rows are the same registrations, counted
+  by registration province: its NEW births are T2's VN births (and by timeliness T4's VN), its NEW
+  deaths T6's VN deaths (on time: T6's on_time), and every NEW marriage has two spouses in T7, by
+  the registration region (so T1's NEW marriages of a region × 2 = T7's spouses of that region);
+- the definition of `under_legal_age` (women under 18, men under 20): in T7 it equals `spouses` in
+  the bands wholly under the legal age and is 0 in the bands wholly over it;
+- zero is published, so an `x` count is at least 1;
+- the column inequalities: on_time ≤ deaths, certified ≤ deaths, ill_defined ≤ with_cause ≤
+  deaths, first_marriages ≤ spouses, under_legal_age ≤ spouses, facility_births_registered ≤
+  facility_live_births, foreign_element ≤ registrations;
+- every published rate to its one decimal: a published p means p − 0.05 ≤ 100 · num / den ≤ p + 0.05
+  (the model rounds half away from zero, so the true upper end is open; the closed interval is the
+  intruder's slightly weaker knowledge). With both sides unknown it is still linear:
+  (p − 0.05) · den ≤ 100 · num ≤ (p + 0.05) · den. A published estimate (T8 expected events) is
+  itself rounded to one decimal, so it stands for the interval e ± 0.05;
+- the rule itself: a rate whose numerator is below 20 is suppressed, so a published rate says its
+  numerator is at least 20.
+
+**Solving.** For every `x` the lowest and the highest value it can take under all of it together is
+a linear programme (scipy's HiGHS). The constraints split into independent groups of unknowns
+(connected components of the constraint graph); each group is one small sparse LP, solved twice per
+unknown. The intruder knows counts are whole numbers, so bounds round inward (low = ⌈min⌉, high =
+⌊max⌋): the τ-Argus / sdcTable convention of an LP audit with integer rounding, not a full integer
+programme (a MIP could narrow a range further; see `docs/disclosure-audit.md`).
+
+**The rule.** report.md: the lowest and highest value "must differ by at least 5": an `x` passes when
+high − low ≥ 5 (so [1, 5] fails, as issue 12 counts it; [1, 6] passes). An unbounded `x` passes.
+
+Besides the ranges the audit fails the edition on figures in its text (`crvs.audit.text`),
+on a workbook sheet that differs from its CSV, on a count from 1 to 4 or a rate on a numerator below
+20 left published, and on tables that contradict the structure above (the model would be wrong).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csc_matrix, vstack
+
+HIDDEN = "x"                       # report.md: a suppressed cell "is written as `x`"
+MIN_RANGE = 5                      # report.md: lowest and highest provable value "must differ by at least 5"
+PRIMARY_MAX = 4                    # report.md: "any count from 1 to 4 is suppressed"
+RATE_MIN_NUMERATOR = 20            # report.md: "a rate … whose numerator is below 20 is written as `x`"
+HALF_DECIMAL = 0.05                # rates, ratios and estimates have one decimal place
+NATIONAL_CODE = "VN"
+_EPS = 1e-6                        # LP tolerance before rounding inward
+
+
+class AuditError(RuntimeError):
+    """The folder cannot be audited (a file missing or not as report.md describes it)."""
+
+
+# --- the tables, as report.md describes them ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shape:
+    """One published table: its file, key columns, count columns, estimates and rates (num, den)."""
+
+    code: str
+    file: str
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    estimates: tuple[str, ...] = ()
+    rates: tuple[tuple[str, str, str], ...] = ()          # (rate column, numerator, denominator)
+    at_most: tuple[tuple[str, str], ...] = ()             # (a, b): a ≤ b in every row
+    row_total: tuple[tuple[str, ...], str] | None = None  # (parts, total)
+    geography: str | None = None                          # the key column holding VN / a province / a region
+    national_includes_unknown: bool = False               # VN also counts events of unknown residence
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        order = {c: i for i, c in enumerate(COLUMN_ORDER[self.code])}
+        return tuple(sorted({*self.keys, *self.counts, *self.estimates, *(r for r, _, _ in self.rates)},
+                            key=order.__getitem__))
+
+    @property
+    def sheet(self) -> str:
+        return self.file.removesuffix(".csv")
+
+
+# report.md "Tables", column order as listed there.
+COLUMN_ORDER = {
+    "T1": ("quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"),
+    "T2": ("quarter", "province_code", "male", "female", "unknown", "total", "sex_ratio_at_birth"),
+    "T3": ("quarter", "region_code", "mother_age_band", "births"),
+    "T4": ("quarter", "region_code", "place_of_birth", "timeliness", "births"),
+    "T5": ("quarter", "geography_level", "geography_code", "age_band", "male", "female", "unknown", "total"),
+    "T6": ("quarter", "province_code", "deaths", "on_time", "on_time_pct", "with_cause", "certified",
+           "certified_pct", "ill_defined", "ill_defined_pct"),
+    "T7": ("quarter", "region_code", "sex", "age_band", "spouses", "first_marriages", "under_legal_age"),
+    "T8": ("quarter", "province_code", "expected_births", "births_on_time", "birth_completeness_pct",
+           "expected_deaths", "deaths_on_time", "death_completeness_pct", "facility_live_births",
+           "facility_births_registered", "facility_linkage_pct"),
+    "T9": ("agency", "dataset", "delivery_id", "channel", "extracted_at", "rows_received", "rows_loaded",
+           "rows_rejected", "top_rejection_reason"),
+}
+
+SEXES = ("male", "female", "unknown")
+SHAPES = {s.code: s for s in (
+    Shape("T1", "T1_registrations.csv", ("quarter", "province_code", "event_type", "reg_kind", "timeliness"),
+          ("registrations", "foreign_element"), at_most=(("foreign_element", "registrations"),)),
+    Shape("T2", "T2_births_by_sex.csv", ("quarter", "province_code"), (*SEXES, "total"),
+          rates=(("sex_ratio_at_birth", "male", "female"),), row_total=(SEXES, "total"),
+          geography="province_code", national_includes_unknown=True),
+    Shape("T3", "T3_births_by_mother_age.csv", ("quarter", "region_code", "mother_age_band"), ("births",),
+          geography="region_code", national_includes_unknown=True),
+    Shape("T4", "T4_births_by_place.csv", ("quarter", "region_code", "place_of_birth", "timeliness"), ("births",),
+          geography="region_code", national_includes_unknown=True),
+    Shape("T5", "T5_deaths_by_age_sex.csv", ("quarter", "geography_level", "geography_code", "age_band"),
+          (*SEXES, "total"), row_total=(SEXES, "total"), geography="geography_code", national_includes_unknown=True),
+    Shape("T6", "T6_deaths_quality.csv", ("quarter", "province_code"),
+          ("deaths", "on_time", "with_cause", "certified", "ill_defined"),
+          rates=(("on_time_pct", "on_time", "deaths"), ("certified_pct", "certified", "deaths"),
+                 ("ill_defined_pct", "ill_defined", "with_cause")),
+          at_most=(("on_time", "deaths"), ("certified", "deaths"), ("ill_defined", "with_cause"),
+                   ("with_cause", "deaths")),
+          geography="province_code", national_includes_unknown=True),
+    # T7 counts by registration region: the registration office is always known, VN = the regions.
+    Shape("T7", "T7_marriages_by_age.csv", ("quarter", "region_code", "sex", "age_band"),
+          ("spouses", "first_marriages", "under_legal_age"),
+          at_most=(("first_marriages", "spouses"), ("under_legal_age", "spouses")), geography="region_code"),
+    Shape("T8", "T8_completeness.csv", ("quarter", "province_code"),
+          ("births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"),
+          estimates=("expected_births", "expected_deaths"),
+          rates=(("birth_completeness_pct", "births_on_time", "expected_births"),
+                 ("death_completeness_pct", "deaths_on_time", "expected_deaths"),
+                 ("facility_linkage_pct", "facility_births_registered", "facility_live_births")),
+          at_most=(("facility_births_registered", "facility_live_births"),),
+          geography="province_code", national_includes_unknown=True),
+    Shape("T9", "T9_data_quality.csv", ("agency", "dataset", "delivery_id", "channel", "extracted_at",
+                                        "top_rejection_reason"),
+          ("rows_received", "rows_loaded", "rows_rejected")),
+)}
+
+# T7: under the legal age = women under 18, men under 20 (report.md); the marriage bands are
+# <18, 18-19, 20-24, …, 55-59, 60+ and UNKNOWN.
+UNDER_LEGAL_AGE_BANDS = {"male": {"<18", "18-19"}, "female": {"<18"}}
+UNKNOWN_BAND = "UNKNOWN"
+
+
+def province_regions(seeds_dir: Path | None = None) -> dict[str, str]:
+    """The region of each 2025 province: the region of the PRE2025 province whose code it kept (the
+    project's documented rule), read from the public seed files."""
+    if seeds_dir is None:
+        from crvs import settings
+        seeds_dir = settings.SEEDS_DIR
+    with (Path(seeds_dir) / "admin_provinces.csv").open(encoding="utf-8", newline="") as f:
+        codes_2025 = {r["province_code"] for r in csv.DictReader(f) if r["code_version"] == "2025"}
+    with (Path(seeds_dir) / "province_regions.csv").open(encoding="utf-8", newline="") as f:
+        old_regions = {r["province_code"]: r["region_code"] for r in csv.DictReader(f)
+                       if r["code_version"] == "PRE2025"}
+    return {code: old_regions[code] for code in sorted(codes_2025) if code in old_regions}
+
+
+# --- reading the public files ---------------------------------------------------------------------
+
+@dataclass
+class Table:
+    shape: Shape
+    path: Path
+    rows: list[dict]                 # column → int | Decimal | "x" | None | str (keys)
+
+    def key(self, row: dict) -> tuple[str, ...]:
+        return tuple(row[k] or "" for k in self.shape.keys if k != "quarter")
+
+
+def _number(text: str, where: str):
+    if text == "":
+        return None
+    if text == HIDDEN:
+        return HIDDEN
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise AuditError(f"{where}: {text!r} is neither a number, `x` nor empty") from None
+    return int(value) if "." not in text else value
+
+
+def read_table(path: Path, shape: Shape) -> Table:
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None or tuple(header) != COLUMN_ORDER[shape.code]:
+            raise AuditError(f"{path}: the columns are {header}, report.md says {list(COLUMN_ORDER[shape.code])}")
+        rows = []
+        for line, values in enumerate(reader, start=2):
+            if len(values) != len(header):
+                raise AuditError(f"{path} row {line}: {len(values)} fields, the header has {len(header)}")
+            row = {}
+            for column, text in zip(header, values):
+                if column in shape.keys:
+                    row[column] = text
+                else:
+                    row[column] = _number(text, f"{path.name} row {line}, column {column}")
+                    if column in shape.counts and isinstance(row[column], Decimal):
+                        raise AuditError(f"{path.name} row {line}, column {column}: a count with decimals ({text})")
+            rows.append(row)
+    return Table(shape, path, rows)
+
+
+def public_folder(folder: Path) -> Path:
+    """DIR may be the quarter's folder or its public/ folder."""
+    folder = Path(folder)
+    if (folder / "public").is_dir():
+        folder = folder / "public"
+    if not folder.is_dir():
+        raise AuditError(f"{folder} is not a folder")
+    if not any(folder.glob("T*.csv")):
+        raise AuditError(f"{folder} holds no published table (T*.csv)")
+    return folder
+
+
+def read_tables(folder: Path) -> dict[str, Table]:
+    tables = {}
+    for shape in SHAPES.values():
+        path = folder / shape.file
+        if path.is_file():
+            tables[shape.code] = read_table(path, shape)
+    return tables
+
+
+# --- the constraints ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    table: str
+    key: tuple[str, ...]
+    column: str
+
+    def __str__(self) -> str:
+        return f"{self.table} {'/'.join(k for k in self.key if k)} {self.column}"
+
+
+class Expr:
+    """A linear expression: Σ coef · unknown + const."""
+
+    __slots__ = ("terms", "const")
+
+    def __init__(self, terms: dict[int, float] | None = None, const: float = 0.0):
+        self.terms = terms or {}
+        self.const = const
+
+    def __add__(self, other: Expr) -> Expr:
+        terms = dict(self.terms)
+        for var, coef in other.terms.items():
+            terms[var] = terms.get(var, 0.0) + coef
+        return Expr(terms, self.const + other.const)
+
+    def __mul__(self, factor: float) -> Expr:
+        return Expr({v: c * factor for v, c in self.terms.items()}, self.const * factor)
+
+    def __sub__(self, other: Expr) -> Expr:
+        return self + other * -1.0
+
+
+def total(exprs) -> Expr:
+    out = Expr()
+    for e in exprs:
+        out = out + e
+    return out
+
+
+@dataclass
+class Model:
+    """The unknowns (one per hidden count or estimate) and the constraints lo ≤ expr ≤ hi."""
+
+    cells: list[Cell] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    index: dict[Cell, int] = field(default_factory=dict)
+    rows: list[tuple[Expr, float, float, str]] = field(default_factory=list)
+    rule_rows: set[int] = field(default_factory=set)     # from the suppression rule, not the figures
+    contradictions: list[str] = field(default_factory=list)
+
+    def unknown(self, cell: Cell, integer: bool) -> Expr:
+        if cell not in self.index:
+            self.index[cell] = len(self.cells)
+            self.cells.append(cell)
+            self.integer.append(integer)
+        return Expr({self.index[cell]: 1.0})
+
+    def add(self, expr: Expr, lo: float, hi: float, why: str, rule: bool = False) -> None:
+        terms = {v: c for v, c in expr.terms.items() if c != 0.0}
+        lo, hi = lo - expr.const, hi - expr.const
+        if not terms:
+            if lo > _EPS or hi < -_EPS:
+                self.contradictions.append(why)
+            return
+        if rule:
+            self.rule_rows.add(len(self.rows))
+        self.rows.append((Expr(terms), lo, hi, why))
+
+    def equal(self, a: Expr, b: Expr, why: str) -> None:
+        self.add(a - b, 0.0, 0.0, why)
+
+    def at_most(self, a: Expr, b: Expr, why: str) -> None:
+        self.add(b - a, 0.0, math.inf, why)
+
+
+class Builder:
+    def __init__(self, tables: dict[str, Table], regions: dict[str, str]):
+        self.tables = tables
+        self.regions = regions
+        self.model = Model()
+
+    # the value of one cell as an expression; an estimate published is its interval's midpoint
+    def value(self, table: Table, row: dict, column: str) -> Expr | None:
+        v = row[column]
+        if v is None:
+            return None
+        if v == HIDDEN:
+            return self.model.unknown(Cell(table.shape.code, table.key(row), column),
+                                      integer=column in table.shape.counts)
+        return Expr(const=float(v))
+
+    def col(self, code: str, column: str, where=lambda row: True) -> Expr:
+        table = self.tables[code]
+        return total(e for row in table.rows if where(row)
+                     for e in [self.value(table, row, column)] if e is not None)
+
+    def build(self) -> Model:
+        for table in self.tables.values():
+            self.within_rows(table)
+            self.national_rows(table)
+        self.same_births()
+        self.same_deaths()
+        self.same_registrations()
+        self.legal_age()
+        return self.model
+
+    def within_rows(self, table: Table) -> None:
+        shape = table.shape
+        for row in table.rows:
+            where = f"{shape.code} {'/'.join(k for k in table.key(row) if k)}"
+            for column in (*shape.counts, *shape.estimates):
+                if row[column] == HIDDEN:
+                    self.value(table, row, column)     # every hidden count is an unknown (≥ 1)
+            if shape.row_total:
+                parts, whole = shape.row_total
+                values = [self.value(table, row, c) for c in (*parts, whole)]
+                if None not in values:
+                    self.model.equal(total(values[:-1]), values[-1], f"{where}: {' + '.join(parts)} = {whole}")
+            for a, b in shape.at_most:
+                ea, eb = self.value(table, row, a), self.value(table, row, b)
+                if ea is not None and eb is not None:
+                    self.model.at_most(ea, eb, f"{where}: {a} ≤ {b}")
+            for rate, num, den in shape.rates:
+                self.rate(table, row, rate, num, den, where)
+
+    def rate(self, table: Table, row: dict, rate: str, num: str, den: str, where: str) -> None:
+        p = row[rate]
+        if p is None or p == HIDDEN:
+            return
+        p = float(p)
+        lo_p, hi_p = max(p - HALF_DECIMAL, 0.0), p + HALF_DECIMAL
+        n, d = self.value(table, row, num), self.value(table, row, den)
+        if n is None or d is None:
+            return
+        why = f"{where}: {rate} {p:.1f} = 100 · {num} / {den}"
+        if den in table.shape.estimates and row[den] != HIDDEN:
+            # a published estimate is rounded too: den ∈ [e − 0.05, e + 0.05]
+            e = float(row[den])
+            self.model.add(n * 100.0, lo_p * max(e - HALF_DECIMAL, 0.0), hi_p * (e + HALF_DECIMAL), why)
+        else:
+            self.model.add(n * 100.0 - d * lo_p, 0.0, math.inf, why)
+            self.model.add(n * 100.0 - d * hi_p, -math.inf, 0.0, why)
+        # the rule: a rate on a numerator below 20 is suppressed, so this one's is at least 20 (a
+        # published numerator below 20 is a primary-rule finding of its own)
+        if n.terms:
+            self.model.add(n, RATE_MIN_NUMERATOR, math.inf,
+                           f"{where}: {rate} published, so {num} ≥ {RATE_MIN_NUMERATOR}", rule=True)
+
+    def national_rows(self, table: Table) -> None:
+        """Each column of the national row against the sum of the provinces / regions with the same other keys."""
+        shape = table.shape
+        if shape.geography is None:
+            return
+        groups: dict[tuple, dict] = defaultdict(lambda: {"national": None, "parts": []})
+        for row in table.rows:
+            other = tuple(row[k] for k in shape.keys if k not in ("quarter", shape.geography, "geography_level"))
+            if row[shape.geography] == NATIONAL_CODE:
+                groups[other]["national"] = row
+            else:
+                groups[other]["parts"].append(row)
+        for other, group in groups.items():
+            national = group["national"]
+            if national is None or not group["parts"]:
+                continue
+            where = f"{shape.code} {'/'.join(o for o in other if o)}".strip()
+            remainder = {}
+            for column in shape.counts:
+                vn = self.value(table, national, column)
+                parts = [self.value(table, r, column) for r in group["parts"]]
+                if vn is None or None in parts:
+                    continue
+                remainder[column] = vn - total(parts)
+                if shape.national_includes_unknown:
+                    self.model.add(remainder[column], 0.0, math.inf, f"{where}: VN {column} ≥ Σ parts")
+                else:
+                    self.model.add(remainder[column], 0.0, 0.0, f"{where}: VN {column} = Σ parts")
+            if shape.national_includes_unknown:
+                # the events of unknown residence obey the table's own structure
+                if shape.row_total and all(c in remainder for c in (*shape.row_total[0], shape.row_total[1])):
+                    self.model.equal(total(remainder[c] for c in shape.row_total[0]), remainder[shape.row_total[1]],
+                                     f"{where}: unknown residence, {' + '.join(shape.row_total[0])} = total")
+                for a, b in shape.at_most:
+                    if a in remainder and b in remainder:
+                        self.model.at_most(remainder[a], remainder[b], f"{where}: unknown residence, {a} ≤ {b}")
+            for column in shape.estimates:   # sums of rounded estimates: within the rounding
+                vn = self.value(table, national, column)
+                parts = [self.value(table, r, column) for r in group["parts"]]
+                if vn is None or None in parts or not (vn.terms or any(p.terms for p in parts)):
+                    continue
+                slack = HALF_DECIMAL * (len(parts) + 1)
+                self.model.add(vn - total(parts), -slack, math.inf, f"{where}: VN {column} ≈ Σ parts")
+
+    def _region_of(self, code: str) -> str | None:
+        return self.regions.get(code)
+
+    def same_births(self) -> None:
+        """T2 (provinces), T3 and T4 (regions) count the same NEW births: per region and for VN."""
+        have = [c for c in ("T2", "T3", "T4") if c in self.tables]
+        if len(have) < 2:
+            return
+        per_geo = {}
+        for geo in (*sorted(set(self.regions.values())), NATIONAL_CODE):
+            sums = {}
+            if "T2" in self.tables:
+                if geo == NATIONAL_CODE:
+                    sums["T2"] = self.col("T2", "total", lambda r: r["province_code"] == NATIONAL_CODE)
+                else:
+                    sums["T2"] = self.col("T2", "total", lambda r, g=geo: self._region_of(r["province_code"]) == g)
+            for code in ("T3", "T4"):
+                if code in self.tables:
+                    sums[code] = self.col(code, "births", lambda r, g=geo: r["region_code"] == g)
+            per_geo[geo] = sums
+            first, *rest = sums
+            for other in rest:
+                self.model.equal(sums[first], sums[other], f"{geo}: {first} births = {other} births")
+
+    def same_deaths(self) -> None:
+        """T6 (provinces) and T5 (regions, NATIONAL) count the same NEW deaths."""
+        if "T5" not in self.tables or "T6" not in self.tables:
+            return
+        for geo in (*sorted(set(self.regions.values())), NATIONAL_CODE):
+            if geo == NATIONAL_CODE:
+                t6 = self.col("T6", "deaths", lambda r: r["province_code"] == NATIONAL_CODE)
+                t5 = self.col("T5", "total", lambda r: r["geography_level"] == "NATIONAL")
+            else:
+                t6 = self.col("T6", "deaths", lambda r, g=geo: self._region_of(r["province_code"]) == g)
+                t5 = self.col("T5", "total", lambda r, g=geo: r["geography_level"] == "REGION"
+                              and r["geography_code"] == g)
+            self.model.equal(t6, t5, f"{geo}: T6 deaths = T5 deaths")
+
+    def same_registrations(self) -> None:
+        """T1's NEW rows are the registrations T2–T7 count (report.md "Counted events")."""
+        if "T1" not in self.tables:
+            return
+
+        def t1(event: str, timeliness: str | None = None, region: str | None = None) -> Expr:
+            return self.col("T1", "registrations", lambda r: r["event_type"] == event and r["reg_kind"] == "NEW"
+                            and (timeliness is None or r["timeliness"] == timeliness)
+                            and (region is None or self._region_of(r["province_code"]) == region))
+
+        vn = lambda r: r.get("province_code", r.get("region_code")) == NATIONAL_CODE  # noqa: E731
+        if "T2" in self.tables:
+            self.model.equal(t1("BIRTH"), self.col("T2", "total", vn), "VN: T1 NEW births = T2 births")
+        if "T4" in self.tables:
+            for timeliness in sorted({r["timeliness"] for r in self.tables["T4"].rows}):
+                self.model.equal(t1("BIRTH", timeliness),
+                                 self.col("T4", "births", lambda r, t=timeliness: vn(r) and r["timeliness"] == t),
+                                 f"VN: T1 NEW births {timeliness} = T4 births {timeliness}")
+        if "T6" in self.tables:
+            self.model.equal(t1("DEATH"), self.col("T6", "deaths", vn), "VN: T1 NEW deaths = T6 deaths")
+            self.model.equal(t1("DEATH", "ON_TIME"), self.col("T6", "on_time", vn),
+                             "VN: T1 NEW deaths ON_TIME = T6 on_time")
+        if "T7" in self.tables:
+            for geo in (*sorted(set(self.regions.values())), NATIONAL_CODE):
+                marriages = t1("MARRIAGE") if geo == NATIONAL_CODE else t1("MARRIAGE", region=geo)
+                spouses = self.col("T7", "spouses", lambda r, g=geo: r["region_code"] == g)
+                self.model.equal(marriages * 2.0, spouses, f"{geo}: T1 NEW marriages × 2 = T7 spouses")
+
+    def legal_age(self) -> None:
+        """T7 under_legal_age = spouses in the bands wholly under the legal age, 0 in those over it."""
+        table = self.tables.get("T7")
+        if table is None:
+            return
+        for row in table.rows:
+            if row["age_band"] == UNKNOWN_BAND or row["sex"] not in UNDER_LEGAL_AGE_BANDS:
+                continue
+            ula, spouses = self.value(table, row, "under_legal_age"), self.value(table, row, "spouses")
+            if ula is None or spouses is None:
+                continue
+            where = f"T7 {'/'.join(table.key(row))}"
+            if row["age_band"] in UNDER_LEGAL_AGE_BANDS[row["sex"]]:
+                self.model.equal(ula, spouses, f"{where}: all under the legal age")
+            else:
+                self.model.equal(ula, Expr(), f"{where}: none under the legal age")
+
+
+# --- solving --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Range:
+    cell: Cell
+    low: float       # ⌈LP minimum⌉ (counts)
+    high: float      # ⌊LP maximum⌋, or inf
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    def __str__(self) -> str:
+        high = "∞" if math.isinf(self.high) else f"{self.high:g}"
+        return f"{self.cell} ∈ [{self.low:g}, {high}]"
+
+
+def _components(n: int, rows: list[tuple[Expr, float, float, str]]) -> list[tuple[list[int], list[int]]]:
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for expr, *_ in rows:
+        first, *others = expr.terms
+        for other in others:
+            a, b = find(first), find(other)
+            if a != b:
+                parent[a] = b
+    variables, constraints = defaultdict(list), defaultdict(list)
+    for i in range(n):
+        variables[find(i)].append(i)
+    for r, (expr, *_) in enumerate(rows):
+        constraints[find(next(iter(expr.terms)))].append(r)
+    return [(variables[root], constraints.get(root, [])) for root in variables]
+
+
+def solve(model: Model) -> tuple[list[Range], list[str], list[str]]:
+    """The lowest and highest value of every unknown; the groups whose figures contradict the
+    suppression rule (solved again without it); the groups no value satisfies at all."""
+    ranges: list[Range] = []
+    broken_rule: list[str] = []
+    infeasible: list[str] = []
+    for variables, constraint_rows in _components(len(model.cells), model.rows):
+        found = _solve_component(model, variables, constraint_rows)
+        if found is None and any(r in model.rule_rows for r in constraint_rows):
+            rules = [model.rows[r][3] for r in constraint_rows if r in model.rule_rows]
+            constraint_rows = [r for r in constraint_rows if r not in model.rule_rows]
+            found = _solve_component(model, variables, constraint_rows)
+            if found is not None:
+                broken_rule.append(" ; ".join(rules[:4]))
+        if found is None:
+            infeasible.append(" ; ".join(sorted({model.rows[r][3] for r in constraint_rows})[:6]))
+            continue
+        ranges += found
+    return ranges, broken_rule, infeasible
+
+
+def _solve_component(model: Model, variables: list[int], constraint_rows: list[int]) -> list[Range] | None:
+    lower = [1.0 if model.integer[v] else 0.0 for v in variables]
+    if not constraint_rows:
+        return [Range(model.cells[v], lower[i], math.inf) for i, v in enumerate(variables)]
+    local = {v: i for i, v in enumerate(variables)}
+    data, row_index, col_index, lhs, rhs = [], [], [], [], []
+    for k, r in enumerate(constraint_rows):
+        expr, lo, hi, _ = model.rows[r]
+        for v, c in expr.terms.items():
+            data.append(c)
+            row_index.append(k)
+            col_index.append(local[v])
+        lhs.append(lo)
+        rhs.append(hi)
+    matrix = csc_matrix((data, (row_index, col_index)), shape=(len(constraint_rows), len(variables)))
+    lp = ComponentLP(matrix, np.array(lhs), np.array(rhs), np.array(lower))
+    ranges = []
+    for i, v in enumerate(variables):
+        low = lp.extreme(i, minimise=True)
+        if low is None:
+            return None
+        high = lp.extreme(i, minimise=False)
+        if model.integer[v]:
+            low = math.ceil(low - _EPS)
+            high = math.floor(high + _EPS) if high < math.inf else math.inf
+        ranges.append(Range(model.cells[v], low, high))
+    return ranges
+
+
+class ComponentLP:
+    """One group's LP, lhs ≤ A·x ≤ rhs, x ≥ lower, loaded into HiGHS once: each min/max only changes
+    the objective, so the simplex starts from the previous basis (about ten times faster than a fresh
+    `linprog` per bound). Falls back to `scipy.optimize.linprog` (the same HiGHS) when scipy's HiGHS
+    bindings are not importable."""
+
+    def __init__(self, matrix, lhs, rhs, lower):
+        self.matrix, self.lhs, self.rhs, self.lower = matrix, lhs, rhs, lower
+        self.n = matrix.shape[1]
+        try:
+            import scipy.optimize._highspy._core as highs
+        except ImportError:     # another scipy: the public (slower) interface
+            self.highs = None
+            return
+        inf = highs.kHighsInf
+        lp = highs.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n, matrix.shape[0]
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.n, matrix.shape[0]
+        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+        lp.col_cost_ = np.zeros(self.n)
+        lp.col_lower_, lp.col_upper_ = lower.astype(float), np.full(self.n, inf)
+        lp.row_lower_ = np.where(np.isneginf(lhs), -inf, lhs).astype(float)
+        lp.row_upper_ = np.where(np.isposinf(rhs), inf, rhs).astype(float)
+        self.highs = highs._Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        status = highs.HighsModelStatus
+        self.optimal, self.unbounded = status.kOptimal, {status.kUnbounded, status.kUnboundedOrInfeasible}
+
+    def extreme(self, i: int, minimise: bool) -> float | None:
+        """min (or max) of x_i: a number, inf when unbounded above, None when infeasible."""
+        cost = 1.0 if minimise else -1.0
+        if self.highs is None:
+            return self._linprog(i, cost)
+        self.highs.changeColCost(i, cost)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        value = self.highs.getInfo().objective_function_value
+        self.highs.changeColCost(i, 0.0)
+        if status == self.optimal:
+            return cost * value
+        if not minimise and status in self.unbounded:   # the min was found, so it is feasible: unbounded
+            return math.inf
+        return None                                      # a min is bounded below by x ≥ lower: infeasible
+
+    def _linprog(self, i: int, cost: float) -> float | None:
+        objective = np.zeros(self.n)
+        objective[i] = cost
+        a = self.matrix.tocsr()
+        finite_hi, finite_lo = np.isfinite(self.rhs), np.isfinite(self.lhs)
+        a_ub = vstack([a[finite_hi], -a[finite_lo]])
+        b_ub = np.concatenate([self.rhs[finite_hi], -self.lhs[finite_lo]])
+        result = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=[(lo, None) for lo in self.lower], method="highs")
+        if result.status == 0:
+            return cost * result.fun
+        if result.status == 3 and cost < 0:
+            return math.inf
+        return None
+
+
+# --- the audit ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str      # "range", "text", "workbook", "primary", "contradiction"
+    table: str     # T1…T9, or the file for text findings
+    where: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind:13} {self.table:4} {self.where}: {self.detail}"
+
+
+@dataclass
+class TableStats:
+    table: str
+    hidden: int = 0
+    narrowest: Range | None = None
+
+
+@dataclass
+class AuditResult:
+    folder: Path
+    findings: list[Finding]
+    tables: dict[str, TableStats]
+    ranges: list[Range]
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    def lines(self) -> list[str]:
+        """What `crvs audit-disclosure` prints: per table, then the findings."""
+        out = [f"disclosure audit of {self.folder}: {'passed' if self.passed else 'FAILED'} "
+               f"({sum(s.hidden for s in self.tables.values())} hidden cells, {self.seconds:.1f} s)"]
+        for code, stats in self.tables.items():
+            narrow = f"narrowest {stats.narrowest}" if stats.narrowest else "no hidden count"
+            out.append(f"  {code}: {stats.hidden} hidden; {narrow}")
+        out += [f"  {f}" for f in self.findings]
+        return out
+
+
+def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts: dict[str, str] | None = None,
+                         seeds_dir: Path | None = None) -> AuditResult:
+    """Audit a quarter's public edition as the intruder of report.md would attack it.
+
+    `folder` is `{out}/{quarter}` or `{out}/{quarter}/public`. The text of `manifest` (a manifest the
+    public receives; public/manifest.json is read anyway when it exists) and of `extra_texts` (name →
+    text, e.g. an e-mail body) is scanned for figures too. Raises AuditError when the folder cannot be
+    read as a public edition.
+    """
+    from crvs.audit import text as audit_text
+
+    started = time.perf_counter()
+    folder = public_folder(Path(folder))
+    tables = read_tables(folder)
+    findings: list[Finding] = []
+    findings += primary_rule_findings(tables)
+    model = Builder(tables, province_regions(seeds_dir)).build()
+    findings += [Finding("contradiction", why.split(" ")[0], "published cells", why) for why in model.contradictions]
+    ranges, broken_rule, infeasible = solve(model)
+    findings += [Finding("primary", why.split(" ")[0], "published rate",
+                         f"its hidden numerator cannot be {RATE_MIN_NUMERATOR} or more: {why}") for why in broken_rule]
+    findings += [Finding("contradiction", why.split(" ")[0], "hidden cells", f"no value of the x satisfies: {why}")
+                 for why in infeasible]
+    stats = {code: TableStats(code) for code in tables}
+    for r in ranges:
+        if r.cell.column in tables[r.cell.table].shape.counts:
+            s = stats[r.cell.table]
+            s.hidden += 1
+            if s.narrowest is None or r.width < s.narrowest.width:
+                s.narrowest = r
+            if r.width < MIN_RANGE:
+                findings.append(Finding("range", r.cell.table, str(r.cell),
+                                        f"the intruder proves {r.cell.column} ∈ [{r.low:g}, {r.high:g}] "
+                                        f"(range {r.width:g} < {MIN_RANGE})"))
+    findings += audit_text.scan_public_texts(folder, tables, manifest=manifest, extra_texts=extra_texts)
+    return AuditResult(folder, findings, stats, ranges, time.perf_counter() - started)
+
+
+def primary_rule_findings(tables: dict[str, Table]) -> list[Finding]:
+    """Counts from 1 to 4, and rates on a published numerator below 20, that were left published."""
+    findings = []
+    for code, table in tables.items():
+        if code == "T9":          # delivery row counts: not counts of persons
+            continue
+        for row in table.rows:
+            where = f"{code} {'/'.join(k for k in table.key(row) if k)}"
+            for column in table.shape.counts:
+                v = row[column]
+                if isinstance(v, int) and 1 <= v <= PRIMARY_MAX:
+                    findings.append(Finding("primary", code, f"{where} {column}",
+                                            f"a count of {v} is published (1 to {PRIMARY_MAX} must be x)"))
+            for rate, num, _ in table.shape.rates:
+                if row[rate] not in (None, HIDDEN) and isinstance(row[num], int) and row[num] < RATE_MIN_NUMERATOR:
+                    findings.append(Finding("primary", code, f"{where} {rate}",
+                                            f"published on a numerator of {row[num]} (below {RATE_MIN_NUMERATOR})"))
+    return findings

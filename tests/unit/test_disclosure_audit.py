@@ -1,0 +1,241 @@
+"""The black-box disclosure audit (crvs/report/audit.py) on hand-made public editions written to real
+files: CSVs, a workbook written with openpyxl, a PDF written with fpdf2. Every figure below is worked
+out by hand in the test's docstring, from report.md's intruder; none is copied from the audit."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+from fpdf import FPDF
+from openpyxl import Workbook
+
+from crvs.audit import AuditError, audit_public_edition
+
+CRVS = str(Path(sys.executable).with_name("crvs"))
+Q = "2025Q3"
+REGIONS = ("NMM", "RRD", "NCC", "CHL", "SE", "MRD")
+
+T2_HEADER = ["quarter", "province_code", "male", "female", "unknown", "total", "sex_ratio_at_birth"]
+T3_HEADER = ["quarter", "region_code", "mother_age_band", "births"]
+T5_HEADER = ["quarter", "geography_level", "geography_code", "age_band", "male", "female", "unknown", "total"]
+T8_HEADER = ["quarter", "province_code", "expected_births", "births_on_time", "birth_completeness_pct",
+             "expected_deaths", "deaths_on_time", "death_completeness_pct", "facility_live_births",
+             "facility_births_registered", "facility_linkage_pct"]
+
+
+def write_csv(folder: Path, name: str, header: list[str], rows: list[list]) -> None:
+    with (folder / name).open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([Q, *row] for row in rows)
+
+
+def write_workbook(folder: Path, notes: list[str], sheets: dict[str, tuple[list[str], list[list]]]) -> None:
+    book = Workbook()
+    cover = book.active
+    cover.title = "Cover"
+    cover.append(["Civil registration and vital statistics: quarterly report"])
+    cover.append(["Quarter", Q])
+    notes_sheet = book.create_sheet("Notes")
+    notes_sheet.append(["Symbol x", None, "suppressed: a count from 1 to 4, or a rate whose numerator is below 20"])
+    for line in notes:
+        notes_sheet.append(["Warning", None, line])
+    for name, (header, rows) in sheets.items():
+        ws = book.create_sheet(name)
+        ws.append(header)
+        for row in rows:
+            ws.append([Q, *[_typed(v) for v in row]])
+    book.save(folder / f"crvs_{Q}_public.xlsx")
+
+
+def _typed(v):
+    if isinstance(v, str) and v.replace(".", "", 1).isdigit():
+        return float(v) if "." in v else int(v)
+    return None if v == "" else v
+
+
+def write_pdf(folder: Path, lines: list[str]) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", fname=str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", size=10)
+    for line in lines:
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(folder / f"crvs_{Q}_report.pdf"))
+
+
+def t5_rows(vn_unknown: int) -> list[list]:
+    """T5, band 65-69. Published unknowns of RRD, NCC, CHL, SE: 5 + 6 + 0 + 8 = 19; NMM and MRD hidden.
+    Male: 40 + 50 + 30 + 10 + 70 + 35 = 235. Female (NMM 19 and MRD 24 hidden): 19 + 45 + 28 + 12 + 66 + 24 = 194.
+    VN total = 235 + 194 + vn_unknown."""
+    regions = {"NMM": ["40", "x", "x", "60"], "RRD": ["50", "45", "5", "100"], "NCC": ["30", "28", "6", "64"],
+               "CHL": ["10", "12", "0", "22"], "SE": ["70", "66", "8", "144"], "MRD": ["35", "x", "x", "60"]}
+    vn = ["235", "194", str(vn_unknown), str(235 + 194 + vn_unknown)]
+    return [["NATIONAL", "VN", "65-69", *vn]] + [["REGION", r, "65-69", *regions[r]] for r in REGIONS]
+
+
+def public_edition(folder: Path, t5_vn_unknown: int, notes: list[str] = (), pdf_lines: list[str] = ()) -> Path:
+    folder.mkdir(parents=True)
+    rows = t5_rows(t5_vn_unknown)
+    write_csv(folder, "T5_deaths_by_age_sex.csv", T5_HEADER, rows)
+    write_workbook(folder, list(notes), {"T5_deaths_by_age_sex": (T5_HEADER, rows)})
+    deaths = 235 + 194 + t5_vn_unknown          # VN's published total
+    write_pdf(folder, [f"Civil registration statistics {Q}, quý 3/2025", f"Deaths (T5): {deaths}", *pdf_lines,
+                       "trang 1/1"])
+    return folder
+
+
+def range_of(result, cell: str) -> tuple[float, float]:
+    found = [r for r in result.ranges if str(r.cell) == cell]
+    assert found, f"{cell} is not among the audited cells {[str(r.cell) for r in result.ranges]}"
+    return found[0].low, found[0].high
+
+
+def crvs_audit(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([CRVS, "-q", "audit-disclosure", str(folder)], capture_output=True, text=True, timeout=120)
+
+
+def test_t5_unknown_column_two_x_in_a_remainder_of_2_are_both_1_and_each_female_follows(tmp_path):
+    """The issue's case. VN unknown 21, the four published regions give 19, so NMM + MRD ≤ 21 − 19 = 2
+    (VN may also count unknown residence: ≥, not =), each ≥ 1 ⇒ both exactly 1. Then each row's total:
+    NMM female = 60 − 40 − 1 = 19, MRD female = 60 − 35 − 1 = 24."""
+    result = audit_public_edition(public_edition(tmp_path / "q" / "public", t5_vn_unknown=21))
+
+    assert range_of(result, "T5 REGION/NMM/65-69 unknown") == (1, 1)
+    assert range_of(result, "T5 REGION/MRD/65-69 unknown") == (1, 1)
+    assert range_of(result, "T5 REGION/NMM/65-69 female") == (19, 19)
+    assert range_of(result, "T5 REGION/MRD/65-69 female") == (24, 24)
+    assert not result.passed
+    assert {f.where for f in result.findings if f.kind == "range"} == {
+        "T5 REGION/NMM/65-69 unknown", "T5 REGION/MRD/65-69 unknown",
+        "T5 REGION/NMM/65-69 female", "T5 REGION/MRD/65-69 female"}
+    assert result.tables["T5"].hidden == 4
+    assert result.tables["T5"].narrowest.width == 0
+
+
+def test_a_safe_table_passes_with_every_range_at_least_5(tmp_path):
+    """VN unknown 31: NMM + MRD unknown ≤ 31 − 19 = 12, each ≥ 1 ⇒ each ∈ [1, 11] (range 10).
+    NMM female = 60 − 40 − unknown ∈ [9, 19]; MRD female = 60 − 35 − unknown ∈ [14, 24] (range 10).
+    (VN female 194 ≥ 151 + (20 − u1) + (25 − u2) only says u1 + u2 ≥ 2.) Nothing under 5; the texts
+    carry only published figures (VN total 235 + 194 + 31 = 460) and the document's furniture."""
+    folder = tmp_path / "q"
+    public = public_edition(folder / "public", t5_vn_unknown=31)
+    write_pdf(public, [f"Civil registration statistics {Q}, quý 3/2025", "Deaths registered (T5): 460",
+                       "Deaths on time (≤ 15 ngày), 6 regions report a warning; see the agency edition",
+                       "trang 1/1"])
+    result = audit_public_edition(folder)
+
+    assert range_of(result, "T5 REGION/NMM/65-69 unknown") == (1, 11)
+    assert range_of(result, "T5 REGION/MRD/65-69 unknown") == (1, 11)
+    assert range_of(result, "T5 REGION/NMM/65-69 female") == (9, 19)
+    assert range_of(result, "T5 REGION/MRD/65-69 female") == (14, 24)
+    assert result.findings == []
+    assert result.passed
+    run = crvs_audit(folder)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "T5: 4 hidden; narrowest T5 REGION/" in run.stdout
+
+
+def test_a_published_rate_bounds_its_hidden_numerator(tmp_path):
+    """T8 province 12: death_completeness_pct 11.9 with expected_deaths 8.4 (itself rounded: 8.35–8.45).
+    100 · on_time ∈ [11.85 · 8.35, 11.95 · 8.45] = [98.9475, 100.9775] ⇒ on_time ∈ [0.99, 1.01] ⇒ 1."""
+    folder = tmp_path / "public"
+    folder.mkdir()
+    write_csv(folder, "T8_completeness.csv", T8_HEADER,
+              [["12", "20.0", "25", "125.0", "8.4", "x", "11.9", "30", "25", "83.3"]])
+    result = audit_public_edition(folder)
+
+    assert range_of(result, "T8 12 deaths_on_time") == (1, 1)
+    kinds = {(f.kind, f.where) for f in result.findings}
+    assert ("range", "T8 12 deaths_on_time") in kinds
+    # and the rule itself is broken: a rate on a numerator below 20 was published
+    assert any(f.kind == "primary" and "death_completeness_pct" in f.detail for f in result.findings)
+    assert crvs_audit(folder).returncode == 1
+
+
+def test_t2_and_t3_count_the_same_births_so_t2_region_totals_recover_t3_cells(tmp_path):
+    """CHL = provinces 66 and 68 (seed province_regions: the 2025 provinces that kept a CHL code).
+    T2: 66 → 100 + 90 + 0 = 190, 68 → 105 + 93 + 0 = 198: CHL has 388 births.
+    T3 CHL: 40 + 100 + 120 + 80 + 30 + 10 + 5 + 0 = 385 published, <15 and 50+ hidden ⇒ their sum is 3:
+    each ∈ [1, 2]. T3 alone (no VN row, no T2) proves nothing: both unbounded."""
+    folder = tmp_path / "public"
+    folder.mkdir()
+    t3 = [["CHL", band, births] for band, births in (
+        ("<15", "x"), ("15-19", "40"), ("20-24", "100"), ("25-29", "120"), ("30-34", "80"), ("35-39", "30"),
+        ("40-44", "10"), ("45-49", "5"), ("50+", "x"), ("UNKNOWN", "0"))]
+    write_csv(folder, "T3_births_by_mother_age.csv", T3_HEADER, t3)
+    alone = audit_public_edition(folder)
+    assert range_of(alone, "T3 CHL/<15 births") == (1, float("inf"))
+    assert alone.passed
+
+    write_csv(folder, "T2_births_by_sex.csv", T2_HEADER,
+              [["66", "100", "90", "0", "190", "111.1"], ["68", "105", "93", "0", "198", "112.9"]])
+    linked = audit_public_edition(folder)
+    assert range_of(linked, "T3 CHL/<15 births") == (1, 2)
+    assert range_of(linked, "T3 CHL/50+ births") == (1, 2)
+    assert not linked.passed
+    assert crvs_audit(folder).returncode == 1
+
+
+def test_a_value_in_the_workbook_notes_fails_the_edition(tmp_path):
+    """The issue's warning, printed verbatim: `region_code=SE, under_legal_age=4`."""
+    folder = public_edition(tmp_path / "public", t5_vn_unknown=31,
+                            notes=["rpt_t7_marriages_by_age: no spouse under the legal age — 1 row(s): "
+                                   "region_code=SE, under_legal_age=4"])
+    result = audit_public_edition(folder)
+
+    texts = [f for f in result.findings if f.kind == "text"]
+    assert len(texts) == 1
+    assert texts[0].table == f"crvs_{Q}_public.xlsx" and texts[0].where.startswith("sheet Notes row 2")
+    assert "under_legal_age=4" in texts[0].detail
+    run = crvs_audit(tmp_path)
+    assert run.returncode == 1
+    assert "under_legal_age=4" in run.stdout
+
+
+def test_a_number_in_the_pdf_that_no_table_publishes_fails_but_the_documents_furniture_does_not(tmp_path):
+    """'one named birth: 1 birth, youngest 51' – 1 and 51 are not figures of T5 (which publishes 0, 5, 6, 8,
+    10 … and its 7 rows); the headline 7.552 (Vietnamese thousands) is not one either. Dates, the quarter,
+    T5, '≤ 60 ngày', 'trang 1/1', the age band 65-69 and '1 to 4' are the document's own."""
+    folder = public_edition(tmp_path / "public", t5_vn_unknown=31, pdf_lines=[
+        "Marriages registered in the quarter 7.552",
+        "In one province: 1 birth, youngest 51",
+        "Report of 2025-10-15; births on time (<= 60 ngay); band 65-69; x = a count from 1 to 4",
+    ])
+    result = audit_public_edition(folder)
+
+    texts = [f for f in result.findings if f.kind == "text"]
+    assert len(texts) == 1 and texts[0].where == "page 1"
+    assert texts[0].detail == "numbers that are not figures of the published tables: 7.552, 1, 51"
+
+
+def test_a_workbook_sheet_that_shows_a_hidden_cell_fails(tmp_path):
+    folder = public_edition(tmp_path / "public", t5_vn_unknown=31)
+    rows = t5_rows(31)
+    rows[1][5] = "1"           # NMM unknown: x in the CSV, 1 in the sheet
+    write_workbook(folder, [], {"T5_deaths_by_age_sex": (T5_HEADER, rows)})
+    result = audit_public_edition(folder)
+
+    assert [(f.kind, f.where) for f in result.findings] == [
+        ("workbook", f"crvs_{Q}_public.xlsx sheet T5_deaths_by_age_sex row 3 unknown")]
+
+
+def test_a_folder_without_tables_is_refused_with_a_reason(tmp_path):
+    with pytest.raises(AuditError, match="holds no published table"):
+        audit_public_edition(tmp_path)
+    run = crvs_audit(tmp_path)
+    assert run.returncode == 2
+    assert "holds no published table (T*.csv)" in run.stderr
+
+
+def test_the_audit_shares_no_code_with_the_suppression():
+    """Black box: importing the audit loads no module of crvs.report (the disclosure control, the tables)."""
+    probe = ("import sys, crvs.audit, crvs.audit.text; "
+             "print(sorted(m for m in sys.modules if m == 'crvs.report' or m.startswith('crvs.report.')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.strip() == "[]"
