@@ -239,3 +239,136 @@ def test_the_audit_shares_no_code_with_the_suppression():
              "print(sorted(m for m in sys.modules if m == 'crvs.report' or m.startswith('crvs.report.')))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("vn_unknown", "high", "passes"), [(25, 5, False), (26, 6, True)])
+def test_differ_by_at_least_5_means_high_minus_low_at_least_5(tmp_path, vn_unknown, high, passes):
+    """NMM + MRD unknown ≤ vn_unknown − 19, each ≥ 1 ⇒ each ∈ [1, vn_unknown − 20]: [1, 5] (5 − 1 = 4,
+    fails, as issue 12 counts `unknown ∈ [1, 5]`) or [1, 6] (passes)."""
+    result = audit_public_edition(public_edition(tmp_path / "public", t5_vn_unknown=vn_unknown))
+
+    assert range_of(result, "T5 REGION/NMM/65-69 unknown") == (1, high)
+    assert result.passed is passes
+
+
+def _seed_regions() -> dict[str, str]:
+    """The region of each 2025 province, read straight from the seeds (the documented rule)."""
+    seeds = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+    with (seeds / "admin_provinces.csv").open(encoding="utf-8") as f:
+        codes = {r["province_code"] for r in csv.DictReader(f) if r["code_version"] == "2025"}
+    with (seeds / "province_regions.csv").open(encoding="utf-8") as f:
+        return {r["province_code"]: r["region_code"] for r in csv.DictReader(f)
+                if r["code_version"] == "PRE2025" and r["province_code"] in codes}
+
+
+def _pct(num: int, den: int) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+    return "" if den == 0 else str((Decimal(100 * num) / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
+    """Soundness: random births and deaths (some of unknown residence), counted into T2, T3, T5, T6 as
+    report.md says, small counts hidden and one more cell per row: every true value lies within the
+    range the audit proves, and the tables never contradict its model."""
+    import random
+
+    rng = random.Random(seed)
+    regions = _seed_regions()
+    provinces = sorted(regions)
+    bands3 = ["<15", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50+", "UNKNOWN"]
+    bands5 = ["<1", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
+              "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85+", "UNKNOWN"]
+    sexes = ["male", "female", "unknown"]
+    sex_weights = [50, 47, 3]
+
+    def place():
+        return None if rng.random() < 0.01 else rng.choice(provinces)
+
+    births = [(place(), rng.choices(sexes, sex_weights)[0], rng.choice(bands3)) for _ in range(3000)]
+    deaths = [(place(), rng.choices(sexes, sex_weights)[0], rng.choice(bands5), rng.random() < 0.7,
+               rng.random() < 0.75, rng.random() < 0.5, rng.random() < 0.15) for _ in range(1500)]
+
+    truth = {}
+
+    def cell(table, key, column, value):
+        truth[(table, key, column)] = value
+        return value
+
+    t2 = []
+    for code in [*provinces, "VN"]:
+        mine = [b for b in births if code == "VN" or b[0] == code]
+        m, f, u = (sum(b[1] == s for b in mine) for s in sexes)
+        t2.append([code, *(cell("T2", (code,), c, v) for c, v in zip(sexes, (m, f, u))),
+                   cell("T2", (code,), "total", m + f + u), _pct(m, f)])
+    t3 = []
+    for geo in [*sorted(set(regions.values())), "VN"]:
+        for band in bands3:
+            n = sum(1 for b in births if b[2] == band and (geo == "VN" or (b[0] and regions[b[0]] == geo)))
+            t3.append([geo, band, cell("T3", (geo, band), "births", n)])
+    t5 = []
+    for level, geo in [("NATIONAL", "VN"), *(("REGION", r) for r in sorted(set(regions.values())))]:
+        for band in bands5:
+            mine = [d for d in deaths if d[2] == band and (geo == "VN" or (d[0] and regions[d[0]] == geo))]
+            m, f, u = (sum(d[1] == s for d in mine) for s in sexes)
+            t5.append([level, geo, band, *(cell("T5", (level, geo, band), c, v) for c, v in zip(sexes, (m, f, u))),
+                       cell("T5", (level, geo, band), "total", m + f + u)])
+    t6 = []
+    for code in [*provinces, "VN"]:
+        mine = [d for d in deaths if code == "VN" or d[0] == code]
+        n = len(mine)
+        on_time = sum(d[3] for d in mine)
+        with_cause = sum(d[4] for d in mine)
+        certified = sum(d[4] and d[5] for d in mine)
+        ill = sum(d[4] and d[6] for d in mine)
+        t6.append([code, n, on_time, _pct(on_time, n), with_cause, certified, _pct(certified, n), ill,
+                   _pct(ill, with_cause)])
+        for column, v in zip(("deaths", "on_time", "with_cause", "certified", "ill_defined"),
+                             (n, on_time, with_cause, certified, ill)):
+            cell("T6", (code,), column, v)
+
+    def hide(rows, first, last):
+        """1–4 → x; then, in a row with one x, the next smallest count of the row too."""
+        for row in rows:
+            counts = range(first, last)
+            for i in counts:
+                if isinstance(row[i], int) and 1 <= row[i] <= 4:
+                    row[i] = "x"
+            if sum(row[i] == "x" for i in counts) == 1:
+                j = min((i for i in counts if row[i] != "x" and isinstance(row[i], int) and row[i] > 0),
+                        key=lambda i: row[i], default=None)
+                if j is not None:
+                    row[j] = "x"
+
+    hide(t2, 1, 5)
+    hide(t5, 3, 7)
+    for row in t3:
+        if 1 <= row[2] <= 4:
+            row[2] = "x"
+    for row in t6:
+        for i in (1, 2, 4, 5, 7):
+            if isinstance(row[i], int) and 1 <= row[i] <= 4:
+                row[i] = "x"
+    for row in t2:
+        if row[1] == "x" or row[2] == "x" or (isinstance(row[1], int) and row[1] < 20):
+            row[5] = "x"
+    for row in t6:
+        for rate, num, den in ((3, 2, 1), (6, 5, 1), (8, 7, 4)):
+            if "x" in (row[num], row[den]) or row[num] < 20:
+                row[rate] = "x" if row[rate] != "" else ""
+
+    folder = tmp_path / "public"
+    folder.mkdir()
+    write_csv(folder, "T2_births_by_sex.csv", T2_HEADER, t2)
+    write_csv(folder, "T3_births_by_mother_age.csv", T3_HEADER, t3)
+    write_csv(folder, "T5_deaths_by_age_sex.csv", T5_HEADER, t5)
+    write_csv(folder, "T6_deaths_quality.csv", ["quarter", "province_code", "deaths", "on_time", "on_time_pct",
+                                                 "with_cause", "certified", "certified_pct", "ill_defined",
+                                                 "ill_defined_pct"], t6)
+    result = audit_public_edition(folder)
+
+    assert not [f for f in result.findings if f.kind in ("contradiction", "primary")]
+    assert len(result.ranges) > 50
+    for r in result.ranges:
+        value = truth[(r.cell.table, r.cell.key, r.cell.column)]
+        assert r.low <= value <= r.high, f"{r} but the true value is {value}"
