@@ -56,7 +56,7 @@ _FURNITURE = [re.compile(p, re.IGNORECASE) for p in (
     r"\b63\s*(?:→|->|to)\s*34\b",                                                             # the reform
     r"\b1\s*(?:to|–|-|—|đến)\s*4\b",                                                          # 1 to 4
     r"\b(?:below|under|dưới)\s*20\b",                                                         # below 20
-    r"(?:mục tiêu|target)\s*2030\s*:?\s*\d+(?:[.,]\d)?\s*%",                                   # 2030 targets
+    r"(?:mục tiêu|targets?)\s*2030\s*:?(?:[^\d\n•()]{0,20}\d+(?:[.,]\d)?\s*%\s*,?)+",             # 2030 targets
     r"\bv?\d+\.\d+\.\d+\b",                                                                    # versions
     # words mixing letters and digits, and hyphen/underscore words with a letter: identifiers
     r"[\w\-]*[^\W\d_][\w\-]*\d[\w\-]*|[\w\-]*\d[\w\-]*[^\W\d_][\w\-]*",
@@ -72,7 +72,7 @@ _UNIT_THRESHOLDS = {"15", "18", "20", "60", "365", "1825", "100"}
 _OWN_THINGS = re.compile(
     r"^\s*(?:provinces?|regions?|rows?|row\(s\)|warnings?|warning\(s\)|checks?|expectations?|deliver(?:y|ies)|"
     r"files?|sheets?|pages?|tables?|columns?|charts?|tỉnh|vùng|dòng|cảnh báo|kiểm tra|bảng|trang|tệp|"
-    r"khu vực|biểu đồ)\b", re.IGNORECASE)
+    r"khu vực|biểu đồ|lần gửi)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _BASES = {Decimal(100), Decimal(1000), Decimal(0)}
 
@@ -87,17 +87,24 @@ def parse_number(token: str) -> Decimal:
     return Decimal("".join(groups))
 
 
-def published_figures(tables: dict[str, Table]) -> set[Decimal]:
-    """Every number the tables publish, and how many rows each table has (a public fact too)."""
-    figures = set()
+def published_figures(tables: dict[str, Table]) -> tuple[set[Decimal], set[Decimal]]:
+    """The whole numbers the tables publish (counts, whole estimates, each table's row count: a public
+    fact too) and the numbers with a decimal (rates, estimates). A number of a text must be one of its
+    own kind: a bare 3 is not explained by a rate of 3.0."""
+    whole, decimal = set(), set()
     for table in tables.values():
-        figures.add(Decimal(len(table.rows)))
+        whole.add(Decimal(len(table.rows)))
         for row in table.rows:
-            for column in (*table.shape.counts, *table.shape.estimates, *(r for r, _, _ in table.shape.rates)):
+            for column in table.shape.counts:
+                if row[column] not in (None, HIDDEN):
+                    whole.add(Decimal(row[column]))
+            for column in (*table.shape.estimates, *(r for r, _, _ in table.shape.rates)):
                 value = row[column]
                 if value not in (None, HIDDEN):
-                    figures.add(Decimal(value))
-    return figures
+                    decimal.add(Decimal(value))
+                    if Decimal(value) == Decimal(value).to_integral_value() and column in table.shape.estimates:
+                        whole.add(Decimal(value))
+    return whole, decimal
 
 
 def published_codes(tables: dict[str, Table]) -> set[str]:
@@ -108,14 +115,19 @@ def published_codes(tables: dict[str, Table]) -> set[str]:
 
 @dataclass(frozen=True)
 class Published:
-    """What the public tables publish: their figures and their numeric labels."""
+    """What the public tables publish: whole figures, figures with a decimal, numeric labels."""
 
-    figures: frozenset[Decimal]
+    whole: frozenset[Decimal]
+    decimal: frozenset[Decimal] = frozenset()
     codes: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, tables: dict[str, Table]) -> Published:
-        return cls(frozenset(published_figures(tables)), frozenset(published_codes(tables)))
+        whole, decimal = published_figures(tables)
+        return cls(frozenset(whole), frozenset(decimal), frozenset(published_codes(tables)))
+
+    def explains(self, value: Decimal, with_decimal: bool) -> bool:
+        return value in _BASES or value in (self.decimal if with_decimal else self.whole)
 
 
 def unexplained_numbers(text: str, known: Published) -> list[str]:
@@ -136,12 +148,17 @@ def unexplained_numbers(text: str, known: Published) -> list[str]:
         if _OWN_THINGS.match(after):
             continue
         value = parse_number(token)
-        if value in known.figures or value in _BASES:
+        if known.explains(value, with_decimal=value != value.to_integral_value() or _one_decimal(token)):
             continue
         if "." not in token and "," not in token and 1900 <= value <= 2100:
             continue    # a year
         found.append(token)
     return found
+
+
+def _one_decimal(token: str) -> bool:
+    """'84,0' / '84.0': written as a rate (one decimal), though whole."""
+    return bool(re.fullmatch(r"\d+[.,]\d", token))
 
 
 def _is_band(token: str, text: str, match: re.Match) -> bool:
@@ -218,7 +235,8 @@ def workbook_findings(path: Path, tables: dict[str, Table], known: Published) ->
                         continue
                     where = f"sheet {ws.title} row {r} column {c}"
                     if isinstance(value, (int, float)) and not isinstance(value, bool):
-                        if Decimal(str(value)) not in known.figures | _BASES:
+                        number = Decimal(str(value))
+                        if not known.explains(number, with_decimal=isinstance(value, float)):
                             findings.append(Finding("text", path.name, where, f"a number not in the tables: {value}"))
                     else:
                         findings += text_findings(path.name, where, str(value), known)

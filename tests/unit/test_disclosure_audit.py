@@ -372,3 +372,18 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
     for r in result.ranges:
         value = truth[(r.cell.table, r.cell.key, r.cell.column)]
         assert r.low <= value <= r.high, f"{r} but the true value is {value}"
+
+
+def test_a_whole_number_is_explained_only_by_a_count_and_a_decimal_only_by_a_rate(tmp_path):
+    """T8 publishes counts 25, 30 and rates 125.0, 11.9, 83.3. In an e-mail to the public: '125 births'
+    is not a count of any table (125.0 is a rate), '0.4 %' is no figure at all; 25, 30, 83,3 % are, and
+    '3 deliveries' counts the document's own things."""
+    folder = tmp_path / "public"
+    folder.mkdir()
+    write_csv(folder, "T8_completeness.csv", T8_HEADER,
+              [["12", "20.0", "25", "125.0", "8.4", "x", "11.9", "30", "25", "83.3"]])
+    body = "Province 12: 125 births, 25 on time of 30 facility births (83,3 %) from 3 deliveries; 0.4 % hidden."
+    result = audit_public_edition(folder, extra_texts={"e-mail": body})
+
+    assert [f.detail for f in result.findings if f.table == "e-mail"] == [
+        "numbers that are not figures of the published tables: 125, 0.4"]
