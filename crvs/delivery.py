@@ -371,7 +371,7 @@ def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path |
                     quarter, outbox, AIRFLOW_SMTP_CONN_ID)
     run_id = f"{quarter}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     outcomes = []
-    with database.connect() as conn:
+    with database.connect(role=settings.GATE_ROLE) as conn:
         conn.execute(DDL)
         for recipient in chosen:
             outcome = _deliver_one(conn, run_id, quarter, report, outbox, recipient, recipients.sender, smtp, force)

@@ -209,7 +209,7 @@ def drop_sample_into_inbox(quarter: str, scale: float, platform_agencies: Sequen
     dropped = []
     try:
         folders = generate_quarter(quarter, scale, staging)
-        with database.connect() as conn:
+        with database.connect(role=settings.LOADER_ROLE) as conn:
             have_deliveries = conn.execute("select to_regclass('raw.deliveries') is not null").fetchone()[0]
             for folder in folders:
                 delivery_id = json.loads((folder / "manifest.json").read_text())["delivery_id"]

@@ -20,6 +20,8 @@ Environment variables (all optional):
                           generated once into CRVS_HOME/secrets for the embedded default
   CRVS_ANALYST_PASSWORD   password of the analysts' read-only role crvs_analyst (default: generated once into
                           CRVS_HOME/secrets/analyst.password, mode 0600)
+                          (the embedded server's other roles' passwords are generated once into
+                          CRVS_HOME/secrets/<role>.pgpass, mode 0600; docs/security.md)
   CRVS_FRESHNESS_CONFIG   the agencies' agreed delivery windows (default expectations/freshness.toml)
   CRVS_GX_ROOT            the folder holding the GX File context gx/ (default expectations/)
   CRVS_SMTP_HOST, CRVS_SMTP_PORT (25), CRVS_SMTP_USER, CRVS_SMTP_PASSWORD, CRVS_SMTP_STARTTLS (0/1),
@@ -33,7 +35,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -43,9 +45,23 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
 WAREHOUSE_DB = "crvs_warehouse"
 AIRFLOW_DB = "crvs_airflow"
+# The embedded server's roles (docs/security.md). Every one logs in with its own password (SCRAM).
+# The superuser administers only: it creates the roles and databases (crvs/database.py).
 EMBEDDED_SUPERUSER = "crvs"
+ADMIN_ROLE = EMBEDDED_SUPERUSER  # what database.connect(role=...) calls it
+# The loader (crvs ingest, fetch, mail): owns raw and quarantine, reads nothing else.
+LOADER_ROLE = "crvs_loader"
+# dbt: reads raw, quarantine and quality; owns staging, intermediate, marts, reports and reference.
+TRANSFORMER_ROLE = "crvs_transformer"
+# The quality gate, the feed checks, the report writer and its deliveries: owns quality and
+# delivery, reads the other layers.
+GATE_ROLE = "crvs_gate"
 # The analysts' read-only role: SELECT on marts, reports and reference (dbt macro grant_analyst_access).
 ANALYST_ROLE = "crvs_analyst"
+# Airflow's metadata database crvs_airflow is owned by its own role; no other role may connect to it.
+AIRFLOW_ROLE = "crvs_airflow"
+# The roles the pipeline logs in as, each with a password in CRVS_HOME/secrets/<role>.pgpass.
+SERVICE_ROLES = (EMBEDDED_SUPERUSER, LOADER_ROLE, TRANSFORMER_ROLE, GATE_ROLE, AIRFLOW_ROLE)
 
 
 class SettingsError(RuntimeError):
@@ -152,8 +168,11 @@ def remember_embedded_port(port: int) -> None:
     _port_file().write_text(f"{port}\n")
 
 
-def _embedded_url(database: str) -> str:
-    return f"postgresql://{EMBEDDED_SUPERUSER}@127.0.0.1:{embedded_port()}/{database}"
+def _embedded_url(database: str, role: str = EMBEDDED_SUPERUSER) -> str:
+    """The embedded server as `role`: the password is read by libpq from the role's password file
+    (`passfile`), so the URL itself holds no secret and may be printed or logged."""
+    passfile = quote(str(role_passfile(role)), safe="/")
+    return f"postgresql://{role}@127.0.0.1:{embedded_port()}/{database}?passfile={passfile}"
 
 
 def _with_database(url: str, database: str) -> str:
@@ -162,18 +181,42 @@ def _with_database(url: str, database: str) -> str:
 
 
 def warehouse_url() -> str:
+    """The warehouse with every right: CRVS_WAREHOUSE_URL, else the embedded server's superuser.
+    For administration and tests; the pipeline's parts connect with role_url()."""
     return os.environ.get("CRVS_WAREHOUSE_URL") or _embedded_url(WAREHOUSE_DB)
+
+
+def role_url(role: str) -> str:
+    """The warehouse as `role` (LOADER_ROLE, TRANSFORMER_ROLE, GATE_ROLE, EMBEDDED_SUPERUSER).
+    With CRVS_WAREHOUSE_URL every part uses that one URL: the roles of your own server are yours."""
+    if role not in SERVICE_ROLES or role == AIRFLOW_ROLE:
+        raise SettingsError(f"no warehouse URL for role {role!r}; known: {', '.join(SERVICE_ROLES[:-1])}")
+    return os.environ.get("CRVS_WAREHOUSE_URL") or _embedded_url(WAREHOUSE_DB, role)
 
 
 def airflow_db_url() -> str:
     if os.environ.get("CRVS_AIRFLOW_DB_URL"):
         return os.environ["CRVS_AIRFLOW_DB_URL"]
+    if uses_embedded_postgres():
+        return _embedded_url(AIRFLOW_DB, AIRFLOW_ROLE)
     return _with_database(warehouse_url(), AIRFLOW_DB)
 
 
 def server_admin_url() -> str:
     """A connection to the server's `postgres` database, to create the other databases."""
     return _with_database(warehouse_url(), "postgres")
+
+
+def url_password(url: str) -> str:
+    """The password a URL carries: inline, or in the libpq password file its `passfile` names
+    ("" when neither). For clients that take the password apart from the URL (dbt)."""
+    parts = urlsplit(url)
+    if parts.password:
+        return unquote(parts.password)
+    passfile = parse_qs(parts.query).get("passfile")
+    if not passfile or not parts.username:
+        return ""
+    return _passfile_password(Path(passfile[0]), unquote(parts.username)) or ""
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -183,7 +226,7 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def _key_file() -> Path:
-    return home() / "secrets" / "pseudonym.key"
+    return secrets_dir() / "pseudonym.key"
 
 
 def pseudonym_key() -> bytes:
@@ -199,15 +242,57 @@ def pseudonym_key() -> bytes:
     return ensure_pseudonym_key()
 
 
+def secrets_dir() -> Path:
+    """CRVS_HOME/secrets (mode 0700): the pseudonym key and the roles' passwords, this user's only."""
+    return home() / "secrets"
+
+
+def _private_file(path: Path, text: str) -> None:
+    """Write `text` into a new file readable by this user only (never replaces an existing one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def _generated_secret(path: Path) -> str:
     """A secret generated once (256 random bits, hex) into `path`, readable by this user only."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.parent.chmod(0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
+        _private_file(path, secrets.token_hex(32) + "\n")
     return path.read_text().strip()
+
+
+def role_passfile(role: str) -> Path:
+    """The libpq password file of an embedded role (one line: *:*:*:<role>:<password>)."""
+    return secrets_dir() / f"{role}.pgpass"
+
+
+def _passfile_password(path: Path, role: str) -> str | None:
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return None
+    for line in lines:
+        fields = line.split(":")  # generated passwords are hex: no ':' or '\\' to unescape
+        if len(fields) == 5 and fields[3] == role:
+            return fields[4]
+    return None
+
+
+def role_password(role: str) -> str:
+    """The embedded role's password, generated once (256 random bits, hex) into
+    CRVS_HOME/secrets/<role>.pgpass (mode 0600). Never logged."""
+    path = role_passfile(role)
+    if not path.exists():
+        try:
+            _private_file(path, f"*:*:*:{role}:{secrets.token_hex(32)}\n")
+        except FileExistsError:  # another process made it first
+            pass
+    password = _passfile_password(path, role)
+    if not password:
+        raise SettingsError(f"{path} holds no password for role {role}: remove it to generate a new one")
+    return password
 
 
 def ensure_pseudonym_key() -> bytes:
@@ -218,17 +303,19 @@ def ensure_pseudonym_key() -> bytes:
 def analyst_password() -> str:
     """The analysts' role password: CRVS_ANALYST_PASSWORD, else generated once into
     CRVS_HOME/secrets/analyst.password (mode 0600). Never logged."""
-    return os.environ.get("CRVS_ANALYST_PASSWORD") or _generated_secret(home() / "secrets" / "analyst.password")
+    return os.environ.get("CRVS_ANALYST_PASSWORD") or _generated_secret(secrets_dir() / "analyst.password")
 
 
 def analyst_url(password: str) -> str:
-    """The warehouse URL with the analysts' role and its password instead of the loader's user."""
+    """The warehouse URL with the analysts' role and its password (inline: the URL is what analysts
+    are given) instead of the administrator's user and password file."""
     parts = urlsplit(warehouse_url())
     host = parts.hostname or "localhost"
     netloc = f"{quote(ANALYST_ROLE, safe='')}:{quote(password, safe='')}@{host}"
     if parts.port:
         netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("passfile="))
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def alert_smtp() -> dict | None:

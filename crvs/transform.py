@@ -1,7 +1,8 @@
 """Runs the dbt project (dbt_project/) in-process with dbt's programmatic `dbtRunner`.
 
 dbt reads its connection from environment variables (dbt_project/profiles.yml), which `dbt_env()`
-derives from `settings.warehouse_url()`, so dbt always talks to the warehouse the loader writes to.
+derives from `settings.role_url(settings.TRANSFORMER_ROLE)`, so dbt always talks to the warehouse the
+loader writes to, as the role that owns the layers it builds.
 dbt's target/ and logs/ live in CRVS_HOME/dbt/, which keeps the repository clean and lets test
 sessions (each with its own CRVS_HOME) run side by side.
 """
@@ -42,8 +43,8 @@ def log_dir() -> Path:
 
 
 def dbt_env() -> dict[str, str]:
-    """The environment variables dbt_project/profiles.yml reads, from settings.warehouse_url()."""
-    url = settings.warehouse_url()
+    """The environment variables dbt_project/profiles.yml reads, from the transformer's URL."""
+    url = settings.role_url(settings.TRANSFORMER_ROLE)
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
         raise settings.SettingsError(
@@ -58,7 +59,7 @@ def dbt_env() -> dict[str, str]:
         "CRVS_DBT_PORT": str(parts.port or 5432),
         "CRVS_DBT_USER": unquote(parts.username) if parts.username else getpass.getuser(),
         # dbt scrubs variables with the DBT_ENV_SECRET_ prefix from its logs and artifacts.
-        "DBT_ENV_SECRET_CRVS_DBT_PASSWORD": unquote(parts.password) if parts.password else "",
+        "DBT_ENV_SECRET_CRVS_DBT_PASSWORD": settings.url_password(url),
         "CRVS_DBT_DBNAME": dbname,
         "CRVS_DBT_SSLMODE": query.get("sslmode", ["prefer"])[0],
     }

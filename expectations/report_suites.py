@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from crvs import database
+from crvs import database, settings
 from crvs.quality import freshness
 from crvs.quality.provinces import NATIONAL_CODE, province_codes
 from crvs.report.tables import (
@@ -171,7 +171,7 @@ def personal_identifiers_query(quarter: str) -> str:
     """Every report model's columns that look personal by name, and its text columns' values that
     look personal, as (model, column_name, finding, rows). Built from the catalogue at run time, so
     models added later are covered without a change here."""
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         columns = conn.execute(
             "select table_name, column_name, data_type in ('text', 'character', 'character varying') "
             "from information_schema.columns where table_schema = 'reports' order by table_name, ordinal_position"

@@ -57,12 +57,12 @@ def bare_copy(folders: list[Path], unlogged: bool = False) -> Rate:
     """COPY every file of every delivery as it is into unindexed tables of text columns, one
     transaction per delivery. Plain tables by default (as durable as raw.*); UNLOGGED skips the
     write-ahead log, which no table of the warehouse may do, and is printed for comparison."""
-    from crvs import database
+    from crvs import database, settings
     from crvs.feeds import loader
 
     kind = "unlogged" if unlogged else ""
     rows, started, tables = 0, time.perf_counter(), set()
-    with database.connect() as conn, conn.cursor() as cur:
+    with database.connect(role=settings.ADMIN_ROLE) as conn, conn.cursor() as cur:
         for folder in folders:
             manifest = loader.read_manifest(folder)
             for entry in manifest.files:
@@ -94,19 +94,19 @@ def loader_run(folders: list[Path]) -> tuple[Rate, list]:
 
 def _settle() -> None:
     """A CHECKPOINT: the next timed step starts with no dirty buffers of the one before."""
-    from crvs import database
+    from crvs import database, settings
 
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.ADMIN_ROLE) as conn:
         conn.execute("checkpoint")
 
 
 def _empty_warehouse() -> None:
     """Remove every loaded delivery, so that the same folders load again."""
-    from crvs import database
+    from crvs import database, settings
     from crvs.feeds.contract import DATASETS
     from crvs.feeds.tables import ensure_tables
 
-    with database.connect() as conn:
+    with database.connect(role=settings.ADMIN_ROLE) as conn:
         ensure_tables(conn)
         conn.execute("truncate " + ", ".join(f"raw.{name}" for name in DATASETS)
                      + ", raw.delivery_files, quarantine.rows; delete from raw.deliveries")
@@ -142,7 +142,7 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
     pseudonymise = Pseudonymiser(settings.pseudonym_key())
     extracted_on = manifest.extracted_at.date().isoformat()
     timings = []
-    with database.connect() as conn, conn.cursor() as cur:
+    with database.connect(role=settings.ADMIN_ROLE) as conn, conn.cursor() as cur:
         cur.execute(loader.SESSION_SETTINGS)
         ensure_tables(conn)
         loader._prepare_code_lists(cur)
@@ -188,7 +188,7 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, ge
     home = Path(tempfile.mkdtemp(prefix="crvs-bench-"))
     os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(_free_port())})
     os.environ.pop("CRVS_WAREHOUSE_URL", None)  # always the throw-away embedded server
-    from crvs import database
+    from crvs import database, settings
     from crvs.feeds import fastpath, loader
 
     try:

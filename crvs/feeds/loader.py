@@ -688,7 +688,7 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
     """Load a checked manifest and its files' rows in one transaction (any channel)."""
     result = IngestResult(source=source, outcome=LOADED, delivery_id=manifest.delivery_id, agency=manifest.agency)
     pseudonymise = Pseudonymiser(settings.pseudonym_key())
-    with database.connect() as conn, conn.cursor() as cur:
+    with database.connect(role=settings.LOADER_ROLE) as conn, conn.cursor() as cur:
         cur.execute(SESSION_SETTINGS)  # before the session's first temp table
         ensure_tables(conn)
         conn.commit()
@@ -726,7 +726,7 @@ def record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tup
     delivery_id = delivery_id.strip() if isinstance(delivery_id, str) else None
     delivery_id = delivery_id if valid_delivery_id(delivery_id) else None
     agency = agency if agency in AGENCIES else None
-    with database.connect() as conn:
+    with database.connect(role=settings.LOADER_ROLE) as conn:
         ensure_tables(conn)
         conn.execute(
             "insert into quarantine.rejected_deliveries (delivery_id, agency, source, reason, manifest)"
@@ -756,7 +756,7 @@ def ingest_path(path: Path | str) -> IngestResult:
         manifest = parse_manifest(raw_manifest)
         if manifest.channel == "API":
             raise DeliveryRejected(f"{MANIFEST}: channel API deliveries come from the sharing platform, not from folders (use channel FILE or EMAIL for a folder)")
-        with database.connect() as conn:
+        with database.connect(role=settings.LOADER_ROLE) as conn:
             ensure_tables(conn)
             known = conn.execute("select manifest from raw.deliveries where delivery_id = %s",
                                  (manifest.delivery_id,)).fetchone()

@@ -354,7 +354,7 @@ def last_loaded_api_delivery(agency: str) -> str | None:
     from crvs import database
     from crvs.feeds.tables import ensure_tables
 
-    with database.connect() as conn:
+    with database.connect(role=settings.LOADER_ROLE) as conn:
         ensure_tables(conn)
         row = conn.execute(
             "select delivery_id from raw.deliveries where agency = %s and channel = 'API' "
@@ -367,7 +367,7 @@ def _loaded_ids(ids: list[str]) -> set[str]:
 
     if not ids:
         return set()
-    with database.connect() as conn:
+    with database.connect(role=settings.LOADER_ROLE) as conn:
         rows = conn.execute("select delivery_id from raw.deliveries where delivery_id = any(%s)", (ids,)).fetchall()
     return {r[0] for r in rows}
 

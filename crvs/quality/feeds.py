@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from crvs import database, reference
+from crvs import database, reference, settings
 from crvs.quality.quarter import check_quarter, quarter_bounds
 from crvs.quality.runner import ExpectationOutcome, run_suites
 from crvs.quality.suites import BLOCKING, feed_suites
@@ -67,14 +67,14 @@ class FeedCheckResult:
 
 
 def ensure_tables() -> None:
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         conn.execute(FEED_CHECKS_DDL)
 
 
 def _refresh_valid_codes() -> None:
     rows = [("province", r["code_version"], r["province_code"]) for r in reference.read_seed("admin_provinces.csv")]
     rows += [("commune", r["code_version"], r["commune_code"]) for r in reference.read_seed("admin_communes.csv")]
-    with database.connect() as conn, conn.cursor() as cur:
+    with database.connect(role=settings.GATE_ROLE) as conn, conn.cursor() as cur:
         cur.execute(FEED_CHECKS_DDL)
         cur.execute("lock table quality.valid_codes in exclusive mode")
         cur.execute("delete from quality.valid_codes")
@@ -86,7 +86,7 @@ def _refresh_valid_codes() -> None:
 def check_delivery(delivery_id: str) -> FeedCheckResult | None:
     """Run the feed suites over the delivery's loaded rows and record every outcome (None: the
     delivery has no loaded files, so nothing to check)."""
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         datasets = [r[0] for r in conn.execute(
             "select dataset from raw.delivery_files where delivery_id = %s and rows_loaded > 0 order by dataset",
             (delivery_id,))]
@@ -103,7 +103,7 @@ def check_delivery(delivery_id: str) -> FeedCheckResult | None:
 
 def _record(result: FeedCheckResult) -> None:
     checked_at = datetime.now(timezone.utc)
-    with database.connect() as conn, conn.cursor() as cur:
+    with database.connect(role=settings.GATE_ROLE) as conn, conn.cursor() as cur:
         cur.execute(FEED_CHECKS_DDL)
         cur.execute("delete from quality.feed_checks where delivery_id = %s", (result.delivery_id,))
         cur.executemany(
@@ -125,7 +125,7 @@ def check_unchecked_deliveries(quarter: str, recheck: bool = False) -> list[Feed
     """Feed-check the quarter's deliveries that have no recorded checks (loaded before the checks
     existed, or whose check was interrupted); every one of them with `recheck`."""
     ensure_tables()
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         if conn.execute("select to_regclass('raw.deliveries') is null").fetchone()[0]:
             return []
         todo = [r[0] for r in conn.execute(
@@ -150,7 +150,7 @@ def delivery_outcomes(delivery_ids: list[str]) -> dict[str, str]:
     """The feed-check outcome of each delivery, for the data-quality annex (T9) and the PDF to show
     beside the load counts: PASSED, FAILED (with the failed checks) or NOT CHECKED."""
     ensure_tables()
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         rows = conn.execute(
             "select delivery_id, bool_and(passed), "
             "string_agg(dataset || ': ' || expectation, '; ' order by dataset, expectation) filter (where not passed) "

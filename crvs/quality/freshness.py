@@ -199,7 +199,7 @@ def check(quarter: str, today: dt.date | None = None, windows: Windows | None = 
     windows' time zone). OVERDUE: the window has closed and the deliveries do not make it FRESH."""
     windows = windows or load_windows()
     today = today or dt.datetime.now(ZoneInfo(windows.timezone)).date()
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         if conn.execute("select to_regclass('raw.delivery_files') is null").fetchone()[0]:
             from crvs.feeds.tables import ensure_tables  # an empty warehouse: nothing delivered yet
 

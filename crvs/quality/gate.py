@@ -17,7 +17,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from crvs import database
+from crvs import database, settings
 from crvs.quality.feeds import check_unchecked_deliveries
 from crvs.quality.quarter import check_quarter
 from crvs.quality.runner import ExpectationOutcome, present_suites, run_suites
@@ -102,7 +102,7 @@ def run_gate(quarter: str, suites: list[ModelSuite] | None = None) -> GateResult
 
 
 def _record(result: GateResult) -> None:
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         conn.execute(GATE_RUNS_DDL)
         conn.execute(
             "insert into quality.gate_runs (run_id, quarter, run_at, passed, results) values (%s, %s, %s, %s, %s)",

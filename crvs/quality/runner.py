@@ -67,7 +67,7 @@ def table_exists(conn: psycopg.Connection, relation: str) -> bool:
 
 def present_suites(suites: list[ModelSuite]) -> tuple[list[ModelSuite], list[ExpectationOutcome]]:
     """The suites whose table exists, and a blocking outcome for each required table that does not."""
-    with database.connect(autocommit=True) as conn:
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         absent = {s.model for s in suites if s.required and not table_exists(conn, s.relation)}
     return ([s for s in suites if s.model not in absent],
             [missing_table(s) for s in suites if s.model in absent])
@@ -107,7 +107,7 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str,
     import great_expectations as gx
 
     context = file_context()
-    os.environ[URL_VARIABLE] = settings.warehouse_url()
+    os.environ[URL_VARIABLE] = settings.role_url(settings.GATE_ROLE)
     source = context.data_sources.add_or_update_postgres(DATASOURCE, connection_string="${" + URL_VARIABLE + "}")
     try:
         _forget_checkpoint(source, _checkpoint_safe(checkpoint))

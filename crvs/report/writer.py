@@ -20,7 +20,7 @@ from pathlib import Path
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from crvs import database, reference
+from crvs import database, reference, settings
 from crvs.quality import GateFailed, GateResult, run_gate
 from crvs.quality.feeds import delivery_outcomes
 from crvs.quality.quarter import check_quarter, quarter_bounds
@@ -46,7 +46,7 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
     if not gate.passed:
         raise GateFailed(gate.summary())
 
-    with database.connect() as conn:
+    with database.connect(role=settings.GATE_ROLE) as conn:
         tables = [(table, read_model(conn, table, quarter)) for table in REPORT_TABLES]
         deliveries = read_deliveries(conn, quarter)
         chart_rows = read_chart_models(conn, quarter)

@@ -250,15 +250,17 @@ def test_an_api_manifest_in_a_folder_is_refused(warehouse, db, tmp_path):
 def test_a_warehouse_made_before_bytea_pseudonyms_is_upgraded_on_the_next_load(warehouse, db, tmp_path):
     """raw.* used to keep pseudonyms as 64 hex characters and a primary key; the loader converts
     such a table once (hex to its 32 bytes, key dropped) and loads on."""
+    from crvs import database
     from crvs.feeds.tables import raw_table_ddl
 
     old = raw_table_ddl(DATASETS["moj_births"]).split(";")[0].replace("bytea", "char(64)")
     old = old.replace("source_row integer not null,", "source_row integer not null, primary key (delivery_id, source_row),")
-    db.execute("create schema raw")
-    db.execute(old)
+    db.execute("drop table raw.moj_births")
+    db.execute(old)  # as the superuser, who owned everything then
     pseudonym = "ab" * 32
     db.execute("insert into raw.moj_births (delivery_id, source_row, record_id, record_version, child_pid)"
                " values ('MOJ-2025Q2-0001', 1, 'OLD-1', 1, %s)", (pseudonym,))
+    database.prepare_warehouse()  # as at the next start: the old table becomes the loader's
 
     result = loader.ingest_path(births_delivery(tmp_path, [birth()]))
 
