@@ -40,8 +40,9 @@ one unknown per suppressed count (`x`):
 a linear programme (scipy's HiGHS). The constraints split into independent groups of unknowns
 (connected components of the constraint graph); each group is one small sparse LP, solved twice per
 unknown. The intruder knows counts are whole numbers, so bounds round inward (low = ⌈min⌉, high =
-⌊max⌋): the τ-Argus / sdcTable convention of an LP audit with integer rounding, not a full integer
-programme (a MIP could narrow a range further; see `docs/disclosure-audit.md`).
+⌊max⌋): the τ-Argus / sdcTable convention of an LP audit with integer rounding. A range the LP puts
+from 5 up to 10 is solved again over whole numbers (an integer programme), which can narrow it
+under 5 (docs/disclosure-audit.md).
 
 **The rule.** report.md: the lowest and highest value "must differ by at least 5": an `x` passes when
 high − low ≥ 5 (so [1, 5] fails, as issue 12 counts it; [1, 6] passes). An unbounded `x` passes.
@@ -62,7 +63,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csc_matrix, vstack
 
 HIDDEN = "x"                       # report.md: a suppressed cell "is written as `x`"
@@ -72,6 +73,7 @@ RATE_MIN_NUMERATOR = 20            # report.md: "a rate … whose numerator is b
 HALF_DECIMAL = 0.05                # rates, ratios and estimates have one decimal place
 NATIONAL_CODE = "VN"
 _EPS = 1e-6                        # LP tolerance before rounding inward
+EXACT_BELOW = 2 * MIN_RANGE        # LP ranges from 5 up to this are checked again over whole numbers
 
 
 class AuditError(RuntimeError):
@@ -565,18 +567,21 @@ def _components(n: int, rows: list[tuple[Expr, float, float, str]]) -> list[tupl
     return [(variables[root], constraints.get(root, [])) for root in variables]
 
 
-def solve(model: Model) -> tuple[list[Range], list[str], list[str]]:
+def solve(model: Model, exact: bool = True) -> tuple[list[Range], list[str], list[str]]:
     """The lowest and highest value of every unknown; the groups whose figures contradict the
-    suppression rule (solved again without it); the groups no value satisfies at all."""
+    suppression rule (solved again without it); the groups no value satisfies at all.
+
+    With `exact`, each count whose LP range (rounded inward) is from MIN_RANGE up to EXACT_BELOW is
+    solved again as an integer programme: integrality can narrow a range the LP calls safe."""
     ranges: list[Range] = []
     broken_rule: list[str] = []
     infeasible: list[str] = []
     for variables, constraint_rows in _components(len(model.cells), model.rows):
-        found = _solve_component(model, variables, constraint_rows)
+        found = _solve_component(model, variables, constraint_rows, exact)
         if found is None and any(r in model.rule_rows for r in constraint_rows):
             rules = [model.rows[r][3] for r in constraint_rows if r in model.rule_rows]
             constraint_rows = [r for r in constraint_rows if r not in model.rule_rows]
-            found = _solve_component(model, variables, constraint_rows)
+            found = _solve_component(model, variables, constraint_rows, exact)
             if found is not None:
                 broken_rule.append(" ; ".join(rules[:4]))
         if found is None:
@@ -586,7 +591,8 @@ def solve(model: Model) -> tuple[list[Range], list[str], list[str]]:
     return ranges, broken_rule, infeasible
 
 
-def _solve_component(model: Model, variables: list[int], constraint_rows: list[int]) -> list[Range] | None:
+def _solve_component(model: Model, variables: list[int], constraint_rows: list[int],
+                     exact: bool) -> list[Range] | None:
     lower = [1.0 if model.integer[v] else 0.0 for v in variables]
     if not constraint_rows:
         return [Range(model.cells[v], lower[i], math.inf) for i, v in enumerate(variables)]
@@ -611,6 +617,9 @@ def _solve_component(model: Model, variables: list[int], constraint_rows: list[i
         if model.integer[v]:
             low = math.ceil(low - _EPS)
             high = math.floor(high + _EPS) if high < math.inf else math.inf
+            if exact and MIN_RANGE <= high - low < EXACT_BELOW:
+                integrality = np.array([1 if model.integer[u] else 0 for u in variables])
+                low, high = lp.integer_extreme(i, integrality, True), lp.integer_extreme(i, integrality, False)
         ranges.append(Range(model.cells[v], low, high))
     return ranges
 
@@ -660,6 +669,17 @@ class ComponentLP:
         if not minimise and status in self.unbounded:   # the min was found, so it is feasible: unbounded
             return math.inf
         return None                                      # a min is bounded below by x ≥ lower: infeasible
+
+    def integer_extreme(self, i: int, integrality, minimise: bool) -> float:
+        """min (or max) of x_i over whole numbers (scipy's milp, HiGHS branch and bound); called only
+        where the LP's bound is finite and the group feasible."""
+        objective = np.zeros(self.n)
+        objective[i] = 1.0 if minimise else -1.0
+        result = milp(objective, constraints=LinearConstraint(self.matrix, self.lhs, self.rhs),
+                      integrality=integrality, bounds=Bounds(self.lower, np.inf))
+        if result.status != 0:
+            raise RuntimeError(f"the integer programme of a feasible group ended with: {result.message}")
+        return round(objective[i] * result.fun)
 
     def _linprog(self, i: int, cost: float) -> float | None:
         objective = np.zeros(self.n)
@@ -720,7 +740,7 @@ class AuditResult:
 
 
 def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts: dict[str, str] | None = None,
-                         seeds_dir: Path | None = None) -> AuditResult:
+                         seeds_dir: Path | None = None, exact: bool = True) -> AuditResult:
     """Audit a quarter's public edition as the intruder of report.md would attack it.
 
     `folder` is `{out}/{quarter}` or `{out}/{quarter}/public`. The text of `manifest` (a manifest the
@@ -737,7 +757,7 @@ def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts
     findings += primary_rule_findings(tables)
     model = Builder(tables, province_regions(seeds_dir)).build()
     findings += [Finding("contradiction", why.split(" ")[0], "published cells", why) for why in model.contradictions]
-    ranges, broken_rule, infeasible = solve(model)
+    ranges, broken_rule, infeasible = solve(model, exact)
     findings += [Finding("primary", why.split(" ")[0], "published rate",
                          f"its hidden numerator cannot be {RATE_MIN_NUMERATOR} or more: {why}") for why in broken_rule]
     findings += [Finding("contradiction", why.split(" ")[0], "hidden cells", f"no value of the x satisfies: {why}")

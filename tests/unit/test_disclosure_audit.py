@@ -387,3 +387,23 @@ def test_a_whole_number_is_explained_only_by_a_count_and_a_decimal_only_by_a_rat
 
     assert [f.detail for f in result.findings if f.table == "e-mail"] == [
         "numbers that are not figures of the published tables: 125, 0.4"]
+
+
+def test_whole_numbers_narrow_a_range_the_lp_calls_safe(tmp_path):
+    """T2 province 01: male, female, unknown all x, total 100, sex ratio 150.0; VN 60, 40, 15, 115, 150.0.
+    VN ≥ the province in each column, so unknown ≤ 15; male = 1.5 · female (± 0.0005 · female).
+    LP: 2.5 · female = 100 − unknown ∈ [85, 99] ⇒ female ∈ [33.99, 39.61] → [34, 39]: range 5, safe.
+    Over whole numbers, male = 1.5 · female exactly (for female ≤ 40 the ± 0.05 leaves no other integer),
+    so female is even: 34, 36 or 38 (unknown 15, 10, 5) ⇒ [34, 38], range 4: a disclosure."""
+    folder = tmp_path / "public"
+    folder.mkdir()
+    write_csv(folder, "T2_births_by_sex.csv", T2_HEADER,
+              [["01", "x", "x", "x", "100", "150.0"], ["VN", "60", "40", "15", "115", "150.0"]])
+
+    relaxed = audit_public_edition(folder, exact=False)
+    assert range_of(relaxed, "T2 01 female") == (34, 39)
+    assert relaxed.passed
+
+    exact = audit_public_edition(folder)
+    assert range_of(exact, "T2 01 female") == (34, 38)
+    assert [f.where for f in exact.findings] == ["T2 01 female"]
