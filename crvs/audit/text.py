@@ -313,22 +313,22 @@ def _file_entry(source: str, entry: dict, folder: Path) -> list[Finding]:
         elif key in ("rows", "sheets", "pages"):
             continue      # a workbook's or PDF's row, sheet and page counts: the document's own things
         else:
-            for where, text in _leaves(value, f"files {name} {key}"):
+            for where, text in _leaves(value, f"files {name} {key}", key):
                 findings.append(Finding("text", source, where, f"a figure not derivable from the file: {text}"))
     return findings
 
 
-def _leaves(value, where: str):
-    """(path, text) for every leaf of a JSON value; numbers come out as `path=value`."""
+def _leaves(value, where: str, key: str = ""):
+    """(path, text) for every leaf of a JSON value; numbers come out as `key=value`."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _leaves(v, f"{where}.{k}")
+            yield from _leaves(v, f"{where}.{k}", str(k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _leaves(v, f"{where}[{i}]")
+            yield from _leaves(v, f"{where}[{i}]", key)
     elif isinstance(value, bool) or value is None:
         return
     elif isinstance(value, (int, float)):
-        yield where, f"{where.rsplit('.', 1)[-1].split('[')[0]}={value}"
+        yield where, f"{key or 'value'}={value}"
     else:
         yield where, str(value)

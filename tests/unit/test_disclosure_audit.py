@@ -407,3 +407,26 @@ def test_whole_numbers_narrow_a_range_the_lp_calls_safe(tmp_path):
     exact = audit_public_edition(folder)
     assert range_of(exact, "T2 01 female") == (34, 38)
     assert [f.where for f in exact.findings] == ["T2 01 female"]
+
+
+def test_a_public_manifest_may_carry_what_the_files_show_but_no_other_figure(tmp_path):
+    """public/manifest.json: T5's rows (7), sha256 and suppressed_cells (4) are checked against the file and
+    pass; a wrong row count and a 'hidden share' (it would tell the sum of the hidden cells) fail."""
+    import hashlib
+    import json
+
+    folder = public_edition(tmp_path / "public", t5_vn_unknown=31)
+    t5 = folder / "T5_deaths_by_age_sex.csv"
+    entry = {"path": "public/T5_deaths_by_age_sex.csv", "rows": 7, "suppressed_cells": 4,
+             "sha256": hashlib.sha256(t5.read_bytes()).hexdigest()}
+    manifest = {"quarter": Q, "generated_at": "2025-10-15T08:00:00+00:00", "files": [entry],
+                "gate": {"passed": True, "summary": f"Gate {Q} passed with quality warnings: see the quality annex"}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert audit_public_edition(folder).passed
+
+    manifest["files"] = [{**entry, "rows": 8, "hidden_share_pct": 0.4}]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    found = [(f.where, f.detail) for f in audit_public_edition(folder).findings]
+    assert found == [("files T5_deaths_by_age_sex.csv rows", "differs from the file itself"),
+                     ("files T5_deaths_by_age_sex.csv hidden_share_pct",
+                      "a figure not derivable from the file: hidden_share_pct=0.4")]
