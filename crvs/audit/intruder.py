@@ -712,7 +712,8 @@ class Finding:
 @dataclass
 class TableStats:
     table: str
-    hidden: int = 0
+    hidden: int = 0                  # hidden counts (and estimates): the unknowns the intruder solves for
+    hidden_rates: int = 0            # hidden rates (no unknown of their own: an x rate tells nothing)
     narrowest: Range | None = None
 
 
@@ -731,10 +732,12 @@ class AuditResult:
     def lines(self) -> list[str]:
         """What `crvs audit-disclosure` prints: per table, then the findings."""
         out = [f"disclosure audit of {self.folder}: {'passed' if self.passed else 'FAILED'} "
-               f"({sum(s.hidden for s in self.tables.values())} hidden cells, {self.seconds:.1f} s)"]
+               f"({sum(s.hidden for s in self.tables.values())} hidden counts, {len(self.findings)} findings, "
+               f"{self.seconds:.1f} s)"]
         for code, stats in self.tables.items():
             narrow = f"narrowest {stats.narrowest}" if stats.narrowest else "no hidden count"
-            out.append(f"  {code}: {stats.hidden} hidden; {narrow}")
+            rates = f" + {stats.hidden_rates} rates" if stats.hidden_rates else ""
+            out.append(f"  {code}: {stats.hidden} hidden{rates}; {narrow}")
         out += [f"  {f}" for f in self.findings]
         return out
 
@@ -762,7 +765,9 @@ def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts
                          f"its hidden numerator cannot be {RATE_MIN_NUMERATOR} or more: {why}") for why in broken_rule]
     findings += [Finding("contradiction", why.split(" ")[0], "hidden cells", f"no value of the x satisfies: {why}")
                  for why in infeasible]
-    stats = {code: TableStats(code) for code in tables}
+    stats = {code: TableStats(code, hidden_rates=sum(row[rate] == HIDDEN for row in table.rows
+                                                     for rate, _, _ in table.shape.rates))
+             for code, table in tables.items()}
     for r in ranges:
         if r.cell.column in tables[r.cell.table].shape.counts:
             s = stats[r.cell.table]

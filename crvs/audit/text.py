@@ -7,6 +7,7 @@ cell), a manifest the public receives (public/manifest.json, or one given) and a
 (an e-mail body).
 
 What fails:
+- a table row printed in the PDF, or a table sheet of the workbook, that differs from its CSV;
 - any `name=value` with a number (`region_code=SE, under_legal_age=4`): a cell value written out;
 - any number that is not a figure of the published tables, unless the allow-list below explains it.
 
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from crvs.audit.intruder import HIDDEN, SHAPES, AuditError, Finding, Table
+from crvs.audit.intruder import COLUMN_ORDER, HIDDEN, SHAPES, AuditError, Finding, Table
 
 NAME_VALUE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(-?\d+(?:[.,]\d+)*)")
 
@@ -201,8 +202,10 @@ def scan_public_texts(folder: Path, tables: dict[str, Table], manifest: Path | N
     known = Published.of(tables)
     findings: list[Finding] = []
     for pdf in sorted(folder.glob("*.pdf")):
-        for number, text in enumerate(pdf_pages(pdf), start=1):
+        pages = pdf_pages(pdf)
+        for number, text in enumerate(pages, start=1):
             findings += text_findings(pdf.name, f"page {number}", text, known)
+        findings += pdf_table_findings(pdf.name, pages, tables)
     for book in sorted(folder.glob("*.xlsx")):
         findings += workbook_findings(book, tables, known)
     manifests = [p for p in (folder / "manifest.json", manifest) if p is not None and Path(p).is_file()]
@@ -210,6 +213,40 @@ def scan_public_texts(folder: Path, tables: dict[str, Table], manifest: Path | N
         findings += manifest_findings(path, folder, known)
     for name, text in (extra_texts or {}).items():
         findings += text_findings(name, "text", text, known)
+    return findings
+
+
+_PDF_TABLE_HEADING = re.compile(r"^(T[1-9])\.\s")
+_QUARTER_LABEL = re.compile(r"^\d{4}Q[1-4]$")
+
+
+def pdf_table_findings(source: str, pages: list[str], tables: dict[str, Table]) -> list[Finding]:
+    """The PDF prints the tables too: each printed row (a line starting with the quarter, under the
+    heading "T<n>. …") must read exactly as its CSV row, else the PDF shows what the CSV hides."""
+    printed = {}
+    for code, table in tables.items():
+        if "quarter" not in table.shape.keys:
+            continue
+        n_keys = len(table.shape.keys)
+        for row in table.rows:
+            cells = [row[c] for c in COLUMN_ORDER[code]]
+            tokens = [str(v) for v in cells if v not in (None, "")]
+            printed.setdefault(code, {})[tuple(tokens[:n_keys])] = tokens
+    findings, current = [], None
+    for number, text in enumerate(pages, start=1):
+        for line in text.splitlines():
+            heading = _PDF_TABLE_HEADING.match(line)
+            if heading:
+                current = heading.group(1)
+                continue
+            tokens = line.split()
+            if current not in printed or not tokens or not _QUARTER_LABEL.match(tokens[0]):
+                continue
+            n_keys = len(tables[current].shape.keys)
+            expected = printed[current].get(tuple(tokens[:n_keys]))
+            if expected is not None and tokens != expected:
+                findings.append(Finding("pdf", current, f"{source} page {number} {' '.join(tokens[1:n_keys])}",
+                                        "the printed row differs from the CSV"))
     return findings
 
 

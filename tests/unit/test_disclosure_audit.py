@@ -430,3 +430,28 @@ def test_a_public_manifest_may_carry_what_the_files_show_but_no_other_figure(tmp
     assert found == [("files T5_deaths_by_age_sex.csv rows", "differs from the file itself"),
                      ("files T5_deaths_by_age_sex.csv hidden_share_pct",
                       "a figure not derivable from the file: hidden_share_pct=0.4")]
+
+
+def test_a_pdf_table_that_prints_a_hidden_cell_fails(tmp_path):
+    """The PDF prints T5 as well: RRD's row as in the CSV passes, NMM's with its hidden female and unknown
+    written out (19, 1) fails, as a row that differs from the CSV, and as numbers T5 publishes nowhere."""
+    folder = public_edition(tmp_path / "public", t5_vn_unknown=31, pdf_lines=[
+        "T5. Deaths registered in the quarter by age and sex, nationally and by region",
+        "quarter geography_level geography_code age_band male female unknown total",
+        f"{Q} REGION RRD 65-69 50 45 5 100",
+        f"{Q} REGION NMM 65-69 40 19 1 60",
+    ])
+    result = audit_public_edition(folder)
+
+    assert [(f.kind, f.table, f.where, f.detail) for f in result.findings] == [
+        ("text", f"crvs_{Q}_report.pdf", "page 1", "numbers that are not figures of the published tables: 19, 1"),
+        ("pdf", "T5", f"crvs_{Q}_report.pdf page 1 REGION NMM 65-69", "the printed row differs from the CSV")]
+
+
+def test_a_table_whose_columns_are_not_report_mds_is_refused(tmp_path):
+    folder = tmp_path / "public"
+    folder.mkdir()
+    write_csv(folder, "T5_deaths_by_age_sex.csv", T5_HEADER[:-1], [["NATIONAL", "VN", "65-69", "1", "2", "3"]])
+    run = crvs_audit(folder)
+    assert run.returncode == 2
+    assert "T5_deaths_by_age_sex.csv: the columns are" in run.stderr and "Traceback" not in run.stderr
