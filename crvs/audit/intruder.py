@@ -56,10 +56,11 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -199,14 +200,22 @@ def _number(text: str, where: str):
         return None
     if text == HIDDEN:
         return HIDDEN
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise AuditError(f"{where}: {text!r} is neither a number, `x` nor empty") from None
-    return int(value) if "." not in text else value
+    if not _PLAIN_NUMBER.fullmatch(text):   # not 'NaN', '1e3', ' 5': the CSV spells numbers plainly
+        raise AuditError(f"{where}: {text!r} is neither a number, `x` nor empty")
+    return int(text) if "." not in text else Decimal(text)
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def read_table(path: Path, shape: Shape) -> Table:
+    try:
+        return _read_table(path, shape)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise AuditError(f"{path}: not a readable UTF-8 CSV ({type(err).__name__})") from None
+
+
+def _read_table(path: Path, shape: Shape) -> Table:
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header = next(reader, None)
