@@ -74,6 +74,7 @@ RATE_MIN_NUMERATOR = 20            # report.md: "a rate … whose numerator is b
 HALF_DECIMAL = 0.05                # rates, ratios and estimates have one decimal place
 NATIONAL_CODE = "VN"
 _EPS = 1e-6                        # LP tolerance before rounding inward
+X_AT_LEAST_1 = -1                  # a binding row "index" for the bounds x ≥ 1
 EXACT_BELOW = 2 * MIN_RANGE        # LP ranges from 5 up to this are checked again over whole numbers
 
 
@@ -543,6 +544,7 @@ class Range:
     cell: Cell
     low: float       # ⌈LP minimum⌉ (counts)
     high: float      # ⌊LP maximum⌋, or inf
+    via: tuple[str, ...] = field(default=(), compare=False)   # the knowledge that bounds it (binding rows)
 
     @property
     def width(self) -> float:
@@ -622,14 +624,18 @@ def _solve_component(model: Model, variables: list[int], constraint_rows: list[i
         low = lp.extreme(i, minimise=True)
         if low is None:
             return None
+        binding = lp.binding
         high = lp.extreme(i, minimise=False)
+        binding = binding | lp.binding
         if model.integer[v]:
             low = math.ceil(low - _EPS)
             high = math.floor(high + _EPS) if high < math.inf else math.inf
             if exact and MIN_RANGE <= high - low < EXACT_BELOW:
                 integrality = np.array([1 if model.integer[u] else 0 for u in variables])
                 low, high = lp.integer_extreme(i, integrality, True), lp.integer_extreme(i, integrality, False)
-        ranges.append(Range(model.cells[v], low, high))
+        via = tuple(sorted(model.rows[constraint_rows[k]][3] if k != X_AT_LEAST_1 else "x ≥ 1 (zero is published)"
+                           for k in binding)) if high - low < MIN_RANGE else ()
+        ranges.append(Range(model.cells[v], low, high, via))
     return ranges
 
 
@@ -642,6 +648,7 @@ class ComponentLP:
     def __init__(self, matrix, lhs, rhs, lower):
         self.matrix, self.lhs, self.rhs, self.lower = matrix, lhs, rhs, lower
         self.n = matrix.shape[1]
+        self.binding: set[int] = set()      # rows with a non-zero dual at the last optimum
         try:
             import scipy.optimize._highspy._core as highs
         except ImportError:     # another scipy: the public (slower) interface
@@ -659,6 +666,7 @@ class ComponentLP:
         lp.row_upper_ = np.where(np.isposinf(rhs), inf, rhs).astype(float)
         self.highs = highs._Highs()
         self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("presolve", "off")    # tiny LPs; and the duals then name the binding rows
         self.highs.passModel(lp)
         status = highs.HighsModelStatus
         self.optimal, self.unbounded = status.kOptimal, {status.kUnbounded, status.kUnboundedOrInfeasible}
@@ -673,7 +681,12 @@ class ComponentLP:
         status = self.highs.getModelStatus()
         value = self.highs.getInfo().objective_function_value
         self.highs.changeColCost(i, 0.0)
+        self.binding = set()
         if status == self.optimal:
+            solution = self.highs.getSolution()
+            self.binding = {k for k, d in enumerate(solution.row_dual) if abs(d) > 1e-9}
+            if any(abs(d) > 1e-9 for d in solution.col_dual):
+                self.binding.add(X_AT_LEAST_1)
             return cost * value
         if not minimise and status in self.unbounded:   # the min was found, so it is feasible: unbounded
             return math.inf
@@ -784,9 +797,10 @@ def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts
             if s.narrowest is None or r.width < s.narrowest.width:
                 s.narrowest = r
             if r.width < MIN_RANGE:
+                via = f"; via {' | '.join(r.via[:4])}{' …' if len(r.via) > 4 else ''}" if r.via else ""
                 findings.append(Finding("range", r.cell.table, str(r.cell),
                                         f"the intruder proves {r.cell.column} ∈ [{r.low:g}, {r.high:g}] "
-                                        f"(range {r.width:g} < {MIN_RANGE})"))
+                                        f"(range {r.width:g} < {MIN_RANGE}){via}"))
     findings += audit_text.scan_public_texts(folder, tables, manifest=manifest, extra_texts=extra_texts)
     return AuditResult(folder, findings, stats, ranges, time.perf_counter() - started)
 

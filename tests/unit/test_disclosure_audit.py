@@ -116,6 +116,8 @@ def test_t5_unknown_column_two_x_in_a_remainder_of_2_are_both_1_and_each_female_
         "T5 REGION/NMM/65-69 female", "T5 REGION/MRD/65-69 female"}
     assert result.tables["T5"].hidden == 4
     assert result.tables["T5"].narrowest.width == 0
+    unknown = next(f.detail for f in result.findings if f.where == "T5 REGION/NMM/65-69 unknown")
+    assert "T5 65-69: VN unknown ≥ Σ parts" in unknown and "x ≥ 1 (zero is published)" in unknown
 
 
 def test_a_safe_table_passes_with_every_range_at_least_5(tmp_path):
@@ -179,6 +181,8 @@ def test_t2_and_t3_count_the_same_births_so_t2_region_totals_recover_t3_cells(tm
     assert range_of(linked, "T3 CHL/<15 births") == (1, 2)
     assert range_of(linked, "T3 CHL/50+ births") == (1, 2)
     assert not linked.passed
+    # the finding names the knowledge that proves it
+    assert "CHL: T2 births = T3 births" in next(f.detail for f in linked.findings if f.where == "T3 CHL/<15 births")
     assert crvs_audit(folder).returncode == 1
 
 
