@@ -352,6 +352,11 @@ class Builder:
                                       integer=column in table.shape.counts)
         return Expr(const=float(v))
 
+    def covers(self, code: str, where) -> bool:
+        """Does the table have a row for this geography? T2–T8 are full grids (zeros included), so a
+        geography they lack is one they do not cover, not a zero (T1, sparse, is never asked)."""
+        return any(where(row) for row in self.tables[code].rows)
+
     def col(self, code: str, column: str, where=lambda row: True) -> Expr:
         table = self.tables[code]
         return total(e for row in table.rows if where(row)
@@ -453,27 +458,14 @@ class Builder:
                 slack = HALF_DECIMAL * (len(parts) + 1)
                 self.model.add(vn - total(parts), -slack, math.inf, f"{where}: VN {column} ≈ Σ parts")
 
-    def _region_of(self, code: str) -> str | None:
-        return self.regions.get(code)
-
     def same_births(self) -> None:
         """T2 (provinces), T3 and T4 (regions) count the same NEW births: per region and for VN."""
-        have = [c for c in ("T2", "T3", "T4") if c in self.tables]
-        if len(have) < 2:
-            return
-        per_geo = {}
-        for geo in (*sorted(set(self.regions.values())), NATIONAL_CODE):
-            sums = {}
-            if "T2" in self.tables:
-                if geo == NATIONAL_CODE:
-                    sums["T2"] = self.col("T2", "total", lambda r: r["province_code"] == NATIONAL_CODE)
-                else:
-                    sums["T2"] = self.col("T2", "total", lambda r, g=geo: self._region_of(r["province_code"]) == g)
-            for code in ("T3", "T4"):
-                if code in self.tables:
-                    sums[code] = self.col(code, "births", lambda r, g=geo: r["region_code"] == g)
-            per_geo[geo] = sums
-            first, *rest = sums
+        for geo in (*self.region_codes, NATIONAL_CODE):
+            where = {"T2": self.t2_geo(geo), "T3": lambda r, g=geo: r["region_code"] == g,
+                     "T4": lambda r, g=geo: r["region_code"] == g}
+            sums = {code: self.col(code, "total" if code == "T2" else "births", where[code])
+                    for code in ("T2", "T3", "T4") if code in self.tables and self.covers(code, where[code])}
+            first, *rest = sums or [None]
             for other in rest:
                 self.model.equal(sums[first], sums[other], f"{geo}: {first} births = {other} births")
 
@@ -481,43 +473,57 @@ class Builder:
         """T6 (provinces) and T5 (regions, NATIONAL) count the same NEW deaths."""
         if "T5" not in self.tables or "T6" not in self.tables:
             return
-        for geo in (*sorted(set(self.regions.values())), NATIONAL_CODE):
-            if geo == NATIONAL_CODE:
-                t6 = self.col("T6", "deaths", lambda r: r["province_code"] == NATIONAL_CODE)
-                t5 = self.col("T5", "total", lambda r: r["geography_level"] == "NATIONAL")
-            else:
-                t6 = self.col("T6", "deaths", lambda r, g=geo: self._region_of(r["province_code"]) == g)
-                t5 = self.col("T5", "total", lambda r, g=geo: r["geography_level"] == "REGION"
-                              and r["geography_code"] == g)
-            self.model.equal(t6, t5, f"{geo}: T6 deaths = T5 deaths")
+        for geo in (*self.region_codes, NATIONAL_CODE):
+            t6_where = self.t2_geo(geo)
+            t5_where = (lambda r: r["geography_level"] == "NATIONAL") if geo == NATIONAL_CODE else \
+                (lambda r, g=geo: r["geography_level"] == "REGION" and r["geography_code"] == g)
+            if self.covers("T6", t6_where) and self.covers("T5", t5_where):
+                self.model.equal(self.col("T6", "deaths", t6_where), self.col("T5", "total", t5_where),
+                                 f"{geo}: T6 deaths = T5 deaths")
+
+    @property
+    def region_codes(self) -> list[str]:
+        return sorted(set(self.regions.values()))
+
+    def t2_geo(self, geo: str):
+        """The rows of a province table (T2, T6) that make up `geo`: its VN row, or a region's provinces."""
+        if geo == NATIONAL_CODE:
+            return lambda r: r["province_code"] == NATIONAL_CODE
+        return lambda r: self.regions.get(r["province_code"]) == geo
 
     def same_registrations(self) -> None:
-        """T1's NEW rows are the registrations T2–T7 count (report.md "Counted events")."""
+        """T1's NEW rows are the registrations T2–T7 count (report.md "Counted events"). T1 is sparse:
+        a registration kind with no row is zero there."""
         if "T1" not in self.tables:
             return
 
         def t1(event: str, timeliness: str | None = None, region: str | None = None) -> Expr:
             return self.col("T1", "registrations", lambda r: r["event_type"] == event and r["reg_kind"] == "NEW"
                             and (timeliness is None or r["timeliness"] == timeliness)
-                            and (region is None or self._region_of(r["province_code"]) == region))
+                            and (region is None or self.regions.get(r["province_code"]) == region))
 
-        vn = lambda r: r.get("province_code", r.get("region_code")) == NATIONAL_CODE  # noqa: E731
-        if "T2" in self.tables:
+        def vn(r):
+            return r.get("province_code", r.get("region_code")) == NATIONAL_CODE
+
+        if "T2" in self.tables and self.covers("T2", vn):
             self.model.equal(t1("BIRTH"), self.col("T2", "total", vn), "VN: T1 NEW births = T2 births")
-        if "T4" in self.tables:
+        if "T4" in self.tables and self.covers("T4", vn):
             for timeliness in sorted({r["timeliness"] for r in self.tables["T4"].rows}):
                 self.model.equal(t1("BIRTH", timeliness),
                                  self.col("T4", "births", lambda r, t=timeliness: vn(r) and r["timeliness"] == t),
                                  f"VN: T1 NEW births {timeliness} = T4 births {timeliness}")
-        if "T6" in self.tables:
+        if "T6" in self.tables and self.covers("T6", vn):
             self.model.equal(t1("DEATH"), self.col("T6", "deaths", vn), "VN: T1 NEW deaths = T6 deaths")
             self.model.equal(t1("DEATH", "ON_TIME"), self.col("T6", "on_time", vn),
                              "VN: T1 NEW deaths ON_TIME = T6 on_time")
         if "T7" in self.tables:
-            for geo in (*sorted(set(self.regions.values())), NATIONAL_CODE):
+            for geo in (*self.region_codes, NATIONAL_CODE):
+                in_geo = lambda r, g=geo: r["region_code"] == g  # noqa: E731
+                if not self.covers("T7", in_geo):
+                    continue
                 marriages = t1("MARRIAGE") if geo == NATIONAL_CODE else t1("MARRIAGE", region=geo)
-                spouses = self.col("T7", "spouses", lambda r, g=geo: r["region_code"] == g)
-                self.model.equal(marriages * 2.0, spouses, f"{geo}: T1 NEW marriages × 2 = T7 spouses")
+                self.model.equal(marriages * 2.0, self.col("T7", "spouses", in_geo),
+                                 f"{geo}: T1 NEW marriages × 2 = T7 spouses")
 
     def legal_age(self) -> None:
         """T7 under_legal_age = spouses in the bands wholly under the legal age, 0 in those over it."""

@@ -459,3 +459,36 @@ def test_a_table_whose_columns_are_not_report_mds_is_refused(tmp_path):
     run = crvs_audit(folder)
     assert run.returncode == 2
     assert "T5_deaths_by_age_sex.csv: the columns are" in run.stderr and "Traceback" not in run.stderr
+
+
+T1_HEADER = ["quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"]
+T7_HEADER = ["quarter", "region_code", "sex", "age_band", "spouses", "first_marriages", "under_legal_age"]
+
+
+def test_t1_marriages_give_t7_its_spouses_and_the_legal_age_gives_under_legal_age(tmp_path):
+    """T7, region SE: men 20-24 30 spouses, women 20-24 26, women <18 hidden (spouses, first_marriages,
+    under_legal_age all x). T7 alone: spouses unbounded. T1: SE's two provinces registered 20 + 10 NEW
+    marriages = 60 spouses (report.md: each spouse of a NEW marriage, by registration region) ⇒ the
+    women <18 are 60 − 30 − 26 = 4; all of them under the legal age (women under 18) ⇒ under_legal_age
+    = 4; first_marriages ∈ [1, 4]."""
+    folder = tmp_path / "public"
+    folder.mkdir()
+    write_csv(folder, "T7_marriages_by_age.csv", T7_HEADER,
+              [["SE", "male", "20-24", "30", "30", "0"], ["SE", "female", "<18", "x", "x", "x"],
+               ["SE", "female", "20-24", "26", "26", "0"]])
+    alone = audit_public_edition(folder)
+    assert range_of(alone, "T7 SE/female/<18 spouses") == (1, float("inf"))
+    assert alone.passed
+
+    se = sorted(code for code, region in _seed_regions().items() if region == "SE")
+    assert len(se) == 2
+    write_csv(folder, "T1_registrations.csv", T1_HEADER,
+              [[se[0], "MARRIAGE", "NEW", "NOT_APPLICABLE", "20", "0"],
+               [se[1], "MARRIAGE", "NEW", "NOT_APPLICABLE", "10", "0"],
+               [se[1], "MARRIAGE", "RE_REGISTRATION", "NOT_APPLICABLE", "7", "0"]])
+    linked = audit_public_edition(folder)
+    assert range_of(linked, "T7 SE/female/<18 spouses") == (4, 4)
+    assert range_of(linked, "T7 SE/female/<18 under_legal_age") == (4, 4)
+    assert range_of(linked, "T7 SE/female/<18 first_marriages") == (1, 4)
+    assert "SE: T1 NEW marriages × 2 = T7 spouses" in next(
+        f.detail for f in linked.findings if f.where == "T7 SE/female/<18 spouses")
