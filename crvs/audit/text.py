@@ -32,6 +32,7 @@ docs/disclosure-audit.md):
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -210,7 +211,7 @@ def scan_public_texts(folder: Path, tables: dict[str, Table], manifest: Path | N
         findings += workbook_findings(book, tables, known)
     manifests = [p for p in (folder / "manifest.json", manifest) if p is not None and Path(p).is_file()]
     for path in dict.fromkeys(Path(p).resolve() for p in manifests):
-        findings += manifest_findings(path, folder, known)
+        findings += manifest_findings(path, folder, tables, known)
     for name, text in (extra_texts or {}).items():
         findings += text_findings(name, "text", text, known)
     return findings
@@ -312,8 +313,11 @@ def _same_cell(value, expected) -> bool:
     return Decimal(str(value)) == Decimal(expected)
 
 
-def manifest_findings(path: Path, folder: Path, known: Published) -> list[Finding]:
-    """A manifest the public receives: its file facts are checked against the files, the rest scanned as text."""
+def manifest_findings(path: Path, folder: Path, tables: dict[str, Table], known: Published) -> list[Finding]:
+    """A manifest the public receives (the edition's, or a public recipient's): each file it lists is
+    found beside the manifest or in the public folder, its facts are checked against the file, and a
+    file that is not one of the public folder's (a recipient's own workbook or copy) is audited too;
+    the rest of the manifest is scanned as text."""
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -322,30 +326,45 @@ def manifest_findings(path: Path, folder: Path, known: Published) -> list[Findin
     files = manifest.get("files", []) if isinstance(manifest, dict) else []
     for entry in files if isinstance(files, list) else []:
         if isinstance(entry, dict):
-            findings += _file_entry(path.name, entry, folder)
+            findings += _file_entry(path, entry, folder, tables, known)
     rest = {k: v for k, v in manifest.items() if k != "files"} if isinstance(manifest, dict) else manifest
     for where, text in _leaves(rest, "manifest"):
         findings += text_findings(path.name, where, text, known)
     return findings
 
 
-def _file_entry(source: str, entry: dict, folder: Path) -> list[Finding]:
-    name = Path(str(entry.get("path", ""))).name
-    target = folder / name
+# A listed file's facts that can be checked against the file itself (so they tell nothing new).
+_FILE_FACTS = {
+    "sha256": lambda f: hashlib.sha256(f.read_bytes()).hexdigest(),
+    "bytes": lambda f: f.stat().st_size,
+}
+_TABLE_FACTS = {
+    "rows": lambda rows: len(rows),
+    "suppressed_cells": lambda rows: sum(v == HIDDEN for row in rows for v in row),
+}
+
+
+def _file_entry(manifest: Path, entry: dict, folder: Path, tables: dict[str, Table], known: Published) -> list[Finding]:
+    source = manifest.name
+    name = Path(str(entry.get("path") or entry.get("name") or "")).name
+    beside, public = manifest.parent / name, folder / name
+    target = beside if name and beside.is_file() else public
+    if not name or not target.is_file():
+        return [Finding("text", source, f"files {name}", "names a file that is neither beside the manifest "
+                                                         "nor in the public folder")]
     findings = []
-    if not target.is_file():
-        return [Finding("text", source, f"files {name}", "names a file that is not in the public folder")]
-    checks = {"sha256": lambda: hashlib.sha256(target.read_bytes()).hexdigest()}
-    shape = next((s for s in SHAPES.values() if s.file == name), None)
-    if shape is not None:
-        lines = target.read_text(encoding="utf-8").splitlines()[1:]
-        checks["rows"] = lambda: len(lines)
-        checks["suppressed_cells"] = lambda: sum(v == HIDDEN for line in lines for v in line.split(","))
+    if target.resolve() != public.resolve():
+        findings += _own_copy_findings(source, target, public, tables, known)
+    rows = None
+    if any(s.file == name for s in SHAPES.values()):
+        with target.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))[1:]
     for key, value in entry.items():
-        if key == "path":
+        if key in ("path", "name"):
             continue
-        if key in checks:
-            if value != checks[key]():
+        if key in _FILE_FACTS or (rows is not None and key in _TABLE_FACTS):
+            actual = _FILE_FACTS[key](target) if key in _FILE_FACTS else _TABLE_FACTS[key](rows)
+            if value != actual:
                 findings.append(Finding("text", source, f"files {name} {key}", "differs from the file itself"))
         elif key in ("rows", "sheets", "pages"):
             continue      # a workbook's or PDF's row, sheet and page counts: the document's own things
@@ -353,6 +372,23 @@ def _file_entry(source: str, entry: dict, folder: Path) -> list[Finding]:
             for where, text in _leaves(value, f"files {name} {key}", key):
                 findings.append(Finding("text", source, where, f"a figure not derivable from the file: {text}"))
     return findings
+
+
+def _own_copy_findings(source: str, target: Path, public: Path, tables: dict[str, Table],
+                       known: Published) -> list[Finding]:
+    """A file a recipient gets that is not the public folder's: a CSV must be the published one, byte
+    for byte; a workbook or PDF is audited like the edition's own."""
+    if target.suffix == ".csv":
+        if not public.is_file() or public.read_bytes() != target.read_bytes():
+            return [Finding("text", source, f"files {target.name}", "is not the published CSV")]
+        return []
+    if target.suffix == ".xlsx":
+        return workbook_findings(target, tables, known)
+    if target.suffix == ".pdf":
+        pages = pdf_pages(target)
+        return [f for n, text in enumerate(pages, start=1) for f in text_findings(target.name, f"page {n}", text, known)
+                ] + pdf_table_findings(target.name, pages, tables)
+    return []
 
 
 def _leaves(value, where: str, key: str = ""):

@@ -492,3 +492,36 @@ def test_t1_marriages_give_t7_its_spouses_and_the_legal_age_gives_under_legal_ag
     assert range_of(linked, "T7 SE/female/<18 first_marriages") == (1, 4)
     assert "SE: T1 NEW marriages × 2 = T7 spouses" in next(
         f.detail for f in linked.findings if f.where == "T7 SE/female/<18 spouses")
+
+
+def test_a_public_recipients_files_are_audited_through_their_manifest(tmp_path):
+    """A recipient's folder (as delivery prepares it): its own workbook, a CSV copy and a manifest of
+    {name, sha256, bytes}. The copy equal to the published CSV and true sha256/bytes pass; the own
+    workbook's Notes with a value, and a CSV copy that is not the published one, fail."""
+    import hashlib
+    import json
+    import shutil
+
+    public = public_edition(tmp_path / "q" / "public", t5_vn_unknown=31)
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    write_workbook(outbox, ["T5: 1 row(s): region_code=NMM, unknown=1"], {})
+    (outbox / f"crvs_{Q}_public.xlsx").rename(outbox / f"crvs_{Q}_public_gso.xlsx")
+    shutil.copyfile(public / "T5_deaths_by_age_sex.csv", outbox / "T5_deaths_by_age_sex.csv")
+
+    def manifest():
+        files = sorted(p for p in outbox.iterdir() if p.suffix != ".json")
+        body = {"quarter": Q, "recipient": {"id": "gso", "name": "Tổng cục Thống kê", "audience": "public"},
+                "gate": {"passed": True, "summary": f"Gate {Q} passed"},
+                "files": [{"name": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                           "bytes": p.stat().st_size} for p in files]}
+        (outbox / "manifest.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        return outbox / "manifest.json"
+
+    found = [(f.kind, f.table, f.where[:17]) for f in audit_public_edition(public, manifest=manifest()).findings]
+    assert found == [("text", f"crvs_{Q}_public_gso.xlsx", "sheet Notes row 2")]
+
+    copy = outbox / "T5_deaths_by_age_sex.csv"
+    copy.write_text(copy.read_text(encoding="utf-8").replace(",40,x,x,60", ",40,19,1,60"), encoding="utf-8")
+    found = [(f.where, f.detail) for f in audit_public_edition(public, manifest=manifest()).findings]
+    assert ("files T5_deaths_by_age_sex.csv", "is not the published CSV") in found
