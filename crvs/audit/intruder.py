@@ -337,12 +337,15 @@ class Model:
 
 
 class Builder:
+    """Turns the published tables into the intruder's constraints (the module docstring's list)."""
+
     def __init__(self, tables: dict[str, Table], regions: dict[str, str]):
         self.tables = tables
         self.regions = regions
         self.model = Model()
 
-    # the value of one cell as an expression; an estimate published is its interval's midpoint
+    # the value of one cell: a constant when published, an unknown when `x`, None when empty (a
+    # published estimate stands for e ± 0.05; `rate` widens it where it divides)
     def value(self, table: Table, row: dict, column: str) -> Expr | None:
         v = row[column]
         if v is None:
