@@ -628,20 +628,25 @@ def _solve_component(model: Model, variables: list[int], constraint_rows: list[i
         rhs.append(hi)
     matrix = csc_matrix((data, (row_index, col_index)), shape=(len(constraint_rows), len(variables)))
     lp = ComponentLP(matrix, np.array(lhs), np.array(rhs), np.array(lower))
+    integer_columns = np.array([model.integer[v] for v in variables])
     ranges = []
     for i, v in enumerate(variables):
         low = lp.extreme(i, minimise=True)
         if low is None:
             return None
-        binding = lp.binding
+        binding, low_whole = lp.binding, lp.whole_point(integer_columns)
         high = lp.extreme(i, minimise=False)
-        binding = binding | lp.binding
+        binding, high_whole = binding | lp.binding, lp.whole_point(integer_columns)
         if model.integer[v]:
             low = math.ceil(low - _EPS)
             high = math.floor(high + _EPS) if high < math.inf else math.inf
+            # an optimum at a whole-number point is the integer optimum too: no integer programme needed
             if exact and MIN_RANGE <= high - low < EXACT_BELOW:
-                integrality = np.array([1 if model.integer[u] else 0 for u in variables])
-                low, high = lp.integer_extreme(i, integrality, True), lp.integer_extreme(i, integrality, False)
+                integrality = integer_columns.astype(int)
+                if not low_whole:
+                    low = lp.integer_extreme(i, integrality, True)
+                if not high_whole:
+                    high = lp.integer_extreme(i, integrality, False)
         via = tuple(sorted(model.rows[constraint_rows[k]][3] if k != X_AT_LEAST_1 else "x ≥ 1 (zero is published)"
                            for k in binding)) if high - low < MIN_RANGE else ()
         ranges.append(Range(model.cells[v], low, high, via))
@@ -658,6 +663,7 @@ class ComponentLP:
         self.matrix, self.lhs, self.rhs, self.lower = matrix, lhs, rhs, lower
         self.n = matrix.shape[1]
         self.binding: set[int] = set()      # rows with a non-zero dual at the last optimum
+        self.point = None                   # the last optimum's x (None when unknown)
         try:
             import scipy.optimize._highspy._core as highs
         except ImportError:     # another scipy: the public (slower) interface
@@ -690,9 +696,10 @@ class ComponentLP:
         status = self.highs.getModelStatus()
         value = self.highs.getInfo().objective_function_value
         self.highs.changeColCost(i, 0.0)
-        self.binding = set()
+        self.binding, self.point = set(), None
         if status == self.optimal:
             solution = self.highs.getSolution()
+            self.point = np.asarray(solution.col_value)
             self.binding = {k for k, d in enumerate(solution.row_dual) if abs(d) > 1e-9}
             if any(abs(d) > 1e-9 for d in solution.col_dual):
                 self.binding.add(X_AT_LEAST_1)
@@ -700,6 +707,13 @@ class ComponentLP:
         if not minimise and status in self.unbounded:   # the min was found, so it is feasible: unbounded
             return math.inf
         return None                                      # a min is bounded below by x ≥ lower: infeasible
+
+    def whole_point(self, integer_columns) -> bool:
+        """Is the last optimum a point with whole numbers in every integer column?"""
+        if self.point is None:
+            return False
+        values = self.point[integer_columns]
+        return bool(np.all(np.abs(values - np.round(values)) < _EPS))
 
     def integer_extreme(self, i: int, integrality, minimise: bool) -> float:
         """min (or max) of x_i over whole numbers (scipy's milp, HiGHS branch and bound); called only
