@@ -212,10 +212,11 @@ def drop_sample_into_inbox(quarter: str, scale: float, platform_agencies: Sequen
         with database.connect(role=settings.LOADER_ROLE) as conn:
             have_deliveries = conn.execute("select to_regclass('raw.deliveries') is not null").fetchone()[0]
             for folder in folders:
-                delivery_id = json.loads((folder / "manifest.json").read_text())["delivery_id"]
+                manifest = json.loads((folder / "manifest.json").read_text())
+                delivery_id, agency = manifest["delivery_id"], manifest["agency"]
                 loaded = have_deliveries and conn.execute(
-                    "select 1 from raw.deliveries where delivery_id = %s", (delivery_id,)).fetchone()
-                agency = json.loads((folder / "manifest.json").read_text())["agency"]
+                    "select 1 from raw.deliveries where agency = %s and delivery_id = %s",
+                    (agency, delivery_id)).fetchone()
                 target = (demo_platform_root() if agency in platform_agencies else inbox) / folder.name
                 if loaded or target.exists():
                     _say(f"  {delivery_id}: already loaded or waiting, not copied again")

@@ -220,6 +220,7 @@ def summarise(result: Any, folder: str, *, channel: str) -> dict[str, Any]:
     summary = {
         "folder": folder,
         "channel": channel,
+        "agency": result.agency,
         "delivery_id": result.delivery_id,
         "outcome": result.outcome,
         "reason": result.reason,
@@ -228,7 +229,7 @@ def summarise(result: Any, folder: str, *, channel: str) -> dict[str, Any]:
         "datasets": sorted(result.datasets or []),
     }
     if result.outcome == "LOADED":
-        summary["feed_checks"] = check_feed(result.delivery_id)
+        summary["feed_checks"] = check_feed(result.agency, result.delivery_id)
     return summary
 
 
@@ -269,16 +270,16 @@ def fetch_platform_delivery(manifest: dict[str, Any], config: Any) -> dict[str, 
     return summary
 
 
-def check_feed(delivery_id: str) -> dict[str, Any]:
+def check_feed(agency: str, delivery_id: str) -> dict[str, Any]:
     """The feed checks of a delivery just loaded (crvs/quality/feeds.py), as {passed, failed}.
     A failure is logged as an error; it blocks the quarters the delivery feeds at the gate. Checks
     that cannot run at all do not undo the load: nothing is recorded, so the gate runs them again."""
     from crvs.quality.feeds import check_delivery
 
     try:
-        result = check_delivery(delivery_id)
+        result = check_delivery(agency, delivery_id)
     except Exception as err:  # noqa: BLE001 — the load stands; the gate retries the checks
-        log.exception("feed checks of %s could not run", delivery_id)
+        log.exception("feed checks of %s %s could not run", agency, delivery_id)
         return {"passed": False, "failed": [f"feed checks could not run ({err}); the gate will run them again"]}
     if result is None:
         return {"passed": True, "failed": []}
@@ -323,6 +324,7 @@ def raw_updates(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     if summary.get("outcome") != "LOADED":
         return []
     extra = {
+        "delivery_agency": summary["agency"],
         "delivery_id": summary["delivery_id"],
         "delivery_channel": summary["channel"],
         "delivery_rows_loaded": summary["rows_loaded"],

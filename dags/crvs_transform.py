@@ -34,7 +34,7 @@ def crvs_transform():
     @task(outlets=[REPORT_MODELS])
     def dbt_build(*, outlet_events=None) -> None:
         deliveries = sorted({
-            event.extra["delivery_id"]
+            f"{event.extra.get('delivery_agency', '?')} {event.extra['delivery_id']}"
             for events in get_current_context().get("triggering_asset_events", {}).values()
             for event in events
             if event.extra and event.extra.get("delivery_id")

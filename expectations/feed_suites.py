@@ -36,6 +36,7 @@ def delivery_rows_query(dataset: Dataset):
         quoted = delivery_id.replace("'", "''")
         return (f"select {columns}, left(d.manifest ->> 'extracted_at', 10)::date as extracted_on "
                 f"from raw.{dataset.name} r join raw.deliveries d on d.delivery_id = r.delivery_id "
+                f"and d.agency = '{dataset.agency}' "
                 f"where r.delivery_id = '{quoted}'")
     return query
 

@@ -250,3 +250,10 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
 
 # Loader bookkeeping columns, first in every raw table.
 RAW_META_COLUMNS = (("delivery_id", "text not null"), ("source_row", "integer not null"))
+
+
+def delivery_folder_name(agency: str, delivery_id: str) -> str:
+    """The folder a delivery is kept in (platform spool, e-mail inbox): named by (agency, delivery_id),
+    as the warehouse identifies it, and readable: MOH-2025Q3-0001 stays so; an id that does not
+    start with its agency gets it in front (GSO + 2025-0001 → GSO-2025-0001)."""
+    return delivery_id if delivery_id.startswith(f"{agency}-") else f"{agency}-{delivery_id}"

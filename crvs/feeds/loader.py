@@ -15,8 +15,12 @@ For a delivery folder (manifest.json + the CSV files it names; FILE and EMAIL ch
    That is the general way. A plain file (no quotes) takes the fast path first
    (crvs.feeds.fastpath, _load_file_fast): a C engine proves rows good and COPYs them straight
    into raw.<dataset>; the rows it hands back take the general way; the outcome is the same.
-3. A delivery already loaded (same delivery_id) changes nothing. A rejected one is recorded in
-   quarantine.rejected_deliveries and may be sent again, corrected, under the same id.
+3. A delivery is identified by (agency, delivery_id): the contract makes delivery_id unique per
+   agency only. One already loaded, arriving again with the same manifest and files, changes
+   nothing ("already loaded"); arriving with different ones it is not the same delivery and is
+   rejected (resend_differences: each file's loaded and received sha256, the way forward). A
+   rejected one is recorded in quarantine.rejected_deliveries and may be sent again, corrected,
+   under the same id.
 """
 
 from __future__ import annotations
@@ -561,7 +565,8 @@ def _check_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, width
                 fast_rows: bool = False) -> tuple[int, int, int]:
     """Run the one statement over `incoming`: (rows quarantined, rows loaded, fast rows moved)."""
     _prepare_code_lists(cur, entry.dataset)
-    params = {"delivery_id": manifest.delivery_id, "dataset": entry.dataset.name, "file": entry.name,
+    params = {"agency": manifest.agency, "delivery_id": manifest.delivery_id, "dataset": entry.dataset.name,
+              "file": entry.name,
               "width": width, "extracted_on": manifest.extracted_at.date()}
     cur.execute(validation.load_statement(entry.dataset, fast_rows), params)
     result = cur.fetchone()
@@ -693,9 +698,15 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
         ensure_tables(conn)
         conn.commit()
         # One loader per delivery at a time; the second waits, then finds it loaded.
-        cur.execute("select pg_advisory_xact_lock(hashtext('crvs.delivery:' || %s))", (manifest.delivery_id,))
-        cur.execute("select 1 from raw.deliveries where delivery_id = %s", (manifest.delivery_id,))
-        if cur.fetchone():
+        cur.execute("select pg_advisory_xact_lock(hashtext('crvs.delivery:' || %s || ':' || %s))",
+                    (manifest.agency, manifest.delivery_id))
+        cur.execute("select manifest, channel from raw.deliveries where agency = %s and delivery_id = %s",
+                    (manifest.agency, manifest.delivery_id))
+        known = cur.fetchone()
+        if known:
+            differences = resend_differences(known[0], known[1], manifest)
+            if differences:
+                raise DeliveryRejected(changed_resend_reason(manifest, differences))
             result.outcome = ALREADY_LOADED
             return result
         cur.execute(
@@ -705,14 +716,62 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
              manifest.extracted_at, manifest.period_start, manifest.period_end, source, Jsonb(manifest.raw)))
         for entry, rows in sources:
             counts = _load_file(cur, manifest, entry, rows, pseudonymise)
-            cur.execute("insert into raw.delivery_files values (%s, %s, %s, %s, %s, %s, %s)",
-                        (manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
+            cur.execute("insert into raw.delivery_files (agency, delivery_id, dataset, file_name, sha256,"
+                        " rows_received, rows_loaded, rows_quarantined) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        (manifest.agency, manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
                          counts.received, counts.loaded, counts.quarantined))
             result.rows_received += counts.received
             result.rows_loaded += counts.loaded
             result.rows_quarantined += counts.quarantined
             result.datasets.append(entry.dataset.name)
     return result
+
+
+def _byte_channel(channel: str) -> str:
+    """Which files' sha256s can be compared: FILE and EMAIL deliveries are the agency's own bytes
+    (an e-mail's attachments are saved as sent), an API delivery's files are the spooled CSV the
+    client writes from the platform's rows."""
+    return "API" if channel == "API" else "FILES"
+
+
+def resend_differences(loaded: dict, loaded_channel: str, received: Manifest) -> list[str]:
+    """How a delivery arriving again differs from the one loaded under its (agency, delivery_id):
+    its period, extraction time or schema version, and per dataset the file's name, rows and
+    sha256 (loaded and received). [] when it is the same delivery. Across channel kinds (a platform
+    delivery whose id was loaded from files) the bytes differ by construction, so the rows are
+    compared by their counts only."""
+    before = parse_manifest(loaded, where="the loaded manifest", need_sha256=False)
+    differences = []
+    for name, was, now in (("extracted_at", before.extracted_at, received.extracted_at),
+                           ("period_start", before.period_start, received.period_start),
+                           ("period_end", before.period_end, received.period_end),
+                           ("schema_version", before.schema_version, received.schema_version)):
+        if was != now:
+            differences.append(f"{name} loaded {was.isoformat() if hasattr(was, 'isoformat') else was}, "
+                               f"received {now.isoformat() if hasattr(now, 'isoformat') else now}")
+    compare_bytes = _byte_channel(loaded_channel) == _byte_channel(received.channel)
+    old_files = {f.dataset.name: f for f in before.files}
+    new_files = {f.dataset.name: f for f in received.files}
+    for dataset in sorted(old_files.keys() | new_files.keys()):
+        was, now = old_files.get(dataset), new_files.get(dataset)
+        if was is None:
+            differences.append(f"{now.name} ({dataset}): not in the loaded delivery")
+        elif now is None:
+            differences.append(f"{was.name} ({dataset}): in the loaded delivery, not in this one")
+        else:
+            if was.name != now.name:
+                differences.append(f"{dataset}: file loaded as {was.name}, received as {now.name}")
+            if was.rows != now.rows:
+                differences.append(f"{now.name} ({dataset}): rows loaded {was.rows:,}, received {now.rows:,}")
+            if compare_bytes and was.sha256 != now.sha256:
+                differences.append(f"{now.name} ({dataset}): sha256 loaded {was.sha256}, received {now.sha256}")
+    return differences
+
+
+def changed_resend_reason(manifest: Manifest, differences: list[str]) -> str:
+    return (f"{manifest.agency} delivery {manifest.delivery_id} is already loaded and this one differs from it "
+            f"({'; '.join(differences)}); nothing was changed. A delivery_id names one delivery: send the "
+            "changed data as a new delivery_id, with higher record_version for corrections")
 
 
 def record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tuple[str | None, str | None]:
@@ -756,15 +815,6 @@ def ingest_path(path: Path | str) -> IngestResult:
         manifest = parse_manifest(raw_manifest)
         if manifest.channel == "API":
             raise DeliveryRejected(f"{MANIFEST}: channel API deliveries come from the sharing platform, not from folders (use channel FILE or EMAIL for a folder)")
-        with database.connect(role=settings.LOADER_ROLE) as conn:
-            ensure_tables(conn)
-            known = conn.execute("select manifest from raw.deliveries where delivery_id = %s",
-                                 (manifest.delivery_id,)).fetchone()
-        if known:
-            changed = [f.name for f in manifest.files
-                       if {x.get("name"): x.get("sha256") for x in known[0]["files"]}.get(f.name) != f.sha256]
-            note = f"its files differ from the loaded ones ({', '.join(changed)}) and were ignored" if changed else None
-            return IngestResult(str(folder), ALREADY_LOADED, manifest.delivery_id, manifest.agency, note)
         identities = {}
         for entry in manifest.files:
             try:

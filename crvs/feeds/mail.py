@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from crvs import settings
+from crvs.feeds.contract import delivery_folder_name
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,13 @@ def save_attachments(message: MailMessage, inbox: Path) -> Path:
         attachments[name] = part.get_payload(decode=True) or b""
     manifest = _manifest_of(attachments.get(MANIFEST))
     delivery_id = manifest.get("delivery_id") if isinstance(manifest, dict) else None
-    name = _safe(str(delivery_id)) if isinstance(delivery_id, str) and delivery_id else f"mail-{_safe(message_id)}"
+    agency = manifest.get("agency") if isinstance(manifest, dict) else None
+    if isinstance(delivery_id, str) and delivery_id and isinstance(agency, str) and agency:
+        name = _safe(delivery_folder_name(agency, delivery_id))  # as the warehouse names it: (agency, delivery_id)
+    elif isinstance(delivery_id, str) and delivery_id:
+        name = _safe(delivery_id)
+    else:
+        name = f"mail-{_safe(message_id)}"
     log.info("message %s (%s): attachments %s", message_id, parsed.get("Date", "no date"),
              ", ".join(sorted(attachments)) or "none")
 

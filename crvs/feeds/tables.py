@@ -14,8 +14,10 @@ DELIVERY_TABLES = """
 create schema if not exists raw;
 create schema if not exists quarantine;
 
+-- A delivery is identified by (agency, delivery_id): feeds.md makes delivery_id unique per agency
+-- only, so a MOH delivery may carry an id a GSO delivery already used.
 create table if not exists raw.deliveries (
-    delivery_id     text primary key,
+    delivery_id     text not null,
     agency          text not null,
     channel         text not null,
     schema_version  text not null,
@@ -24,18 +26,23 @@ create table if not exists raw.deliveries (
     period_end      date not null,
     source          text not null,          -- folder, e-mail message or platform address it came from
     manifest        jsonb not null,
-    loaded_at       timestamptz not null default now()
+    loaded_at       timestamptz not null default now(),
+    primary key (agency, delivery_id)
 );
 
+-- agency comes last, where the upgrade of an older warehouse adds it (the same columns in the
+-- same order either way).
 create table if not exists raw.delivery_files (
-    delivery_id      text not null references raw.deliveries,
+    delivery_id      text not null,
     dataset          text not null,
     file_name        text not null,
     sha256           text,
     rows_received    integer not null,
     rows_loaded      integer not null,
     rows_quarantined integer not null,
-    primary key (delivery_id, dataset)
+    agency           text not null,
+    primary key (agency, delivery_id, dataset),
+    foreign key (agency, delivery_id) references raw.deliveries
 );
 
 -- Every row that broke the contract, with the first rule it broke. Personal identifiers are
@@ -49,7 +56,8 @@ create table if not exists quarantine.rows (
     rule         text not null,
     reason       text not null,
     record       jsonb not null,
-    primary key (delivery_id, dataset, source_row)
+    agency       text not null,
+    primary key (agency, delivery_id, dataset, source_row)
 );
 
 -- Deliveries refused whole (manifest disagrees with its files, unknown schema version, unreadable CSV).
@@ -102,8 +110,49 @@ def _upgrade(conn: psycopg.Connection) -> None:
             conn.execute(f"alter table raw.{table} {change}")
 
 
+# Warehouses made when a delivery was keyed by delivery_id alone: raw.delivery_files and
+# quarantine.rows gain `agency` (each dataset belongs to one agency: the contract says which), and
+# the keys become (agency, delivery_id, ...). Looked up first: a warehouse up to date takes no lock.
+NOT_KEYED_BY_AGENCY = """
+select c.table_schema || '.' || c.table_name
+from information_schema.tables c
+where (c.table_schema, c.table_name) in (('raw', 'delivery_files'), ('quarantine', 'rows'))
+  and not exists (select 1 from information_schema.columns a where a.table_schema = c.table_schema
+                  and a.table_name = c.table_name and a.column_name = 'agency')
+union all
+select 'raw.deliveries' from pg_constraint
+where conrelid = 'raw.deliveries'::regclass and contype = 'p' and cardinality(conkey) = 1
+"""
+
+
+def _key_by_agency(conn: psycopg.Connection) -> None:
+    if not conn.execute(NOT_KEYED_BY_AGENCY).fetchall():
+        return
+    # Two loaders may find it outdated at once: one upgrades (in its transaction), the other waits
+    # and looks again.
+    conn.execute("select pg_advisory_xact_lock(hashtext('crvs.tables.key_by_agency'))")
+    outdated = {r[0] for r in conn.execute(NOT_KEYED_BY_AGENCY).fetchall()}
+    if not outdated:
+        return
+    agency_of = "case dataset " + " ".join(f"when '{d.name}' then '{d.agency}'" for d in DATASETS.values()) + " end"
+    for table in ("raw.delivery_files", "quarantine.rows"):
+        if table in outdated:
+            conn.execute(f"alter table {table} add column agency text")
+            conn.execute(f"update {table} set agency = {agency_of}")
+            conn.execute(f"alter table {table} alter column agency set not null")
+    conn.execute("alter table raw.delivery_files drop constraint if exists delivery_files_delivery_id_fkey")
+    keys = {"raw.deliveries": "agency, delivery_id", "raw.delivery_files": "agency, delivery_id, dataset",
+            "quarantine.rows": "agency, delivery_id, dataset, source_row"}
+    for table, key in keys.items():
+        schema, name = table.split(".")
+        conn.execute(f"alter table {table} drop constraint if exists {name}_pkey")
+        conn.execute(f"alter table {table} add primary key ({key})")
+    conn.execute("alter table raw.delivery_files add foreign key (agency, delivery_id) references raw.deliveries")
+
+
 def ensure_tables(conn: psycopg.Connection) -> None:
     conn.execute(DELIVERY_TABLES)
     for dataset in DATASETS.values():
         conn.execute(raw_table_ddl(dataset))
     _upgrade(conn)
+    _key_by_agency(conn)

@@ -180,8 +180,8 @@ def stored_values(dataset: Dataset) -> str:
 
 
 QUARANTINE_INSERT = """insert into quarantine.rows
-        (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
-    select %(delivery_id)s, %(dataset)s, %(file)s, source_row, problem->>1, problem->>0,
+        (agency, delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+    select %(agency)s, %(delivery_id)s, %(dataset)s, %(file)s, source_row, problem->>1, problem->>0,
            %(file)s || ' row ' || source_row || ', column ' || (problem->>1) || ': ' || (problem->>2),
            to_jsonb(t) - 'problem' - 'source_row' - 'extracted_on'
     from {table} t where problem is not null
@@ -191,7 +191,7 @@ QUARANTINE_INSERT = """insert into quarantine.rows
 def load_statement(dataset: Dataset, fast_rows: bool = False) -> str:
     """The one statement that takes `incoming` to raw.<dataset> and quarantine.rows.
 
-    Parameters: delivery_id, dataset, file, width (the header's field count), extracted_on.
+    Parameters: agency, delivery_id, dataset, file, width (the header's field count), extracted_on.
     Returns one row: (rows quarantined, rows loaded, fast rows moved to quarantine). Rows the
     reader could not place in columns (`field_count` not null) are quarantined as wrong_field_count.
     `offset 0` keeps each level a separate scan, so every check is computed once per
@@ -219,8 +219,8 @@ moved as (
     returning r.*
 ),
 moved_quarantined as (
-    insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
-    select %(delivery_id)s, %(dataset)s, %(file)s, source_row, {_lit(key)}, 'duplicate_key',
+    insert into quarantine.rows (agency, delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+    select %(agency)s, %(delivery_id)s, %(dataset)s, %(file)s, source_row, {_lit(key)}, 'duplicate_key',
            %(file)s || ' row ' || source_row || ', column ' || {_lit(key + ': ' + duplicate_message(dataset))},
            (to_jsonb(m) - 'delivery_id' - 'source_row'){hex_pids}
     from moved m
@@ -229,8 +229,8 @@ moved_quarantined as (
     moved_count = "(select count(*) from moved_quarantined)" if fast_rows else "0"
     return f"""
 with miscounted as (
-    insert into quarantine.rows (delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
-    select %(delivery_id)s, %(dataset)s, %(file)s, source_row, '*', 'wrong_field_count',
+    insert into quarantine.rows (agency, delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
+    select %(agency)s, %(delivery_id)s, %(dataset)s, %(file)s, source_row, '*', 'wrong_field_count',
            %(file)s || ' row ' || source_row || ': ' || field_count || ' fields, the header has ' || %(width)s,
            jsonb_build_object('fields', field_count)
     from incoming where field_count is not null

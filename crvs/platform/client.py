@@ -41,7 +41,7 @@ from urllib.parse import quote, urlencode
 
 from crvs import settings
 from crvs.feeds import loader
-from crvs.feeds.contract import AGENCIES, DATASETS
+from crvs.feeds.contract import AGENCIES, DATASETS, delivery_folder_name
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ def spool_delivery(client: PlatformClient, listed: dict, root: Path | None = Non
     manifest = loader.parse_manifest(listed, where="the platform's manifest", need_sha256=False)
     if manifest.channel != "API":
         raise loader.DeliveryRejected(f"the platform's manifest: channel {manifest.channel!r}, expected API")
-    folder = (root or spool_root()) / manifest.delivery_id
+    folder = (root or spool_root()) / delivery_folder_name(manifest.agency, manifest.delivery_id)
     if (folder / SPOOL_MANIFEST).is_file():
         if _json(folder / PLATFORM_MANIFEST) == listed:
             log.info("%s: spooled completely by an earlier run; loading it", manifest.delivery_id)
@@ -362,27 +362,45 @@ def last_loaded_api_delivery(agency: str) -> str | None:
     return row[0] if row else None
 
 
-def _loaded_ids(ids: list[str]) -> set[str]:
+def _loaded_from_files(agency: str, ids: list[str]) -> dict[str, tuple[dict, str]]:
+    """Of these delivery ids of `agency`, those loaded by another channel than the platform:
+    {delivery_id: (loaded manifest, channel)}."""
     from crvs import database
 
     if not ids:
-        return set()
+        return {}
     with database.connect(role=settings.LOADER_ROLE) as conn:
-        rows = conn.execute("select delivery_id from raw.deliveries where delivery_id = any(%s)", (ids,)).fetchall()
-    return {r[0] for r in rows}
+        rows = conn.execute("select delivery_id, manifest, channel from raw.deliveries where agency = %s"
+                            " and delivery_id = any(%s) and channel <> 'API'", (agency, ids)).fetchall()
+    return {d: (m, ch) for d, m, ch in rows}
+
+
+def _same_as_loaded(listed: dict, loaded: tuple[dict, str]) -> bool:
+    """A listed delivery that the warehouse loaded from files: the same when its manifest agrees
+    (the rows are compared by count: the platform's rows and the agency's file are different
+    bytes). One that cannot even be read is not the same: fetching it records why."""
+    try:
+        manifest = loader.parse_manifest(listed, where="the platform's manifest", need_sha256=False)
+    except loader.DeliveryRejected:
+        return False
+    return not loader.resend_differences(loaded[0], loaded[1], manifest)
 
 
 def new_deliveries(client: PlatformClient, agency: str,
                    progress: Callable[[str], None] | None = None) -> list[dict]:
     """The listed manifests of `agency`'s deliveries published after the last one the warehouse
-    loaded from the platform, minus any already loaded (by whatever channel), oldest first."""
+    loaded from the platform, oldest first, minus those loaded from files (FILE, EMAIL) whose
+    manifest is the same. A listed delivery the platform publishes again is fetched: loading it
+    compares its rows with the loaded ones (already loaded, or rejected when they changed)."""
     if agency not in AGENCIES:
         raise ValueError(f"unknown agency {agency!r}; known: {', '.join(AGENCIES)}")
     after = last_loaded_api_delivery(agency)
     listed = client.deliveries(agency, after)
-    already = _loaded_ids([str(m.get("delivery_id")) for m in listed])
+    from_files = _loaded_from_files(agency, [str(m.get("delivery_id")) for m in listed])
+    already = {d for d, loaded in from_files.items()
+               if _same_as_loaded(next(m for m in listed if str(m.get("delivery_id")) == d), loaded)}
     _tell(progress, f"{agency}: the platform lists {len(listed)} delivery(ies) after {after or 'the start'}"
-          + (f", {len(already)} of them already loaded" if already else ""))
+          + (f", {len(already)} of them already loaded from files" if already else ""))
     return [m for m in listed if str(m.get("delivery_id")) not in already]
 
 
@@ -418,8 +436,8 @@ def fetch_delivery(client: PlatformClient, listed: dict, *, root: Path | None = 
         reason = str(err)
         delivery_id, agency = loader.record_rejection(source, reason, listed)  # the loader keeps the one record of refusals
         log.warning("rejected %s: %s", delivery_id, reason)
-        if folder is None and delivery_id:
-            folder = root / delivery_id
+        if folder is None and delivery_id and agency:
+            folder = root / delivery_folder_name(agency, delivery_id)
         _archive_spool(folder, rejected=True)
         return loader.IngestResult(source, loader.REJECTED, delivery_id, agency, reason)
     except PlatformAuthError:

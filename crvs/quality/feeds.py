@@ -1,7 +1,7 @@
 """Feed checks: the suites of expectations/feed_suites.py over one delivery, right after its load.
 
 Each expectation's outcome is recorded in quality.feed_checks (delivery_id, dataset, expectation,
-severity, passed, observed, checked_at), one row per check, so the data-quality annex (T9) and the
+severity, passed, observed, checked_at, agency), one row per check (a delivery is (agency, delivery_id)), so the data-quality annex (T9) and the
 PDF can show the gate outcome of every delivery.
 
 What a failure does: the delivery stays loaded (its rows passed the loader's own validation or
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from crvs import database, reference, settings
+from crvs.feeds.contract import delivery_folder_name
 from crvs.quality.quarter import check_quarter, quarter_bounds
 from crvs.quality.runner import ExpectationOutcome, run_suites
 from crvs.quality.suites import BLOCKING, feed_suites
@@ -34,7 +35,8 @@ create table if not exists quality.feed_checks (
     passed       boolean not null,
     observed     text not null,
     checked_at   timestamptz not null,
-    primary key (delivery_id, dataset, expectation)
+    agency       text not null,
+    primary key (agency, delivery_id, dataset, expectation)
 );
 -- The official code lists (the dbt seeds), for the geography checks; refreshed before each run.
 create table if not exists quality.valid_codes (
@@ -48,6 +50,7 @@ create table if not exists quality.valid_codes (
 
 @dataclass(frozen=True)
 class FeedCheckResult:
+    agency: str
     delivery_id: str
     outcomes: list[ExpectationOutcome]
 
@@ -61,13 +64,24 @@ class FeedCheckResult:
 
     def summary(self) -> str:
         if self.passed:
-            return f"feed checks of {self.delivery_id}: all {len(self.outcomes)} passed"
-        return (f"feed checks of {self.delivery_id} FAILED {len(self.failures)} of {len(self.outcomes)}: "
+            return f"feed checks of {self.agency} {self.delivery_id}: all {len(self.outcomes)} passed"
+        return (f"feed checks of {self.agency} {self.delivery_id} FAILED {len(self.failures)} of {len(self.outcomes)}: "
                 + "; ".join(o.describe() for o in self.failures))
+
+
+# Recorded before deliveries were (agency, delivery_id): the outcomes are dropped, and the gate
+# checks those deliveries again (check_unchecked_deliveries), now under their agency.
+OUTDATED_FEED_CHECKS = """
+select 1 from information_schema.tables t where t.table_schema = 'quality' and t.table_name = 'feed_checks'
+and not exists (select 1 from information_schema.columns c where c.table_schema = 'quality'
+                and c.table_name = 'feed_checks' and c.column_name = 'agency')
+"""
 
 
 def ensure_tables() -> None:
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
+        if conn.execute(OUTDATED_FEED_CHECKS).fetchone():
+            conn.execute("drop table if exists quality.feed_checks")
         conn.execute(FEED_CHECKS_DDL)
 
 
@@ -83,19 +97,21 @@ def _refresh_valid_codes() -> None:
                 copy.write_row(row)
 
 
-def check_delivery(delivery_id: str) -> FeedCheckResult | None:
+def check_delivery(agency: str, delivery_id: str) -> FeedCheckResult | None:
     """Run the feed suites over the delivery's loaded rows and record every outcome (None: the
-    delivery has no loaded files, so nothing to check)."""
+    delivery has no loaded files, so nothing to check). The suites select by delivery_id within
+    each dataset's table, every dataset belonging to one agency."""
+    ensure_tables()
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         datasets = [r[0] for r in conn.execute(
-            "select dataset from raw.delivery_files where delivery_id = %s and rows_loaded > 0 order by dataset",
-            (delivery_id,))]
+            "select dataset from raw.delivery_files where agency = %s and delivery_id = %s and rows_loaded > 0"
+            " order by dataset", (agency, delivery_id))]
     if not datasets:
         return None
     _refresh_valid_codes()
-    outcomes = run_suites(delivery_id, feed_suites(datasets), checkpoint=f"feed_{delivery_id}",
-                          index_column="source_row")
-    result = FeedCheckResult(delivery_id, outcomes)
+    outcomes = run_suites(delivery_id, feed_suites(datasets),
+                          checkpoint=f"feed_{delivery_folder_name(agency, delivery_id)}", index_column="source_row")
+    result = FeedCheckResult(agency, delivery_id, outcomes)
     _record(result)
     (log.info if result.passed else log.error)("%s", result.summary())
     return result
@@ -105,10 +121,12 @@ def _record(result: FeedCheckResult) -> None:
     checked_at = datetime.now(timezone.utc)
     with database.connect(role=settings.GATE_ROLE) as conn, conn.cursor() as cur:
         cur.execute(FEED_CHECKS_DDL)
-        cur.execute("delete from quality.feed_checks where delivery_id = %s", (result.delivery_id,))
+        cur.execute("delete from quality.feed_checks where agency = %s and delivery_id = %s",
+                    (result.agency, result.delivery_id))
         cur.executemany(
-            "insert into quality.feed_checks values (%s, %s, %s, %s, %s, %s, %s)",
-            [(result.delivery_id, o.table, o.name, o.severity, o.success, o.observed, checked_at)
+            "insert into quality.feed_checks (delivery_id, dataset, expectation, severity, passed, observed,"
+            " checked_at, agency) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [(result.delivery_id, o.table, o.name, o.severity, o.success, o.observed, checked_at, result.agency)
              for o in result.outcomes])
 
 
@@ -128,33 +146,35 @@ def check_unchecked_deliveries(quarter: str, recheck: bool = False) -> list[Feed
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         if conn.execute("select to_regclass('raw.deliveries') is null").fetchone()[0]:
             return []
-        todo = [r[0] for r in conn.execute(
-            f"select d.delivery_id from raw.deliveries d where {_feeds_quarter(quarter)} "
+        todo = conn.execute(
+            f"select d.agency, d.delivery_id from raw.deliveries d where {_feeds_quarter(quarter)} "
             + ("" if recheck else
-               "and not exists (select 1 from quality.feed_checks c where c.delivery_id = d.delivery_id) ")
-            + "order by d.extracted_at, d.delivery_id")]
-    return [r for r in (check_delivery(delivery_id) for delivery_id in todo) if r is not None]
+               "and not exists (select 1 from quality.feed_checks c"
+               " where c.agency = d.agency and c.delivery_id = d.delivery_id) ")
+            + "order by d.extracted_at, d.agency, d.delivery_id").fetchall()
+    return [r for r in (check_delivery(agency, delivery_id) for agency, delivery_id in todo) if r is not None]
 
 
 def failed_checks_query(quarter: str) -> str:
     """The quarter's deliveries' failed blocking feed checks (the gate's suite reads this)."""
     return (f"select c.delivery_id, c.dataset, c.expectation, c.observed from raw.deliveries d "
-            f"join quality.feed_checks c on c.delivery_id = d.delivery_id "
+            f"join quality.feed_checks c on c.agency = d.agency and c.delivery_id = d.delivery_id "
             f"where {_feeds_quarter(quarter)} and c.severity = '{BLOCKING}' and not c.passed")
 
 
 PASSED, FAILED, NOT_CHECKED = "PASSED", "FAILED", "NOT CHECKED"
 
 
-def delivery_outcomes(delivery_ids: list[str]) -> dict[str, str]:
-    """The feed-check outcome of each delivery, for the data-quality annex (T9) and the PDF to show
-    beside the load counts: PASSED, FAILED (with the failed checks) or NOT CHECKED."""
+def delivery_outcomes(deliveries: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The feed-check outcome of each (agency, delivery_id), for the data-quality annex (T9) and the
+    PDF to show beside the load counts: PASSED, FAILED (with the failed checks) or NOT CHECKED."""
     ensure_tables()
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         rows = conn.execute(
-            "select delivery_id, bool_and(passed), "
+            "select agency, delivery_id, bool_and(passed), "
             "string_agg(dataset || ': ' || expectation, '; ' order by dataset, expectation) filter (where not passed) "
-            "from quality.feed_checks where delivery_id = any(%s) and severity = %s group by delivery_id",
-            (list(delivery_ids), BLOCKING)).fetchall()
-    found = {d: PASSED if ok else f"{FAILED}: {failed}" for d, ok, failed in rows}
-    return {d: found.get(d, NOT_CHECKED) for d in delivery_ids}
+            "from quality.feed_checks where (agency, delivery_id) in (select * from unnest(%s::text[], %s::text[]))"
+            " and severity = %s group by agency, delivery_id",
+            ([a for a, _ in deliveries], [d for _, d in deliveries], BLOCKING)).fetchall()
+    found = {(a, d): PASSED if ok else f"{FAILED}: {failed}" for a, d, ok, failed in rows}
+    return {key: found.get(key, NOT_CHECKED) for key in deliveries}

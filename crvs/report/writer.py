@@ -119,11 +119,11 @@ def read_deliveries(conn, quarter: str) -> list[dict]:
     ).fetchall()
     # The gate outcome of each delivery (its feed checks) goes beside it: T9's columns are fixed by
     # report.md, so the manifest and the PDF's quality annex carry it.
-    checks = delivery_outcomes([r[0] for r in rows])
+    checks = delivery_outcomes([(r[1], r[0]) for r in rows])
     return [
         {"delivery_id": d, "agency": a, "channel": ch,
          "extracted_at": ex.astimezone(timezone.utc).isoformat(),
-         "period_start": ps.isoformat(), "period_end": pe.isoformat(), "feed_checks": checks[d]}
+         "period_start": ps.isoformat(), "period_end": pe.isoformat(), "feed_checks": checks[(a, d)]}
         for d, a, ch, ex, ps, pe in rows
     ]
 

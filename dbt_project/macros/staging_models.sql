@@ -12,6 +12,12 @@ deliveries as (
     select * from {{ ref('stg_raw__deliveries') }}
 ),
 
+-- The delivery a row came in is (agency, delivery_id): the dataset's agency (its name's prefix in
+-- the feed contract: moj_births is MOJ's) with the row's delivery_id.
+deliveries_of_agency as (
+    select * from deliveries where agency = '{{ dataset.split('_')[0] | upper }}'
+),
+
 renamed as (
     select
         -- ids
@@ -22,7 +28,7 @@ renamed as (
         deliveries.extracted_at
 
     from source
-    inner join deliveries on source.delivery_id = deliveries.delivery_id
+    inner join deliveries_of_agency as deliveries on source.delivery_id = deliveries.delivery_id
 )
 
 select * from renamed

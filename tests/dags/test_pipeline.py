@@ -106,10 +106,10 @@ def test_scan_inbox_for_an_agency_takes_its_folders_and_the_unattributable_go_to
 
 
 def test_raw_updates_are_one_event_per_dataset_of_a_loaded_delivery():
-    summary = {"delivery_id": "MOJ-2025Q3-0001", "channel": "API", "outcome": "LOADED", "rows_loaded": 5,
-               "rows_quarantined": 1, "datasets": ["moj_births", "moj_deaths"]}
-    extra = {"delivery_id": "MOJ-2025Q3-0001", "delivery_channel": "API", "delivery_rows_loaded": 5,
-             "delivery_rows_quarantined": 1}
+    summary = {"agency": "MOJ", "delivery_id": "MOJ-2025Q3-0001", "channel": "API", "outcome": "LOADED",
+               "rows_loaded": 5, "rows_quarantined": 1, "datasets": ["moj_births", "moj_deaths"]}
+    extra = {"delivery_agency": "MOJ", "delivery_id": "MOJ-2025Q3-0001", "delivery_channel": "API",
+             "delivery_rows_loaded": 5, "delivery_rows_quarantined": 1}
     assert pipeline.raw_updates(summary) == [("crvs://raw/moj_births", extra), ("crvs://raw/moj_deaths", extra)]
     assert pipeline.raw_updates({**summary, "outcome": "ALREADY_LOADED"}) == []
 
@@ -137,7 +137,8 @@ def test_ingest_summarises_each_delivery_and_archives_it(warehouse, db, tmp_path
     summaries = pipeline.ingest([good, bad])
 
     assert summaries[0] == {
-        "folder": "GSO-2025-0101", "channel": "FILE", "delivery_id": "GSO-2025-0101", "outcome": "LOADED",
+        "folder": "GSO-2025-0101", "channel": "FILE", "agency": "GSO", "delivery_id": "GSO-2025-0101",
+        "outcome": "LOADED",
         "reason": None,
         "rows_loaded": 2, "rows_quarantined": 1, "datasets": ["gso_vital_rates"],
         "feed_checks": {"passed": True, "failed": []},

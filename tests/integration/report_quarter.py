@@ -71,8 +71,8 @@ def fill_quarter(db):
     # The datasets each delivery carried (the gate's freshness check needs every one the agency owes).
     for delivery_id, agency, *_ in deliveries:
         for dataset in [name for name, d in DATASETS.items() if d.agency == agency]:
-            db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 0, 0, 0)",
-                       (delivery_id, dataset, f"{dataset}.csv"))
+            db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 0, 0, 0, %s)",
+                       (delivery_id, dataset, f"{dataset}.csv", agency))
     return db
 
 

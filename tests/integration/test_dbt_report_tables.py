@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from crvs import transform
+from crvs.feeds.contract import DATASETS
 from crvs.feeds.tables import ensure_tables
 
 Q = "2025Q3"
@@ -129,11 +130,13 @@ def built(module_warehouse):
                          " 'test fixture', %s)",
                          [delivery_id, agency, channel, extracted_at, start, end, json.dumps({})])
         for delivery_id, dataset, received, loaded, quarantined in DELIVERY_FILES:
-            conn.execute("insert into raw.delivery_files values (%s, %s, %s, null, %s, %s, %s)",
-                         [delivery_id, dataset, f"{dataset}.csv", received, loaded, quarantined])
+            conn.execute("insert into raw.delivery_files values (%s, %s, %s, null, %s, %s, %s, %s)",
+                         [delivery_id, dataset, f"{dataset}.csv", received, loaded, quarantined,
+                          DATASETS[dataset].agency])
         for delivery_id, dataset, row, column, rule in QUARANTINED:
-            conn.execute("insert into quarantine.rows values (%s, %s, %s, %s, %s, %s, %s, '{}')",
-                         [delivery_id, dataset, f"{dataset}.csv", row, column, rule, f"row {row}: {rule}"])
+            conn.execute("insert into quarantine.rows values (%s, %s, %s, %s, %s, %s, %s, '{}', %s)",
+                         [delivery_id, dataset, f"{dataset}.csv", row, column, rule, f"row {row}: {rule}",
+                          DATASETS[dataset].agency])
         _insert(conn, "moj_births", MOJ_BIRTHS)
         _insert(conn, "moj_deaths", MOJ_DEATHS)
         _insert(conn, "moj_marriages", MOJ_MARRIAGES)

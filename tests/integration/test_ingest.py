@@ -4,8 +4,10 @@ versions, and that nothing personal is ever stored."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
+import psycopg
 import pytest
 
 from crvs.feeds import loader
@@ -184,6 +186,119 @@ def test_the_same_delivery_twice_changes_nothing(warehouse, db, tmp_path):
     assert second.line() == "already loaded  MOJ-2025Q3-0001"
     assert [fetch(db, f"select * from {t} order by 1, 2")
             for t in ("raw.moj_births", "quarantine.rows", "raw.deliveries", "raw.delivery_files")] == snapshot
+
+
+WAREHOUSE_TABLES = ("raw.moj_births", "quarantine.rows", "raw.deliveries", "raw.delivery_files")
+
+
+def snapshot(db):
+    return [fetch(db, f"select * from {t} order by 1, 2") for t in WAREHOUSE_TABLES]
+
+
+def test_a_resend_with_a_changed_value_is_rejected_with_both_sha256s_and_recorded(warehouse, db, tmp_path):
+    first = births_delivery(tmp_path / "first", [birth(), birth(record_id="B-2")])
+    assert loader.ingest_path(first).outcome == loader.LOADED
+    before = snapshot(db)
+    loaded_sha = hashlib.sha256((first / "births.csv").read_bytes()).hexdigest()
+    resend = births_delivery(tmp_path / "resend", [birth(), birth(record_id="B-2", sex="F")])  # one value changed
+    received_sha = hashlib.sha256((resend / "births.csv").read_bytes()).hexdigest()
+    assert loaded_sha != received_sha
+
+    result = loader.ingest_path(resend)
+
+    assert result.outcome == loader.REJECTED
+    assert result.reason == (
+        "MOJ delivery MOJ-2025Q3-0001 is already loaded and this one differs from it (births.csv (moj_births): "
+        f"sha256 loaded {loaded_sha}, received {received_sha}); nothing was changed. A delivery_id names one "
+        "delivery: send the changed data as a new delivery_id, with higher record_version for corrections")
+    assert snapshot(db) == before
+    assert fetch(db, "select agency, delivery_id, reason from quarantine.rejected_deliveries") == [
+        ("MOJ", "MOJ-2025Q3-0001", result.reason)]
+
+
+def test_a_resend_with_a_changed_manifest_is_rejected_naming_the_field_and_the_figures(warehouse, db, tmp_path):
+    assert loader.ingest_path(births_delivery(tmp_path / "first", [birth()])).outcome == loader.LOADED
+    before = snapshot(db)
+    resend = births_delivery(tmp_path / "resend", [birth(), birth(record_id="B-2")],
+                             extracted_at="2025-10-06T08:00:00+07:00")
+
+    result = loader.ingest_path(resend)
+
+    assert result.outcome == loader.REJECTED
+    assert ("extracted_at loaded 2025-10-05T08:00:00+07:00, received 2025-10-06T08:00:00+07:00; "
+            "births.csv (moj_births): rows loaded 1, received 2; births.csv (moj_births): sha256 loaded") in result.reason
+    assert snapshot(db) == before
+
+
+def test_the_same_delivery_again_with_another_utc_offset_is_the_same_delivery(warehouse, db, tmp_path):
+    assert loader.ingest_path(births_delivery(tmp_path / "first", [birth()])).outcome == loader.LOADED
+    again = births_delivery(tmp_path / "again", [birth()], extracted_at="2025-10-05T01:00:00+00:00")
+
+    assert loader.ingest_path(again).outcome == loader.ALREADY_LOADED
+
+
+def gso_rates(folder, delivery_id, rate="14.2"):
+    return write_delivery(folder, manifest(delivery_id, agency="GSO", period_start="2025-01-01", period_end="2025-12-31"),
+                          {"vital_rates.csv": ("gso_vital_rates", [dict(
+                              year="2025", province_code="01", admin_code_version="2025",
+                              crude_birth_rate=rate, crude_death_rate="6.1")])})
+
+
+def moh_births(folder, delivery_id):
+    return write_delivery(folder, manifest(delivery_id, agency="MOH"), {"births.csv": ("moh_births", [dict(
+        notification_id="N-1", facility_code="F1", facility_province_code="01", admin_code_version="2025",
+        birth_date="2025-07-15", sex="M", outcome="LIVE", mother_id=MOTHER_ID,
+        mother_residence_province_code="01")])})
+
+
+def test_a_moh_delivery_whose_id_a_gso_delivery_used_loads(warehouse, db, tmp_path):
+    assert loader.ingest_path(gso_rates(tmp_path / "gso", "2025-0001")).outcome == loader.LOADED
+
+    result = loader.ingest_path(moh_births(tmp_path / "moh", "2025-0001"))
+
+    assert (result.outcome, result.rows_loaded) == (loader.LOADED, 1), result.reason
+    assert fetch(db, "select agency, delivery_id from raw.deliveries order by 1") == [
+        ("GSO", "2025-0001"), ("MOH", "2025-0001")]
+    assert fetch(db, "select agency, delivery_id, dataset from raw.delivery_files order by 1") == [
+        ("GSO", "2025-0001", "gso_vital_rates"), ("MOH", "2025-0001", "moh_births")]
+    # and each agency's resend is judged against its own delivery
+    assert loader.ingest_path(moh_births(tmp_path / "moh-again", "2025-0001")).outcome == loader.ALREADY_LOADED
+    assert loader.ingest_path(gso_rates(tmp_path / "gso-changed", "2025-0001", "15.0")).outcome == loader.REJECTED
+
+
+def test_a_warehouse_keyed_by_delivery_id_alone_is_upgraded_on_the_next_load(warehouse, db, tmp_path):
+    """raw.deliveries used to have delivery_id as its key, and raw.delivery_files and
+    quarantine.rows no agency: the loader adds it (from the dataset's agency) and re-keys them."""
+    from crvs.feeds.tables import ensure_tables
+
+    with psycopg.connect(warehouse) as conn:
+        ensure_tables(conn)
+    assert loader.ingest_path(births_delivery(tmp_path / "first", [birth(), birth(record_id="B-2", sex="X")])
+                              ).outcome == loader.LOADED
+    for statement in (
+            "alter table raw.delivery_files drop constraint delivery_files_agency_delivery_id_fkey",
+            "alter table raw.delivery_files drop constraint delivery_files_pkey",
+            "alter table raw.delivery_files drop column agency",
+            "alter table raw.delivery_files add primary key (delivery_id, dataset)",
+            "alter table quarantine.rows drop column agency",
+            "alter table quarantine.rows add primary key (delivery_id, dataset, source_row)",
+            "alter table raw.deliveries drop constraint deliveries_pkey",
+            "alter table raw.deliveries add primary key (delivery_id)",
+            "alter table raw.delivery_files add foreign key (delivery_id) references raw.deliveries"):
+        db.execute(statement)
+
+    result = loader.ingest_path(gso_rates(tmp_path / "gso", "MOJ-2025Q3-0001"))  # the same id, another agency
+
+    assert result.outcome == loader.LOADED, result.reason
+    assert fetch(db, "select agency, delivery_id, dataset from raw.delivery_files order by 1") == [
+        ("GSO", "MOJ-2025Q3-0001", "gso_vital_rates"), ("MOJ", "MOJ-2025Q3-0001", "moj_births")]
+    assert fetch(db, "select agency, source_row from quarantine.rows") == [("MOJ", 2)]
+    keys = dict(fetch(db, "select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint"
+                          " where contype = 'p' and connamespace in ('raw'::regnamespace, 'quarantine'::regnamespace)"
+                          " and conrelid::regclass::text in ('raw.deliveries', 'raw.delivery_files', 'quarantine.rows')"))
+    assert keys == {"raw.deliveries": "PRIMARY KEY (agency, delivery_id)",
+                    "raw.delivery_files": "PRIMARY KEY (agency, delivery_id, dataset)",
+                    "quarantine.rows": "PRIMARY KEY (agency, delivery_id, dataset, source_row)"}
 
 
 def test_a_rejected_delivery_can_be_sent_again_corrected(warehouse, db, tmp_path):

@@ -20,9 +20,9 @@ from crvs.sample import generate_quarter, write_delivery
 from tests.integration.test_ingest import BAD_ROWS, CHILD_ID, MOTHER_ID, birth, edit_manifest, fetch, manifest
 
 TABLES = {**{f"raw.{name}": "delivery_id, source_row" for name in DATASETS},
-          "quarantine.rows": "delivery_id, dataset, source_row",
-          "raw.delivery_files": "delivery_id, dataset",
-          "raw.deliveries": "delivery_id"}
+          "quarantine.rows": "agency, delivery_id, dataset, source_row",
+          "raw.delivery_files": "agency, delivery_id, dataset",
+          "raw.deliveries": "agency, delivery_id"}
 
 
 def warehouse_contents(db) -> dict[str, list[tuple]]:

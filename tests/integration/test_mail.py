@@ -101,3 +101,43 @@ def test_the_same_message_twice_in_a_maildir_loads_once(tmp_path, inbox, db):
     assert db.execute("select count(*) from raw.gso_vital_rates").fetchone()[0] == 1
     assert sorted(p.name for p in (maildir / "cur").iterdir()) == ["1740967200.1.host:2,S", "1740967260.2.host:2,S"]
     assert list((maildir / "new").iterdir()) == []
+
+
+def test_a_changed_resend_by_mail_is_rejected_with_both_sha256s_and_the_message_set_aside(tmp_path, inbox, db):
+    import hashlib
+
+    mailbox = tmp_path / "mail"
+    mailbox.mkdir()
+    first = delivery_files(tmp_path)
+    (mailbox / "0001.eml").write_bytes(message(first))
+    changed_rates = [dict(RATES[0], crude_birth_rate="15.3"), RATES[1]]
+    changed = write_delivery(tmp_path / "changed" / "GSO-2025-0001", {
+        "delivery_id": "GSO-2025-0001", "agency": "GSO", "extracted_at": "2025-03-01T08:00:00+07:00",
+        "period_start": "2025-01-01", "period_end": "2025-12-31"}, {"vital_rates.csv": ("gso_vital_rates", changed_rates)})
+    (mailbox / "0002.eml").write_bytes(message(changed))
+
+    loaded, resent = mail.ingest_mail(mailbox)
+
+    assert (loaded["outcome"], resent["outcome"]) == ("LOADED", "REJECTED")
+    before = hashlib.sha256((first / "vital_rates.csv").read_bytes()).hexdigest()
+    after = hashlib.sha256((changed / "vital_rates.csv").read_bytes()).hexdigest()
+    assert f"vital_rates.csv (gso_vital_rates): sha256 loaded {before}, received {after}" in resent["reason"]
+    assert "send the changed data as a new delivery_id" in resent["reason"]
+    assert db.execute("select crude_birth_rate::text from raw.gso_vital_rates").fetchall() == [("15.2",)]
+    assert db.execute("select agency, delivery_id from quarantine.rejected_deliveries").fetchall() == [
+        ("GSO", "GSO-2025-0001")]
+    assert (mailbox / "rejected" / "0002.eml").is_file()
+
+
+def test_an_emailed_delivery_is_saved_under_its_agency_and_id(tmp_path, inbox, db):
+    made = write_delivery(tmp_path / "made" / "2025-0001", {
+        "delivery_id": "2025-0001", "agency": "GSO", "extracted_at": "2025-03-01T08:00:00+07:00",
+        "period_start": "2025-01-01", "period_end": "2025-12-31"}, {"vital_rates.csv": ("gso_vital_rates", RATES)})
+    mailbox = tmp_path / "mail"
+    mailbox.mkdir()
+    (mailbox / "0001.eml").write_bytes(message(made))
+
+    (summary,) = mail.ingest_mail(mailbox)
+
+    assert summary["outcome"] == "LOADED"
+    assert (inbox / "processed" / "GSO-2025-0001" / "manifest.json").is_file()

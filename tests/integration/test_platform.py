@@ -337,3 +337,61 @@ def test_a_connection_without_host_or_token_is_refused_with_its_name():
         platform.PlatformConfig.from_connection(SimpleNamespace(host="", port=None, schema=None, password="x"))
     with pytest.raises(SettingsError, match=r"no platform token \(Airflow connection crvs_platform\)"):
         platform.PlatformConfig.from_connection(SimpleNamespace(host="h", port=None, schema=None, password=None))
+
+
+def test_a_platform_delivery_published_again_with_a_changed_value_is_rejected_with_both_sha256s(served, db):
+    import hashlib
+
+    shutil.rmtree(platform.spool_root(), ignore_errors=True)  # the session's spool: earlier tests archived there
+    folder = gso_delivery(served)
+    with start(served) as server:
+        (loaded,) = platform.fetch_agency(config(server), "GSO")
+        assert loaded.outcome == loader.LOADED
+        gso_delivery(served, rows=[RATES[0], dict(RATES[1], crude_death_rate="5.5"), RATES[2]])  # same counts
+        (listed,) = client_of(server).deliveries("GSO")
+
+        result = platform.fetch_delivery(client_of(server), listed)
+
+    assert result.outcome == loader.REJECTED
+    spool = platform.spool_root()
+    before = hashlib.sha256((spool / "processed" / "GSO-2025-0001" / "vital_rates.csv").read_bytes()).hexdigest()
+    after = hashlib.sha256((spool / "rejected" / "GSO-2025-0001" / "vital_rates.csv").read_bytes()).hexdigest()
+    assert before != after
+    assert f"vital_rates.csv (gso_vital_rates): sha256 loaded {before}, received {after}" in result.reason
+    assert "send the changed data as a new delivery_id" in result.reason
+    assert db.execute("select crude_death_rate::text from raw.gso_vital_rates order by source_row").fetchall() == [
+        ("6.1",), ("5.4",)]
+    assert db.execute("select agency, delivery_id, reason from quarantine.rejected_deliveries").fetchall() == [
+        ("GSO", "GSO-2025-0001", result.reason)]
+    assert folder.exists()
+
+
+def test_a_platform_delivery_loaded_from_files_is_not_fetched_again_unless_its_manifest_changed(served, db, tmp_path):
+    assert loader.ingest_path(gso_delivery(tmp_path / "inbox")).outcome == loader.LOADED
+    gso_delivery(served)
+    with start(served) as server:
+        assert platform.fetch_agency(config(server), "GSO") == []
+        assert server.requests_log == ["GET /v1/deliveries -> 200"]  # no rows fetched
+        gso_delivery(served, rows=RATES[:2])  # the platform's copy has a row less
+
+        (result,) = platform.fetch_agency(config(server), "GSO")
+
+    assert result.outcome == loader.REJECTED
+    assert "vital_rates.csv (gso_vital_rates): rows loaded 3, received 2" in result.reason
+    assert "sha256" not in result.reason  # the agency's file and the platform's rows are different bytes
+    assert db.execute("select count(*) from raw.gso_vital_rates").fetchone()[0] == 2
+
+
+def test_a_platform_delivery_whose_id_another_agency_used_is_spooled_and_loaded_apart(served, db, tmp_path):
+    assert loader.ingest_path(write_delivery(tmp_path / "moh", {
+        "delivery_id": "2025-0001", "agency": "MOH", "extracted_at": "2025-03-01T08:00:00+07:00",
+        "period_start": "2025-01-01", "period_end": "2025-03-31"}, {"births.csv": ("moh_births", [])})
+    ).outcome == loader.LOADED
+    gso_delivery(served, delivery_id="2025-0001")
+    shutil.rmtree(platform.spool_root(), ignore_errors=True)
+    with start(served) as server:
+        (result,) = platform.fetch_agency(config(server), "GSO")
+    assert (result.outcome, result.rows_loaded) == (loader.LOADED, 2), result.reason
+    assert (platform.spool_root() / "processed" / "GSO-2025-0001" / "vital_rates.csv").is_file()
+    assert db.execute("select agency, delivery_id, channel from raw.deliveries order by 1").fetchall() == [
+        ("GSO", "2025-0001", "API"), ("MOH", "2025-0001", "FILE")]

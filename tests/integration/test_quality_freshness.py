@@ -21,8 +21,8 @@ def deliver(db, delivery_id, agency, extracted_at, start, end, datasets=None):
                "period_start, period_end, source, manifest) values (%s, %s, 'FILE', '1.0', %s, %s, %s, 'test', '{}')",
                (delivery_id, agency, extracted_at, start, end))
     for dataset in datasets or OWED[agency]:
-        db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 1, 1, 0)",
-                   (delivery_id, dataset, dataset + ".csv"))
+        db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 1, 1, 0, %s)",
+                   (delivery_id, dataset, dataset + ".csv", agency))
 
 
 @pytest.fixture

@@ -139,15 +139,16 @@ def test_a_delivery_failing_its_feed_checks_blocks(built, db, tmp_path):
     with tripped(db, "raw.moh_births",
                  "update raw.moh_births set mother_pid = '079195000002' where source_row = "
                  "(select min(source_row) from raw.moh_births where mother_pid is not null)"):
-        result = feeds.check_delivery("MOH-2025Q3-0001")
+        result = feeds.check_delivery("MOH", "MOH-2025Q3-0001")
         assert [o.name for o in result.failures] == ["mother_pid is an HMAC-SHA256 pseudonym"]
         assert_blocked(tmp_path, "every delivery of the quarter passed its feed checks", "MOH-2025Q3-0001",
                        "mother_pid is an HMAC-SHA256 pseudonym")
-        assert feeds.delivery_outcomes(["MOH-2025Q3-0001", "MOJ-2025Q3-0001", "NOT-LOADED"]) == {
-            "MOH-2025Q3-0001": "FAILED: moh_births: mother_pid is an HMAC-SHA256 pseudonym",
-            "MOJ-2025Q3-0001": "PASSED", "NOT-LOADED": "NOT CHECKED"}
-    assert feeds.check_delivery("MOH-2025Q3-0001").passed
-    assert feeds.delivery_outcomes(["MOH-2025Q3-0001"]) == {"MOH-2025Q3-0001": "PASSED"}
+        moh, moj = ("MOH", "MOH-2025Q3-0001"), ("MOJ", "MOJ-2025Q3-0001")
+        assert feeds.delivery_outcomes([moh, moj, ("GSO", "MOH-2025Q3-0001"), ("MOJ", "NOT-LOADED")]) == {
+            moh: "FAILED: moh_births: mother_pid is an HMAC-SHA256 pseudonym",
+            moj: "PASSED", ("GSO", "MOH-2025Q3-0001"): "NOT CHECKED", ("MOJ", "NOT-LOADED"): "NOT CHECKED"}
+    assert feeds.check_delivery("MOH", "MOH-2025Q3-0001").passed
+    assert feeds.delivery_outcomes([("MOH", "MOH-2025Q3-0001")]) == {("MOH", "MOH-2025Q3-0001"): "PASSED"}
 
 
 def test_a_warning_does_not_block_and_is_in_the_manifest(built, db, tmp_path):

@@ -19,7 +19,7 @@
 with
 
 deliveries as (
-    select delivery_id, loaded_at from {{ ref('stg_raw__deliveries') }}
+    select delivery_id, loaded_at from {{ ref('stg_raw__deliveries') }} where agency = 'MOH'
 ),
 
 {% if is_incremental() %}

@@ -21,6 +21,7 @@ quarantined as (
 -- First days of the quarters a delivery feeds.
 fed_quarters as (
     select
+        deliveries.agency,
         deliveries.delivery_id,
         {{ quarter_label('quarter_start') }} as quarter
     from deliveries
@@ -35,23 +36,25 @@ fed_quarters as (
 
 reasons as (
     select
+        agency,
         delivery_id,
         dataset,
         column_name,
         rule,
         count(*) as quarantined_rows
     from quarantined
-    group by delivery_id, dataset, column_name, rule
+    group by agency, delivery_id, dataset, column_name, rule
 ),
 
 -- The reason most rows were quarantined for; ties go to the first column and rule by name.
 top_reasons as (
-    select distinct on (delivery_id, dataset)
+    select distinct on (agency, delivery_id, dataset)
+        agency,
         delivery_id,
         dataset,
         column_name || ': ' || rule || ' (' || quarantined_rows || ' rows)' as top_rejection_reason
     from reasons
-    order by delivery_id, dataset, quarantined_rows desc, column_name, rule
+    order by agency, delivery_id, dataset, quarantined_rows desc, column_name, rule
 ),
 
 final as (
@@ -68,10 +71,12 @@ final as (
         cast(files.rows_quarantined as integer) as rows_rejected,
         cast(top_reasons.top_rejection_reason as text) as top_rejection_reason
     from fed_quarters
-    inner join deliveries on fed_quarters.delivery_id = deliveries.delivery_id
-    inner join files on deliveries.delivery_id = files.delivery_id
+    inner join deliveries
+        on fed_quarters.agency = deliveries.agency and fed_quarters.delivery_id = deliveries.delivery_id
+    inner join files on deliveries.agency = files.agency and deliveries.delivery_id = files.delivery_id
     left join top_reasons
-        on files.delivery_id = top_reasons.delivery_id
+        on files.agency = top_reasons.agency
+        and files.delivery_id = top_reasons.delivery_id
         and files.dataset = top_reasons.dataset
     order by fed_quarters.quarter, deliveries.agency, deliveries.extracted_at, deliveries.delivery_id, files.dataset
 )

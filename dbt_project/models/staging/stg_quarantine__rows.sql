@@ -8,6 +8,7 @@ source as (
 
 renamed as (
     select
+        agency,
         delivery_id,
         dataset,
         source_row,

@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        agency,
         delivery_id,
         dataset,
         file_name,
