@@ -1,6 +1,7 @@
 """The `crvs` command: argument parsing only; each command is one call into the package.
 
-Exit codes: 0 success; 1 a delivery was rejected or the quality gate blocked; 2 usage or setup error.
+Exit codes: 0 success; 1 a delivery was rejected, the quality gate blocked or a report could not be
+sent to a recipient; 2 usage or setup error.
 """
 
 from __future__ import annotations
@@ -262,7 +263,7 @@ def cmd_deliver(args, sharing_only: bool = False) -> int:
         return 2
     for outcome in outcomes:
         print(outcome.line())
-    return 0
+    return 1 if any(o.status == delivery.FAILED for o in outcomes) else 0
 
 
 def cmd_share(args) -> int:

@@ -12,7 +12,10 @@ For each recipient of config/recipients.toml (settings.recipients_file()):
    channel, message id, status) and one JSON line per recipient in `{outbox}/deliveries.jsonl`.
 
 A quarter already e-mailed to a recipient is not e-mailed again unless `force=True`; when its files
-changed since (a rebuilt report) the log says so.
+changed since (a rebuilt report) the log says so. A recipient the SMTP server could not be given
+the message for (connection refused, a timeout, TLS, login or address refused) is FAILED, with the
+reason recorded and one line; the others are still tried, and a later run (the report DAG's retry,
+or `crvs deliver` again) sends only to those not yet SENT.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 import logging
 import shutil
 import smtplib
+import socket
 import ssl
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -41,7 +45,7 @@ from crvs.report.writer import AUDIENCES, cover_lines, notes_lines
 log = logging.getLogger(__name__)
 
 SCHEMA = "delivery"
-SENT, NOT_SENT, ALREADY_SENT = "SENT", "NOT_SENT", "ALREADY_SENT"
+SENT, NOT_SENT, ALREADY_SENT, FAILED = "SENT", "NOT_SENT", "ALREADY_SENT", "FAILED"
 # The tables report.md defines; a recipient may list one the registry does not hold yet (it is
 # then skipped, with a note), but never anything else.
 REPORT_TABLE_CODES = tuple(f"T{n}" for n in range(1, 10))
@@ -59,17 +63,38 @@ create table if not exists {SCHEMA}.deliveries (
     sha256          text not null,
     bytes           bigint not null,
     channel         text not null check (channel in ('SMTP', 'OUTBOX')),
-    status          text not null check (status in ('SENT', 'NOT_SENT')),
+    status          text not null constraint deliveries_status_check check (status in ('SENT', 'NOT_SENT', 'FAILED')),
     note            text,
     message_id      text,
     sent_at         timestamptz not null
 );
 create index if not exists deliveries_quarter_recipient on {SCHEMA}.deliveries (quarter, recipient);
 """
+# Tables made before FAILED was recorded accept it from now on (looked up first: no lock when up to date).
+STATUS_WITHOUT_FAILED = f"""
+select 1 from pg_constraint where conrelid = '{SCHEMA}.deliveries'::regclass
+and conname = 'deliveries_status_check' and pg_get_constraintdef(oid) not like '%FAILED%'
+"""
+ALLOW_FAILED = f"""
+alter table {SCHEMA}.deliveries drop constraint deliveries_status_check;
+alter table {SCHEMA}.deliveries add constraint deliveries_status_check
+    check (status in ('SENT', 'NOT_SENT', 'FAILED'))
+"""
+
+
+def _ensure_table(conn) -> None:
+    conn.execute(DDL)
+    if conn.execute(STATUS_WITHOUT_FAILED).fetchone():
+        conn.execute(ALLOW_FAILED)
 
 
 class DeliveryError(RuntimeError):
     """The recipients file or the report folder is not what delivery needs; the message says what."""
+
+
+class DeliveryFailed(RuntimeError):
+    """Some recipients could not be sent the report (each recorded FAILED with its reason); a later
+    run sends to them, and only to them."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +225,7 @@ def smtp_from_airflow_connection(conn_id: str = AIRFLOW_SMTP_CONN_ID) -> Smtp | 
 
 
 def _send(smtp: Smtp, message: EmailMessage) -> None:
+    """Hand the message to the SMTP server; raises OSError (refused, timeout, TLS) or SMTPException."""
     if smtp.use_ssl:
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, context=ssl.create_default_context(), timeout=60)
     else:
@@ -209,7 +235,36 @@ def _send(smtp: Smtp, message: EmailMessage) -> None:
             client.starttls(context=ssl.create_default_context())
         if smtp.username:
             client.login(smtp.username, smtp.password or "")
-        client.send_message(message)
+        refused = client.send_message(message)
+    if refused:  # some addresses were accepted: the message went out, and must not be sent again
+        log.warning("%s: the server refused %d of the recipient's addresses (%s)", message["Message-ID"],
+                    len(refused), "; ".join(f"{code} {_text(reply)}" for code, reply in refused.values()))
+
+
+def _text(reply) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def smtp_failure(smtp: Smtp, err: BaseException, addresses: tuple[str, ...]) -> str:
+    """Why a message could not be handed to the server, in one line without an address or secret."""
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(code) for code, _ in err.recipients.values()})
+        why = f"the server refused every address of the recipient (SMTP {', '.join(codes)})"
+    elif isinstance(err, smtplib.SMTPAuthenticationError):
+        why = f"the server refused the login (SMTP {err.smtp_code}): check the user and password"
+    elif isinstance(err, smtplib.SMTPResponseException):
+        why = f"the server answered SMTP {err.smtp_code}: {_text(err.smtp_error)}"
+    elif isinstance(err, ConnectionRefusedError):
+        why = "the server refused the connection (nothing listens there?)"
+    elif isinstance(err, (TimeoutError, socket.timeout)):
+        why = "no answer from the server in time"
+    elif isinstance(err, ssl.SSLError):
+        why = f"TLS failed ({err.reason or err})"
+    else:
+        why = f"{type(err).__name__}: {err}"
+    for address in addresses:
+        why = why.replace(address, "<address>")
+    return f"not sent: {smtp.describe()}: {why}"
 
 
 # --- choosing and writing a recipient's files ------------------------------------------------
@@ -224,7 +279,7 @@ class Outcome:
     audience: str
     addresses: list[str]
     files: list[dict]           # name, sha256, bytes
-    status: str                 # SENT, NOT_SENT or ALREADY_SENT
+    status: str                 # SENT, NOT_SENT, ALREADY_SENT or FAILED (note: why)
     note: str
     message_id: str | None
     outbox: str
@@ -372,10 +427,12 @@ def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path |
     run_id = f"{quarter}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     outcomes = []
     with database.connect(role=settings.GATE_ROLE) as conn:
-        conn.execute(DDL)
+        _ensure_table(conn)
+        conn.commit()
         for recipient in chosen:
             outcome = _deliver_one(conn, run_id, quarter, report, outbox, recipient, recipients.sender, smtp, force)
-            log.log(logging.WARNING if outcome.status == NOT_SENT else logging.INFO, "%s", outcome.line())
+            level = {NOT_SENT: logging.WARNING, FAILED: logging.ERROR}.get(outcome.status, logging.INFO)
+            log.log(level, "%s", outcome.line())
             outcomes.append(outcome)
             conn.commit()
     return outcomes
@@ -412,8 +469,12 @@ def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, re
     if smtp is None:
         status, channel, note, sent_id = NOT_SENT, "OUTBOX", "not sent: no SMTP configured", None
     else:
-        _send(smtp, message)
-        status, channel, note, sent_id = SENT, "SMTP", f"e-mailed via {smtp.describe()}", message_id
+        try:
+            _send(smtp, message)
+        except (OSError, smtplib.SMTPException) as err:
+            status, channel, note, sent_id = FAILED, "SMTP", smtp_failure(smtp, err, recipient.emails), None
+        else:
+            status, channel, note, sent_id = SENT, "SMTP", f"e-mailed via {smtp.describe()}", message_id
     for f in listed:
         conn.execute(
             f"insert into {SCHEMA}.deliveries (delivery_run_id, quarter, recipient, audience, addresses, file, "

@@ -407,9 +407,15 @@ def run_delivers(run_type: str) -> bool:
 def deliver(quarter: str, smtp: Any = None, *, force: bool = False, sharing_only: bool = False,
             out: Path | None = None) -> list[str]:
     """Deliver the written report of `quarter` to its recipients (crvs.delivery): outbox, SMTP when
-    `smtp` is given, a record of each file. Returns one line per recipient (no addresses, no secrets)."""
+    `smtp` is given, a record of each file. Returns one line per recipient (no addresses, no secrets).
+    Raises delivery.DeliveryFailed, with the line of each recipient that could not be sent the
+    report, once every recipient was tried: the task fails and its retry sends to those only."""
     from crvs import delivery
 
     _parse_quarter(quarter)
     outcomes = delivery.deliver_quarter(quarter, reports=out, smtp=smtp, force=force, sharing_only=sharing_only)
+    failed = [o.line() for o in outcomes if o.status == delivery.FAILED]
+    if failed:
+        raise delivery.DeliveryFailed(f"{len(failed)} of {len(outcomes)} recipient(s) not sent the {quarter} report "
+                                      "(a retry sends to them only):\n" + "\n".join(failed))
     return [o.line() for o in outcomes]

@@ -23,7 +23,9 @@ The figures depend only on the quarter chosen (the report's rule: never on today
 4. `deliver_report` — each recipient of `config/recipients.toml` gets the files it may receive:
    outbox `$CRVS_HOME/outbox/<quarter>/<recipient>/`, e-mail through the Airflow connection
    `crvs_smtp`, a record in `delivery.deliveries`. Without the connection it writes the outbox and
-   says loudly that nothing was sent.
+   says loudly that nothing was sent. A recipient the server could not be given the message for is
+   recorded FAILED with the reason; the task then fails naming them, and its retries send to them
+   only (no one receives the quarter twice).
 """
 
 from __future__ import annotations

@@ -187,3 +187,81 @@ def test_smtp_url_and_the_password_stays_out_of_reprs():
     assert smtp_from_url(None) is None
     with pytest.raises(DeliveryError):
         smtp_from_url("http://mail.example.invalid")
+
+
+def failed_records(db) -> list[tuple]:
+    return db.execute("select recipient, channel, status, note, message_id from delivery.deliveries "
+                      "where status = 'FAILED' order by recipient, file").fetchall()
+
+
+def test_a_server_refusing_the_connection_fails_each_recipient_with_the_reason_recorded(report, tmp_path, db):
+    from smtp_inbox import free_port
+
+    port = free_port()  # nothing listens there
+    outcomes = deliver(report, tmp_path, Smtp("127.0.0.1", port))
+
+    reason = f"not sent: smtp://127.0.0.1:{port}: the server refused the connection (nothing listens there?)"
+    assert [(o.recipient, o.status, o.note) for o in outcomes] == [
+        (r, "FAILED", reason) for r in ("moj-statistics", "moh", "gso", "public-portal")]
+    assert [o.line().split(" [")[0] for o in outcomes][1] == f"{QUARTER} → moh (agency): FAILED — {reason}"
+    assert {(r[0], r[1], r[2], r[3], r[4]) for r in failed_records(db)} == {
+        (r, "SMTP", "FAILED", reason, None) for r in ("moj-statistics", "moh", "gso", "public-portal")}
+    assert db.execute("select count(*) from delivery.deliveries where status = 'SENT'").fetchone()[0] == 0
+
+
+def test_after_a_partial_failure_a_rerun_sends_only_to_those_not_yet_sent(report, tmp_path, db):
+    from smtp_inbox import Inbox, free_port
+    from aiosmtpd.controller import Controller
+
+    class RefusingMoh(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+            if address == MOH:
+                return "550 5.1.1 mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    refusing, port = RefusingMoh(), free_port()
+    controller = Controller(refusing, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        first = deliver(report, tmp_path, Smtp("127.0.0.1", port))
+    finally:
+        controller.stop()
+    assert [(o.recipient, o.status) for o in first] == [
+        ("moj-statistics", SENT), ("moh", "FAILED"), ("gso", SENT), ("public-portal", SENT)]
+    moh = next(o for o in first if o.recipient == "moh")
+    assert moh.note == (f"not sent: smtp://127.0.0.1:{port}: the server refused every address of the recipient "
+                        "(SMTP 550)")
+    assert MOH not in moh.line()
+    assert len(refusing.messages) == 3
+
+    with smtp_server() as (inbox, port):
+        second = deliver(report, tmp_path, Smtp("127.0.0.1", port))
+    assert [(o.recipient, o.status) for o in second] == [
+        ("moj-statistics", ALREADY_SENT), ("moh", SENT), ("gso", ALREADY_SENT), ("public-portal", ALREADY_SENT)]
+    assert [rcpt for _, rcpt, _ in inbox.messages] == [[MOH]]  # nobody received it twice
+
+
+def test_deliver_on_the_command_line_prints_a_line_per_recipient_and_exits_1_when_one_failed(
+        report, session_outbox, monkeypatch, capsys):
+    from smtp_inbox import free_port
+
+    monkeypatch.setenv("CRVS_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
+    assert cli.main(["deliver", "--quarter", QUARTER, "--reports", str(report.parent), "--recipient", "gso"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 1 and ": FAILED — not sent: smtp://127.0.0.1:" in captured.out
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_the_report_dag_task_fails_retryably_naming_the_recipients_not_sent(report, db):
+    from smtp_inbox import free_port
+
+    from crvs import delivery, orchestration, pipeline
+
+    with pytest.raises(delivery.DeliveryFailed) as failed:
+        pipeline.deliver(QUARTER, Smtp("127.0.0.1", free_port()), out=report.parent)
+    lines = str(failed.value).splitlines()
+    assert lines[0] == f"4 of 4 recipient(s) not sent the {QUARTER} report (a retry sends to them only):"
+    assert len(lines) == 5 and all(": FAILED — not sent: " in line for line in lines[1:])
+    assert not isinstance(failed.value, pipeline.RunBlocked)  # Airflow retries it
+    assert orchestration.dag_defaults()["retries"] >= 1
