@@ -126,6 +126,8 @@ def cmd_fetch(args) -> int:
         for result in results:
             if result.outcome == platform.FAILED:
                 print(f"not fetched     {result.delivery_id}: {result.reason}")
+            elif result.outcome == platform.HELD_BACK:
+                print(f"held back       {result.delivery_id}: {result.reason}")
             else:
                 print(result.line())
             failed |= result.outcome in (loader.REJECTED, platform.FAILED)

@@ -236,38 +236,26 @@ def summarise(result: Any, folder: str, *, channel: str) -> dict[str, Any]:
 # --- the sharing platform (API channel) -----------------------------------------------------
 
 
-def platform_deliveries(agency: str, config: Any) -> list[dict[str, Any]]:
-    """The manifests of the deliveries of `agency` the platform has and the warehouse has not
-    loaded, oldest first ([] when `config` is None: the platform is not configured). A refused
-    token raises RunBlocked."""
-    from crvs.platform.client import PlatformAuthError, PlatformClient, new_deliveries
+def fetch_platform(agency: str, config: Any) -> list[dict[str, Any]]:
+    """Fetch and load the platform's new deliveries of `agency` one by one in the platform's order,
+    exactly as `crvs fetch` does (crvs.platform.client.fetch_agency): one that cannot be fetched or
+    loaded (FAILED) holds back the later ones (HELD_BACK), which the next run lists again. Returns one
+    summary per delivery, like an inbox delivery's ([] when `config` is None: the platform is not
+    configured). A refused token raises RunBlocked."""
+    from crvs.platform.client import PlatformAuthError, fetch_agency
 
     if config is None:
         log.info("the sharing platform is not configured (Airflow connection crvs_platform or "
                  "CRVS_PLATFORM_URL): %s's deliveries are taken from the inbox only", agency)
         return []
     try:
-        listed = new_deliveries(PlatformClient(config), agency)
+        results = fetch_agency(config, agency)
     except PlatformAuthError as err:
         raise RunBlocked(str(err)) from err
-    log.info("platform: %d new delivery(ies) of %s: %s", len(listed), agency,
-             ", ".join(str(m.get("delivery_id")) for m in listed) or "none")
-    return listed
-
-
-def fetch_platform_delivery(manifest: dict[str, Any], config: Any) -> dict[str, Any]:
-    """Fetch one listed delivery from the platform (spooled, then loaded by the file loader) and
-    summarise it like an inbox delivery. Outcome FAILED: the platform could not be read after its
-    retries (nothing loaded; the next try resumes the spooled part)."""
-    from crvs.platform.client import PlatformAuthError, PlatformClient, fetch_delivery
-
-    try:
-        result = fetch_delivery(PlatformClient(config), manifest, progress=None)
-    except PlatformAuthError as err:
-        raise RunBlocked(str(err)) from err
-    summary = summarise(result, str(result.delivery_id or manifest.get("delivery_id")), channel="API")
-    log.info("%s", describe(summary))
-    return summary
+    summaries = [summarise(r, str(r.delivery_id), channel="API") for r in results]
+    for summary in summaries:
+        log.info("%s", describe(summary))
+    return summaries
 
 
 def check_feed(agency: str, delivery_id: str) -> dict[str, Any]:
@@ -309,6 +297,8 @@ def describe(summary: dict[str, Any]) -> str:
         return f"{name}: REJECTED — {summary['reason']}"
     if summary["outcome"] == "FAILED":
         return f"{name}: NOT FETCHED — {summary['reason']}"
+    if summary["outcome"] == "HELD_BACK":
+        return f"{name}: HELD BACK — {summary['reason']}"
     if summary["outcome"] == "ALREADY_LOADED":
         return f"{name}: already loaded, nothing changed" + (f" ({summary['reason']})" if summary["reason"] else "")
     line = (f"{name}: loaded {summary['rows_loaded']} rows, quarantined {summary['rows_quarantined']} "

@@ -5,14 +5,17 @@ One DAG per agency, on the agency's own rhythm: **crvs_ingest_moj** daily, **crv
 weekly, **crvs_ingest_gso** monthly (override with `CRVS_SCHEDULE_MOJ`, `CRVS_SCHEDULE_MOH`,
 `CRVS_SCHEDULE_GSO`: cron or preset). Each run:
 
-1. **list_platform_deliveries** — when the sharing platform is configured (Airflow connection
+1. **fetch_platform_deliveries** — when the sharing platform is configured (Airflow connection
    `crvs_platform`: host, port, password = the bearer token; or `CRVS_PLATFORM_URL` /
-   `CRVS_PLATFORM_TOKEN`), asks it for the agency's deliveries after the last one loaded.
-2. **fetch_platform_delivery** — one mapped task per platform delivery, labelled with its
-   delivery_id: pages are spooled to `$CRVS_HOME/platform/spool/` with retries, then loaded by the
-   file loader (a delivery is loaded whole or not at all). A rejected delivery (its rows disagree
-   with the manifest, ...) fails its task at once with the reason; one the platform could not serve
-   after the client's retries fails too and Airflow retries it later, resuming the spooled part.
+   `CRVS_PLATFORM_TOKEN`), asks it for the agency's deliveries after the last one loaded and loads
+   them one by one in the platform's order, as `crvs fetch` does: pages are spooled to
+   `$CRVS_HOME/platform/spool/` with retries, then loaded by the file loader (whole or not at all).
+   A delivery the platform could not serve after the client's retries (or whose load broke) holds
+   back the later ones: they are not fetched, and the next run lists it again, so no delivery is
+   ever skipped. A rejected one (its rows disagree with the manifest, ...) is recorded and the
+   later ones load. The return value has one summary per delivery.
+2. **platform_deliveries_loaded** — fails when a platform delivery was rejected or not fetched,
+   with one line each.
 3. **collect_mail** — the official e-mail fallback: the messages waiting in the mail folder
    (`CRVS_MAIL_DIR`, default `$CRVS_HOME/mail`; a maildir or a folder of `.eml` files) have their
    attachments saved as delivery folders in the inbox (any agency's: each DAG loads its own); a
@@ -56,23 +59,24 @@ def ingest_dag(agency: str):
         doc_md=__doc__.replace("<agency>", agency.lower(), 1),
     )
     def crvs_ingest():
-        @task
-        def list_platform_deliveries() -> list[dict]:
+        # One task, not one per delivery: the deliveries load in the platform's order and one that
+        # fails holds back the later ones (independent tasks let a later one load and move the
+        # listing past the failed one, which was then never fetched again).
+        @task(max_active_tis_per_dag=1)
+        def fetch_platform_deliveries() -> list[dict]:
             try:
-                manifests = pipeline.platform_deliveries(agency, orchestration.platform_config())
+                summaries = pipeline.fetch_platform(agency, orchestration.platform_config())
             except pipeline.RunBlocked as refused:  # the token: retrying cannot fix it
                 raise AirflowFailException(str(refused)) from refused
-            print(f"{len(manifests)} platform delivery(ies) to fetch: {[m.get('delivery_id') for m in manifests]}")
-            return manifests
+            for summary in summaries:
+                print(pipeline.describe(summary))
+            return summaries
 
-        @task(max_active_tis_per_dag=1, map_index_template="{{ delivery_id }}")
-        def fetch_platform_delivery(manifest: dict) -> dict:
-            get_current_context()["delivery_id"] = str(manifest.get("delivery_id"))
-            try:
-                summary = pipeline.fetch_platform_delivery(manifest, orchestration.platform_config())
-            except pipeline.RunBlocked as refused:
-                raise AirflowFailException(str(refused)) from refused
-            return orchestration.task_outcome(summary)
+        @task
+        def platform_deliveries_loaded(fetched: list[dict]) -> None:
+            problems = pipeline.rejections(fetched)
+            if problems:
+                raise AirflowFailException("\n".join(problems))
 
         @task
         def collect_mail() -> None:
@@ -97,7 +101,7 @@ def ingest_dag(agency: str):
         @task(outlets=[RAW_LOADED], trigger_rule=TriggerRule.ALL_DONE)
         def announce_raw_updates(fetched: list[dict], loaded: list[dict], *, outlet_events=None) -> None:
             # By index within len(): iterating would ask for one XCom past the end (logged as an error).
-            for summary in [results[i] for results in (fetched, loaded) for i in range(len(results))]:
+            for summary in [results[i] for results in (fetched or [], loaded) for i in range(len(results))]:
                 for uri, extra in pipeline.raw_updates(summary):
                     outlet_events[RAW_LOADED].add(Asset(uri), extra=extra)
                     print(f"{uri} updated by {summary['delivery_id']} ({summary['channel']})")
@@ -109,12 +113,12 @@ def ingest_dag(agency: str):
             """Runs only when no delivery was rejected or left unfetched; otherwise it is
             upstream_failed and the run fails (a run's state follows its last tasks)."""
 
-        fetched = fetch_platform_delivery.expand(manifest=list_platform_deliveries())
+        fetched = fetch_platform_deliveries()
         waiting = scan_inbox()
         collect_mail() >> waiting
         loaded = load_inbox_delivery.expand(folder=waiting)
         announce_raw_updates(fetched, loaded)
-        [fetched, loaded] >> all_deliveries_loaded()
+        [platform_deliveries_loaded(fetched), loaded] >> all_deliveries_loaded()
 
     return crvs_ingest()
 

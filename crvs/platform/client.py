@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 CONNECTION_ID = "crvs_platform"
 SPOOL_MANIFEST = "manifest.json"
 PLATFORM_MANIFEST = "platform-manifest.json"  # the listing's manifest, to notice a republished delivery
-FAILED = "FAILED"  # fetching failed (platform unreachable, token refused): nothing was loaded
+FAILED = "FAILED"  # fetching or loading failed (platform unreachable, a load broke): nothing was loaded
+HELD_BACK = "HELD_BACK"  # not fetched: an earlier delivery of the agency failed (next run: both again)
 PROGRESS_EVERY_ROWS = 100_000
 
 
@@ -406,17 +407,35 @@ def new_deliveries(client: PlatformClient, agency: str,
 
 def fetch_agency(config: PlatformConfig, agency: str, *, client: PlatformClient | None = None,
                  progress: Callable[[str], None] | None = None) -> list[loader.IngestResult]:
-    """Fetch and load every delivery of `agency` the platform has and the warehouse has not, oldest
-    first. A rejected delivery is recorded (quarantine.rejected_deliveries) and does not stop the
-    others; one that could not be fetched (FAILED) stops the agency, as the later ones may build on
-    it. PlatformAuthError is raised: no delivery can be fetched."""
+    """Fetch and load every delivery of `agency` the platform has and the warehouse has not, one by
+    one in the order the platform publishes them (the command line and the ingest DAGs alike). A
+    rejected delivery is recorded (quarantine.rejected_deliveries: final, the agency sends a new
+    delivery_id) and does not stop the others. One that could not be fetched or loaded (FAILED)
+    holds back every later one (HELD_BACK, nothing fetched), as they may build on it: the listing
+    cursor (the last platform delivery loaded) stays before it, so the next run lists it again, and
+    no delivery is ever skipped. PlatformAuthError is raised: no delivery can be fetched."""
     client = client or PlatformClient(config)
-    results = []
+    results: list[loader.IngestResult] = []
+    failed = None
     for manifest in new_deliveries(client, agency, progress):
-        result = fetch_delivery(client, manifest, progress=progress)
+        delivery_id = str(manifest.get("delivery_id"))
+        source = f"{client.config.url}/v1/deliveries/{delivery_id}"
+        if failed is not None:
+            results.append(loader.IngestResult(source, HELD_BACK, delivery_id, agency,
+                                               f"waits for {failed}, which could not be fetched or loaded; "
+                                               "the next run tries both again"))
+            continue
+        try:
+            result = fetch_delivery(client, manifest, progress=progress)
+        except PlatformAuthError:
+            raise
+        except Exception as err:  # noqa: BLE001 — a load that broke (the database went away, ...) holds back the rest
+            log.exception("could not load %s", delivery_id)
+            result = loader.IngestResult(source, FAILED, delivery_id, agency,
+                                         f"could not be loaded ({type(err).__name__}: {err}); nothing of it was kept")
         results.append(result)
         if result.outcome == FAILED:
-            break
+            failed = delivery_id
     return results
 
 

@@ -20,8 +20,10 @@ as it would from the file.
 Faults (FaultPlan) make the server misbehave on chosen requests, counted from 1 over all requests
 that passed the token check: `429@3` (the 3rd request answers 429 with Retry-After), `500@2,5`,
 `drop@4` (the connection is closed without an answer), `truncate@6` (half a body, then the connection
-closes), `slow@1` (the answer waits `slow_seconds`), or probabilistic with a seeded generator:
-`500%0.1` (each request fails with probability 0.1).
+closes), `slow@1` (the answer waits `slow_seconds`), `403@2` (refused: the client does not retry a
+403), or probabilistic with a seeded generator: `500%0.1` (each request fails with probability 0.1).
+A fault may target one delivery: `403/MOJ-2025Q3-0002*3` refuses the first 3 requests for that
+delivery's rows (then serves it), `503/MOJ-2025Q3-0002` every one of them.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 10_000
-FAULT_KINDS = ("429", "500", "502", "503", "drop", "truncate", "slow")
-_FAULT = re.compile(r"^(?P<kind>[a-z0-9]+)(?:@(?P<nth>[0-9,]+)|%(?P<p>[0-9.]+))$")
+FAULT_KINDS = ("403", "429", "500", "502", "503", "drop", "truncate", "slow")
+_FAULT = re.compile(r"^(?P<kind>[a-z0-9]+)(?:@(?P<nth>[0-9,]+)|%(?P<p>[0-9.]+)|/(?P<delivery>[^*/]+)(?:\*(?P<times>[0-9]+))?)$")
 
 
 class FaultSpecError(ValueError):
@@ -60,14 +62,19 @@ class FaultRule:
     kind: str
     requests: frozenset[int] = frozenset()
     probability: float = 0.0
+    delivery: str | None = None     # only the requests for this delivery's rows
+    times: int | None = None        # how many of them still fail (None: all)
 
     @classmethod
     def parse(cls, text: str) -> "FaultRule":
         match = _FAULT.match(text.strip())
         if not match or match["kind"] not in FAULT_KINDS:
             raise FaultSpecError(
-                f"fault {text!r}: expected KIND@N[,M...] or KIND%P with KIND one of {', '.join(FAULT_KINDS)} "
-                f"(e.g. 429@3, drop@2,5, 500%0.1)")
+                f"fault {text!r}: expected KIND@N[,M...], KIND%P or KIND/DELIVERY_ID[*N] with KIND one of "
+                f"{', '.join(FAULT_KINDS)} (e.g. 429@3, drop@2,5, 500%0.1, 403/MOJ-2025Q3-0002*3)")
+        if match["delivery"]:
+            return cls(match["kind"], delivery=match["delivery"],
+                       times=int(match["times"]) if match["times"] else None)
         if match["nth"]:
             numbers = frozenset(int(n) for n in match["nth"].split(",") if n)
             if not numbers or min(numbers) < 1:
@@ -97,10 +104,17 @@ class FaultPlan:
     def parse(cls, specs: list[str] | tuple[str, ...] = (), **kw) -> "FaultPlan":
         return cls([FaultRule.parse(s) for s in specs], **kw)
 
-    def next_fault(self) -> str | None:
+    def next_fault(self, delivery: str | None = None) -> str | None:
+        """The fault of the next request (`delivery`: the delivery whose rows it asks for)."""
         with self._lock:
             self._count += 1
             for rule in self.rules:
+                if rule.delivery is not None:
+                    if rule.delivery == delivery and (rule.times is None or rule.times > 0):
+                        if rule.times is not None:
+                            rule.times -= 1
+                        return rule.kind
+                    continue
                 if self._count in rule.requests:
                     return rule.kind
                 if rule.probability and self._random.random() < rule.probability:
@@ -309,7 +323,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             self._json(401, {"error": "missing or wrong bearer token"}, extra={"WWW-Authenticate": "Bearer"})
             return
-        fault = self.server.faults.next_fault()
+        item = _ITEM.match(parts.path)
+        fault = self.server.faults.next_fault(unquote(item["delivery"]) if item else None)
         if fault == "drop":
             self._record(parts.path, "dropped")
             self.close_connection = True
@@ -322,6 +337,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault in ("500", "502", "503"):
             self._json(int(fault), {"error": "the platform failed (fault injected)"})
+            return
+        if fault == "403":
+            self._json(403, {"error": "the platform refuses this request for now (fault injected)"})
             return
         status, body = self._answer(parts.path, query)
         self._json(status, body, truncate=fault == "truncate")

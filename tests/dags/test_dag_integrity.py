@@ -76,14 +76,16 @@ def test_an_agency_schedule_comes_from_its_environment_variable(monkeypatch):
 
 
 @pytest.mark.parametrize("dag_id", orchestration.INGEST_DAG_IDS)
-def test_ingest_fetches_and_scans_one_mapped_task_per_delivery_then_announces_through_the_raw_alias(bag, dag_id):
+def test_ingest_fetches_in_one_ordered_task_scans_one_mapped_task_per_folder_then_announces(bag, dag_id):
     dag = bag.dags[dag_id]
-    assert dag.task_dict["list_platform_deliveries"].downstream_task_ids == {"fetch_platform_delivery"}
+    # the platform's deliveries in ONE task, in the platform's order (a failed one holds back the rest)
+    fetch = dag.task_dict["fetch_platform_deliveries"]
+    assert fetch.downstream_task_ids == {"announce_raw_updates", "platform_deliveries_loaded"}
+    assert dag.task_dict["platform_deliveries_loaded"].downstream_task_ids == {"all_deliveries_loaded"}
     assert dag.task_dict["scan_inbox"].downstream_task_ids == {"load_inbox_delivery"}
-    for load_id in ("fetch_platform_delivery", "load_inbox_delivery"):
-        load = dag.task_dict[load_id]
-        assert load.max_active_tis_per_dag == 1
-        assert load.downstream_task_ids == {"announce_raw_updates", "all_deliveries_loaded"}
+    for load_id in ("fetch_platform_deliveries", "load_inbox_delivery"):
+        assert dag.task_dict[load_id].max_active_tis_per_dag == 1
+    assert dag.task_dict["load_inbox_delivery"].downstream_task_ids == {"announce_raw_updates", "all_deliveries_loaded"}
     announce = dag.task_dict["announce_raw_updates"]
     assert [o.name for o in announce.outlets] == ["crvs-raw-loaded"]
     assert announce.trigger_rule == "all_done"

@@ -73,7 +73,7 @@ def test_ingest_loads_a_delivery_and_announces_the_raw_asset(dags, inbox, db):
     assert (inbox / "processed" / "GSO-2025-0001" / "vital_rates.csv").is_file()
     # the raw asset says which delivery fed it
     events = [e for e in asset_events("crvs://raw/gso_vital_rates") if e["extra"].get("delivery_id") == "GSO-2025-0001"]
-    assert events == [{"extra": {"delivery_id": "GSO-2025-0001", "delivery_channel": "FILE",
+    assert events == [{"extra": {"delivery_agency": "GSO", "delivery_id": "GSO-2025-0001", "delivery_channel": "FILE",
                                  "delivery_rows_loaded": 2, "delivery_rows_quarantined": 1},
                        "dag_id": "crvs_ingest_gso"}]
     assert not asset_events("crvs://raw/moj_births")
@@ -204,22 +204,22 @@ def test_ingest_fetches_from_the_platform_and_shows_which_delivery_it_loaded(dag
     tis = task_instances(run)
 
     assert str(run.state) in ("success", "DagRunState.SUCCESS")
-    assert tis[("fetch_platform_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0011")
+    assert tis[("fetch_platform_deliveries", -1)][0] == TaskInstanceState.SUCCESS
     assert tis[("load_inbox_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0012")
     assert db.execute("select delivery_id, channel from raw.deliveries order by 1").fetchall() == [
         ("GSO-2025-0011", "API"), ("GSO-2025-0012", "FILE")]
-    (fetched,) = _return_values(run, "fetch_platform_delivery")
+    ((fetched,),) = _return_values(run, "fetch_platform_deliveries")
     assert (fetched["delivery_id"], fetched["channel"], fetched["rows_loaded"], fetched["rows_quarantined"]) == (
         "GSO-2025-0011", "API", 2, 1)
-    assert PLATFORM_TOKEN not in json.dumps(_return_values(run, "list_platform_deliveries") + [fetched])
+    assert PLATFORM_TOKEN not in json.dumps(_return_values(run, "fetch_platform_deliveries"))
     events = [e["extra"] for e in asset_events("crvs://raw/gso_vital_rates")
               if e["extra"].get("delivery_id") == "GSO-2025-0011"]
-    assert events == [{"delivery_id": "GSO-2025-0011", "delivery_channel": "API", "delivery_rows_loaded": 2,
-                       "delivery_rows_quarantined": 1}]
+    assert events == [{"delivery_agency": "GSO", "delivery_id": "GSO-2025-0011", "delivery_channel": "API",
+                       "delivery_rows_loaded": 2, "delivery_rows_quarantined": 1}]
     # the next run finds nothing new on the platform
     again = dags["crvs_ingest_gso"].test()
     assert str(again.state) in ("success", "DagRunState.SUCCESS")
-    assert _return_values(again, "list_platform_deliveries") == [[]]
+    assert _return_values(again, "fetch_platform_deliveries") == [[]]
 
 
 def test_a_rejected_platform_delivery_fails_the_run_after_loading_the_others(dags, inbox, db, platform):
@@ -235,8 +235,10 @@ def test_a_rejected_platform_delivery_fails_the_run_after_loading_the_others(dag
     tis = task_instances(run)
 
     assert str(run.state) in ("failed", "DagRunState.FAILED")
-    assert tis[("fetch_platform_delivery", 0)] == (TaskInstanceState.FAILED, "GSO-2025-0021")
-    assert tis[("fetch_platform_delivery", 1)] == (TaskInstanceState.SUCCESS, "GSO-2025-0022")
+    ((rejected, loaded),) = _return_values(run, "fetch_platform_deliveries")
+    assert [(s["delivery_id"], s["outcome"]) for s in (rejected, loaded)] == [
+        ("GSO-2025-0021", "REJECTED"), ("GSO-2025-0022", "LOADED")]
+    assert tis[("platform_deliveries_loaded", -1)][0] == TaskInstanceState.FAILED
     assert tis[("all_deliveries_loaded", -1)][0] == TaskInstanceState.UPSTREAM_FAILED
     assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
     assert db.execute("select reason from quarantine.rejected_deliveries").fetchall() == [
@@ -255,7 +257,7 @@ def test_a_refused_token_fails_the_run_at_once_and_the_inbox_still_loads(dags, i
     tis = task_instances(run)
 
     assert str(run.state) in ("failed", "DagRunState.FAILED")
-    assert tis[("list_platform_deliveries", -1)][0] == TaskInstanceState.FAILED
+    assert tis[("fetch_platform_deliveries", -1)][0] == TaskInstanceState.FAILED
     assert tis[("load_inbox_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0031")
     assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
     assert [e["extra"]["delivery_id"] for e in asset_events("crvs://raw/gso_vital_rates")
@@ -296,3 +298,30 @@ def test_report_quarter_defaults_to_the_last_complete_quarter_before_the_run(rep
     run = report_dag.test(
         logical_date=dt.datetime(2025, 11, 2, tzinfo=dt.timezone.utc), mark_success_pattern=REPORT_STEPS)
     assert _chosen_quarter(run) == "2025Q3"
+
+
+def test_a_platform_delivery_refused_several_times_holds_back_the_later_ones_and_is_never_skipped(
+        dags, inbox, db, platform):
+    """0002 is refused by the platform three times (each ingest run asks once): the runs fail, 0003
+    waits behind it, and once the platform serves 0002 both load, in the platform's order."""
+    from crvs.platform.server import FaultPlan
+
+    for n, month in ((1, "03"), (2, "04"), (3, "05")):
+        write_vital_rates_delivery(platform.store.root, f"GSO-2025-004{n}", extracted_at=f"2025-{month}-01T08:00:00+07:00")
+    platform.faults = FaultPlan.parse(["403/GSO-2025-0042*3"])
+
+    def loaded():
+        return [r[0] for r in db.execute("select delivery_id from raw.deliveries order by loaded_at")]
+
+    states, after_each_run = [], []
+    for _ in range(4):
+        run = dags["crvs_ingest_gso"].test()
+        states.append(str(getattr(run.state, "value", run.state)))
+        after_each_run.append(loaded())
+
+    assert "GSO-2025-0042" in loaded(), f"GSO-2025-0042 was skipped: loaded after each run {after_each_run}"
+    # while 0042 could not be fetched, 0043 waited behind it
+    assert after_each_run[:3] == [["GSO-2025-0041"]] * 3
+    assert loaded() == ["GSO-2025-0041", "GSO-2025-0042", "GSO-2025-0043"]
+    assert states == ["failed", "failed", "failed", "success"]
+    assert db.execute("select count(*) from quarantine.rejected_deliveries").fetchone()[0] == 0

@@ -395,3 +395,33 @@ def test_a_platform_delivery_whose_id_another_agency_used_is_spooled_and_loaded_
     assert (platform.spool_root() / "processed" / "GSO-2025-0001" / "vital_rates.csv").is_file()
     assert db.execute("select agency, delivery_id, channel from raw.deliveries order by 1").fetchall() == [
         ("GSO", "2025-0001", "API"), ("MOH", "2025-0001", "FILE")]
+
+
+def test_a_delivery_refused_several_times_holds_back_the_later_ones_until_it_loads(served, db):
+    """crvs fetch, as the DAG: 0002 is refused by the platform 3 times (retrying in the client cannot
+    help: 403); each run stops there, 0003 is held back, nothing is skipped; then both load in order."""
+    for n, month in ((1, "03"), (2, "04"), (3, "05")):
+        gso_delivery(served, delivery_id=f"GSO-2025-000{n}", extracted_at=f"2025-{month}-01T08:00:00+07:00")
+    with start(served, faults=FaultPlan.parse(["403/GSO-2025-0002*3"])) as server:
+        runs = [platform.fetch_agency(config(server), "GSO") for _ in range(4)]
+        refused = [line for line in server.requests_log if line.endswith("-> 403")]
+    outcomes = [[(r.delivery_id, r.outcome) for r in run] for run in runs]
+    assert outcomes[0] == [("GSO-2025-0001", loader.LOADED), ("GSO-2025-0002", platform.FAILED),
+                           ("GSO-2025-0003", platform.HELD_BACK)]
+    assert outcomes[1] == outcomes[2] == [("GSO-2025-0002", platform.FAILED), ("GSO-2025-0003", platform.HELD_BACK)]
+    assert outcomes[3] == [("GSO-2025-0002", loader.LOADED), ("GSO-2025-0003", loader.LOADED)]
+    assert runs[0][2].reason == ("waits for GSO-2025-0002, which could not be fetched or loaded; "
+                                 "the next run tries both again")
+    assert "HTTP 403" in runs[0][1].reason
+    assert refused == ["GET /v1/deliveries/GSO-2025-0002/gso_vital_rates -> 403"] * 3
+    assert [r[0] for r in db.execute("select delivery_id from raw.deliveries order by loaded_at")] == [
+        "GSO-2025-0001", "GSO-2025-0002", "GSO-2025-0003"]
+
+
+def test_a_delivery_fault_names_its_delivery_and_count():
+    plan = FaultPlan.parse(["503/MOJ-2"])
+    assert [plan.next_fault(d) for d in ("MOJ-1", "MOJ-2", None, "MOJ-2")] == [None, "503", None, "503"]
+    once = FaultPlan.parse(["403/MOJ-2*1"])
+    assert [once.next_fault("MOJ-2"), once.next_fault("MOJ-2")] == ["403", None]
+    with pytest.raises(FaultSpecError, match="KIND/DELIVERY_ID"):
+        FaultPlan.parse(["teapot/MOJ-2"])
