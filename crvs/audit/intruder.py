@@ -644,13 +644,17 @@ def _solve_component(model: Model, variables: list[int], constraint_rows: list[i
             if exact and MIN_RANGE <= high - low < EXACT_BELOW:
                 integrality = integer_columns.astype(int)
                 if not low_whole:
-                    low = lp.integer_extreme(i, integrality, True)
+                    low = _whole_or(lp.integer_extreme(i, integrality, True), low)
                 if not high_whole:
-                    high = lp.integer_extreme(i, integrality, False)
+                    high = _whole_or(lp.integer_extreme(i, integrality, False), high)
         via = tuple(sorted(model.rows[constraint_rows[k]][3] if k != X_AT_LEAST_1 else "x ≥ 1 (zero is published)"
                            for k in binding)) if high - low < MIN_RANGE else ()
         ranges.append(Range(model.cells[v], low, high, via))
     return ranges
+
+
+def _whole_or(found: float | None, lp_bound: float) -> float:
+    return lp_bound if found is None else found
 
 
 class ComponentLP:
@@ -685,6 +689,7 @@ class ComponentLP:
         self.highs.passModel(lp)
         status = highs.HighsModelStatus
         self.optimal, self.unbounded = status.kOptimal, {status.kUnbounded, status.kUnboundedOrInfeasible}
+        self.infeasible = status.kInfeasible
 
     def extreme(self, i: int, minimise: bool) -> float | None:
         """min (or max) of x_i: a number, inf when unbounded above, None when infeasible."""
@@ -706,7 +711,9 @@ class ComponentLP:
             return cost * value
         if not minimise and status in self.unbounded:   # the min was found, so it is feasible: unbounded
             return math.inf
-        return None                                      # a min is bounded below by x ≥ lower: infeasible
+        if status in self.unbounded or status == self.infeasible:
+            return None                                  # a min is bounded below by x ≥ lower: infeasible
+        return self._linprog(i, cost)                    # a solver hiccup (limit, numerics): solve afresh
 
     def whole_point(self, integer_columns) -> bool:
         """Is the last optimum a point with whole numbers in every integer column?"""
@@ -715,15 +722,16 @@ class ComponentLP:
         values = self.point[integer_columns]
         return bool(np.all(np.abs(values - np.round(values)) < _EPS))
 
-    def integer_extreme(self, i: int, integrality, minimise: bool) -> float:
+    def integer_extreme(self, i: int, integrality, minimise: bool) -> float | None:
         """min (or max) of x_i over whole numbers (scipy's milp, HiGHS branch and bound); called only
-        where the LP's bound is finite and the group feasible."""
+        where the LP's bound is finite and the group feasible. None when the solver gave no optimum
+        (the caller keeps the LP's bound: never a false disclosure, never a crash of `crvs report`)."""
         objective = np.zeros(self.n)
         objective[i] = 1.0 if minimise else -1.0
         result = milp(objective, constraints=LinearConstraint(self.matrix, self.lhs, self.rhs),
                       integrality=integrality, bounds=Bounds(self.lower, np.inf))
         if result.status != 0:
-            raise RuntimeError(f"the integer programme of a feasible group ended with: {result.message}")
+            return None
         return round(objective[i] * result.fun)
 
     def _linprog(self, i: int, cost: float) -> float | None:
