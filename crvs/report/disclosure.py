@@ -14,6 +14,12 @@ Rows are dicts column → value as the report model holds them. The steps (repor
 
 Estimates (expected births) are not counts of people and are never suppressed.
 `protect()` runs the three steps and returns the rows to publish, with SUPPRESSED in hidden cells.
+
+`protect_quarter()` is the successor (issue 12): all of a quarter's tables and charts together, against
+the intruder of report.md (crvs/report/linkage.py: the links between tables, x ≥ 1, the inequalities;
+crvs/report/protection.py: every hidden cell's provable range at least PROTECTION wide), with the
+information lost per table. The writer moves to it once the hand-made report fixture is coherent
+across tables (the disclosure audit refuses a public edition that contradicts itself).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 
 from scipy.optimize import linprog
 
+from crvs.report import linkage, protection
 from crvs.report.tables import COUNT, RATE, ReportTable
 
 SUPPRESSED = "x"
@@ -178,3 +185,81 @@ def protect(table: ReportTable, rows: list[dict]) -> list[dict]:
         {c: (SUPPRESSED if (i, c) in hidden else v) for c, v in row.items()}
         for i, row in enumerate(rows)
     ]
+
+
+PROTECTION = protection.PROTECTION
+
+
+class PublicationBlocked(RuntimeError):
+    """The public edition may not go out: disclosure control could not protect it, or the
+    disclosure audit of the files as written failed. The message names tables and kinds, no value."""
+
+
+class DisclosureError(PublicationBlocked):
+    """Disclosure control could not protect every hidden cell; nothing is written."""
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What a table gives up: its hidden cells and the share of its counts they hold."""
+
+    code: str
+    counts_hidden: int     # count cells
+    rates_hidden: int      # rate cells
+    hidden_total: int      # the sum of the hidden counts
+    count_total: int       # the sum of all its counts
+
+    @property
+    def cells_hidden(self) -> int:
+        return self.counts_hidden + self.rates_hidden
+
+    @property
+    def share_hidden(self) -> float:
+        """Per cent of the table's counts (summed) that are hidden."""
+        return 100.0 * self.hidden_total / self.count_total if self.count_total else 0.0
+
+    def line(self) -> str:
+        return (f"{self.code}: {self.cells_hidden} cells hidden ({self.counts_hidden} counts, {self.rates_hidden} rates), "
+                f"{self.share_hidden:.2f} % of its count hidden")
+
+    def to_json(self) -> dict:
+        return {"table": self.code, "cells_hidden": self.cells_hidden, "counts_hidden": self.counts_hidden,
+                "rates_hidden": self.rates_hidden, "share_of_count_hidden_pct": round(self.share_hidden, 2)}
+
+
+@dataclass(frozen=True)
+class Protected:
+    published: dict[str, list[dict]]  # by table code: the rows with SUPPRESSED in hidden cells
+    loss: dict[str, Loss]
+
+
+def suppressed_cells_of_quarter(tables: list[tuple[ReportTable, list[dict]]]) -> dict[str, set[Cell]]:
+    """The hidden cells of each table (by code) after all three steps."""
+    values, relations = linkage.relations(tables)
+    sensitive = {(table.code, i, c) for table, rows in tables for i, c in primary_cells(table, rows)}
+    hidden, failed = protection.protect_cells(values, relations, sensitive)
+    if failed:
+        raise DisclosureError(f"{len(failed)} hidden cell(s) cannot be protected, e.g. "
+                              + ", ".join(f"{code} row {i + 1} {column}" for code, i, column in sorted(failed)[:5]))
+    by_table = {table.code: {(i, c) for code, i, c in hidden if code == table.code} for table, _ in tables}
+    for table, rows in tables:
+        by_table[table.code] |= rate_cells(table, rows, by_table[table.code])
+    return by_table
+
+
+def protect_quarter(tables: list[tuple[ReportTable, list[dict]]]) -> Protected:
+    """The public rows of every table (report tables and chart tables together) and the loss of each."""
+    hidden = suppressed_cells_of_quarter(tables)
+    published, loss = {}, {}
+    for table, rows in tables:
+        cells = hidden[table.code]
+        published[table.code] = [{c: (SUPPRESSED if (i, c) in cells else v) for c, v in row.items()}
+                                 for i, row in enumerate(rows)]
+        counts = [c.name for c in table.of_kind(COUNT)]
+        loss[table.code] = Loss(
+            code=table.code,
+            counts_hidden=sum(c in counts for _, c in cells),
+            rates_hidden=sum(c not in counts for _, c in cells),
+            hidden_total=sum(int(rows[i][c]) for i, c in cells if c in counts),
+            count_total=sum(int(row[c]) for row in rows for c in counts if row[c] is not None))
+    return Protected(published, loss)

@@ -16,7 +16,11 @@ that disclosure control must respect:
 - `column_total`: down each count column, the rows whose `key` is not `total_code` sum to the row
   whose key is `total_code` (provinces → VN), within groups of equal other keys, leaving out the
   `dependent_keys` that merely follow from `key` (T5's geography_level: NATIONAL for VN, REGION
-  for the regions).
+  for the regions). VN also counts events whose residence is unknown, so it may exceed the sum.
+- `at_most`: (part, whole) pairs of count columns where, in every row, part ≤ whole (on_time ≤
+  deaths): what report.md lists as "the inequalities between columns".
+
+The links between tables (T2, T3 and T4 count the same births, …) are in crvs/report/linkage.py.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class ReportTable:
     order_by: str  # SQL over the model's columns; deterministic (the row key), VN last
     row_totals: tuple[RowTotal, ...] = ()
     column_total: ColumnTotal | None = None
+    at_most: tuple[tuple[str, str], ...] = ()
 
     @property
     def csv_name(self) -> str:
@@ -112,6 +117,7 @@ T1 = ReportTable(
         _count("foreign_element", "of which with a foreign element"),
     ),
     order_by="province_code, event_type, reg_kind, timeliness",
+    at_most=(("foreign_element", "registrations"),),
 )
 
 T2 = ReportTable(
@@ -163,6 +169,7 @@ T8 = ReportTable(
         key="province_code", total_code="VN",
         columns=("births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"),
     ),
+    at_most=(("facility_births_registered", "facility_live_births"),),
 )
 
 # Orders of the region and band keys, as dim_region and dim_age_band sort them (the models store
@@ -262,6 +269,7 @@ T6 = ReportTable(
     order_by=VN_LAST,
     column_total=ColumnTotal(key="province_code", total_code="VN",
                              columns=("deaths", "on_time", "with_cause", "certified", "ill_defined")),
+    at_most=(("on_time", "deaths"), ("certified", "deaths"), ("with_cause", "deaths"), ("ill_defined", "with_cause")),
 )
 
 T7 = ReportTable(
@@ -281,10 +289,10 @@ T7 = ReportTable(
     ),
     order_by=(f"{_in_order('region_code', REGION_ORDER)}, {_in_order('sex', ('male', 'female'))}, "
               f"{_in_order('age_band', MARRIAGE_AGE_BANDS)}"),
-    # under_legal_age equals spouses in the bands under the legal age, so its column is protected
-    # alongside: equal values, equal cells hidden.
+    # under_legal_age equals spouses in the bands under the legal age (crvs/report/linkage.py).
     column_total=ColumnTotal(key="region_code", total_code="VN",
                              columns=("spouses", "first_marriages", "under_legal_age")),
+    at_most=(("first_marriages", "spouses"), ("under_legal_age", "spouses")),
 )
 
 T9 = ReportTable(
