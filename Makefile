@@ -9,7 +9,7 @@ SCALE ?= 0.01
 BENCH_SCALE ?= 1.0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test demo db-start db-stop airflow-ui lock clean bench
+.PHONY: help setup run test demo db-start db-stop airflow airflow-ui celery-smoke lock clean bench
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,8 +39,13 @@ db-start: setup ## start the embedded PostgreSQL
 db-stop: setup ## stop the embedded PostgreSQL
 	$(BIN)/crvs db stop
 
-airflow-ui: setup ## the Airflow UI on http://127.0.0.1:8080 (airflow standalone on the embedded PostgreSQL)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs airflow standalone
+airflow: setup ## Airflow on http://127.0.0.1:8080: scheduler, dag-processor, api-server, triggerer (LocalExecutor), until Ctrl-C
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs airflow up
+
+airflow-ui: airflow ## the same as `make airflow`
+
+celery-smoke: setup ## a sample quarter from delivery to e-mail on the CeleryExecutor: Redis, two workers (~5 min)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs airflow celery-smoke --scale $(SCALE)
 
 lock: ## re-resolve requirements.txt from requirements.in in a throw-away venv
 	rm -rf /tmp/crvs-lock && $(PYTHON) -m venv /tmp/crvs-lock

@@ -293,6 +293,18 @@ def cmd_bench(args) -> int:
 def cmd_airflow(args) -> int:
     from crvs import orchestration
 
+    # Two commands of our own, the rest is Airflow's CLI on the project's configuration.
+    if args.airflow_args == ["up"]:
+        return orchestration.airflow_up()
+    if args.airflow_args[:1] == ["celery-smoke"]:
+        from crvs import airflow_smoke
+
+        smoke = argparse.ArgumentParser(prog="crvs airflow celery-smoke")
+        smoke.add_argument("--scale", type=float, default=0.01)
+        smoke.add_argument("--timeout", type=float, default=900, help="seconds the whole run may take")
+        smoke.add_argument("--keep", action="store_true", help="keep the run's folder (logs) afterwards")
+        options = smoke.parse_args(args.airflow_args[1:])
+        return airflow_smoke.main(scale=options.scale, timeout=options.timeout, keep=options.keep)
     return orchestration.airflow_command(args.airflow_args)
 
 
@@ -396,7 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", action="store_true", help="keep the throw-away CRVS_HOME and its server running")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("airflow", help="the airflow CLI on this project's configuration (e.g. `crvs airflow standalone`)")
+    p = sub.add_parser("airflow", help="the airflow CLI on this project's configuration (e.g. `crvs airflow dags list`); "
+                       "`crvs airflow up`: every service, separately, until Ctrl-C; "
+                       "`crvs airflow celery-smoke`: a quarter on two Celery workers")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_airflow)
     return parser

@@ -346,13 +346,26 @@ def gate(quarter: str) -> dict[str, Any]:
 
     _parse_quarter(quarter)
     result = run_gate(quarter)
-    summary = result.summary()
-    log.info("quality gate %s:\n%s", quarter, summary)
     try:
         require_pass(result)
-    except GateFailed as err:
-        raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{summary}") from err
-    return {"quarter": quarter, "passed": bool(result.passed), "summary": summary}
+    except GateFailed:
+        # Said once, one check a line: the message is the task's error, its alert and its e-mail
+        # (`from None`: the chain would repeat it).
+        raise RunBlocked("\n".join(gate_lines(result, "the report is not written"))) from None
+    log.info("%s", "\n".join(gate_lines(result)))
+    return {"quarter": quarter, "passed": bool(result.passed), "summary": result.summary()}
+
+
+def gate_lines(result: Any, consequence: str = "") -> list[str]:
+    """A gate outcome for a log or an error: the verdict once, then one line per failed check."""
+    failed, warnings = result.blocking_failures, result.warnings
+    if not failed and not warnings:
+        return [result.summary()]
+    verdict = (f"quality gate of {result.quarter} FAILED on {len(failed)} blocking check(s)" if failed
+               else f"quality gate of {result.quarter} passed")
+    verdict += f", {len(warnings)} warning(s)" if warnings else ""
+    verdict += f"; {consequence}:" if consequence else ":"
+    return [verdict, *(f"  blocking: {o.describe()}" for o in failed), *(f"  warning: {o.describe()}" for o in warnings)]
 
 
 def freshness(quarter: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
@@ -382,7 +395,7 @@ def report(quarter: str, out: Path | None = None) -> str:
         # The writer runs the gate again itself, so a report never rests on a stale gate outcome.
         path = write_report(quarter, Path(out or settings.reports_dir()))
     except GateFailed as err:
-        raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{err}") from err
+        raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{err}") from None
     log.info("report of %s written to %s", quarter, path)
     return str(path)
 

@@ -12,7 +12,14 @@ Environment variables (all optional):
   CRVS_PLATFORM_URL, CRVS_PLATFORM_TOKEN
                           the sharing platform's address and bearer token for `crvs fetch`; DAGs use the
                           Airflow connection crvs_platform (and these when it is not defined)
+  CRVS_SHARED_DIR         the one folder every Airflow worker mounts (a shared volume): inbox, mail,
+                          platform spool, reports, outbox — what one task hands to the next on another
+                          host (default: CRVS_HOME, enough when every task runs on one machine)
   CRVS_AIRFLOW_PORT       the Airflow UI's port (default 8080)
+  CRVS_AIRFLOW_HOST       the address the Airflow UI listens on (default 127.0.0.1; 0.0.0.0 in a container)
+  CRVS_LOG_SERVER_HOST    the address the task-log servers of `crvs airflow up` listen on (default 127.0.0.1;
+                          the address the api-server reaches a worker on, when workers are on other hosts)
+  CRVS_CELERY_BROKER_URL  the Celery broker of `crvs airflow celery-smoke` (default redis://127.0.0.1:6379/0)
   CRVS_RECIPIENTS         who receives the quarterly report (default config/recipients.toml)
   CRVS_SMTP_URL           SMTP server for `crvs deliver` (smtp://user:password@host:port); DAGs use the
                           Airflow connection crvs_smtp
@@ -80,17 +87,27 @@ def postgres_dir() -> Path:
     return home() / "postgres"
 
 
+def shared_dir() -> Path:
+    """Where the files one Airflow task hands to the next live: CRVS_SHARED_DIR, one folder that every
+    worker mounts, else CRVS_HOME. Records and XComs live in the databases; these files (inbox, mail,
+    platform spool, reports, outbox) live here, so a task finds its predecessor's files whichever
+    worker, on whichever host, ran it. Each host's own state (PostgreSQL's data, Airflow's home and
+    task logs, dbt's target) stays in CRVS_HOME."""
+    shared = os.environ.get("CRVS_SHARED_DIR", "").strip()
+    return Path(shared).expanduser().resolve() if shared else home()
+
+
 def inbox_dir() -> Path:
-    return home() / "inbox"
+    return shared_dir() / "inbox"
 
 
 def reports_dir() -> Path:
-    return home() / "reports"
+    return shared_dir() / "reports"
 
 
 def outbox_dir() -> Path:
     """Every delivery of a report, as sent (or as it would have been sent): files and message."""
-    return home() / "outbox"
+    return shared_dir() / "outbox"
 
 
 def recipients_file() -> Path:
@@ -121,7 +138,7 @@ def agency_schedule(agency: str) -> str:
 def mail_dir() -> Path:
     """The official e-mail fallback: a maildir (or folder of .eml files) that the mail system
     delivers agency messages into, collected by every ingest DAG run."""
-    return Path(os.environ.get("CRVS_MAIL_DIR") or home() / "mail").expanduser()
+    return Path(os.environ.get("CRVS_MAIL_DIR") or shared_dir() / "mail").expanduser()
 
 
 def loader_fast_path() -> bool:
@@ -140,11 +157,25 @@ def platform_token() -> str:
 
 def platform_spool_dir() -> Path:
     """Where deliveries fetched from the platform are spooled before loading."""
-    return home() / "platform" / "spool"
+    return shared_dir() / "platform" / "spool"
 
 
 def airflow_port() -> str:
     return os.environ.get("CRVS_AIRFLOW_PORT", "8080")
+
+
+def airflow_host() -> str:
+    """The address the Airflow UI (api-server) listens on; 127.0.0.1 unless configured."""
+    return os.environ.get("CRVS_AIRFLOW_HOST", "").strip() or "127.0.0.1"
+
+
+def log_server_host() -> str:
+    """The address the task-log servers listen on; 127.0.0.1 unless configured."""
+    return os.environ.get("CRVS_LOG_SERVER_HOST", "").strip() or "127.0.0.1"
+
+
+def celery_broker_url() -> str:
+    return os.environ.get("CRVS_CELERY_BROKER_URL", "").strip() or "redis://127.0.0.1:6379/0"
 
 
 def _port_file() -> Path:

@@ -32,6 +32,7 @@ from crvs import orchestration, pipeline
     default_args=orchestration.dag_defaults(),
     tags=[*orchestration.TAGS, "quality"],
     doc_md=__doc__,
+    description="Daily: did every agency deliver the last quarter within its agreed window?",
 )
 def crvs_freshness():
     @task

@@ -57,6 +57,7 @@ def ingest_dag(agency: str):
         default_args=orchestration.dag_defaults(),
         tags=[*orchestration.TAGS, "ingest", agency],
         doc_md=__doc__.replace("<agency>", agency.lower(), 1),
+        description=f"Load {agency}'s deliveries (sharing platform, e-mail, inbox) into the raw tables",
     )
     def crvs_ingest():
         # One task, not one per delivery: the deliveries load in the platform's order and one that

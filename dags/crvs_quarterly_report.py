@@ -52,7 +52,7 @@ def _fail_at_once_if_blocked(step, quarter: str):
     try:
         return step(quarter)
     except pipeline.RunBlocked as blocked:
-        raise AirflowFailException(str(blocked)) from blocked
+        raise AirflowFailException(str(blocked)) from None  # the message says it all, once
 
 
 @dag(
@@ -64,6 +64,7 @@ def _fail_at_once_if_blocked(step, quarter: str):
     default_args=orchestration.dag_defaults(),
     tags=[*orchestration.TAGS, "report"],
     doc_md=__doc__,
+    description="Quality gate, then the quarterly report's files, then e-mail to its recipients",
     params={
         "quarter": Param(
             None,

@@ -29,6 +29,7 @@ REPORT_MODELS = Asset(pipeline.REPORT_MODELS_ASSET_URI)
     default_args=orchestration.dag_defaults(),
     tags=[*orchestration.TAGS, "dbt"],
     doc_md=__doc__,
+    description="Rebuild the warehouse models with dbt after any delivery, then refresh the report",
 )
 def crvs_transform():
     @task(outlets=[REPORT_MODELS])

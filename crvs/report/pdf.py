@@ -9,6 +9,7 @@ from the quarter, never from the clock, so the same quarter always gives the sam
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,11 @@ from crvs.report.disclosure import PRIMARY_MAX, RATE_MIN_NUMERATOR, SUPPRESSED
 from crvs.report.formats import fixed_time, text_cell
 from crvs.report.tables import KEY, TEXT, ReportTable
 from crvs.report.targets import TARGETS_2030
+
+# fpdf2 subsets the TTF font through fontTools, which logs ~110 INFO lines per PDF (a task log's
+# worth of noise); matplotlib's font manager is as chatty. Their warnings still show.
+for _noisy in ("fontTools", "matplotlib"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"

@@ -41,6 +41,8 @@ def test_dag_conventions(bag, dag_id):
     dag = bag.dags[dag_id]
     assert set(dag.tags) == EXPECTED_TAGS[dag_id]
     assert dag.doc_md and dag_id in dag.doc_md
+    # the UI's one-line summary beside the docs
+    assert dag.description and "\n" not in dag.description and len(dag.description) <= 100, dag.description
     assert dag.catchup is False
     assert dag.max_active_runs == 1
     assert dag.start_date == dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
