@@ -155,6 +155,30 @@ def platform_token() -> str:
     return os.environ.get("CRVS_PLATFORM_TOKEN", "").strip()
 
 
+def _positive_number(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise SettingsError(f"{name} must be a positive number, got {text!r}")
+    return value
+
+
+def platform_deadline() -> float:
+    """Seconds one platform request may take as a whole (CRVS_PLATFORM_DEADLINE, default 300)."""
+    return _positive_number("CRVS_PLATFORM_DEADLINE", 300.0)
+
+
+def platform_max_page_bytes() -> int:
+    """The largest answer the platform client reads (CRVS_PLATFORM_MAX_PAGE_BYTES, default 64 MiB:
+    a page of 10,000 rows is a few MiB)."""
+    return int(_positive_number("CRVS_PLATFORM_MAX_PAGE_BYTES", 64 << 20))
+
+
 def platform_spool_dir() -> Path:
     """Where deliveries fetched from the platform are spooled before loading."""
     return shared_dir() / "platform" / "spool"

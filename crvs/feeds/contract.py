@@ -15,6 +15,9 @@ generator and the quality suites. Column kinds:
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from dataclasses import dataclass, field
 
 SCHEMA_VERSIONS = ("1.0",)
@@ -255,5 +258,11 @@ RAW_META_COLUMNS = (("delivery_id", "text not null"), ("source_row", "integer no
 def delivery_folder_name(agency: str, delivery_id: str) -> str:
     """The folder a delivery is kept in (platform spool, e-mail inbox): named by (agency, delivery_id),
     as the warehouse identifies it, and readable: MOH-2025Q3-0001 stays so; an id that does not
-    start with its agency gets it in front (GSO + 2025-0001 → GSO-2025-0001)."""
-    return delivery_id if delivery_id.startswith(f"{agency}-") else f"{agency}-{delivery_id}"
+    start with its agency gets it in front (GSO + 2025-0001 → GSO-2025-0001). An id that is not a
+    plain, short file name (any length and characters the contract allows) becomes a plain prefix
+    and a digest of the id, so no id can name a path or overflow a file name."""
+    name = delivery_id if delivery_id.startswith(f"{agency}-") else f"{agency}-{delivery_id}"
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}", name):
+        return name
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:80] or agency
+    return f"{plain}-{hashlib.sha256(name.encode()).hexdigest()[:16]}"

@@ -20,24 +20,33 @@ Transport trouble (429, 5xx, a dropped connection, a truncated or unreadable ans
 retried with exponential backoff, honouring Retry-After, up to `max_tries` per request; then
 PlatformUnavailable says which request failed how often. 401 raises PlatformAuthError at once (the
 token is missing, wrong or expired; retrying cannot fix it).
+
+A hostile or broken platform is bounded: the token goes to the configured origin only (a redirect
+to another scheme, host or port is refused, never followed); every request as a whole ends by
+`deadline` seconds (a socket timeout alone bounds each read, not a drip of one byte at a time); a
+page above `max_page_bytes` is refused without being read whole; a file's pages are at most its
+manifest's `rows` (a page holds 1 to 10,000 rows), their rows never more than `rows`, and a
+next_page_token seen before ends the fetch. The limits come from CRVS_PLATFORM_DEADLINE and
+CRVS_PLATFORM_MAX_PAGE_BYTES (crvs.settings).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import http.client
 import json
 import logging
 import os
+import re
 import shutil
 import socket
+import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from crvs import settings
 from crvs.feeds import loader
@@ -51,6 +60,9 @@ PLATFORM_MANIFEST = "platform-manifest.json"  # the listing's manifest, to notic
 FAILED = "FAILED"  # fetching or loading failed (platform unreachable, a load broke): nothing was loaded
 HELD_BACK = "HELD_BACK"  # not fetched: an earlier delivery of the agency failed (next run: both again)
 PROGRESS_EVERY_ROWS = 100_000
+MAX_REDIRECTS = 5  # within the configured origin; one to elsewhere is refused
+REDIRECTS = (301, 302, 303, 307, 308)
+READ_CHUNK = 1 << 16
 
 
 class PlatformError(RuntimeError):
@@ -82,6 +94,8 @@ class PlatformConfig:
     backoff: float = 1.0        # first retry waits this long, then twice as long each time
     max_delay: float = 120.0    # no single wait is longer (Retry-After included)
     where: str = "CRVS_PLATFORM_URL / CRVS_PLATFORM_TOKEN"  # named in error messages
+    deadline: float = field(default_factory=settings.platform_deadline)  # one request, as a whole
+    max_page_bytes: int = field(default_factory=settings.platform_max_page_bytes)  # one answer's body
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -90,6 +104,12 @@ class PlatformConfig:
             raise settings.SettingsError(f"no platform token ({self.where})")
         if self.max_tries < 1:
             raise ValueError("max_tries must be at least 1")
+        if urlsplit(self.url).hostname is None:
+            raise settings.SettingsError(f"the platform address {self.url!r} ({self.where}) names no host")
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        return _origin(self.url)
 
     @classmethod
     def from_environment(cls) -> "PlatformConfig | None":
@@ -126,19 +146,28 @@ class PlatformClient:
             raise PlatformError(f"{self.config.url}/v1/deliveries: the answer has no 'deliveries' list of manifests")
         return deliveries
 
-    def pages(self, delivery_id: str, dataset: str) -> Iterator[list[dict]]:
-        """Each page's rows, in order, following next_page_token until it is null."""
+    def pages(self, delivery_id: str, dataset: str, rows: int | None = None) -> Iterator[list[dict]]:
+        """Each page's rows, in order, following next_page_token until it is null. With `rows` (the
+        manifest's count), at most that many pages are asked for (a page holds at least one row; an
+        empty page is only a file's one page)."""
         path = f"/v1/deliveries/{quote(delivery_id, safe='')}/{quote(dataset, safe='')}"
-        token, number = None, 0
+        token, number, seen = None, 0, {}
         while True:
             number += 1
+            if rows is not None and number > max(rows, 1):
+                raise PlatformError(f"{path}: more pages than the manifest's {rows:,} rows can fill")
             body = self._get(path, {"page_token": token} if token else {})
-            rows, token = body.get("rows"), body.get("next_page_token")
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            page, token = body.get("rows"), body.get("next_page_token")
+            if not isinstance(page, list) or not all(isinstance(r, dict) for r in page):
                 raise PlatformError(f"{path} page {number}: the answer has no 'rows' list of objects")
             if token is not None and not isinstance(token, str):
                 raise PlatformError(f"{path} page {number}: next_page_token is neither a string nor null")
-            yield rows
+            if token is not None and not page:
+                raise PlatformError(f"{path} page {number} has no rows but is not the last")
+            if token in seen:
+                raise PlatformError(f"{path} page {number}: next_page_token repeats the one of page {seen[token]}")
+            seen[token] = number
+            yield page
             if token is None:
                 return
 
@@ -162,22 +191,18 @@ class PlatformClient:
         raise AssertionError("unreachable")
 
     def _get_once(self, url: str, path: str) -> dict:
-        request = urllib.request.Request(url, headers={
-            "Authorization": f"Bearer {self.config.token}", "Accept": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout) as answer:
-                data = answer.read()
-        except urllib.error.HTTPError as err:
-            detail = _error_detail(err)
-            if err.code == 401:
-                raise PlatformAuthError(
-                    f"the platform refused the token (401) for GET {path}: the token in {self.config.where} "
-                    f"is missing, wrong or expired — renew it; nothing was loaded") from None
-            if err.code == 429 or err.code >= 500:
-                return self._retry(f"HTTP {err.code}{detail}", err.headers.get("Retry-After"))
-            raise PlatformError(f"GET {path}: HTTP {err.code}{detail}") from None
-        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError) as err:
+            status, headers, data = self._exchange(url, path)
+        except (OSError, http.client.HTTPException) as err:
             return self._retry(_transport_trouble(err))
+        if status == 401:
+            raise PlatformAuthError(
+                f"the platform refused the token (401) for GET {path}: the token in {self.config.where} "
+                f"is missing, wrong or expired — renew it; nothing was loaded")
+        if status == 429 or status >= 500:
+            return self._retry(f"HTTP {status}{_error_detail(data)}", headers.get("Retry-After"))
+        if status != 200:
+            raise PlatformError(f"GET {path}: HTTP {status}{_error_detail(data)}")
         try:
             body = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -185,6 +210,66 @@ class PlatformClient:
         if not isinstance(body, dict):
             raise PlatformError(f"GET {path}: the answer is not a JSON object")
         return body
+
+    def _exchange(self, url: str, path: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """One GET, redirects within the origin followed: (status, headers, body). The whole of it
+        ends by the deadline: a timer shuts the socket when it passes, whatever is being read."""
+        deadline = time.monotonic() + self.config.deadline
+        for _ in range(MAX_REDIRECTS + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no complete answer within {self.config.deadline:g} s")
+            parts = urlsplit(url)
+            connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = connection_class(parts.hostname, parts.port, timeout=min(self.config.timeout, remaining))
+            connection.connect()  # bounded by the socket timeout; from here the watchdog bounds the rest
+            watchdog = _Watchdog(connection.sock, remaining)
+            try:
+                connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={
+                    "Authorization": f"Bearer {self.config.token}", "Accept": "application/json"})
+                answer = connection.getresponse()
+                if answer.status in REDIRECTS:
+                    url = self._redirect_target(url, answer.getheader("Location"), path)
+                    continue
+                body = self._body(answer, path)
+                if watchdog.fired:  # the shut socket read as the end of the answer
+                    raise TimeoutError(f"no complete answer within {self.config.deadline:g} s")
+                return answer.status, answer.headers, body
+            except (OSError, http.client.HTTPException):
+                if watchdog.fired:
+                    raise TimeoutError(f"no complete answer within {self.config.deadline:g} s") from None
+                raise
+            finally:
+                watchdog.cancel()
+                connection.close()
+        raise PlatformError(f"GET {path}: more than {MAX_REDIRECTS} redirects")
+
+    def _redirect_target(self, url: str, location: str | None, path: str) -> str:
+        """Where a redirect points, if it stays within the configured origin; else PlatformError
+        (the token is never sent anywhere else)."""
+        if not location:
+            raise PlatformError(f"GET {path}: a redirect without a Location")
+        target = urljoin(url, location)
+        if _origin(target) != self.config.origin:
+            scheme, host, port = _origin(target)
+            raise PlatformError(f"GET {path}: the platform redirected to another origin ({scheme}://{host}:{port}); "
+                                f"refused: the token is only ever sent to {self.config.url}")
+        return target
+
+    def _body(self, answer: http.client.HTTPResponse, path: str) -> bytes:
+        """The answer's body, refused past max_page_bytes without reading the rest."""
+        limit = self.config.max_page_bytes
+        too_large = PlatformError(f"GET {path}: the answer is larger than the limit of {limit:,} bytes "
+                                  "(CRVS_PLATFORM_MAX_PAGE_BYTES); refused without reading it")
+        declared = answer.getheader("Content-Length")
+        if declared and declared.strip().isdigit() and int(declared) > limit:
+            raise too_large
+        data = bytearray()
+        while chunk := answer.read(min(READ_CHUNK, limit + 1 - len(data)) or 1):
+            data += chunk
+            if len(data) > limit:
+                raise too_large
+        return bytes(data)
 
     @staticmethod
     def _retry(what: str, retry_after: str | None = None):
@@ -206,12 +291,44 @@ def _transport_trouble(err: Exception) -> str:
     return f"{type(reason).__name__}: {text}" if text else type(reason).__name__
 
 
-def _error_detail(err: urllib.error.HTTPError) -> str:
+def _error_detail(data: bytes) -> str:
+    """The platform's own word on an error ({"error": "..."}), kept short and on one line."""
     try:
-        message = json.loads(err.read()).get("error")
-    except (ValueError, AttributeError, OSError, http.client.HTTPException):
+        message = json.loads(data).get("error")
+    except (ValueError, AttributeError):
         message = None
-    return f" ({message})" if message else ""
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    return f" ({' '.join(message.split())[:200]})"
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+class _Watchdog:
+    """Shuts a socket when `seconds` have passed: a blocked read then returns, so a request ends by
+    its deadline however slowly the answer comes. (The socket itself, not the connection's: an
+    answer that closes the connection keeps reading from it after the connection let it go.)"""
+
+    def __init__(self, sock: socket.socket, seconds: float):
+        self.fired = False
+        self._sock = sock
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 # ------------------------------------------------------------------------------ spooling
@@ -305,8 +422,12 @@ def _spool_file(client: PlatformClient, delivery_id: str, entry: loader.FileEntr
     out = _SpoolFile(path, DATASETS[entry.dataset.name].column_names)
     try:
         reported = 0
-        for page in client.pages(delivery_id, entry.dataset.name):
+        for number, page in enumerate(client.pages(delivery_id, entry.dataset.name, entry.rows), 1):
             out.write(page)
+            if out.rows > entry.rows:  # at once: a platform sending rows for ever fills no disk
+                raise loader.DeliveryRejected(
+                    f"{entry.name} ({entry.dataset.name}): the platform's manifest says {entry.rows:,} rows, "
+                    f"its pages gave more ({out.rows:,} by page {number})")
             if out.rows - reported >= PROGRESS_EVERY_ROWS:
                 reported = out.rows
                 _tell(progress, f"{delivery_id} {entry.name}: {out.rows:,} of {entry.rows:,} rows received")
@@ -397,7 +518,12 @@ def new_deliveries(client: PlatformClient, agency: str,
         raise ValueError(f"unknown agency {agency!r}; known: {', '.join(AGENCIES)}")
     after = last_loaded_api_delivery(agency)
     listed = client.deliveries(agency, after)
-    from_files = _loaded_from_files(agency, [str(m.get("delivery_id")) for m in listed])
+    # Only well-formed ids are looked up: one the loader refuses (a NUL character...) is fetched as a
+    # rejection with its reason, never a query that fails.
+    # Only well-formed ids are looked up: one the loader refuses (a NUL character...) is fetched as a
+    # rejection with its reason, never a query that fails.
+    from_files = _loaded_from_files(
+        agency, [m["delivery_id"] for m in listed if loader.valid_delivery_id(m.get("delivery_id"))])
     already = {d for d, loaded in from_files.items()
                if _same_as_loaded(next(m for m in listed if str(m.get("delivery_id")) == d), loaded)}
     _tell(progress, f"{agency}: the platform lists {len(listed)} delivery(ies) after {after or 'the start'}"
