@@ -176,6 +176,11 @@ def cmd_gate(args) -> int:
     from crvs import quality
     from crvs.quality import runner
 
+    if args.action == "accept":
+        return cmd_gate_accept(args)
+    if args.check or args.reason:
+        print("crvs gate: --check and --reason go with `crvs gate accept`", file=sys.stderr)
+        return 2
     if args.docs and not args.quarter:  # the data docs of the latest runs, without a new run
         index = runner.data_docs_index()
         if not index.exists():
@@ -189,17 +194,53 @@ def cmd_gate(args) -> int:
     _ensure_server()
     if args.recheck:
         from crvs.quality.feeds import check_unchecked_deliveries
+        from crvs.quality.runner import GxFailure
 
-        for checked in check_unchecked_deliveries(args.quarter, recheck=True):
-            print(checked.summary())
+        try:
+            for checked in check_unchecked_deliveries(args.quarter, recheck=True):
+                print(checked.summary())
+        except GxFailure as err:  # the gate below records the failed run
+            print(f"feed checks not re-run: {err}")
     result = quality.run_gate(args.quarter)
     for outcome in result.outcomes:
-        verdict = "ok  " if outcome.success else ("FAIL" if outcome.severity == "BLOCKING" else "warn")
+        if outcome.success:
+            verdict = "ok  "
+        elif result.acceptance_of(outcome):
+            verdict = "ACC "
+        else:
+            verdict = "FAIL" if outcome.severity == "BLOCKING" else "warn"
         print(f"{verdict} {outcome.severity:8} {outcome.describe()}")
+        if verdict == "ACC ":
+            print(f"     accepted: {result.acceptance_of(outcome).line()}")
     print(result.summary())
+    for check in sorted({o.check for o in result.blocking_failures if o.acceptable}):
+        print(f"a statistician may accept {check} for {args.quarter} only: crvs gate accept --quarter {args.quarter} "
+              f"--check {check} --reason \"...\"")
     if args.docs:
         print(f"data docs: {runner.data_docs_index()}")
     return 0 if result.passed else 1
+
+
+def cmd_gate_accept(args) -> int:
+    from crvs.quality import acceptances
+
+    if not args.quarter or not args.check or args.reason is None:
+        print("crvs gate accept: --quarter, --check and --reason are required", file=sys.stderr)
+        return 2
+    _ensure_server()
+    try:
+        accepted = acceptances.accept(args.quarter, args.check, args.reason)
+    except acceptances.AcceptanceRefused as err:
+        print(f"crvs gate accept: {err}", file=sys.stderr)
+        return 2
+    print(f"recorded: {accepted.line()}")
+    if accepted.findings:
+        seen = "; ".join(f"{f['area']}: {f['figure']} (band {f['band']})" for f in accepted.findings)
+        print(f"the latest gate run of {args.quarter} found: {seen}")
+    else:
+        print(f"the latest gate run of {args.quarter} did not fail {args.check}: the acceptance applies if it does")
+    print(f"run `crvs gate --quarter {args.quarter}` (or `crvs report`) again: the finding no longer blocks")
+    return 0
 
 
 def cmd_freshness(args) -> int:
@@ -222,12 +263,17 @@ def cmd_report(args) -> int:
 
     _ensure_server()
     out = Path(args.out) if args.out else settings.reports_dir()
+    gate = quality.run_gate(args.quarter)
     try:
-        folder = report.write_report(args.quarter, out)
-    except quality.GateFailed as err:
-        print(f"quality gate blocked the {args.quarter} report; nothing written: {err}", file=sys.stderr)
+        folder = report.write_report(args.quarter, out, gate=gate)
+    except quality.GateFailed:
+        print(f"quality gate blocked the {args.quarter} report; nothing written.", file=sys.stderr)
+        for line in gate.closing_lines():
+            print(line, file=sys.stderr)
         return 1
     print(folder)
+    for line in gate.closing_lines(manifest=folder / "manifest.json"):
+        print(line)
     return 0
 
 
@@ -362,8 +408,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="dbt docs of every model and column; prints the index.html to open")
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("gate", help="run the quality gate of a quarter; exits 1 when a blocking expectation fails")
+    p = sub.add_parser("gate", help="run the quality gate of a quarter; exits 1 when a blocking expectation fails; "
+                                    "`gate accept` records a statistician's acceptance of a blocking finding")
+    p.add_argument("action", nargs="?", choices=["accept"],
+                   help="accept: a blocking plausibility finding is true for this quarter (--quarter, --check, --reason)")
     p.add_argument("--quarter", type=_quarter)
+    p.add_argument("--check", help="with accept: the check's short name, as the gate prints it in [brackets]")
+    p.add_argument("--reason", help="with accept: why the finding is accepted (shown in the agency edition's notes)")
     p.add_argument("--docs", action="store_true",
                    help="print the data docs' index.html (alone: without running the gate)")
     p.add_argument("--recheck", action="store_true", help="re-run the feed checks of the quarter's deliveries first")

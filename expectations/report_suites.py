@@ -1,10 +1,16 @@
 """The suites run over a quarter before export (the gate). `suites()` is what the gate runs.
 
 Checks are cheap and honest: each states something that must hold by construction of the models
-(BLOCKING) or a plausibility band from domain.md §7 (WARNING); none recomputes a report figure.
+(BLOCKING), or compares a figure of a report model with a plausibility band (BANDS below): outside
+the WARNING band the report goes out with a warning, outside the BLOCKING band — what cannot be
+true — it does not, unless a statistician accepts the finding for the quarter
+(`crvs gate accept`). None recomputes a report figure: the figures the bands judge come from dbt
+(T2, T8, and the gate's own models rpt_gate_registration_changes, rpt_gate_population_changes).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import great_expectations.expectations as gxe
 
@@ -15,7 +21,8 @@ from crvs.report.tables import (
     DEATH_AGE_BANDS, MARRIAGE_AGE_BANDS, MOTHER_AGE_BANDS, PLACE_ORDER, REGION_ORDER, TIMELINESS_ORDER,
 )
 from crvs.quality.suites import (
-    WARNING, ModelSuite, blocking, non_negative, warning, not_null, one_row_per_province, rows_check,
+    BLOCKING, WARNING, ModelSuite, band_check, blocking, non_negative, warning, not_null, one_row_per_province,
+    rows_check,
 )
 
 EVENT_TYPES = ["BIRTH", "DEATH", "MARRIAGE"]
@@ -23,9 +30,48 @@ REG_KINDS = ["NEW", "RE_REGISTRATION", "RECORDED_ABROAD"]
 TIMELINESS = ["ON_TIME", "LATE", "DELAYED_1_5Y", "DELAYED_5Y_PLUS", "NOT_APPLICABLE"]
 BIRTH_TIMELINESS = TIMELINESS_ORDER
 
-# The quarter before a `quarter` column's label, in SQL (2025Q1 → 2024Q4).
-PREVIOUS_QUARTER = ("case when right({q}, 1) = '1' then (left({q}, 4)::int - 1) || 'Q4' "
-                    "else left({q}, 5) || (right({q}, 1)::int - 1) end")
+
+
+@dataclass(frozen=True)
+class PlausibilityBands:
+    """Every plausibility band of the gate with its default, in one place: a check's name, its
+    query and the docs' table all follow from these figures.
+
+    WARNING bands mark the unusual (the report goes out, the warning in its notes); BLOCKING bands
+    mark what cannot be true — a unit error in a denominator, a lost or doubled file, a wrong year —
+    and stop the report until a corrected delivery arrives or a statistician accepts the finding for
+    the quarter (`crvs gate accept --quarter Q --check NAME --reason ...`)."""
+
+    # Completeness (T8), % of expected events (domain.md §7.8; VN 2024: births 96.6 %).
+    completeness_warning: tuple[float, float] = (50, 120)
+    completeness_blocking: tuple[float, float] = (10, 150)
+    # A province's completeness blocks only when it expects this many events in the quarter: below
+    # that, chance and one small GSO area move the percentage too far. VN always counts.
+    completeness_blocking_min_expected: float = 50
+    # GSO's population of a province (and VN) against the year before: real populations move a few
+    # per cent a year; a fifth is a unit or coding error, or the wrong year.
+    population_change_blocking_pct: float = 20
+    # Registrations of a province × event type against the quarter before (WHO data-quality review).
+    registrations_change_warning_pct: float = 33
+    # ×3 or ÷3 blocks (VN and provinces) where the larger of the two quarters counts at least
+    # registrations_change_blocking_min: "large" — at that size chance moves a count by a tenth, so
+    # a factor of three is a lost, doubled or misdated file; a fall to nothing from a large count too.
+    registrations_change_blocking_factor: float = 3
+    registrations_change_blocking_min: int = 100
+    # Sex ratio at birth (T2), boys per 100 girls (domain.md §7.6; biological 104–106, VN 110.7).
+    srb_national_warning: tuple[float, float] = (100, 120)
+    srb_provincial_warning: tuple[float, float] = (95, 125)
+    srb_provincial_warning_min_births: int = 1000
+    srb_national_blocking: tuple[float, float] = (90, 130)
+    # Below this many births chance alone can carry the national ratio past the blocking band.
+    srb_national_blocking_min_births: int = 1000
+
+
+BANDS = PlausibilityBands()
+
+
+def _range(band: tuple[float, float]) -> str:
+    return f"{band[0]:g}-{band[1]:g}"
 
 
 def t1_registrations() -> ModelSuite:
@@ -55,22 +101,6 @@ def t1_registrations() -> ModelSuite:
         rows_check("timeliness is NOT_APPLICABLE exactly for marriages",
                    "select province_code, event_type, timeliness from {batch} "
                    "where (event_type = 'MARRIAGE') <> (timeliness = 'NOT_APPLICABLE')"),
-        # domain.md §7.7 (WHO data-quality review): a province's count of an event type moving more
-        # than a third from the quarter before. Nothing to compare with when that quarter is empty.
-        rows_check("registrations within ±33 % of the previous quarter",
-                   "select p.province_code, p.event_type, p.registrations as previous_quarter, "
-                   "coalesce(c.registrations, 0) as this_quarter, "
-                   "round(100.0 * (coalesce(c.registrations, 0) - p.registrations) / p.registrations, 1) as change_pct "
-                   "from (select t.province_code, t.event_type, sum(t.registrations) as registrations "
-                   "      from reports.rpt_t1_registrations t "
-                   f"      where t.quarter = (select {PREVIOUS_QUARTER.format(q='max(b.quarter)')} from {{batch}} b) "
-                   "      group by t.province_code, t.event_type) p "
-                   "left join (select province_code, event_type, sum(registrations) as registrations "
-                   "      from {batch} group by province_code, event_type) c "
-                   "  on c.province_code = p.province_code and c.event_type = p.event_type "
-                   "where p.registrations > 0 "
-                   "  and abs(coalesce(c.registrations, 0) - p.registrations) > 0.33 * p.registrations "
-                   "order by p.province_code, p.event_type", WARNING),
     ))
 
 
@@ -93,13 +123,25 @@ def t2_births_by_sex() -> ModelSuite:
                    f"where t2.province_code = '{NATIONAL_CODE}' and t2.total <> coalesce(t1.births, 0)"),
         # domain.md §7.6: plausibility bands for the sex ratio at birth, and unknown sex under 1 %
         # (nationally, and where a province's births make a percentage meaningful).
-        rows_check("national sex ratio at birth within 100-120",
+        rows_check(f"national sex ratio at birth within {_range(BANDS.srb_national_warning)}",
                    f"select province_code, sex_ratio_at_birth from {{batch}} where province_code = '{NATIONAL_CODE}' "
-                   "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between 100 and 120)", WARNING),
-        rows_check("provincial sex ratio at birth within 95-125 where births >= 1000",
+                   "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between "
+                   f"{BANDS.srb_national_warning[0]} and {BANDS.srb_national_warning[1]})", WARNING),
+        rows_check(f"provincial sex ratio at birth within {_range(BANDS.srb_provincial_warning)} "
+                   f"where births >= {BANDS.srb_provincial_warning_min_births}",
                    "select province_code, total, sex_ratio_at_birth from {batch} "
                    f"where province_code <> '{NATIONAL_CODE}' "
-                   "and total >= 1000 and sex_ratio_at_birth not between 95 and 125", WARNING),
+                   f"and total >= {BANDS.srb_provincial_warning_min_births} and sex_ratio_at_birth not between "
+                   f"{BANDS.srb_provincial_warning[0]} and {BANDS.srb_provincial_warning[1]}", WARNING),
+        band_check("sex_ratio_at_birth",
+                   f"national sex ratio at birth within {_range(BANDS.srb_national_blocking)} "
+                   f"(>= {BANDS.srb_national_blocking_min_births} births)",
+                   "select province_code, sex_ratio_at_birth, male, female from {batch} "
+                   f"where province_code = '{NATIONAL_CODE}' and total >= {BANDS.srb_national_blocking_min_births} "
+                   "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between "
+                   f"{BANDS.srb_national_blocking[0]} and {BANDS.srb_national_blocking[1]})",
+                   BLOCKING, band=_range(BANDS.srb_national_blocking), area="province_code",
+                   figure="sex_ratio_at_birth"),
         rows_check("unknown sex under 1 % (VN, and provinces with >= 1000 births)",
                    "select province_code, unknown, total from {batch} "
                    f"where (province_code = '{NATIONAL_CODE}' and total > 0 or total >= 1000) "
@@ -122,11 +164,74 @@ def t8_completeness() -> ModelSuite:
         rows_check("facility_births_registered is at most facility_live_births",
                    "select province_code, facility_live_births, facility_births_registered from {batch} "
                    "where facility_births_registered > facility_live_births"),
-        rows_check("completeness within 50-120 %",
+        rows_check(f"completeness within {_range(BANDS.completeness_warning)} %",
                    "select province_code, birth_completeness_pct, death_completeness_pct from {batch} "
-                   "where birth_completeness_pct not between 50 and 120 "
-                   "or death_completeness_pct not between 50 and 120", WARNING),
+                   f"where birth_completeness_pct not between {BANDS.completeness_warning[0]} "
+                   f"and {BANDS.completeness_warning[1]} or death_completeness_pct not between "
+                   f"{BANDS.completeness_warning[0]} and {BANDS.completeness_warning[1]}", WARNING),
+        _completeness_blocks("birth"),
+        _completeness_blocks("death"),
     ))
+
+
+def _completeness_blocks(event: str) -> object:
+    """Completeness that cannot be true, with the GSO deliveries its denominator came from."""
+    low, high = BANDS.completeness_blocking
+    minimum = BANDS.completeness_blocking_min_expected
+    return band_check(
+        f"{event}_completeness",
+        f"{event} completeness within {_range(BANDS.completeness_blocking)} % "
+        f"(VN, provinces expecting >= {minimum:g} {event}s)",
+        f"select t8.province_code, t8.{event}_completeness_pct, t8.{event}s_on_time, t8.expected_{event}s, "
+        "p.population_deliveries as population_from "
+        "from {batch} t8 left join reports.rpt_gate_population_changes p "
+        "  on p.year = left(t8.quarter, 4)::int and p.province_code = t8.province_code "
+        f"where (t8.province_code = '{NATIONAL_CODE}' or t8.expected_{event}s >= {minimum}) "
+        f"and t8.{event}_completeness_pct not between {low} and {high} "
+        f"order by t8.province_code = '{NATIONAL_CODE}' desc, t8.province_code",
+        BLOCKING, band=f"{_range(BANDS.completeness_blocking)} %", area="province_code",
+        figure=f"{event}_completeness_pct")
+
+
+def registration_changes() -> ModelSuite:
+    """Registrations against the quarter before (rpt_gate_registration_changes): provinces moving
+    more than a third warn (domain.md §7.7); a factor of three where counts are large blocks."""
+    factor, minimum = BANDS.registrations_change_blocking_factor, BANDS.registrations_change_blocking_min
+    share = BANDS.registrations_change_warning_pct
+    return ModelSuite("rpt_gate_registration_changes", (
+        rows_check(f"registrations within ±{share:g} % of the previous quarter",
+                   "select province_code, event_type, previous_registrations as previous_quarter, "
+                   "registrations as this_quarter, change_pct from {batch} "
+                   f"where province_code <> '{NATIONAL_CODE}' and previous_registrations > 0 "
+                   f"and abs(registrations - previous_registrations) > {share / 100} * previous_registrations "
+                   "order by province_code, event_type", WARNING),
+        band_check("registrations_change",
+                   f"registrations change from the previous quarter within {factor:g} times up or down "
+                   f"(VN, provinces; where either quarter counts >= {minimum})",
+                   "select province_code, event_type, change_pct, previous_registrations as previous_quarter, "
+                   "registrations as this_quarter from {batch} "
+                   f"where greatest(previous_registrations, registrations) >= {minimum} "
+                   f"and (registrations > {factor} * previous_registrations "
+                   f"or {factor} * registrations < previous_registrations) "
+                   f"order by province_code = '{NATIONAL_CODE}' desc, province_code, event_type",
+                   BLOCKING, band=f"×{factor:g} / ÷{factor:g}", area="province_code", figure="change_pct"),
+    ))
+
+
+def population_changes() -> ModelSuite:
+    """GSO's population of the quarter's year against the year before (rpt_gate_population_changes).
+    A province with no population at all blocks in T8 ("GSO denominators present for every province")."""
+    share = BANDS.population_change_blocking_pct
+    return ModelSuite("rpt_gate_population_changes", (
+        band_check("population_change",
+                   f"GSO population within ±{share:g} % of the year before (VN, provinces)",
+                   "select province_code, change_pct, population, previous_year_population, "
+                   "population_deliveries, previous_year_deliveries from {batch} "
+                   f"where abs(population - previous_year_population) > {share / 100} * previous_year_population "
+                   f"order by province_code = '{NATIONAL_CODE}' desc, province_code",
+                   BLOCKING, band=f"±{share:g} %", area="province_code", figure="change_pct"),
+    ), query=lambda quarter: ("select * from reports.rpt_gate_population_changes "
+                              f"where year = {int(quarter[:4])}"))
 
 
 def mothers_age() -> ModelSuite:
@@ -380,7 +485,7 @@ def suites() -> list[ModelSuite]:
     """The gate's suites, in report order, then the checks over deliveries and identifiers."""
     return [t1_registrations(), t2_births_by_sex(), t3_births_by_mother_age(), t4_births_by_place(),
             t5_deaths_by_age_sex(), t6_deaths_quality(), t7_marriages_by_age(), t8_completeness(),
-            t9_data_quality(), mothers_age(), delivery_freshness(), feed_checks_passed(), personal_identifiers()]
+            t9_data_quality(), registration_changes(), population_changes(), mothers_age(), delivery_freshness(), feed_checks_passed(), personal_identifiers()]
 
 
-__all__ = ["suites", "t6_deaths_reconcile_with_t5"]
+__all__ = ["BANDS", "PlausibilityBands", "suites", "t6_deaths_reconcile_with_t5"]

@@ -2,25 +2,31 @@
 
 `run_gate(quarter)` first runs the feed checks of any delivery of the quarter that has none yet
 (crvs/quality/feeds.py), then validates each suite of expectations/report_suites.py (report
-models, marts, freshness of the deliveries, personal identifiers) against the quarter's rows,
-records the run in quality.gate_runs, rebuilds the data docs and returns a GateResult. It raises
-nothing when checks fail: the caller decides (`require_pass`).
+models, marts, freshness of the deliveries, personal identifiers, plausibility bands) against the
+quarter's rows, applies the quarter's acceptances (crvs/quality/acceptances.py), records the run in
+quality.gate_runs, rebuilds the data docs and returns a GateResult. It raises nothing when checks
+fail: the caller decides (`require_pass`). When GX cannot run at all, the result has one blocking
+outcome saying so in one line, and is recorded as a failed run like any other.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from crvs import database, settings
+from crvs.quality import acceptances
+from crvs.quality.acceptances import Acceptance
 from crvs.quality.feeds import check_unchecked_deliveries
 from crvs.quality.quarter import check_quarter
-from crvs.quality.runner import ExpectationOutcome, present_suites, run_suites
+from crvs.quality import runner
+from crvs.quality.runner import ExpectationOutcome, GxFailure, present_suites, run_suites
 from crvs.quality.suites import BLOCKING, WARNING, ModelSuite, report_suites
 
 REPORT_SCHEMA = "reports"
@@ -47,29 +53,77 @@ class GateResult:
     run_id: str
     run_at: datetime
     outcomes: list[ExpectationOutcome]
+    # The quarter's acceptances by check (crvs/quality/acceptances.py): a failed BLOCKING band whose
+    # check is here does not block.
+    acceptances: dict[str, Acceptance] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return not self.blocking_failures
 
+    def acceptance_of(self, outcome: ExpectationOutcome) -> Acceptance | None:
+        if outcome.success or outcome.severity != BLOCKING or not outcome.acceptable:
+            return None
+        return self.acceptances.get(outcome.check)
+
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if o.severity == BLOCKING and not o.success]
+        return [o for o in self.outcomes
+                if o.severity == BLOCKING and not o.success and self.acceptance_of(o) is None]
+
+    @property
+    def accepted(self) -> list[tuple[ExpectationOutcome, Acceptance]]:
+        """The failed BLOCKING bands a statistician accepted for the quarter, with the acceptance."""
+        return [(o, a) for o in self.outcomes if (a := self.acceptance_of(o)) is not None]
 
     @property
     def warnings(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if o.severity == WARNING and not o.success]
 
+    @property
+    def findings(self) -> list[dict]:
+        """Every failed plausibility band's findings as data (check, table, area, figure, band,
+        severity, and `accepted` with the acceptance's line when a statistician accepted it)."""
+        found = []
+        for outcome in self.outcomes:
+            acceptance = self.acceptance_of(outcome)
+            found += [{**f, "accepted": acceptance.line() if acceptance else None} for f in outcome.findings]
+        return found
+
     def summary(self) -> str:
-        """One line: the verdict, then each failed check with its table, province(s) and count."""
+        """One line: the verdict, then each failed check with its table, province(s) and count, each
+        accepted finding with who accepted it, when and why."""
         warnings = "; ".join(o.describe() for o in self.warnings)
+        accepted = "; ".join(f"{o.describe()} (accepted: {a.line()})" for o, a in self.accepted)
         if self.passed:
-            if not warnings:
+            if not warnings and not accepted:
                 return f"Gate {self.quarter} passed: all {len(self.outcomes)} checks met."
-            return f"Gate {self.quarter} passed with {len(self.warnings)} warning(s): {warnings}"
+            parts = [f"{len(self.accepted)} accepted blocking finding(s): {accepted}"] if accepted else []
+            parts += [f"{len(self.warnings)} warning(s): {warnings}"] if warnings else []
+            return f"Gate {self.quarter} passed with " + " | ".join(parts)
         failures = "; ".join(o.describe() for o in self.blocking_failures)
         line = f"Gate {self.quarter} FAILED on {len(self.blocking_failures)} blocking check(s): {failures}"
+        line += f" | accepted: {accepted}" if accepted else ""
         return line + (f" | warnings: {warnings}" if warnings else "")
+
+    def closing_lines(self, manifest: Path | None = None) -> list[str]:
+        """The gate's outcome in a few lines, for the end of `crvs report`: the verdict, each blocking
+        or accepted finding, the count of warnings, and where the detail is."""
+        verdict = "passed" if self.passed else f"BLOCKED by {len(self.blocking_failures)} check(s)"
+        lines = [f"quality gate {self.quarter}: {verdict}; {len(self.accepted)} accepted finding(s), "
+                 f"{len(self.warnings)} warning(s) (run {self.run_id})"]
+        lines += [f"  BLOCKING {o.describe()}" for o in self.blocking_failures]
+        lines += [f"  ACCEPTED {o.describe()} — {a.line()}" for o, a in self.accepted]
+        checks = sorted({o.check for o in self.blocking_failures if o.acceptable})
+        if checks:
+            lines.append(f"  a statistician may accept a finding for {self.quarter} only: crvs gate accept "
+                         f"--quarter {self.quarter} --check {'|'.join(checks)} --reason \"...\"")
+        detail = [f"`crvs gate --quarter {self.quarter}` lists every check"]
+        if manifest is not None:
+            detail.append(f"{manifest} (gate) and the agency workbook's Notes")
+        detail.append(f"data docs {runner.data_docs_index()}")
+        lines.append("  detail: " + "; ".join(detail))
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,8 +132,15 @@ class GateResult:
             "run_at": self.run_at.isoformat(),
             "passed": self.passed,
             "summary": self.summary(),
-            "outcomes": [asdict(o) for o in self.outcomes],
+            "outcomes": [{**asdict(o), "findings": o.findings} for o in self.outcomes],
+            "accepted": [{"table": o.table, "name": o.name, **a.to_json()} for o, a in self.accepted],
         }
+
+
+def checks_could_not_run(message: str) -> ExpectationOutcome:
+    """The one blocking outcome of a run GX could not carry out: nothing was checked, so nothing passes."""
+    return ExpectationOutcome(name="the checks ran", table="gate", severity=BLOCKING, success=False,
+                              observed=message, expectation="gx_run")
 
 
 def require_pass(result: GateResult) -> GateResult:
@@ -93,10 +154,14 @@ def run_gate(quarter: str, suites: list[ModelSuite] | None = None) -> GateResult
     record the run in quality.gate_runs, update the data docs, return the outcome."""
     check_quarter(quarter)
     suites = report_suites() if suites is None else suites
-    check_unchecked_deliveries(quarter)
-    present, outcomes = present_suites(suites)
-    outcomes += run_suites(quarter, present, checkpoint=f"gate_{quarter}", index_column="province_code")
-    result = GateResult(quarter, str(uuid.uuid4()), datetime.now(timezone.utc), outcomes)
+    try:
+        check_unchecked_deliveries(quarter)
+        present, outcomes = present_suites(suites)
+        outcomes += run_suites(quarter, present, checkpoint=f"gate_{quarter}", index_column="province_code")
+    except GxFailure as err:
+        outcomes = [checks_could_not_run(str(err))]
+    result = GateResult(quarter, str(uuid.uuid4()), datetime.now(timezone.utc), outcomes,
+                        acceptances.for_quarter(quarter))
     _record(result)
     return result
 

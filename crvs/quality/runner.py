@@ -1,22 +1,27 @@
-"""Running suites with GX 1.x: the File data context under expectations/gx, one checkpoint per run,
-data docs rebuilt by every run, and each expectation result turned into an ExpectationOutcome.
+"""Running suites with GX 1.x: one checkpoint per run in an ephemeral context, its results kept in
+the File context under expectations/gx, the data docs rebuilt by every run, and each expectation
+result turned into an ExpectationOutcome.
 
-The context's folder (expectations/gx/, git-ignored) is generated: the suites are code
-(expectations/*.py) and are written into it at each run, so nothing in it is edited by hand. It holds
-the latest suites, checkpoints, validation results and the data docs site
-(expectations/gx/uncommitted/data_docs/local_site/index.html; `crvs gate --docs`).
+Why two contexts: the data source, suites, validation definitions and checkpoint of a run are made
+afresh from the code (expectations/*.py) in an ephemeral, in-memory context, so they can never be
+stale (GX refuses to run a suite that "has changed since it has last been saved") and two gates at
+once never touch each other's. Only the outcome is shared: the validation results and the data docs
+site (expectations/gx/, git-ignored; `crvs gate --docs`), written under a file lock
+(context_lock). Any error GX raises while validating becomes GxFailure, one line.
 
-The warehouse's address never reaches the context's files: the data source's connection string is
+The warehouse's address never reaches a file: the data source's connection string is
 `${CRVS_GX_WAREHOUSE_URL}`, which GX substitutes from the environment of the process at run time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +30,10 @@ import psycopg
 from crvs import database, settings
 from crvs.quality.suites import BLOCKING, ModelSuite
 
+log = logging.getLogger(__name__)
+
 DATASOURCE = "warehouse"
+LOCK_FILE = "crvs.lock"  # under gx/: held while a process writes the File context (context_lock)
 URL_VARIABLE = "CRVS_GX_WAREHOUSE_URL"
 RESULTS_KEPT = 5  # validation results kept per suite (history in the data docs)
 _SHOWN = 10  # how many provinces / rows a summary names before "… and N more"
@@ -49,9 +57,28 @@ class ExpectationOutcome:
     observed: str      # what was seen, in words: which provinces are missing, which rows break the rule
     expectation: str   # the GX expectation type
     details: dict = field(default_factory=dict)  # the same, as data (missing values, offending rows)
+    # Plausibility bands only (suites.band_check): the short name `crvs gate accept --check` takes,
+    # the band in words, the columns of a finding's area and figure, and whether it may be accepted.
+    check: str = ""
+    band: str = ""
+    area_column: str = ""
+    figure_column: str = ""
+    acceptable: bool = False
 
     def describe(self) -> str:
-        return f"{self.table}: {self.name} — {self.observed}"
+        named = f" [{self.check}]" if self.check and not self.success else ""
+        return f"{self.table}: {self.name}{named} — {self.observed}"
+
+    @property
+    def findings(self) -> list[dict]:
+        """A failed band's findings as data: check, area, figure, band, severity (and the row's other
+        columns under `context`), for wording them elsewhere — e.g. without the figure in public text."""
+        if self.success or not self.check:
+            return []
+        return [{"check": self.check, "table": self.table, "area": row.get(self.area_column),
+                 "figure": row.get(self.figure_column), "band": self.band, "severity": self.severity,
+                 "context": {k: v for k, v in row.items() if k not in (self.area_column, self.figure_column)}}
+                for row in self.details.get("rows", [])]
 
 
 def missing_table(suite: ModelSuite) -> ExpectationOutcome:
@@ -78,18 +105,67 @@ def _quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
+class GxFailure(RuntimeError):
+    """GX could not run a checkpoint (a broken context, an unreachable warehouse, a GX defect);
+    the message is one line naming the checkpoint and the error."""
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+
+
+@contextmanager
+def context_lock():
+    """Exclusive use of the File context under gx/ by this process: two gates (or a gate and a
+    DAG's feed checks) at once would otherwise write great_expectations.yml and the data docs
+    over each other. A lock on a file (released by the kernel when a process dies)."""
+    folder = context_root() / "gx"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def file_context():
-    """The File data context under expectations/gx, created on first use."""
+    """The File data context under gx/, created on first use. It holds validation results and the
+    data docs only; call it under context_lock()."""
     _quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="file", project_root_dir=str(context_root()))
+    config = context_root() / "gx" / "great_expectations.yml"
+    if config.is_file() and "\nfluent_datasources:" in config.read_text(encoding="utf-8", errors="replace"):
+        config.unlink()  # an older version's, holding every run's query assets: GX writes a new one
+    try:
+        context = gx.get_context(mode="file", project_root_dir=str(context_root()))
+    except Exception as err:  # noqa: BLE001 — generated, so a broken one (a crash mid-write) is replaced
+        log.warning("the GX context's %s could not be read (%s): writing a new one", config, _one_line(err))
+        config.unlink(missing_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(context_root()))
     bars = context.variables.progress_bars
     if (bars.get("globally") if isinstance(bars, dict) else getattr(bars, "globally", None)) is not False:
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         context.variables.save()
+    _forget_stored_definitions()
     return context
+
+
+def _forget_stored_definitions() -> None:
+    """Earlier versions kept the data source, suites, validation definitions and checkpoints in the
+    File context, where a suite changed by one run made the next fail (GX's freshness check) and two
+    runs at once corrupted great_expectations.yml. They now live only in each run's ephemeral
+    context; what an older version left behind is removed."""
+    root = context_root() / "gx"
+    for folder in ("checkpoints", "validation_definitions", "expectations"):
+        for path in (root / folder).glob("*"):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif not path.name.startswith("."):
+                path.unlink(missing_ok=True)
 
 
 def _checkpoint_safe(name: str) -> str:
@@ -101,41 +177,16 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str,
     """Validate `suite.batch_query(key)` against each suite in one checkpoint run; data docs updated.
 
     `key` is the quarter or the delivery id the suites' queries select (already validated by the
-    caller). `index_column` names the column GX reports failing rows by (province_code, source_row)."""
+    caller). `index_column` names the column GX reports failing rows by (province_code, source_row).
+    Raises GxFailure (one line) when GX cannot run the checks."""
     if not suites:
         return []
-    import great_expectations as gx
-
-    context = file_context()
-    os.environ[URL_VARIABLE] = settings.role_url(settings.GATE_ROLE)
-    source = context.data_sources.add_or_update_postgres(DATASOURCE, connection_string="${" + URL_VARIABLE + "}")
     try:
-        _forget_checkpoint(source, _checkpoint_safe(checkpoint))
-        definitions = []
-        for suite in suites:
-            name = _checkpoint_safe(f"{checkpoint}.{suite.model}")
-            # GX wants a query starting with SELECT; a suite's may start with WITH.
-            asset = source.add_query_asset(name, query=f"select * from ({suite.batch_query(key)}) as batch_rows")
-            # Copies: an expectation object belongs to one GX suite, and a suite may be run again.
-            expectations = [e.copy(update={"id": None}) for e in suite.expectations]
-            gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
-            definitions.append(context.validation_definitions.add_or_update(gx.ValidationDefinition(
-                name=name, data=asset.add_batch_definition_whole_table(_checkpoint_safe(key)), suite=gx_suite,
-            )))
-        result_format = {"result_format": "COMPLETE"}
-        if index_column:
-            result_format["unexpected_index_column_names"] = [index_column]
-        run = context.checkpoints.add_or_update(gx.Checkpoint(
-            name=_checkpoint_safe(checkpoint),
-            validation_definitions=definitions,
-            actions=[],  # data docs once after the run, not once per validation (see below)
-            # COMPLETE: the offending values and rows, so the summary can name the provinces.
-            result_format=result_format,
-        )).run()
-        _prune_validation_results()
-        context.build_data_docs(resource_identifiers=list(run.run_results))
-    finally:
-        source.get_execution_engine().engine.dispose()
+        run = _validate(key, suites, checkpoint, index_column)
+    except Exception as err:  # noqa: BLE001 — whatever GX raises, the caller gets one line
+        log.debug("GX failed on %s", checkpoint, exc_info=True)
+        raise GxFailure(f"GX could not run the checks {checkpoint}: {_one_line(err)}") from err
+    _publish(run)
     by_suite = {v.suite_name: v for v in run.run_results.values()}
     outcomes = []
     for suite in suites:  # GX groups results by metric domain; report them in the suite's order instead
@@ -144,6 +195,64 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str,
         found = [_outcome(suite.model, r.to_json_dict(), index_column) for r in results]
         outcomes += sorted(found, key=lambda o: order.get(o.name, len(order)))
     return outcomes
+
+
+def _validate(key: str, suites: list[ModelSuite], checkpoint: str, index_column: str | None):
+    """One checkpoint run in a new ephemeral context: the data source, suites, validation
+    definitions and checkpoint exist only in this process's memory, made afresh from the code for
+    this run, so no earlier run's state can be stale and no other process's run can interfere."""
+    _quiet_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
+    )
+
+    # No docs site: GX's default for an ephemeral context is a temporary folder left behind by every
+    # run; the docs are built from the File context instead (_publish).
+    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        progress_bars=ProgressBarsConfig(globally=False)))
+    os.environ[URL_VARIABLE] = settings.role_url(settings.GATE_ROLE)
+    source = context.data_sources.add_postgres(DATASOURCE, connection_string="${" + URL_VARIABLE + "}")
+    try:
+        definitions = []
+        for suite in suites:
+            name = _checkpoint_safe(f"{checkpoint}.{suite.model}")
+            # GX wants a query starting with SELECT; a suite's may start with WITH.
+            asset = source.add_query_asset(name, query=f"select * from ({suite.batch_query(key)}) as batch_rows")
+            # Copies: an expectation object belongs to one GX suite, and a suite may be run again.
+            expectations = [e.copy(update={"id": None}) for e in suite.expectations]
+            gx_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+            definitions.append(context.validation_definitions.add(gx.ValidationDefinition(
+                name=name, data=asset.add_batch_definition_whole_table(_checkpoint_safe(key)), suite=gx_suite,
+            )))
+        result_format = {"result_format": "COMPLETE"}
+        if index_column:
+            result_format["unexpected_index_column_names"] = [index_column]
+        return context.checkpoints.add(gx.Checkpoint(
+            name=_checkpoint_safe(checkpoint),
+            validation_definitions=definitions,
+            actions=[],  # data docs once after the run, from the File context (_publish)
+            # COMPLETE: the offending values and rows, so the summary can name the provinces.
+            result_format=result_format,
+        )).run()
+    finally:
+        source.get_execution_engine().engine.dispose()
+
+
+def _publish(run) -> None:
+    """Store the run's validation results in the File context and rebuild the data docs from them,
+    under the context lock. The docs are for reading the outcome, which is already known: a failure
+    here is logged, never the gate's verdict."""
+    try:
+        with context_lock():
+            context = file_context()
+            for identifier, result in run.run_results.items():
+                context.validation_results_store.set(identifier, result)
+            _prune_validation_results()
+            context.build_data_docs(resource_identifiers=list(run.run_results))
+    except Exception as err:  # noqa: BLE001 — see the docstring
+        log.warning("the data docs were not updated: %s", _one_line(err))
 
 
 def _prune_validation_results(keep: int = RESULTS_KEPT) -> None:
@@ -160,42 +269,30 @@ def _prune_validation_results(keep: int = RESULTS_KEPT) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _forget_checkpoint(source, checkpoint: str) -> None:
-    """Remove what the previous run of this checkpoint generated (its checkpoint, validation
-    definitions, suites and assets), so a suite removed from the code leaves nothing stale behind.
-    Validation results (uncommitted/) stay: the data docs show the history."""
-    root = context_root() / "gx"
-    prefix = checkpoint + "."
-    (root / "checkpoints" / f"{checkpoint}.json").unlink(missing_ok=True)
-    for path in (root / "validation_definitions").glob(f"{checkpoint}.*.json"):
-        path.unlink(missing_ok=True)
-    for path in (root / "expectations").glob(f"{checkpoint}.*"):
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    for name in source.get_asset_names():
-        if name.startswith(prefix):
-            source.delete_asset(name)
-
-
 def build_data_docs() -> Path:
     """(Re)build the data docs site from the stored validation results; returns its index.html."""
-    file_context().build_data_docs()
+    with context_lock():
+        file_context().build_data_docs()
     return data_docs_index()
 
 
 def _outcome(model: str, result: dict, index_column: str | None) -> ExpectationOutcome:
     config = result["expectation_config"]
+    meta = config.get("meta") or {}
     observed, details = _observed(config, result, index_column)
     return ExpectationOutcome(
         name=config.get("description") or config["type"],
         table=model,
-        severity=(config.get("meta") or {}).get("severity", BLOCKING),
+        severity=meta.get("severity", BLOCKING),
         success=bool(result["success"]),
         observed=observed,
         expectation=config["type"],
         details=details,
+        check=meta.get("check", ""),
+        band=meta.get("band", ""),
+        area_column=meta.get("area_column", ""),
+        figure_column=meta.get("figure_column", ""),
+        acceptable=bool(meta.get("acceptable", False)),
     )
 
 

@@ -10,6 +10,10 @@ Every expectation carries `meta.severity`: BLOCKING (the report must not be writ
 (written, with the warning in its notes). Its `description` names the check in results, alerts
 and data docs, so it is unique within its suite.
 
+Plausibility bands (`band_check`) are rows checks whose expectation also carries the check's short
+name, the band, and the columns holding the area and the figure, so each finding is structured
+data and a BLOCKING band's finding can be accepted for one quarter (crvs/quality/acceptances.py).
+
 Row-level SQL checks use GX's `UnexpectedRowsExpectation` (`rows_check`): `{batch}` is the suite's
 query for the quarter (or the delivery). They select the columns that show the problem, the
 province first where there is one, because the gate's summary names the rows they return.
@@ -57,9 +61,9 @@ class ModelSuite:
         return f"select * from {self.relation} where quarter = '{quarter}'"
 
 
-def _expect(kind, severity: str, name: str, **kwargs):
+def _expect(kind, severity: str, name: str, meta: dict | None = None, **kwargs):
     gx_severity = FailureSeverity.CRITICAL if severity == BLOCKING else FailureSeverity.WARNING
-    return kind(**kwargs, description=name, meta={"severity": severity}, severity=gx_severity)
+    return kind(**kwargs, description=name, meta={"severity": severity, **(meta or {})}, severity=gx_severity)
 
 
 def blocking(kind, name: str, **kwargs):
@@ -73,6 +77,17 @@ def warning(kind, name: str, **kwargs):
 def rows_check(name: str, query: str, severity: str = BLOCKING):
     """A check that fails when `query` (over `{batch}`) returns rows; the rows are the evidence."""
     return _expect(gxe.UnexpectedRowsExpectation, severity, name, unexpected_rows_query=query)
+
+
+def band_check(check: str, name: str, query: str, severity: str, *, band: str, area: str, figure: str):
+    """A plausibility band (expectations/report_suites.py, PlausibilityBands): `query` (over `{batch}`)
+    returns the rows whose figure lies outside `band`. The check's short name `check` is what a
+    statistician passes to `crvs gate accept --check` (a BLOCKING band may be accepted for a quarter,
+    nothing else may); `area` and `figure` name the columns each finding (check, area, figure, band)
+    is read from, so the public wording can be made from the findings without their values."""
+    meta = {"check": check, "band": band, "area_column": area, "figure_column": figure,
+            "acceptable": severity == BLOCKING}
+    return _expect(gxe.UnexpectedRowsExpectation, severity, name, meta=meta, unexpected_rows_query=query)
 
 
 def not_null(columns: list[str]) -> list:

@@ -65,10 +65,19 @@ def public_warning(outcome) -> str:
     return f"{_table_label(outcome.table)} {subject}: {verdict} for some {_units(outcome)}; {SEE_AGENCY_EDITION}"
 
 
+def public_acceptance(outcome) -> str:
+    """A blocking finding a statistician accepted for the quarter, as the public may read it: no
+    value, no threshold, not who accepted it or why (the agency edition has that)."""
+    subject = public_check_name(outcome.name)
+    return (f"{_table_label(outcome.table)} {subject}: outside its plausible range for some {_units(outcome)}, "
+            f"reviewed and accepted for this quarter by the statistics office; {SEE_AGENCY_EDITION}")
+
+
 def public_warnings(gate) -> list[dict]:
-    """Each warning of the gate in its public wording, with the model it is about (for recipients
-    that receive only some tables)."""
-    return [{"table": o.table, "text": public_warning(o)} for o in gate.warnings]
+    """Each warning of the gate, then each accepted blocking finding, in its public wording, with the
+    model it is about (for recipients that receive only some tables)."""
+    return ([{"table": o.table, "text": public_warning(o)} for o in gate.warnings]
+            + [{"table": o.table, "text": public_acceptance(o)} for o, _ in gate.accepted])
 
 
 def public_check(outcome) -> str:

@@ -66,6 +66,9 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
                 # The detail is for the agencies; the public wording is what public files carry.
                 "summary": gate.summary(),
                 "warnings": [o.describe() for o in gate.warnings],
+                # Blocking findings a statistician accepted for the quarter: who, when, why, what was seen.
+                "accepted": gate.to_json()["accepted"],
+                "findings": gate.findings,
                 "public_summary": gate_texts(gate, "public")[0],
                 "public_warnings": public_text.public_warnings(gate),
             },
@@ -165,12 +168,16 @@ def cover_lines(quarter: str, audience: str, gate_summary: str, recipient: str |
 
 
 def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
-                warnings: list[str]) -> list[tuple[str, ...]]:
-    """The notes sheet: symbols, conventions, the quality gate's warnings, every column's definition."""
+                warnings: list[str], accepted: list[str] = ()) -> list[tuple[str, ...]]:
+    """The notes sheet: symbols, conventions, the quality gate's warnings and accepted findings,
+    every column's definition."""
     lines = [("Notes", "", ""), ("Quarter", quarter, "")]
     lines += NOTES_BY_AUDIENCE[audience] + NOTES_COMMON
     lines += [("", "", ""), ("Quality warnings", "", "")]
     lines += [("Warning", "", w) for w in warnings] or [("Warning", "", "none: every check of the gate was met")]
+    if accepted:
+        lines += [("", "", ""), ("Accepted findings", "", "blocking checks a statistician accepted for this quarter")]
+        lines += [("Accepted", "", a) for a in accepted]
     lines += [("", "", ""), ("Sheet", "Column", "Definition")]
     for table in tables:
         lines.append((table.sheet_name, "", table.title))
@@ -178,12 +185,18 @@ def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
     return lines
 
 
+def accepted_lines(gate: GateResult) -> list[str]:
+    """The agency edition's account of each accepted blocking finding: the check and what it saw,
+    who accepted it, when and why."""
+    return [f"{o.describe()} — {a.line()}" for o, a in gate.accepted]
+
+
 def gate_texts(gate: GateResult, audience: str, where: str = "the Notes") -> tuple[str, list[str]]:
     """The gate's verdict line and warnings as `audience` may read them: the agencies get the
     findings with their values, the public their wording without values (public_text)."""
     if audience == "agency":
         return gate.summary(), [o.describe() for o in gate.warnings]
-    return (public_text.public_gate_line(gate.quarter, gate.passed, bool(gate.warnings), where),
+    return (public_text.public_gate_line(gate.quarter, gate.passed, bool(gate.warnings or gate.accepted), where),
             [w["text"] for w in public_text.public_warnings(gate)])
 
 
@@ -207,7 +220,8 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
             sheets.append((table, typed))
         workbook = f"crvs_{quarter}_{audience}.xlsx"
         write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate_line),
-                   notes_lines(quarter, audience, [t for t, _ in tables], warnings), sheets)
+                   notes_lines(quarter, audience, [t for t, _ in tables], warnings,
+                               accepted_lines(gate) if audience == "agency" else ()), sheets)
         files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
                       "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
         if audience == "public":

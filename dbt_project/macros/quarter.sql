@@ -11,3 +11,8 @@
 {% macro quarter_end(label_expr) -%}
     ({{ quarter_start(label_expr) }} + interval '3 months' - interval '1 day')::date
 {%- endmacro %}
+
+{#- The label of the quarter before, e.g. '2025Q1' → '2024Q4'. -#}
+{% macro previous_quarter(label_expr) -%}
+    {{ quarter_label(quarter_start(label_expr) ~ " - interval '3 months'") }}
+{%- endmacro %}

@@ -29,4 +29,10 @@ create table reports.rpt_t7_marriages_by_age (
 create table reports.rpt_t9_data_quality (
     quarter text, agency text, dataset text, delivery_id text, channel text, extracted_at text, rows_received integer,
     rows_loaded integer, rows_rejected integer, top_rejection_reason text);
+create table reports.rpt_gate_registration_changes (
+    quarter text, province_code text, event_type text, previous_registrations integer, registrations integer,
+    change_pct numeric(12,1));
+create table reports.rpt_gate_population_changes (
+    year integer, province_code text, population bigint, previous_year_population bigint, change_pct numeric(12,1),
+    population_deliveries text, previous_year_deliveries text);
 """

@@ -17,9 +17,11 @@ SUITES = load_suite_file("report_suites")
 
 
 def run_gate(quarter, extra=()):
-    """The report models' suites and the identifiers check (not freshness: no deliveries here)."""
+    """The report models' suites, the plausibility bands over the gate's own models and the
+    identifiers check (not freshness: no deliveries here)."""
     return run_full_gate(quarter, suites=[SUITES.t1_registrations(), SUITES.t2_births_by_sex(),
-                                          SUITES.t8_completeness(), SUITES.personal_identifiers(), *extra])
+                                          SUITES.t8_completeness(), SUITES.registration_changes(),
+                                          SUITES.population_changes(), SUITES.personal_identifiers(), *extra])
 
 
 @pytest.fixture
@@ -48,7 +50,8 @@ def test_a_clean_quarter_passes_and_is_recorded(report_tables):
     assert result.passed, result.summary()
     assert result.summary() == f"Gate {QUARTER} passed: all {len(result.outcomes)} checks met."
     assert {o.table for o in result.outcomes} == {"rpt_t1_registrations", "rpt_t2_births_by_sex",
-                                                  "rpt_t8_completeness", "personal_identifiers"}
+                                                  "rpt_t8_completeness", "rpt_gate_registration_changes",
+                                                  "rpt_gate_population_changes", "personal_identifiers"}
     assert {o.severity for o in result.outcomes} == {"BLOCKING", "WARNING"}
     assert require_pass(result) is result
     run = report_tables.execute("select quarter, passed, jsonb_array_length(results -> 'outcomes') "
@@ -188,10 +191,11 @@ def test_plausibility_warnings_do_not_block(report_tables):
                           "where province_code = '04'")
     report_tables.execute("update reports.rpt_t8_completeness set death_completeness_pct = 40.0 "
                           "where province_code = '08'")
-    # the previous quarter: 79 registered 100 deaths, now none (-100 %); 01's marriages 6 -> 7 (+16.7 %, fine)
-    report_tables.execute("insert into reports.rpt_t1_registrations values "
-                          "('2025Q2', '79', 'DEATH', 'NEW', 'ON_TIME', 100, 0), "
-                          "('2025Q2', '01', 'MARRIAGE', 'NEW', 'NOT_APPLICABLE', 6, 0)")
+    # against the previous quarter (rpt_gate_registration_changes): 79 registered 80 deaths, now
+    # none (-100 %, a warning; below the 100 that lets it block); 01's marriages 6 -> 7 (+16.7 %, fine)
+    report_tables.execute("insert into reports.rpt_gate_registration_changes values "
+                          "('2025Q3', '79', 'DEATH', 80, 0, -100.0), ('2025Q3', '01', 'MARRIAGE', 6, 7, 16.7), "
+                          "('2025Q2', '04', 'BIRTH', 1, 50, 4900.0)")
     # a province with no registration at all
     report_tables.execute("delete from reports.rpt_t1_registrations where quarter = %s and province_code = '96'",
                           (QUARTER,))
@@ -203,13 +207,13 @@ def test_plausibility_warnings_do_not_block(report_tables):
     assert result.passed, result.summary()
     assert _warnings(result) == [
         ("rpt_t1_registrations", "every province registered events in the quarter", "missing 1 province(s): 96"),
-        ("rpt_t1_registrations", "registrations within ±33 % of the previous quarter",
-         "1 row(s): province_code=79, event_type=DEATH, previous_quarter=100, this_quarter=0, change_pct=-100.0"),
         ("rpt_t2_births_by_sex", "unknown sex under 1 % (VN, and provinces with >= 1000 births)",
          "1 row(s): province_code=01, unknown=20, total=2000"),
         ("rpt_t8_completeness", "completeness within 50-120 %",
          "2 row(s): province_code=04, birth_completeness_pct=130.0, death_completeness_pct=80.0, "
          "province_code=08, birth_completeness_pct=90.0, death_completeness_pct=40.0"),
+        ("rpt_gate_registration_changes", "registrations within ±33 % of the previous quarter",
+         "1 row(s): province_code=79, event_type=DEATH, previous_quarter=80, this_quarter=0, change_pct=-100.0"),
     ]
     assert result.summary().startswith(f"Gate {QUARTER} passed with 4 warning(s)")
 
@@ -271,3 +275,154 @@ def test_the_history_of_results_is_capped(report_tables):
 
     (latest,) = folder.rglob("*.json")
     assert latest.parent.name == max(p.name for p in folder.glob("*/*"))
+
+
+# --- plausibility that blocks: what cannot be true, each shown failing and each edge passing ---
+
+
+def _blocking_findings(result):
+    return [(f["check"], f["area"], f["figure"], f["band"]) for f in result.findings if f["severity"] == "BLOCKING"]
+
+
+def test_completeness_in_the_thousands_blocks_nationally_with_the_check_area_and_figure(report_tables):
+    # GSO's population in hundreds: 34 000 expected births become 340, so 30 600 on time is 9 000.0 %.
+    report_tables.execute("update reports.rpt_t8_completeness set expected_births = 340.0, "
+                          "birth_completeness_pct = 9000.0 where province_code = 'VN'")
+
+    result = run_gate(QUARTER)
+
+    assert not result.passed
+    assert [(o.check, o.name) for o in result.blocking_failures] == [
+        ("birth_completeness", "birth completeness within 10-150 % (VN, provinces expecting >= 50 births)")]
+    assert _blocking_findings(result) == [("birth_completeness", "VN", 9000.0, "10-150 %")]
+    assert ("rpt_t8_completeness: birth completeness within 10-150 % (VN, provinces expecting >= 50 births) "
+            "[birth_completeness] — 1 row(s): province_code=VN, birth_completeness_pct=9000.0, births_on_time=30600, "
+            "expected_births=340.0, population_from=None") in result.summary()
+
+
+def test_provincial_completeness_blocks_only_where_enough_events_are_expected(report_tables):
+    # 04 expects 1000 births: 150.0 % is the edge (passes), 150.1 % blocks; 08 expects 49 deaths:
+    # 400 % there only warns; 11 expects 50 deaths: 9.9 % blocks.
+    report_tables.execute("update reports.rpt_t8_completeness set birth_completeness_pct = 150.0 "
+                          "where province_code = '01'")
+    report_tables.execute("update reports.rpt_t8_completeness set birth_completeness_pct = 150.1 "
+                          "where province_code = '04'")
+    report_tables.execute("update reports.rpt_t8_completeness set expected_deaths = 49, death_completeness_pct = 400.0 "
+                          "where province_code = '08'")
+    report_tables.execute("update reports.rpt_t8_completeness set expected_deaths = 50, death_completeness_pct = 9.9 "
+                          "where province_code = '11'")
+
+    result = run_gate(QUARTER)
+
+    assert _blocking_findings(result) == [("birth_completeness", "04", 150.1, "10-150 %"),
+                                          ("death_completeness", "11", 9.9, "10-150 %")]
+    assert {"08"} <= {r["province_code"] for o in result.warnings for r in o.details.get("rows", [])}
+
+
+def test_a_national_sex_ratio_outside_90_130_blocks_where_births_are_many(report_tables):
+    report_tables.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 89.9 "
+                          "where province_code = 'VN'")
+    assert _blocking_findings(run_gate(QUARTER)) == [("sex_ratio_at_birth", "VN", 89.9, "90-130")]
+    report_tables.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 90.0 "
+                          "where province_code = 'VN'")
+    assert run_gate(QUARTER).passed
+
+
+def test_registrations_three_times_up_or_down_block_where_counts_are_large(report_tables):
+    report_tables.execute(
+        "insert into reports.rpt_gate_registration_changes values "
+        # blocks: more than ×3 (301 > 3 × 100), a fall to nothing from 3000, ×3.03 from 40 to 121
+        "('2025Q3', 'VN', 'BIRTH', 100, 301, 201.0), ('2025Q3', '79', 'DEATH', 3000, 0, -100.0), "
+        "('2025Q3', '01', 'MARRIAGE', 40, 121, 202.5), "
+        # passes the blocking band: exactly ×3, exactly ÷3, and neither quarter reaching 100
+        "('2025Q3', '04', 'BIRTH', 100, 300, 200.0), ('2025Q3', '08', 'BIRTH', 300, 100, -66.7), "
+        "('2025Q3', '11', 'BIRTH', 30, 99, 230.0), "
+        # no previous quarter: nothing to compare with
+        "('2025Q3', '12', 'BIRTH', null, 5000, null)")
+
+    result = run_gate(QUARTER)
+
+    assert _blocking_findings(result) == [("registrations_change", "VN", 201.0, "×3 / ÷3"),
+                                          ("registrations_change", "01", 202.5, "×3 / ÷3"),
+                                          ("registrations_change", "79", -100.0, "×3 / ÷3")]
+
+
+def test_a_population_changed_by_more_than_a_fifth_from_the_year_before_blocks(report_tables):
+    report_tables.execute(
+        "insert into reports.rpt_gate_population_changes values "
+        "(2025, '01', 1201, 1000, 20.1, 'GSO-2025-0002', 'GSO-2024-0001'), "
+        "(2025, '04', 1200, 1000, 20.0, 'GSO-2025-0002', 'GSO-2024-0001'), "   # the edge: passes
+        "(2025, '08', 800, 1000, -20.0, 'GSO-2025-0002', 'GSO-2024-0001'), "   # the edge: passes
+        "(2025, 'VN', 1, 1000, -99.9, 'GSO-2025-0002', 'GSO-2024-0001'), "
+        "(2025, '11', 500, null, null, 'GSO-2025-0002', null), "               # no year before
+        "(2024, '12', 1, 1000, -99.9, 'GSO-2024-0001', 'GSO-2023-0001')")      # another year
+
+    result = run_gate(QUARTER)
+
+    assert _blocking_findings(result) == [("population_change", "VN", -99.9, "±20 %"),
+                                          ("population_change", "01", 20.1, "±20 %")]
+    (failure,) = result.blocking_failures
+    assert "population_deliveries=GSO-2025-0002, previous_year_deliveries=GSO-2024-0001" in failure.observed
+
+
+# --- acceptance: a blocking finding accepted for one quarter and one check only ---
+
+
+def _accept(quarter, check, reason="a reason"):
+    from crvs.quality import acceptances
+
+    return acceptances.accept(quarter, check, reason)
+
+
+def test_an_accepted_finding_passes_the_gate_for_its_quarter_and_check_only(report_tables, monkeypatch):
+    from crvs.quality import acceptances
+
+    monkeypatch.setenv("CRVS_USER", "statistician.an")
+    report_tables.execute("update reports.rpt_t8_completeness set birth_completeness_pct = 9000.0, "
+                          "death_completeness_pct = 5.0 where province_code = 'VN'")
+    first = run_gate(QUARTER)
+    assert {o.check for o in first.blocking_failures} == {"birth_completeness", "death_completeness"}
+
+    # Another quarter's acceptance of the same check, and this quarter's of another, change nothing.
+    _accept("2025Q2", "birth_completeness")
+    _accept(QUARTER, "death_completeness", "MOJ's death registration backlog cleared, explained in the circular")
+    second = run_gate(QUARTER)
+    assert [o.check for o in second.blocking_failures] == ["birth_completeness"]
+    assert [(o.check, a.reason) for o, a in second.accepted] == [
+        ("death_completeness", "MOJ's death registration backlog cleared, explained in the circular")]
+
+    seen = _accept(QUARTER, "birth_completeness", "GSO confirmed the figures")
+    assert seen.findings[0]["area"] == "VN" and seen.findings[0]["figure"] == 9000.0
+    third = run_gate(QUARTER)
+    assert third.passed
+    assert third.summary().startswith(f"Gate {QUARTER} passed with 2 accepted blocking finding(s): "
+                                      "rpt_t8_completeness: birth completeness within 10-150 %")
+    assert "(accepted: birth_completeness accepted for 2025Q3 by statistician.an on " in third.summary()
+    assert ": GSO confirmed the figures)" in third.summary()
+    recorded = report_tables.execute(
+        "select results -> 'passed', jsonb_array_length(results -> 'accepted') from quality.gate_runs "
+        "where run_id = %s", (third.run_id,)).fetchone()
+    assert recorded == (True, 2)
+    rows = report_tables.execute("select quarter, check_name, accepted_by from quality.acceptances "
+                                 "order by acceptance_id").fetchall()
+    assert rows == [("2025Q2", "birth_completeness", "statistician.an"),
+                    (QUARTER, "death_completeness", "statistician.an"),
+                    (QUARTER, "birth_completeness", "statistician.an")]
+    assert set(acceptances.for_quarter("2025Q2")) == {"birth_completeness"}
+
+
+def test_only_plausibility_bands_can_be_accepted_and_a_reason_is_required(report_tables):
+    from crvs.quality.acceptances import AcceptanceRefused
+
+    with pytest.raises(AcceptanceRefused, match="'one row per key' is not a check that can be accepted; these can: "
+                                                "birth_completeness, death_completeness, population_change, "
+                                                "registrations_change, sex_ratio_at_birth"):
+        _accept(QUARTER, "one row per key")
+    with pytest.raises(AcceptanceRefused, match="give the reason"):
+        _accept(QUARTER, "birth_completeness", "   ")
+    with pytest.raises(ValueError, match="2025Q3"):
+        _accept("2025-3", "birth_completeness")
+    # A broken total is never acceptable: it blocks whatever was accepted.
+    _accept(QUARTER, "birth_completeness")
+    report_tables.execute("update reports.rpt_t2_births_by_sex set total = 191 where province_code = '01'")
+    assert [o.name for o in run_gate(QUARTER).blocking_failures] == ["total = male + female + unknown"]
