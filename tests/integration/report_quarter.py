@@ -20,8 +20,8 @@ def fill_quarter(db):
     ratio 3253 / 2965 × 100 = 109.7.
     T8 (expected events numeric(14,1), as dbt builds them): every province expected 1000.0 / 900 on time
     (90.0 %), expected deaths 500.0 / 400 on time (80.0 %),
-    800 facility births of which 760 registered (95.0 %), except 01 (15 deaths on time, 3.0 %) and 04
-    (no facility births, linkage empty). VN: 34000, 30600, 90.0; 17000, 33 × 400 + 15 = 13215, 77.7;
+    800 facility births of which 760 registered (95.0 %), except 01 (60 deaths on time, 12.0 %: below the warning band, above the blocking one) and 04
+    (no facility births, linkage empty). VN: 34000, 30600, 90.0; 17000, 33 × 400 + 60 = 13260, 78.0;
     33 × 800 = 26400, 33 × 760 = 25080, 95.0.
     T3–T7, T9: see fill_births_deaths_marriages.
     """
@@ -45,14 +45,14 @@ def fill_quarter(db):
                    (QUARTER, code, *special_t2.get(code, (100, 90, 0, 190, "111.1"))))
         t8 = ["1000.0", 900, "90.0", "500.0", 400, "80.0", 800, 760, "95.0"]
         if code == "01":
-            t8[4:6] = [15, "3.0"]
+            t8[4:6] = [60, "12.0"]
         if code == "04":
             t8[6:9] = [0, 0, None]
         db.execute("insert into reports.rpt_t8_completeness values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                    (QUARTER, code, *t8))
     db.execute("insert into reports.rpt_t2_births_by_sex values (%s, 'VN', 3253, 2965, 0, 6218, 109.7)", (QUARTER,))
     db.execute("insert into reports.rpt_t8_completeness values "
-               "(%s, 'VN', 34000.0, 30600, 90.0, 17000.0, 13215, 77.7, 26400, 25080, 95.0)", (QUARTER,))
+               "(%s, 'VN', 34000.0, 30600, 90.0, 17000.0, 13260, 78.0, 26400, 25080, 95.0)", (QUARTER,))
 
     fill_births_deaths_marriages(db)
 

@@ -80,9 +80,9 @@ def test_the_layout_and_the_agency_csvs(warehouse_quarter, tmp_path):
     t8 = read_csv(folder / "agency" / "T8_completeness.csv")
     assert t8[0] == T8_COLUMNS
     assert len(t8) == 1 + 35
-    assert t8[1] == ["2025Q3", "01", "1000.0", "900", "90.0", "500.0", "15", "3.0", "800", "760", "95.0"]
+    assert t8[1] == ["2025Q3", "01", "1000.0", "900", "90.0", "500.0", "60", "12.0", "800", "760", "95.0"]
     assert t8[2] == ["2025Q3", "04", "1000.0", "900", "90.0", "500.0", "400", "80.0", "0", "0", ""]
-    assert t8[-1] == ["2025Q3", "VN", "34000.0", "30600", "90.0", "17000.0", "13215", "77.7", "26400", "25080",
+    assert t8[-1] == ["2025Q3", "VN", "34000.0", "30600", "90.0", "17000.0", "13260", "78.0", "26400", "25080",
                       "95.0"]
 
 
@@ -145,13 +145,13 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
     notes = " ".join(str(v) for row in book["Notes"].iter_rows(values_only=True) for v in row if v)
     assert ("Symbol x" in notes) == (audience == "public")
     assert "sex_ratio_at_birth" in notes
-    # The fixture's province 01 has a death completeness of 15 / 500 = 3.0 %, outside 50-120 %: a
+    # The fixture's province 01 has a death completeness of 60 / 500 = 12.0 %, outside 50-120 %: a
     # warning that does not block and is written into the notes.
     # The agency edition names the province and its figure; the public one only the table and the
     # kind of check.
     warnings = [row for row in book["Notes"].iter_rows(values_only=True) if row and row[0] == "Warning"]
     if audience == "agency":
-        assert any("completeness within 50-120 %" in str(row[2]) and "death_completeness_pct=3.0" in str(row[2])
+        assert any("completeness within 50-120 %" in str(row[2]) and "death_completeness_pct=12.0" in str(row[2])
                    for row in warnings), warnings
     else:
         assert "T8 completeness: outside its expected range for some provinces; the agency edition gives the detail" \

@@ -30,7 +30,7 @@ def warned(module_warehouse, tmp_path_factory):
 
     with psycopg.connect(module_warehouse, autocommit=True) as db:
         fill_quarter(db)
-        # Warnings with values in them, on top of the fixture's own (01's death completeness 3.0 %):
+        # Warnings with values in them, on top of the fixture's own (01's death completeness 12.0 %):
         db.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 130.0 where province_code = 'VN'")
         db.execute("update reports.rpt_t7_marriages_by_age set age_band = '18-19', under_legal_age = spouses "
                    "where region_code in ('NMM', 'VN') and sex = 'male' and age_band = '30-34'")
@@ -59,7 +59,7 @@ def test_the_quarter_has_many_warnings_with_values(warned):
     gate, folder, _ = warned
     described = [o.describe() for o in gate.warnings]
     # The findings as the gate words them: each of these names cells and their values.
-    for needle in ("sex_ratio_at_birth=130.0", "death_completeness_pct=3.0", "under_legal_age=3",
+    for needle in ("sex_ratio_at_birth=130.0", "death_completeness_pct=12.0", "under_legal_age=3",
                    "rows_rejected=3"):
         assert any(needle in d for d in described), (needle, described)
     # The agency edition keeps them, word for word.
@@ -110,6 +110,6 @@ def test_no_public_text_carries_a_finding_or_its_value(warned):
 
 def test_a_leaking_public_text_would_be_caught():
     """The two patterns above find what the gate's own wording carries."""
-    leaked = "rpt_t8_completeness: completeness within 50-120 % — 1 row(s): province_code=01, death_completeness_pct=3.0"
+    leaked = "rpt_t8_completeness: completeness within 50-120 % — 1 row(s): province_code=01, death_completeness_pct=12.0"
     assert ASSIGNMENT.search(leaked) and FIGURE.search(leaked)
     assert not FIGURE.search("T8 completeness: outside its expected range for some provinces")
