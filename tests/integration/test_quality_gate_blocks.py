@@ -8,6 +8,9 @@ and an e-mail to an SMTP server on 127.0.0.1).
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 import json
 import shutil
 import socket
@@ -216,6 +219,7 @@ def test_the_report_dag_fails_with_the_check_and_alerts(built, db, airflow_db, s
     assert recorded[0]["email"] == "sent to statistics-duty@example.org"
     (mail,) = smtp_server.messages
     assert mail.rcpt_tos == ["statistics-duty@example.org"]
-    body = mail.content.decode("utf-8")
-    assert "crvs_quarterly_report failed at quality_gate" in body
+    parsed = email.message_from_bytes(mail.content, policy=email.policy.default)
+    body = parsed.get_body(preferencelist=("plain",)).get_content()  # quoted-printable decoded
+    assert "crvs_quarterly_report failed at quality_gate" in parsed["Subject"]
     assert f"missing 1 province(s): {missing}" in body
