@@ -299,8 +299,8 @@ def test_a_warehouse_made_with_trust_is_migrated_on_start(postgres_server, tmp_p
             conn.execute("create database crvs_warehouse")
             conn.execute("create database crvs_airflow")
         with psycopg.connect(f"{trusting}/crvs_warehouse", autocommit=True) as conn:
-            conn.execute("create schema raw; create table raw.deliveries (delivery_id text primary key);"
-                         "insert into raw.deliveries values ('OLD-1');"
+            conn.execute("create schema raw; create table raw.old_rows (row_id text primary key);"
+                         "insert into raw.old_rows values ('OLD-1');"
                          "create schema marts; create table marts.fct_old as select 1 as x")
         with psycopg.connect(f"{trusting}/crvs_airflow", autocommit=True) as conn:
             conn.execute("create table dag (dag_id serial primary key, name text); insert into dag (name) values ('d')")
@@ -311,13 +311,13 @@ def test_a_warehouse_made_with_trust_is_migrated_on_start(postgres_server, tmp_p
         with pytest.raises(psycopg.OperationalError, match="no password supplied|password authentication failed"):
             psycopg.connect(f"{trusting}/postgres", connect_timeout=5)
         with database.connect(role=LOADER) as loader:
-            assert loader.execute("select delivery_id from raw.deliveries").fetchall() == [("OLD-1",)]
-            loader.execute("insert into raw.deliveries (delivery_id) values ('NEW-1')")
+            assert loader.execute("select row_id from raw.old_rows").fetchall() == [("OLD-1",)]
+            loader.execute("insert into raw.old_rows (row_id) values ('NEW-1')")
         with psycopg.connect(settings.warehouse_url()) as admin:
             owners = dict(admin.execute(
                 "select c.oid::regclass::text, pg_get_userbyid(c.relowner) from pg_class c"
-                " where c.oid in ('raw.deliveries'::regclass, 'marts.fct_old'::regclass)").fetchall())
-        assert owners == {"raw.deliveries": LOADER, "marts.fct_old": TRANSFORMER}
+                " where c.oid in ('raw.old_rows'::regclass, 'marts.fct_old'::regclass)").fetchall())
+        assert owners == {"raw.old_rows": LOADER, "marts.fct_old": TRANSFORMER}
         with psycopg.connect(settings.airflow_db_url(), autocommit=True) as airflow:
             airflow.execute("insert into dag (name) values ('e')")  # its sequence moved with its table
             airflow.execute("alter table dag add column extra text")  # Airflow's migrations need ownership
