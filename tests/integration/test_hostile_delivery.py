@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from crvs.feeds import loader
+from tests.time_bound import at_most
 from crvs.sample import write_delivery
 from tests.integration.test_ingest import birth, births_delivery, edit_manifest, fetch, manifest
 from tests.integration.test_loader_privacy import _every_table_as_text
@@ -27,21 +27,11 @@ CITIZEN, MOTHER_CITIZEN = "079123456789", "079987654321"
 CHILD, MOTHER = "Lương Thị Xuyến", "Đỗ Văn Quỳnh"
 
 
-class TestTookTooLong(BaseException):
-    """Not an OSError: code under test that retries on timeouts cannot swallow it."""
-
-
 @pytest.fixture(autouse=True)
 def bounded_in_time():
     """Every test here ends within 60 s, whatever the loader does (a FIFO must never block it)."""
-    def too_long(signum, frame):
-        raise TestTookTooLong("the test took longer than 60 s")
-
-    previous = signal.signal(signal.SIGALRM, too_long)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with at_most(60):
+        yield
 
 
 def crvs_ingest(*paths) -> subprocess.CompletedProcess:

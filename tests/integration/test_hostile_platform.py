@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crvs.feeds import loader
+from tests.time_bound import at_most
 from crvs.platform import client as platform
 from tests.integration.test_ingest import fetch
 
@@ -26,21 +26,11 @@ CRVS = str(Path(sys.executable).with_name("crvs"))
 TOKEN = "hostile-test-token-5f1e"
 
 
-class TestTookTooLong(BaseException):
-    """Not an OSError: code under test that retries on timeouts cannot swallow it."""
-
-
 @pytest.fixture(autouse=True)
 def bounded_in_time():
     """Every test here ends within 60 s, whatever the client does."""
-    def too_long(signum, frame):
-        raise TestTookTooLong("the test took longer than 60 s")
-
-    previous = signal.signal(signal.SIGALRM, too_long)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with at_most(60):
+        yield
 
 
 def rates_manifest(delivery_id="GSO-2025-0001", rows=2) -> dict:
