@@ -134,9 +134,22 @@ def valid_delivery_id(value) -> bool:
             and len(value.encode("utf-8")) <= MAX_DELIVERY_ID_BYTES)
 
 
+def file_name_problem(value) -> str | None:
+    """Why `value` cannot name a file of a delivery (a plain name in its folder), or None. Never
+    quotes the name: it may be anything."""
+    if not isinstance(value, str) or value in ("", ".", ".."):
+        return "is empty or not a file name"
+    if not _control_free(value):
+        return "holds a control character"
+    if Path(value).name != value or "\\" in value:
+        return "names a folder"
+    if len(value.encode("utf-8")) > MAX_FILE_NAME_BYTES:
+        return f"is longer than {MAX_FILE_NAME_BYTES} bytes ({len(value.encode('utf-8')):,})"
+    return None
+
+
 def _valid_file_name(value) -> bool:
-    return (isinstance(value, str) and value not in ("", ".", "..") and Path(value).name == value
-            and "\\" not in value and _control_free(value) and len(value.encode("utf-8")) <= MAX_FILE_NAME_BYTES)
+    return file_name_problem(value) is None
 
 
 def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True,
@@ -826,12 +839,13 @@ def ingest_path(path: Path | str) -> IngestResult:
         sources = ((entry, csv_rows(folder / entry.name, identities[entry.name])) for entry in manifest.files)
         return load_delivery(manifest, sources, str(folder))
     except OSError as err:  # the folder or a file cannot be read: this delivery's problem, not the batch's
-        return _rejected(folder, f"{Path(err.filename or folder).name}: cannot be read ({err.strerror})", raw_manifest)
+        return rejected(folder, f"{Path(err.filename or folder).name}: cannot be read ({err.strerror})", raw_manifest)
     except DeliveryRejected as err:
-        return _rejected(folder, str(err), raw_manifest)
+        return rejected(folder, str(err), raw_manifest)
 
 
-def _rejected(folder: Path, reason: str, raw_manifest: dict | None) -> IngestResult:
+def rejected(folder: Path, reason: str, raw_manifest: dict | None) -> IngestResult:
+    """Record a delivery (a folder, a message) refused with `reason`; the result says so."""
     delivery_id, agency = record_rejection(str(folder), reason, raw_manifest)
     log.warning("rejected %s: %s", delivery_id or folder, reason)
     return IngestResult(str(folder), REJECTED, delivery_id, agency, reason)
