@@ -29,11 +29,15 @@ def fill_quarter(db):
     t1 = [
         ("79", "DEATH", "NEW", "ON_TIME", 2, 1),
         ("01", "BIRTH", "NEW", "ON_TIME", 120, 3),
-        ("04", "MARRIAGE", "NEW", "NOT_APPLICABLE", 7, 0),
+        ("04", "MARRIAGE", "NEW", "NOT_APPLICABLE", 3, 0),
+        ("01", "MARRIAGE", "NEW", "NOT_APPLICABLE", 4, 0),
         ("01", "BIRTH", "NEW", "LATE", 4, 0),
-        # the rest of the quarter's NEW births, so that T1 agrees with T2 (the gate checks
-        # 6218 = 120 + 4 + 6094)
+        # the rest of the quarter's NEW births and deaths, so that T1 agrees with T2, T4 and T6 (the
+        # gate checks 6218 = 120 + 4 + 6094; T4's VN has 6214 on time and 4 late; T6's VN 1652
+        # deaths, 1321 on time = 2 + 1319)
         ("96", "BIRTH", "NEW", "ON_TIME", 6094, 0),
+        ("96", "DEATH", "NEW", "ON_TIME", 1319, 0),
+        ("96", "DEATH", "NEW", "LATE", 331, 0),
     ]
     for row in t1:
         db.execute("insert into reports.rpt_t1_registrations values (%s, %s, %s, %s, %s, %s, %s)", (QUARTER, *row))
@@ -78,42 +82,78 @@ def fill_quarter(db):
 
 REGIONS = ["NMM", "RRD", "NCC", "CHL", "SE", "MRD"]
 
+# T3 and T4 by region of residence: each region's births are T2's over its provinces (the regions of
+# crvs/report/linkage.py: RRD 01, 22, 31, 33, 37; NMM 04 and 9 more; NCC 9; CHL 2; SE 2; MRD 6).
+T3_BANDS = {  # region: {mother's age band: births}
+    "NMM": {"<15": 3, "20-24": 700, "25-29": 900, "30-34": 202},   # 1805
+    "RRD": {"20-24": 300, "25-29": 400, "30-34": 101, "50+": 2},   # 803
+    "NCC": {"20-24": 700, "25-29": 800, "30-34": 210},             # 1710
+    "CHL": {"20-24": 150, "25-29": 180, "30-34": 50},              # 380
+    "SE": {"20-24": 100, "25-29": 50, "30-34": 17, "UNKNOWN": 213},  # 380
+    "MRD": {"20-24": 400, "25-29": 600, "30-34": 140},             # 1140
+}
+T4_PLACES = {  # region: [(place of birth, timeliness, births)]
+    "NMM": [("FACILITY", "ON_TIME", 1600), ("HOME", "ON_TIME", 205)],
+    "RRD": [("FACILITY", "ON_TIME", 700), ("HOME", "ON_TIME", 99), ("HOME", "LATE", 4)],
+    "NCC": [("FACILITY", "ON_TIME", 1500), ("HOME", "ON_TIME", 210)],
+    "CHL": [("FACILITY", "ON_TIME", 340), ("HOME", "ON_TIME", 40)],
+    "SE": [("FACILITY", "ON_TIME", 340), ("HOME", "ON_TIME", 40)],
+    "MRD": [("FACILITY", "ON_TIME", 1000), ("HOME", "ON_TIME", 140)],
+}
+T5_BANDS = {  # region: (70-74 male, female), (85+ male, female, unknown); totals = T6's deaths of the region
+    "NMM": ((150, 120), (80, 148, 2)),   # 270 + 230 = 500 = 10 × 50
+    "RRD": ((50, 40), (42, 70, 0)),      # 90 + 112 = 202 = 4 × 50 + 2
+    "NCC": ((130, 100), (90, 130, 0)),   # 230 + 220 = 450 = 9 × 50
+    "CHL": ((30, 20), (20, 30, 0)),      # 100
+    "SE": ((30, 20), (20, 30, 0)),       # 100
+    "MRD": ((110, 100), (48, 42, 0)),    # 210 + 90 = 300 = 6 × 50
+}
+
 
 def fill_births_deaths_marriages(db):
-    """T3–T7 and T9 of 2025Q3, consistent with T1/T2 and with each other (the gate's reconciliations):
+    """T3–T7 and T9 of 2025Q3, coherent with T1/T2 and with each other as real report models are
+    (the gate's reconciliations, and the disclosure audit's intruder: the same births in T2, T3 and
+    T4 by region, the same deaths in T5 and T6 by region, T1's NEW rows behind T2, T4, T6 and T7):
 
-    T3: every region 400 births at 20-24, 500 at 25-29, 100 at 30-34 (6 × 1000), plus NMM 3 at <15,
-    RRD 2 at 50+, SE 213 UNKNOWN: VN = 2400, 3000, 600, 3, 2, 213 = 6218 = T2's VN total.
-    T4: every region 900 FACILITY ON_TIME and 100 HOME LATE, plus SE 218 OTHER DELAYED_1_5Y: VN 5400,
-    600, 218 = 6218.
+    T2 by region (its provinces): NMM 95 + 9 × 190 = 1805, RRD 43 + 4 × 190 = 803, NCC 9 × 190 = 1710,
+    CHL and SE 2 × 190 = 380, MRD 6 × 190 = 1140; 6218 in all.
+    T3 (T3_BANDS): VN <15 3, 20-24 2350, 25-29 2930, 30-34 720, 50+ 2, UNKNOWN 213 = 6218.
+    T4 (T4_PLACES): VN FACILITY ON_TIME 5480, HOME ON_TIME 734, HOME LATE 4 (RRD's) = 6218; on time
+    6214 = T1's 120 + 6094, late 4 = T1's 01 LATE.
     T6: every province 50 deaths, 40 on time (80.0), 45 with a cause, 30 certified (60.0), 3 ill-defined
-    (6.7), except 01: 2, 1 (50.0), 2, 1 (50.0), 0 (0.0). VN: 33 × 50 + 2 = 1652 deaths, 1321 on time
-    (80.0), 1487 with a cause, 991 certified (60.0), 99 ill-defined (6.7).
-    T5: 70-74 (500 M, 400 F) + 85+ (300 M, 450 F, 2 U) = 900 + 752 = 1652 = T6's VN deaths; the
-    regions add up to VN (NMM holds the 2 of unknown sex).
-    T7: NMM men 30-34 and women 25-29 (3 each), RRD men 25-29 and women 20-24 (4 each), all first
-    marriages, none under age; the other regions a zero row: VN 14 spouses = 2 × T1's 7 NEW marriages.
+    (6.7), except 01 (RRD): 2, 1 (50.0), 2, 1 (50.0), 0 (0.0). VN: 33 × 50 + 2 = 1652 deaths, 1321 on time
+    (80.0), 1487 with a cause, 991 certified (60.0), 99 ill-defined (6.7). By region: NMM 500, RRD 202,
+    NCC 450, CHL 100, SE 100, MRD 300.
+    T5 (T5_BANDS): VN 70-74 (500 M, 400 F) + 85+ (300 M, 450 F, 2 U) = 900 + 752 = 1652 = T6's VN
+    deaths; each region's two bands = T6's deaths of the region (NMM holds the 2 of unknown sex).
+    T7: NMM men 30-34 and women 25-29 (3 each) = 2 × T1's 3 NEW marriages in 04, RRD men 25-29 and
+    women 20-24 (4 each) = 2 × T1's 4 in 01; all first marriages, none under age; the other regions
+    a zero row: VN 14 spouses = 2 × T1's 7 NEW marriages.
     T9: MOJ's three files (births 6300 received, 6297 loaded, 3 rejected), MOH's and GSO's.
     """
-    for region, extra_band, extra in [("NMM", "<15", 3), ("RRD", "50+", 2), ("SE", "UNKNOWN", 213),
-                                      ("NCC", None, 0), ("CHL", None, 0), ("MRD", None, 0)]:
-        bands = [("20-24", 400), ("25-29", 500), ("30-34", 100)] + ([(extra_band, extra)] if extra_band else [])
-        for band, births in bands:
+    t3_vn: dict[str, int] = {}
+    t4_vn: dict[tuple[str, str], int] = {}
+    for region in REGIONS:
+        for band, births in T3_BANDS[region].items():
             db.execute("insert into reports.rpt_t3_births_by_mother_age values (%s, %s, %s, %s)",
                        (QUARTER, region, band, births))
-        db.execute("insert into reports.rpt_t4_births_by_place values (%s, %s, 'FACILITY', 'ON_TIME', 900), "
-                   "(%s, %s, 'HOME', 'LATE', 100)", (QUARTER, region) * 2)
-    db.execute("insert into reports.rpt_t4_births_by_place values (%s, 'SE', 'OTHER', 'DELAYED_1_5Y', 218)",
-               (QUARTER,))
-    for band, births in [("<15", 3), ("20-24", 2400), ("25-29", 3000), ("30-34", 600), ("50+", 2), ("UNKNOWN", 213)]:
+            t3_vn[band] = t3_vn.get(band, 0) + births
+        for place, timeliness, births in T4_PLACES[region]:
+            db.execute("insert into reports.rpt_t4_births_by_place values (%s, %s, %s, %s, %s)",
+                       (QUARTER, region, place, timeliness, births))
+            t4_vn[place, timeliness] = t4_vn.get((place, timeliness), 0) + births
+    assert t3_vn == {"<15": 3, "20-24": 2350, "25-29": 2930, "30-34": 720, "50+": 2, "UNKNOWN": 213}
+    assert t4_vn == {("FACILITY", "ON_TIME"): 5480, ("HOME", "ON_TIME"): 734, ("HOME", "LATE"): 4}
+    for band, births in t3_vn.items():
         db.execute("insert into reports.rpt_t3_births_by_mother_age values (%s, 'VN', %s, %s)", (QUARTER, band, births))
-    db.execute("insert into reports.rpt_t4_births_by_place values (%s, 'VN', 'FACILITY', 'ON_TIME', 5400), "
-               "(%s, 'VN', 'HOME', 'LATE', 600), (%s, 'VN', 'OTHER', 'DELAYED_1_5Y', 218)", (QUARTER,) * 3)
+    for (place, timeliness), births in t4_vn.items():
+        db.execute("insert into reports.rpt_t4_births_by_place values (%s, 'VN', %s, %s, %s)",
+                   (QUARTER, place, timeliness, births))
 
     t5 = [("NATIONAL", "VN", "70-74", 500, 400, 0), ("NATIONAL", "VN", "85+", 300, 450, 2)]
     for region in REGIONS:
-        t5.append(("REGION", region, "70-74", *((50, 40, 0) if region in ("SE", "MRD") else (100, 80, 0))))
-        t5.append(("REGION", region, "85+", 50, 75, 2 if region == "NMM" else 0))
+        (male, female), old = T5_BANDS[region]
+        t5 += [("REGION", region, "70-74", male, female, 0), ("REGION", region, "85+", *old)]
     for level, code, band, male, female, unknown in t5:
         db.execute("insert into reports.rpt_t5_deaths_by_age_sex values (%s, %s, %s, %s, %s, %s, %s, %s)",
                    (QUARTER, level, code, band, male, female, unknown, male + female + unknown))

@@ -22,7 +22,7 @@ BLOCKING_TRIPS = [
      "where region_code = 'VN' and mother_age_band = '20-24'",
      "T3 VN births = T2 total (VN)", "t3_vn_births=6219, t2_total=6218"),
     ("update reports.rpt_t4_births_by_place set births = births - 18 "
-     "where region_code = 'VN' and place_of_birth = 'OTHER'",
+     "where region_code = 'VN' and place_of_birth = 'HOME' and timeliness = 'ON_TIME'",
      "T4 VN births = T2 total (VN)", "t4_vn_births=6200, t2_total=6218"),
     ("update reports.rpt_t6_deaths_quality set deaths = 1651 where province_code = 'VN'",
      "T5 deaths = T6 deaths (VN)", "province_code=VN, t6_deaths=1651, t5_deaths=1652"),

@@ -35,7 +35,7 @@ EXPECTED_FILES = {
     f"public/crvs_{QUARTER}_public.xlsx", f"public/crvs_{QUARTER}_report.pdf",
 }
 # report_quarter.fill_quarter's rows per table
-TABLE_ROWS = {"T1": 5, "T2": 35, "T3": 6 * 3 + 3 + 6, "T4": 6 * 2 + 1 + 3, "T5": 2 + 12, "T6": 35, "T7": 4 + 4 + 4,
+TABLE_ROWS = {"T1": 8, "T2": 35, "T3": 6 * 3 + 3 + 6, "T4": 6 * 2 + 1 + 3, "T5": 2 + 12, "T6": 35, "T7": 4 + 4 + 4,
               "T8": 35, "T9": 5}
 
 
@@ -66,9 +66,12 @@ def test_the_layout_and_the_agency_csvs(warehouse_quarter, tmp_path):
         T1_COLUMNS,
         ["2025Q3", "01", "BIRTH", "NEW", "LATE", "4", "0"],
         ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "120", "3"],
-        ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "7", "0"],
+        ["2025Q3", "01", "MARRIAGE", "NEW", "NOT_APPLICABLE", "4", "0"],
+        ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "3", "0"],
         ["2025Q3", "79", "DEATH", "NEW", "ON_TIME", "2", "1"],
         ["2025Q3", "96", "BIRTH", "NEW", "ON_TIME", "6094", "0"],
+        ["2025Q3", "96", "DEATH", "NEW", "LATE", "331", "0"],
+        ["2025Q3", "96", "DEATH", "NEW", "ON_TIME", "1319", "0"],
     ]
     t2 = read_csv(folder / "agency" / "T2_births_by_sex.csv")
     assert t2[0] == T2_COLUMNS
@@ -93,9 +96,12 @@ def test_the_public_csvs_are_disclosure_controlled(warehouse_quarter, tmp_path):
         T1_COLUMNS,
         ["2025Q3", "01", "BIRTH", "NEW", "LATE", "x", "0"],
         ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "120", "x"],
-        ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "7", "0"],
+        ["2025Q3", "01", "MARRIAGE", "NEW", "NOT_APPLICABLE", "x", "0"],
+        ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "x", "0"],
         ["2025Q3", "79", "DEATH", "NEW", "ON_TIME", "x", "x"],
         ["2025Q3", "96", "BIRTH", "NEW", "ON_TIME", "6094", "0"],
+        ["2025Q3", "96", "DEATH", "NEW", "LATE", "331", "0"],
+        ["2025Q3", "96", "DEATH", "NEW", "ON_TIME", "1319", "0"],
     ]
     t2 = read_csv(folder / "public" / "T2_births_by_sex.csv")
     # 01's 3 boys are hidden; so are its girls (else 43 − 40 gives them back), and in the columns the
@@ -205,12 +211,12 @@ def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_pat
     for entry in manifest["files"]:
         assert entry["sha256"] == hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest()
     rows = {f["path"]: f["rows"] for f in manifest["files"]}
-    assert rows["agency/T1_registrations.csv"] == 5
+    assert rows["agency/T1_registrations.csv"] == 8
     assert rows["public/T2_births_by_sex.csv"] == 35
     assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == sum(TABLE_ROWS.values())
     assert {t.code: rows[f"agency/{t.csv_name}"] for t in REPORT_TABLES} == TABLE_ROWS
     suppressed = {f["path"]: f.get("suppressed_cells") for f in manifest["files"]}
-    assert suppressed["public/T1_registrations.csv"] == 4
+    assert suppressed["public/T1_registrations.csv"] == 6
     assert suppressed["public/T2_births_by_sex.csv"] == 6
     assert suppressed["public/T8_completeness.csv"] == 1
     assert manifest["gate"]["passed"] is True

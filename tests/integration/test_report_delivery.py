@@ -115,11 +115,11 @@ def test_a_rerun_does_not_email_twice_unless_forced(report, tmp_path, db):
         # one more NEW birth in T1, T3 and T4 too (08 is in NMM), so they still reconcile with T2 (the
         # gate blocks otherwise)
         db.execute("update reports.rpt_t1_registrations set registrations = 6095 "
-                   "where quarter = '2025Q3' and province_code = '96'")
+                   "where quarter = '2025Q3' and province_code = '96' and event_type = 'BIRTH'")
         db.execute("update reports.rpt_t3_births_by_mother_age set births = births + 1 "
                    "where region_code in ('NMM', 'VN') and mother_age_band = '20-24'")
         db.execute("update reports.rpt_t4_births_by_place set births = births + 1 "
-                   "where region_code in ('NMM', 'VN') and place_of_birth = 'FACILITY'")
+                   "where region_code in ('NMM', 'VN') and place_of_birth = 'FACILITY' and timeliness = 'ON_TIME'")
         write_report(QUARTER, report.parent)
         changed = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh"])
         assert changed[0].status == ALREADY_SENT and "files changed" in changed[0].note
