@@ -337,3 +337,46 @@ def test_dbt_env_reads_the_warehouse_url(monkeypatch):
     monkeypatch.setenv("CRVS_WAREHOUSE_URL", "postgresql://stats@db.example:6543/")
     with pytest.raises(settings.SettingsError, match="names no database"):
         transform.dbt_env()
+
+
+def _seed_results() -> dict[str, str]:
+    """The last dbt command's seeds: name -> its result line's message (INSERT n / UNCHANGED)."""
+    results = json.loads((transform.target_dir() / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[-1]: r["message"] for r in results if r["unique_id"].startswith("seed.")}
+
+
+def _seed_loads(conn) -> dict[str, object]:
+    return dict(conn.execute("select seed, loaded_at from reference.seed_checksums").fetchall())
+
+
+def test_seeds_are_loaded_only_when_they_change_and_full_refresh_reloads_them(built):
+    seeds = sorted(p.stem for p in settings.SEEDS_DIR.glob("*.csv"))
+    loaded = _seed_loads(built)
+    assert sorted(loaded) == seeds  # the module's build loaded each once and recorded its checksum
+
+    transform.run_dbt(["seed"])  # nothing changed: nothing is read or written
+    assert _seed_results() == {name: "UNCHANGED" for name in seeds}
+    assert _seed_loads(built) == loaded
+
+    # A seed whose recorded checksum differs (the file was edited) is loaded again, it alone.
+    built.execute("update reference.seed_checksums set checksum = 'an older file' where seed = 'place_types'")
+    transform.run_dbt(["seed"])
+    results = _seed_results()
+    assert results.pop("place_types") == "INSERT 4"  # place_types.csv holds 4 rows
+    assert set(results.values()) == {"UNCHANGED"}
+    assert built.execute("select count(*) from reference.place_types").fetchone()[0] == 4
+
+    # So is a seed whose table is missing, even with its checksum recorded (moved aside, with the
+    # views over it, and put back after).
+    built.execute("alter table reference.regions rename to regions_aside")
+    try:
+        transform.run_dbt(["seed", "--select", "regions"])
+        assert _seed_results() == {"regions": "INSERT 6"}
+    finally:
+        built.execute("drop table if exists reference.regions; alter table reference.regions_aside rename to regions")
+
+    transform.run_dbt(["seed", "--full-refresh", "--select", "province_crosswalk"])
+    assert _seed_results() == {"province_crosswalk": "CREATE 63"}
+    after = _seed_loads(built)
+    assert after["province_crosswalk"] > loaded["province_crosswalk"]
+    assert after["icd10_chapters"] == loaded["icd10_chapters"]
