@@ -9,7 +9,7 @@ SCALE ?= 0.01
 BENCH_SCALE ?= 1.0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test demo db-start db-stop airflow airflow-ui celery-smoke lock clean bench
+.PHONY: help setup system-packages run test demo db-start db-stop airflow airflow-ui celery-smoke lock clean bench
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,10 +24,22 @@ $(STAMP): requirements.txt pyproject.toml setup.py crvs/feeds/_fastload.c
 
 setup: $(STAMP) ## create .venv from the pinned requirements.txt (idempotent)
 
+# Debian's packages the tests use: redis-server (the Celery broker of `make celery-smoke`), chromium and
+# its driver (the UI's browser test; never a downloaded browser). Skipped when all are installed.
+SYSTEM_PACKAGES := chromium chromium-driver redis-server
+system-packages: ## apt-get install the Debian packages the tests need (Chromium, Redis), unless installed
+	@if [ "$$(dpkg-query -W -f='$${db:Status-Status}\n' $(SYSTEM_PACKAGES) 2>/dev/null | grep -cx installed)" \
+	     -ne $(words $(SYSTEM_PACKAGES)) ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "make system-packages: needs root for apt-get install $(SYSTEM_PACKAGES)" >&2; exit 1; fi; \
+	  echo "installing Debian's $(SYSTEM_PACKAGES) (about 2 minutes, once)"; \
+	  apt-get -o DPkg::Lock::Timeout=600 update -qq \
+	    && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
 run: setup ## start the embedded PostgreSQL, generate a sample quarter, run the DAGs end to end
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs demo --quarter $(QUARTER) --scale $(SCALE)
 
-test: setup ## the whole test suite (starts its own embedded PostgreSQL)
+test: setup system-packages ## the whole test suite (starts its own embedded PostgreSQL)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 bench: setup ## loader rows/s against a bare COPY of the same sample quarter (BENCH_SCALE=1.0 is national scale)
@@ -44,7 +56,7 @@ airflow: setup ## Airflow on http://127.0.0.1:8080: scheduler, dag-processor, ap
 
 airflow-ui: airflow ## the same as `make airflow`
 
-celery-smoke: setup ## a sample quarter from delivery to e-mail on the CeleryExecutor: Redis, two workers (~5 min)
+celery-smoke: setup system-packages ## a sample quarter from delivery to e-mail on the CeleryExecutor: Redis, two workers (~5 min)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs airflow celery-smoke --scale $(SCALE)
 
 lock: ## re-resolve requirements.txt from requirements.in in a throw-away venv

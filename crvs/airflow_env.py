@@ -54,12 +54,26 @@ def environment(executor: str = "LocalExecutor") -> dict[str, str]:
         # Task processes report to the API server; its default address assumes port 8080.
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # The host name a task records is where the UI fetches its log from (http://HOST:worker_log_server_port).
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "crvs.airflow_env.task_host",
         "AIRFLOW__CORE__UNIT_TEST_MODE": os.environ.get("AIRFLOW__CORE__UNIT_TEST_MODE", "False"),
     }
     for variable, name in SHARED_SECRETS.items():
         if not os.environ.get(variable):
             env[variable] = _generated_secret(settings.home() / "secrets" / name, fernet=variable.endswith("FERNET_KEY"))
     return env
+
+
+def task_host() -> str:
+    """The name a task process records as its host ([core] hostname_callable): the address this
+    host's log server listens on (settings.log_server_host), which is where the api-server asks for
+    the task's log; this host's fully qualified name when it listens on every address."""
+    host = settings.log_server_host()
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        return socket.getfqdn()
+    return host
 
 
 def _generated_secret(path: Path, *, fernet: bool) -> str:

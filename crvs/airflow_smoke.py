@@ -39,7 +39,11 @@ from pathlib import Path
 
 from crvs import settings
 
-WORKERS = ("worker-1", "worker-2")
+# Each worker stands for a host of its own: its own loopback address (Linux routes all of 127/8 to the
+# loopback device), which its tasks record as their host (crvs.airflow_env.task_host) and where its log
+# server listens, on the one port the api-server asks every worker on ([logging] worker_log_server_port),
+# as with workers on real hosts. The UI reads a task's log from the worker that ran it.
+WORKERS = {"worker-1": "127.0.0.2", "worker-2": "127.0.0.3"}
 TERMINAL = ("success", "failed")
 
 
@@ -51,6 +55,20 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _port_free_on(addresses) -> int:
+    """A TCP port nothing listens on at any of `addresses` (nor on every address)."""
+    for _ in range(50):
+        port = _free_port()
+        try:
+            for address in addresses:
+                with socket.socket() as s:
+                    s.bind((address, port))
+        except OSError:
+            continue
+        return port
+    raise SmokeFailed(f"no port is free on all of {', '.join(addresses)}")
 
 
 class SmokeFailed(RuntimeError):
@@ -129,11 +147,20 @@ class Api:
     def runs(self, dag_id: str) -> list[dict]:
         return self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100&order_by=run_after")["dag_runs"]
 
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        return self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances"
+                          )["task_instances"]
+
     def failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
-        tis = self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances"
-                         )["task_instances"]
         return sorted(ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else "")
-                      for ti in tis if ti["state"] in ("failed", "upstream_failed"))
+                      for ti in self.task_instances(dag_id, run_id) if ti["state"] in ("failed", "upstream_failed"))
+
+    def task_log(self, ti: dict) -> list:
+        """What the UI shows as a task instance's log (its last try): the sources it was read from,
+        then the log's lines."""
+        path = (f"/api/v2/dags/{ti['dag_id']}/dagRuns/{urllib.parse.quote(ti['dag_run_id'])}/taskInstances/"
+                f"{ti['task_id']}/logs/{ti['try_number']}?full_content=true&map_index={ti['map_index']}")
+        return self._call("GET", path)["content"]
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -198,21 +225,23 @@ def run(root: Path, *, scale: float, deadline: float) -> bool:
             "AIRFLOW_CONN_CRVS_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port}),
         })
         env.pop("CRVS_PG_PORT")
+        log_port = str(_port_free_on(WORKERS.values()))
+        env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = log_port  # where the api-server asks for task logs
         os.environ.update({k: v for k, v in env.items() if k.startswith("AIRFLOW")})
         _say("migrating Airflow's metadata database")
         orchestration.migrate_metadata(env, log_dir)
         # With Celery the scheduler runs no task, so it needs no log server; each worker has one.
         services.services += orchestration.core_services(env, log_dir, log_server=False).services
-        for name in WORKERS:
+        for name, address in WORKERS.items():
             home = root / name
-            port = str(_free_port())
             worker_env = env | {"CRVS_HOME": str(home), "AIRFLOW_HOME": str(home / "airflow"),
-                                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": port}
+                                "CRVS_LOG_SERVER_HOST": address}
             (home / "airflow").mkdir(parents=True)
             services.add(name, airflow_argv("celery", "worker", "--skip-serve-logs", "--queues", queue,
                                             "--concurrency", "2", "--celery-hostname", f"{name}@%h"),
                          worker_env, log_dir)
-            services.add(f"{name}-log-server", log_server_argv(port), worker_env, log_dir)
+            services.add(f"{name}-log-server", log_server_argv(log_port), worker_env, log_dir)
+            _say(f"{name}: host {address}, its log server on {address}:{log_port}")
         _say(f"starting {', '.join(s.name for s in services.services if s.process is None)}; queue {queue}")
         services.start()
         url = orchestration.ui_address()
@@ -292,13 +321,48 @@ def _drive(api: Api, services, smtp, shared: Path, root: Path, deadline: float, 
             loggers = [json.loads(line).get("logger", "") for line in path.read_text().splitlines() if line.strip()]
             noisy = sum(1 for name in loggers if name.startswith(("fontTools", "matplotlib")))
             _say(f"write_report's task log: {len(loggers)} lines, {noisy} from fontTools/matplotlib")
+    unread = _check_ui_reads_each_workers_logs(api)
     if failed:
         _say("failed: " + "; ".join(failed))
+        return False
+    if unread:
+        _say("failed: the UI does not show the task logs of " + ", ".join(unread))
         return False
     if not report.is_file() or mails == 0:
         _say("failed: the report was not written or not e-mailed")
         return False
     return True
+
+
+def _check_ui_reads_each_workers_logs(api: Api) -> list[str]:
+    """For each worker, one task it ran (write_report when it ran that one): the log the UI shows
+    must come from that worker's log server and hold the task's lines. Returns the workers whose
+    logs the UI could not read."""
+    from crvs import orchestration
+
+    ran = {}
+    for dag_id in orchestration.DAG_IDS:
+        for run in api.runs(dag_id):
+            for ti in api.task_instances(dag_id, run["dag_run_id"]):
+                if ti["state"] == "success" and (ti["hostname"] not in ran or ti["task_id"] == "write_report"):
+                    ran[ti["hostname"]] = ti
+    unread = []
+    for name, address in WORKERS.items():
+        ti = ran.get(address)
+        if ti is None:
+            _say(f"{name} ({address}) ran no task")
+            unread.append(name)
+            continue
+        events = [entry.get("event", "") if isinstance(entry, dict) else str(entry) for entry in api.task_log(ti)]
+        # the log's sources come first, between ::group:: and ::endgroup:: lines, then the log's lines
+        end = events.index("::endgroup::") if "::endgroup::" in events else 0
+        sources, lines = events[1:end], events[end + 1:]
+        served = [src for src in sources if src.startswith(f"http://{address}:")]
+        _say(f"the UI shows {ti['dag_id']}.{ti['task_id']}'s log, run on {name}: {len(lines)} lines from "
+             f"{served[0].split('/log/')[0] + '/log/...' if served else 'nowhere: ' + '; '.join(sources)[:200]}")
+        if not served or not lines:
+            unread.append(name)
+    return unread
 
 
 def _wait(api: Api, services, dag_ids, deadline: float, settle: float = 0.0) -> None:

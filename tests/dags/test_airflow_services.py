@@ -84,3 +84,22 @@ def test_a_service_that_exits_is_reported_with_the_end_of_its_log(tmp_path):
     services.services[0].process.wait(timeout=10)
     with pytest.raises(ServiceFailed, match=r"broken exited with code 3; its log .* ends:\ncannot bind 127.0.0.1:8793"):
         services.check()
+
+
+def test_the_celery_smoke_starts_debian_s_redis_server_when_none_answers_and_it_stops_with_the_services(
+        tmp_path, monkeypatch):
+    from crvs.airflow_smoke import _free_port, _redis_answers, ensure_redis
+
+    port = _free_port()  # nothing answers here; the Redis of this machine (if any) is on 6379
+    monkeypatch.setenv("CRVS_CELERY_BROKER_URL", f"redis://127.0.0.1:{port}/0")
+    assert not _redis_answers("127.0.0.1", port)
+    services = Services()
+    assert ensure_redis(services, tmp_path) == f"redis://127.0.0.1:{port}/0"
+    (redis,) = services.services
+    try:
+        assert redis.name == "redis" and redis.argv[0] == "/usr/bin/redis-server"  # Debian's package
+        assert _redis_answers("127.0.0.1", port)
+    finally:
+        redis.signal_group(signal.SIGTERM)  # as Services.stop() does, without its sweep of this test process
+        redis.process.wait(timeout=20)
+    assert not _redis_answers("127.0.0.1", port)

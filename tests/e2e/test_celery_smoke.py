@@ -59,6 +59,12 @@ def test_a_quarter_runs_from_delivery_to_e_mail_on_two_celery_workers_and_nothin
     # both workers took tasks, each writing its task logs in its own folder
     ran = dict(re.findall(r"\[celery-smoke\] (worker-\d) ran (\d+) distinct task", done.stdout))
     assert set(ran) == {"worker-1", "worker-2"} and all(int(n) > 0 for n in ran.values()), done.stdout
+    # the UI reads a task's log from the log server of the worker that ran it (its own address, one port)
+    shown = re.findall(r"the UI shows \S+ log, run on (worker-\d): (\d+) lines from http://(127\.0\.0\.\d+):\d+/log/",
+                       done.stdout)
+    assert {(worker, address) for worker, _, address in shown} == {("worker-1", "127.0.0.2"),
+                                                                   ("worker-2", "127.0.0.3")}, done.stdout
+    assert all(int(lines) > 0 for _, lines, _ in shown), done.stdout
 
     root = re.search(r"starting the embedded PostgreSQL in (\S+)/main", done.stdout).group(1)
     assert _processes_mentioning(root) == []
