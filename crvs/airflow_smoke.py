@@ -383,7 +383,7 @@ def _wait(api: Api, services, dag_ids, deadline: float, settle: float = 0.0) -> 
                 return
         else:
             seen = None
-        time.sleep(3)
+        time.sleep(1)
 
 
 def _print_runs(api: Api) -> list[str]:

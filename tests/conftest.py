@@ -2,7 +2,9 @@
 
 pytest_configure runs before any test module imports Airflow, so Airflow's configuration points
 at this session's server. Tests that need a clean warehouse take the `warehouse` fixture, which
-recreates the warehouse database (fast: ~0.1 s).
+recreates the warehouse database (fast: ~0.1 s) as a copy of the session's template: an empty
+warehouse with only dbt's seeds loaded, once per session, so no build of the session loads them
+again (dbt finds their checksums recorded: dbt_project/macros/materializations/seed.sql).
 """
 
 from __future__ import annotations
@@ -62,30 +64,50 @@ def airflow_db(postgres_server):
     return True
 
 
-def recreate_warehouse() -> str:
-    """Drop and create the warehouse database with its roles' privileges (fast: ~0.2 s); returns
-    its URL (the administrator's: tests set up and inspect with every right, the code under test
-    connects as its own roles)."""
+SEEDED_TEMPLATE = "crvs_test_seeded"
+
+
+def recreate_warehouse(template: str | None = None) -> str:
+    """Drop and create the warehouse database (a copy of `template` when given) with its roles'
+    privileges (fast: ~0.2 s); returns its URL (the administrator's: tests set up and inspect with
+    every right, the code under test connects as its own roles)."""
     from crvs import database, settings
 
     name = settings.WAREHOUSE_DB
     with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
+        conn.execute(f'create database "{name}"' + (f' template "{template}"' if template else ""))
     database.prepare_warehouse()
     return settings.warehouse_url()
 
 
+@pytest.fixture(scope="session")
+def seeded_template(postgres_server) -> str:
+    """The template of every test's warehouse: an empty one in which `dbt seed` ran (the code
+    lists, recorded with their checksums), built once per session."""
+    from crvs import settings, transform
+
+    recreate_warehouse()
+    transform.run_dbt(["seed"])
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{SEEDED_TEMPLATE}" with (force)')
+        conn.execute(f'create database "{SEEDED_TEMPLATE}" template "{settings.WAREHOUSE_DB}"')
+        # a template only: nobody connects to it (a copy needs no one connected to its template)
+        conn.execute(f'alter database "{SEEDED_TEMPLATE}" with allow_connections false')
+    return SEEDED_TEMPLATE
+
+
 @pytest.fixture
-def warehouse(postgres_server):
-    """An empty warehouse database; returns its URL."""
-    return recreate_warehouse()
+def warehouse(seeded_template):
+    """An empty warehouse database (but for the seeds); returns its URL."""
+    return recreate_warehouse(seeded_template)
 
 
 @pytest.fixture(scope="module")
-def module_warehouse(postgres_server):
-    """An empty warehouse database shared by one module's tests (for one dbt build per module)."""
-    return recreate_warehouse()
+def module_warehouse(seeded_template):
+    """An empty warehouse database (but for the seeds) shared by one module's tests (for one dbt
+    build per module)."""
+    return recreate_warehouse(seeded_template)
 
 
 @pytest.fixture
