@@ -353,7 +353,7 @@ def gate(quarter: str) -> dict[str, Any]:
         # (`from None`: the chain would repeat it).
         raise RunBlocked("\n".join(gate_lines(result, "the report is not written"))) from None
     log.info("%s", "\n".join(gate_lines(result)))
-    return {"quarter": quarter, "passed": bool(result.passed), "summary": result.summary()}
+    return {"quarter": quarter, "passed": bool(result.passed), "summary": result.summary(), "run_id": result.run_id}
 
 
 def gate_lines(result: Any, consequence: str = "") -> list[str]:
@@ -385,15 +385,23 @@ def freshness(quarter: str | None = None, today: dt.date | None = None) -> dict[
     return {"quarter": quarter, "lines": lines}
 
 
-def report(quarter: str, out: Path | None = None) -> str:
-    """Write the quarter's report under `out` (default settings.reports_dir()); returns its folder."""
+def report(quarter: str, out: Path | None = None, gate_run_id: str | None = None) -> str:
+    """Write the quarter's report under `out` (default settings.reports_dir()); returns its folder.
+
+    `gate_run_id`: the gate run this report rests on (the result of `gate`), used as recorded when
+    it is still the quarter's latest run and nothing was loaded since; otherwise (or without it) the
+    writer runs the gate itself, so a report never rests on a stale gate outcome."""
     from crvs.quality import GateFailed
+    from crvs.quality.gate import recorded_run
     from crvs.report import write_report
 
     _parse_quarter(quarter)
+    gate_result = recorded_run(quarter, gate_run_id) if gate_run_id else None
+    if gate_run_id and gate_result is None:
+        log.info("gate run %s of %s is no longer the latest or a delivery came since: the gate runs again",
+                 gate_run_id, quarter)
     try:
-        # The writer runs the gate again itself, so a report never rests on a stale gate outcome.
-        path = write_report(quarter, Path(out or settings.reports_dir()))
+        path = write_report(quarter, Path(out or settings.reports_dir()), gate=gate_result)
     except GateFailed as err:
         raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{err}") from None
     log.info("report of %s written to %s", quarter, path)

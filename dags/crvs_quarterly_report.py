@@ -19,7 +19,9 @@ The figures depend only on the quarter chosen (the report's rule: never on today
 1. `choose_quarter` — the `quarter` parameter, or the default above.
 2. `quality_gate` — the quality gate of the quarter. When a blocking expectation fails the task
    fails at once with the gate's summary, and nothing is written or sent.
-3. `write_report` — CSV, XLSX, PDF and manifest under `$CRVS_HOME/reports/<quarter>/`.
+3. `write_report` — CSV, XLSX, PDF and manifest under `$CRVS_HOME/reports/<quarter>/`, resting on
+   the gate run of step 2 as recorded in quality.gate_runs (the checks run again only when a
+   delivery was loaded or another gate ran since).
 4. `deliver_report` — each recipient of `config/recipients.toml` gets the files it may receive:
    outbox `$CRVS_HOME/outbox/<quarter>/<recipient>/`, e-mail through the Airflow connection
    `crvs_smtp`, a record in `delivery.deliveries`. Without the connection it writes the outbox and
@@ -47,10 +49,10 @@ QUARTERLY = CronTriggerTimetable("0 6 15 1,4,7,10 *", timezone=pipeline.REPORT_T
                                  interval=relativedelta(months=3, days=14, hours=6))
 
 
-def _fail_at_once_if_blocked(step, quarter: str):
+def _fail_at_once_if_blocked(step, quarter: str, **kwargs):
     """A blocked quarter (the gate failed) is not a passing fault: fail without retries."""
     try:
-        return step(quarter)
+        return step(quarter, **kwargs)
     except pipeline.RunBlocked as blocked:
         raise AirflowFailException(str(blocked)) from None  # the message says it all, once
 
@@ -99,8 +101,9 @@ def crvs_quarterly_report():
         return _fail_at_once_if_blocked(pipeline.gate, quarter)
 
     @task
-    def write_report(quarter: str) -> str:
-        return _fail_at_once_if_blocked(pipeline.report, quarter)
+    def write_report(quarter: str, gate: dict) -> str:
+        # the gate's outcome as quality_gate recorded it: the checks do not run twice
+        return _fail_at_once_if_blocked(pipeline.report, quarter, gate_run_id=gate["run_id"])
 
     @task
     def deliver_report(quarter: str, path: str, *, params=None, dag_run=None) -> list[str]:
@@ -118,8 +121,7 @@ def crvs_quarterly_report():
         return lines
 
     quarter = choose_quarter()
-    report_path = write_report(quarter)
-    quality_gate(quarter) >> report_path
+    report_path = write_report(quarter, quality_gate(quarter))
     deliver_report(quarter, report_path)
 
 

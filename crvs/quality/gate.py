@@ -166,6 +166,35 @@ def run_gate(quarter: str, suites: list[ModelSuite] | None = None) -> GateResult
     return result
 
 
+# The quarter's latest gate run, if nothing was loaded since it ran (a delivery loaded after the gate
+# may change what it checked: freshness, feed checks and, once built, the report models).
+LATEST_FRESH_RUN = """
+select g.run_id, g.run_at, g.results from quality.gate_runs g
+where g.quarter = %(quarter)s
+  and g.run_at >= coalesce((select max(d.loaded_at) from raw.deliveries d), '-infinity')
+order by g.run_at desc limit 1
+"""
+
+
+def recorded_run(quarter: str, run_id: str) -> GateResult | None:
+    """The gate run `run_id` of `quarter` as it was recorded, when it is still the quarter's latest
+    run and no delivery was loaded after it; else None (the caller runs the gate again). This is how
+    the gate's outcome is passed on (the report DAG's quality_gate task to write_report) without
+    running every check twice. The acceptances are read again: one recorded since applies."""
+    check_quarter(quarter)
+    with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
+        if conn.execute("select to_regclass('quality.gate_runs') is null or to_regclass('raw.deliveries') is null"
+                        ).fetchone()[0]:
+            return None
+        found = conn.execute(LATEST_FRESH_RUN, {"quarter": quarter}).fetchone()
+    if found is None or found[0] != run_id:
+        return None
+    _, run_at, results = found
+    fields = {f for f in ExpectationOutcome.__dataclass_fields__}
+    outcomes = [ExpectationOutcome(**{k: v for k, v in o.items() if k in fields}) for o in results["outcomes"]]
+    return GateResult(quarter, run_id, run_at, outcomes, acceptances.for_quarter(quarter))
+
+
 def _record(result: GateResult) -> None:
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         conn.execute(GATE_RUNS_DDL)

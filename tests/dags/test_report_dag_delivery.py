@@ -4,6 +4,7 @@ gate, report and delivery to a real SMTP server on 127.0.0.1 through the Airflow
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -86,6 +87,12 @@ def test_a_manual_run_gates_writes_and_delivers_by_smtp(report_dag, db, monkeypa
             sent = db.execute("select count(distinct recipient), bool_and(status = 'SENT') "
                               "from delivery.deliveries where quarter = %s", (QUARTER,)).fetchone()
             assert sent == (4, True)
+            # The gate ran once, in quality_gate; write_report's manifest rests on that very run.
+            gate_runs = [r[0] for r in db.execute("select run_id from quality.gate_runs where quarter = %s",
+                                                  (QUARTER,))]
+            assert len(gate_runs) == 1
+            manifest = json.loads((settings.reports_dir() / QUARTER / "manifest.json").read_text())
+            assert manifest["gate"]["run_id"] == gate_runs[0]
 
             # Triggered again for the same quarter: the report is rewritten, nobody is e-mailed twice.
             again = report_dag.test(run_conf={"quarter": QUARTER},

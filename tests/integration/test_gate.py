@@ -426,3 +426,29 @@ def test_only_plausibility_bands_can_be_accepted_and_a_reason_is_required(report
     _accept(QUARTER, "birth_completeness")
     report_tables.execute("update reports.rpt_t2_births_by_sex set total = 191 where province_code = '01'")
     assert [o.name for o in run_gate(QUARTER).blocking_failures] == ["total = male + female + unknown"]
+
+
+def test_a_recorded_run_is_passed_on_while_it_is_the_latest_and_nothing_was_loaded_since(report_tables):
+    from crvs.feeds.tables import ensure_tables
+    from crvs.quality.gate import recorded_run
+
+    ensure_tables(report_tables)  # raw.deliveries, empty: nothing loaded yet
+    first = run_gate(QUARTER)
+    again = recorded_run(QUARTER, first.run_id)
+    assert again is not None and again.run_id == first.run_id
+    assert again.summary() == first.summary()
+    assert [o.describe() for o in again.outcomes] == [o.describe() for o in first.outcomes]
+    assert again.findings == first.findings
+    assert recorded_run("2025Q2", first.run_id) is None  # another quarter's gate passes nothing on
+
+    # A delivery loaded after the gate ran: its outcome may be stale, the gate must run again.
+    report_tables.execute(
+        "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, period_start,"
+        " period_end, source, manifest, loaded_at) values ('MOJ-2025Q3-0009', 'MOJ', 'FILE', '1.0', now(),"
+        " '2025-07-01', '2025-09-30', 'test', '{}', now() + interval '1 second')")
+    assert recorded_run(QUARTER, first.run_id) is None
+    # A later gate run (it sees that delivery): only the latest one is passed on.
+    report_tables.execute("update raw.deliveries set loaded_at = now() - interval '1 minute'")
+    second = run_gate(QUARTER)
+    assert recorded_run(QUARTER, first.run_id) is None
+    assert recorded_run(QUARTER, second.run_id).run_id == second.run_id
