@@ -330,6 +330,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.what == "path":
+        from crvs import path_bench
+
+        path_bench.run(args.scale, quarter=args.quarter, keep=args.keep, json_path=args.json)
+        return 0
     from crvs.feeds import bench
 
     bench.run(args.scale, quarter=args.quarter, keep=args.keep)
@@ -452,11 +457,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=0.01)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("bench", help="`bench ingest`: the loader's rows/s against a bare COPY of the same files")
-    p.add_argument("what", choices=["ingest"])
+    p = sub.add_parser("bench", help="`bench ingest`: the loader's rows/s against a bare COPY of the same files; "
+                                     "`bench path`: a quarter from deliveries to report, and a day's delivery")
+    p.add_argument("what", choices=["ingest", "path"])
     p.add_argument("--scale", type=float, default=0.2, help="1.0 is national scale (~1.1 M rows a quarter)")
     p.add_argument("--quarter", type=_quarter, default="2025Q3")
     p.add_argument("--keep", action="store_true", help="keep the throw-away CRVS_HOME and its server running")
+    p.add_argument("--json", type=Path, help="with path: write the table as JSON to this file")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("airflow", help="the airflow CLI on this project's configuration (e.g. `crvs airflow dags list`); "

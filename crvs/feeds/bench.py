@@ -30,8 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 CHUNK = 1 << 20  # bytes handed to COPY at a time: memory stays flat whatever the file size
 ROUNDS = 3  # bare COPY and loader, alternately
@@ -51,6 +53,26 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def throwaway_home(prefix: str, keep: bool, out=print) -> Iterator[Path]:
+    """A fresh CRVS_HOME with its own embedded PostgreSQL, started; stopped and removed at the end
+    unless `keep`."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(_free_port())})
+    os.environ.pop("CRVS_WAREHOUSE_URL", None)  # always the throw-away embedded server
+    from crvs import database
+
+    try:
+        database.ensure_server()
+        yield home
+    finally:
+        if keep:
+            out(f"kept {home} (the embedded server is still running: CRVS_HOME={home} crvs db stop)")
+        else:
+            database.EmbeddedPostgres.from_settings().stop()
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def bare_copy(folders: list[Path], unlogged: bool = False) -> Rate:
@@ -185,14 +207,9 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
 
 def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, general_too: bool = True) -> float:
     """Generate, COPY, load; print the numbers; return loader rows/s divided by COPY rows/s."""
-    home = Path(tempfile.mkdtemp(prefix="crvs-bench-"))
-    os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(_free_port())})
-    os.environ.pop("CRVS_WAREHOUSE_URL", None)  # always the throw-away embedded server
-    from crvs import database, settings
     from crvs.feeds import fastpath, loader
 
-    try:
-        database.ensure_server()
+    with throwaway_home("crvs-bench-", keep, out) as home:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "crvs.cli", "-q", "sample", "--quarter", quarter,
                         "--scale", str(scale), "--out", str(home / "inbox")], check=True,
@@ -249,9 +266,3 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, ge
         if any(r.outcome == "REJECTED" for r in results):
             out("WARNING: a delivery was rejected; the rates above are not comparable")
         return ratio
-    finally:
-        if keep:
-            out(f"kept {home} (the embedded server is still running: CRVS_HOME={home} crvs db stop)")
-        else:
-            database.EmbeddedPostgres.from_settings().stop()
-            shutil.rmtree(home, ignore_errors=True)
