@@ -20,7 +20,8 @@
 #include <string.h>
 
 enum {
-    K_SKIP = 0, K_TEXT, K_INT, K_DATE, K_BOOL, K_NUMERIC, K_ENUM, K_PID, K_ICD10, K_PROVINCE, K_COMMUNE
+    K_SKIP = 0, K_TEXT, K_INT, K_DATE, K_BOOL, K_NUMERIC, K_ENUM, K_PID, K_ICD10, K_PROVINCE, K_COMMUNE,
+    K_REGNO
 };
 enum { R_LT = 1, R_LE, R_GE, R_EMPTY_WHEN };
 
@@ -155,6 +156,22 @@ static int icd10_code(const char *s, Py_ssize_t n)
     return n == 3 || (s[3] == '.' && s[4] >= '0' && s[4] <= '9');
 }
 
+static int registration_number(const char *s, Py_ssize_t n)
+{
+    /* crvs.feeds.contract.registration_number: [A-Za-z0-9], then [A-Za-z0-9./_-], ending in a
+     * letter or digit; at most 64; a digit somewhere; not 12 digits alone. */
+    if (n < 1 || n > 64) return 0;
+    Py_ssize_t digits = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') digits++;
+        else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) continue;
+        else if ((c == '-' || c == '/' || c == '.' || c == '_') && i > 0 && i < n - 1) continue;
+        else return 0;
+    }
+    return digits > 0 && !(n == 12 && digits == 12);
+}
+
 static uint64_t fnv1a(uint64_t h, const char *s, Py_ssize_t n)
 {
     for (Py_ssize_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 1099511628211ULL; }
@@ -281,6 +298,9 @@ static int row_is_good(Engine *e, Field *f)
             break;
         case K_ICD10:
             if (!icd10_code(s, n)) return 0;
+            break;
+        case K_REGNO:
+            if (!registration_number(s, n)) return 0;
             break;
         case K_PROVINCE:
             if (version < 0 || n != 2 || !all_digits(s, 2) || !e->provinces[version][number(s, 2)]) return 0;

@@ -11,6 +11,9 @@ generator and the quality suites. Column kinds:
   province  2-digit code valid in the row's admin_code_version list
   commune   5-digit code valid in the row's admin_code_version list
   icd10     A00-Z99 with an optional .d
+  regno     a registration number (record_id, notification_id): REGISTRATION_NUMBER_RULE. The
+            contract calls it a number; the rule keeps a mislabelled column out (a name, with its
+            spaces and no digit; a citizen number's 12 digits), never a real registration number
 """
 
 from __future__ import annotations
@@ -26,6 +29,17 @@ CHANNELS = ("FILE", "EMAIL", "API")
 CODE_VERSIONS = ("PRE2025", "2025")
 SEX = ("M", "F", "U")
 AGE_GROUPS = tuple(f"{a}-{a + 4}" for a in range(0, 80, 5)) + ("80+",)
+
+REGISTRATION_NUMBER_RULE = ("ASCII letters and digits, with - / . _ inside, at least one digit, at most 64 "
+                            "characters, not 12 digits alone")
+_REGISTRATION_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9./_-]{0,62}[A-Za-z0-9])?", re.ASCII)
+
+
+def registration_number(value: str) -> bool:
+    """True when `value` has a registration number's shape (REGISTRATION_NUMBER_RULE); the loader's
+    C fast path checks the same (crvs/feeds/_fastload.c, registration_number)."""
+    return (_REGISTRATION_NUMBER.fullmatch(value) is not None and any(ch.isdigit() for ch in value)
+            and not (len(value) == 12 and value.isdigit()))
 
 
 @dataclass(frozen=True)
@@ -111,7 +125,7 @@ def _c(name: str, kind: str, required: bool = False, values: tuple[str, ...] = (
 
 
 _REGISTRATION = (
-    _c("record_id", "text", True),
+    _c("record_id", "regno", True),
     _c("record_version", "int", True, minimum=1),
     _c("record_status", "enum", True, ("ACTIVE", "CANCELLED")),
     _c("reg_kind", "enum", True, ("NEW", "RE_REGISTRATION", "RECORDED_ABROAD")),
@@ -195,7 +209,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
     Dataset(
         "moh_births", "MOH",
         (
-            _c("notification_id", "text", True), _c("facility_code", "text", True),
+            _c("notification_id", "regno", True), _c("facility_code", "text", True),
             _c("facility_province_code", "province", True),
             _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("birth_date", "date", True),
             _c("sex", "enum", True, SEX), _c("outcome", "enum", True, ("LIVE", "STILLBIRTH")),
@@ -214,7 +228,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
     Dataset(
         "moh_deaths", "MOH",
         (
-            _c("notification_id", "text", True), _c("facility_code", "text", True),
+            _c("notification_id", "regno", True), _c("facility_code", "text", True),
             _c("facility_province_code", "province", True),
             _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("death_date", "date", True),
             _c("deceased_id", "pid"), _c("sex", "enum", True, SEX), _c("birth_date", "date"),

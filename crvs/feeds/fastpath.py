@@ -37,7 +37,7 @@ except ImportError:  # not built: every file takes the general way
 
 SCAN_BLOCK = 1 << 20
 KINDS = {"name": 0, "text": 1, "int": 2, "date": 3, "bool": 4, "numeric": 5, "enum": 6, "pid": 7,
-         "icd10": 8, "province": 9, "commune": 10}
+         "icd10": 8, "province": 9, "commune": 10, "regno": 11}
 RULE_OPS = {"<": 1, "<=": 2, ">=": 3, "empty_when": 4}
 NO_LIMIT = 1 << 62
 

@@ -50,8 +50,8 @@ from psycopg.types.json import Jsonb
 
 from crvs import database, reference, settings
 from crvs.feeds import fastpath, validation
-from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset
-from crvs.feeds.pseudonym import Pseudonymiser
+from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset, registration_number
+from crvs.feeds.pseudonym import INVALID_ID, Pseudonymiser
 from crvs.feeds.tables import ensure_tables
 
 log = logging.getLogger(__name__)
@@ -505,6 +505,9 @@ def encode_rows(header: list[str], dataset: Dataset, pseudonymise: Pseudonymiser
     plain = [header.index(c.name) for c in stored if c.kind != "pid"]
     identifiers = [header.index(c.name) for c in stored if c.kind == "pid"]
     take = operator.itemgetter(*plain) if len(plain) > 1 else (lambda row: (row[plain[0]],))
+    # A registration number of another shape is never sent (a name under a mislabelled header):
+    # INVALID_ID in its place, and SQL quarantines the row (crvs.feeds.validation).
+    numbers = [k for k, c in enumerate(c for c in stored if c.kind != "pid") if c.kind == "regno"]
     field = pseudonymise.field
     commas = len(plain) - 1
     empty = "," * len(stored) + "\r\n"
@@ -515,13 +518,17 @@ def encode_rows(header: list[str], dataset: Dataset, pseudonymise: Pseudonymiser
     number = 0
     for number, row in numbered:
         if len(row) == width:
-            line = ",".join(take(row))
+            values = take(row)
+            for k in numbers:
+                if values[k] and not registration_number(values[k]):
+                    values = (*values[:k], INVALID_ID, *values[k + 1:])
+            line = ",".join(values)
             # Plain values join into valid CSV; a comma, quote or line break in one needs quoting.
             # Pseudonyms (hex, INVALID_ID or empty) never do.
             if line.count(",") == commas and '"' not in line and "\n" not in line and "\r" not in line:
                 line = f"{number},,{line}"
             else:
-                line = quoted_line(quoted, buffer, [number, "", *take(row)])
+                line = quoted_line(quoted, buffer, [number, "", *values])
             for i in identifiers:
                 line = f"{line},{field(row[i])}"
             write(line)

@@ -19,7 +19,7 @@ reads them once:
 
 from __future__ import annotations
 
-from crvs.feeds.contract import Column, Dataset
+from crvs.feeds.contract import REGISTRATION_NUMBER_RULE, Column, Dataset
 from crvs.feeds.pseudonym import INVALID_ID
 
 ISO_DATE = r"^(1[89]\d\d|2\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
@@ -75,6 +75,9 @@ def _format_checks(column: Column) -> list[tuple[str, str, str]]:
     elif kind == "pid":
         checks.append((f"{c} = {_lit(INVALID_ID)}", "malformed_identifier",
                        _lit(f"{name} is not a 12-digit citizen number (value withheld)")))
+    elif kind == "regno":  # the loader sent INVALID_ID in place of a value of another shape
+        checks.append((f"{c} = {_lit(INVALID_ID)}", "not_a_registration_number",
+                       _lit(f"{name} is not a registration number ({REGISTRATION_NUMBER_RULE}; value withheld)")))
     elif kind == "icd10":
         checks.append((f"{c} !~ {_lit(ICD10)}", "not_icd10", said("is not an ICD-10 code like I21.9")))
     elif kind in CODE_FORMAT:

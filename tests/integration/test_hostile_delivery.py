@@ -291,3 +291,52 @@ def test_a_manifest_that_is_not_an_object_or_not_json_is_rejected(warehouse, db,
     assert loader.ingest_path(folder).reason.endswith("manifest.json: not a JSON object")
     (folder / "manifest.json").write_bytes(b"\xff\xfe{")
     assert "manifest.json: not valid JSON" in loader.ingest_path(folder).reason
+
+
+# --- item 8: a mislabelled header loads no name as a registration number ----------------------
+
+NAMES = [CHILD, MOTHER, "Xuyến", "Nguyen-Van-An", "O'Brien"]
+
+
+@pytest.mark.parametrize("fast_path", ["1", "0"])
+def test_record_id_and_child_name_swapped_in_the_header_loads_no_name(warehouse, db, tmp_path, monkeypatch,
+                                                                       fast_path):
+    monkeypatch.setenv("CRVS_LOADER_FAST_PATH", fast_path)
+    folder = births_delivery(tmp_path, [birth(record_id=f"B-{i}", child_name=name) for i, name in enumerate(NAMES, 1)])
+    path = folder / "births.csv"
+    header, body = path.read_text(encoding="utf-8").split("\n", 1)
+    labels = header.split(",")
+    a, b = labels.index("record_id"), labels.index("child_name")
+    labels[a], labels[b] = labels[b], labels[a]
+    path.write_text(",".join(labels) + "\n" + body, encoding="utf-8")
+    point_manifest_at(folder, path, rows=len(NAMES))
+
+    result = crvs_ingest(folder)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"0 rows loaded, {len(NAMES)} quarantined" in result.stdout
+    assert fetch(db, "select count(*) from raw.moj_births") == [(0,)]
+    assert fetch(db, "select column_name, rule, reason from quarantine.rows order by source_row") == [
+        ("record_id", "not_a_registration_number",
+         f"births.csv row {row}, column record_id: record_id is not a registration number (ASCII letters and "
+         "digits, with - / . _ inside, at least one digit, at most 64 characters, not 12 digits alone; value "
+         "withheld)") for row in range(1, len(NAMES) + 1)]
+    stored, output = _every_table_as_text(db), result.stdout + result.stderr
+    for name in NAMES:
+        assert name not in stored and name not in output, name
+
+
+@pytest.mark.parametrize("fast_path", ["1", "0"])
+def test_a_registration_number_shaped_as_a_citizen_number_is_quarantined(warehouse, db, tmp_path, monkeypatch,
+                                                                           fast_path):
+    """record_id and child_id swapped the other way round: the child_id column is caught by its own
+    check (B-1 is no citizen number) and the record_id column's 12 digits by theirs."""
+    monkeypatch.setenv("CRVS_LOADER_FAST_PATH", fast_path)
+    rows = [birth(record_id=CITIZEN, child_id=""), birth(record_id="2025/KS-0001"), birth(record_id="07912345678")]
+    result = loader.ingest_path(births_delivery(tmp_path, rows))
+
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert fetch(db, "select record_id from raw.moj_births order by source_row") == [("2025/KS-0001",),
+                                                                                    ("07912345678",)]
+    assert fetch(db, "select source_row, rule from quarantine.rows") == [(1, "not_a_registration_number")]
+    assert CITIZEN not in _every_table_as_text(db)

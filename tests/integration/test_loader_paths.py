@@ -121,15 +121,23 @@ def test_a_file_the_reader_cannot_read_rejects_the_delivery(warehouse, db, tmp_p
 
 
 def test_values_with_commas_quotes_and_line_breaks_arrive_unchanged(warehouse, db, tmp_path):
-    """Such values are sent quoted; the others joined as they are."""
-    odd = ['R,1', 'R "2"', "R\n3", "R\r\n4"]
-    folder = births_delivery(tmp_path, [birth(record_id=r, child_name='A "quoted", name') for r in odd]
-                             + [birth(record_id="R-5", reg_commune_code="")])
+    """Such values are sent quoted; the others joined as they are. A free-text column carries them
+    (facility_code); a registration number of that shape is no registration number: quarantined,
+    its value withheld."""
+    from crvs.sample import write_delivery
+    from tests.integration.test_ingest import manifest
+    from tests.integration.test_loader_fast_path import moh_birth
+
+    odd = ['F,1', 'F "2"', "F\n3", "F\r\n4"]
+    rows = [moh_birth(notification_id=f"N-{n}", facility_code=f) for n, f in enumerate(odd, 1)]
+    rows += [moh_birth(notification_id=f"N,{n}") for n in range(5, 7)] + [moh_birth(notification_id='N "7"')]
+    folder = write_delivery(tmp_path / "MOH-2025Q3-0001", manifest("MOH-2025Q3-0001", agency="MOH"),
+                            {"births.csv": ("moh_births", rows)})
 
     result = loader.ingest_path(folder)
 
-    assert (result.outcome, result.rows_loaded) == (loader.LOADED, 5), result.reason
-    pseudonymise = Pseudonymiser(settings.pseudonym_key())
-    assert [r[:2] + r[4:7] for r in _raw_births(db)] == [
-        (n, r, c, pseudonymise(CHILD_ID), pseudonymise(MOTHER_ID))
-        for n, (r, c) in enumerate([(r, "00004") for r in odd] + [("R-5", None)], 1)]
+    assert (result.outcome, result.rows_loaded, result.rows_quarantined) == (loader.LOADED, 4, 3), result.reason
+    assert fetch(db, "select source_row, notification_id, facility_code from raw.moh_births order by 1") == [
+        (n, f"N-{n}", f) for n, f in enumerate(odd, 1)]
+    assert fetch(db, "select source_row, rule, record->>'notification_id' from quarantine.rows order by 1") == [
+        (n, "not_a_registration_number", INVALID_ID) for n in range(5, 8)]
