@@ -20,6 +20,7 @@ or `crvs deliver` again) sends only to those not yet SENT.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -38,7 +39,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from crvs import database, settings
 from crvs.quality.quarter import check_quarter
+from crvs.report import labels
+from crvs.report.disclosure import SUPPRESSED
 from crvs.report.formats import read_csv_rows, write_xlsx
+from crvs.report.pdf import quarter_label_vi
 from crvs.report.tables import REPORT_TABLES, ReportTable
 from crvs.report.writer import AUDIENCES, cover_lines, notes_lines
 
@@ -113,6 +117,8 @@ class Recipient:
 class Recipients:
     sender: str
     recipients: tuple[Recipient, ...]
+    # Whom a recipient asks about the figures ([contact] name and email); the sender when not set.
+    contact: str | None = None
 
     def select(self, ids: list[str] | None = None, sharing_only: bool = False) -> list[Recipient]:
         known = {r.id for r in self.recipients}
@@ -166,7 +172,20 @@ def load_recipients(path: Path | None = None) -> Recipients:
         ))
     if not recipients:
         raise DeliveryError(f"{path}: no [[recipients]]")
-    return Recipients(sender=sender, recipients=tuple(recipients))
+    return Recipients(sender=sender, recipients=tuple(recipients), contact=_contact(path, data.get("contact")))
+
+
+def _contact(path: Path, entry) -> str | None:
+    """[contact] name and email: the line the e-mail's readers are given to ask about the figures."""
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or set(entry) - {"name", "email"}:
+        raise DeliveryError(f"{path}: [contact] takes name and email only")
+    address = entry.get("email")
+    if not isinstance(address, str) or "@" not in parseaddr(address)[1]:
+        raise DeliveryError(f"{path}: [contact] email must be an e-mail address, got {address!r}")
+    name = str(entry.get("name") or "").strip()
+    return f"{name} <{address}>" if name else address
 
 
 # --- SMTP ----------------------------------------------------------------------------------
@@ -374,8 +393,66 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# What each kind of attachment is, in the e-mail's words.
+_ATTACHMENT_KINDS = {
+    ".xlsx": "bảng tính (mỗi biểu một trang tính, kèm trang Cover và Notes)",
+    ".pdf": "báo cáo đọc được, có biểu đồ (bản công bố)",
+    ".csv": "số liệu của biểu, dạng CSV cho máy đọc",
+    ".json": "danh sách các tệp gửi kèm, với mã kiểm tra sha256",
+}
+
+
+def message_body(report: Path, recipient: Recipient, files: list[Path], contact: str) -> str:
+    """The e-mail's text: what this is, the national headline figures that the recipient's edition
+    publishes in the tables it receives (never a hidden cell), the gate's outcome for the agencies,
+    what is attached, whom to ask. Public recipients read only figures of their public CSVs."""
+    quarter = report.name
+    manifest = _report_manifest(report)
+    agency = recipient.audience == "agency"
+    tables = recipient_tables(recipient)
+    lines = [f"Kính gửi {recipient.name},", "",
+             f"{labels.PRODUCER_VI} gửi báo cáo thống kê hộ tịch {quarter_label_vi(quarter)}, "
+             + ("bản dành cho cơ quan (số liệu đầy đủ, không dùng để công bố)." if agency
+                else "bản công bố (đã áp dụng kiểm soát công bố thống kê)."), ""]
+    figures = _headline_lines(report / recipient.audience, tables)
+    if figures:
+        lines += ["Số liệu chính của quý (toàn quốc):", *figures, ""]
+    if agency:
+        warnings = _warnings_about(tables, manifest, "agency")
+        accepted = len(manifest["gate"].get("accepted") or [])
+        outcome = "đạt" if manifest["gate"]["passed"] else "không đạt"
+        detail = [f"{len(warnings)} cảnh báo về các biểu gửi kèm" if warnings else "không có cảnh báo về các biểu gửi kèm"]
+        if accepted:
+            detail.append(f"{accepted} phát hiện đã được cán bộ thống kê xem xét và chấp nhận")
+        lines += [f"Kiểm tra chất lượng dữ liệu của quý: {outcome}; {'; '.join(detail)} "
+                  "(chi tiết ở trang Notes của bảng tính).", ""]
+    else:
+        lines += ["Số liệu đã qua kiểm tra chất lượng dữ liệu; các lưu ý ở trang Notes của bảng tính và phụ lục "
+                  "của báo cáo.", ""]
+    lines.append("Tệp gửi kèm:")
+    lines += [f"- {f.name}: {_ATTACHMENT_KINDS[f.suffix]}" for f in files]
+    lines += ["", f"Liên hệ về số liệu: {contact}", "",
+              f"{labels.PRODUCER_VI} ({labels.PRODUCER_EN}) — thư gửi tự động.",
+              f"The civil registration and vital statistics report for {quarter}, {recipient.audience} edition; "
+              "the attachments are listed above and in the manifest."]
+    return "\n".join(lines) + "\n"
+
+
+def _headline_lines(edition: Path, tables: list[ReportTable]) -> list[str]:
+    """The headline figures (crvs/report/labels.py) of the tables a recipient receives, read from its
+    edition's CSVs as published; a hidden or empty cell is left out."""
+    held = {t.code: t for t in tables}
+
+    def cell(code, key, value, column):
+        with (edition / held[code].csv_name).open(encoding="utf-8", newline="") as f:
+            return next((row[column] for row in csv.DictReader(f) if row.get(key) == value), None)
+
+    return [f"- {h.label}: {text}" for h, text in labels.headline_values(held.__contains__, cell)
+            if text not in ("—", SUPPRESSED)]
+
+
 def compose(quarter: str, recipient: Recipient, sender: str, files: list[Path], message_id: str,
-            when: datetime) -> EmailMessage:
+            when: datetime, body: str) -> EmailMessage:
     message = EmailMessage()
     message["Date"] = format_datetime(when)
     message["From"] = sender
@@ -383,14 +460,7 @@ def compose(quarter: str, recipient: Recipient, sender: str, files: list[Path], 
     message["Subject"] = (f"[CRVS] Báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} — "
                           f"{quarter} ({recipient.audience} edition)")
     message["Message-ID"] = message_id
-    listing = "\n".join(f"  {f.name}  sha256 {_sha256(f)}" for f in files)
-    message.set_content(
-        f"Kính gửi {recipient.name},\n\n"
-        f"Bộ Tư pháp gửi kèm báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} "
-        f"(bản {'dành cho cơ quan' if recipient.audience == 'agency' else 'công bố'}).\n\n"
-        f"Please find attached the civil registration and vital statistics report for {quarter} "
-        f"({recipient.audience} edition). The manifest lists every file with its sha256:\n\n{listing}\n\n"
-        "— CRVS statistics warehouse (automatic message)\n")
+    message.set_content(body)
     for f in files:
         maintype, subtype = _mime_type(f)
         message.add_attachment(f.read_bytes(), maintype=maintype, subtype=subtype, filename=f.name)
@@ -430,7 +500,8 @@ def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path |
         _ensure_table(conn)
         conn.commit()
         for recipient in chosen:
-            outcome = _deliver_one(conn, run_id, quarter, report, outbox, recipient, recipients.sender, smtp, force)
+            outcome = _deliver_one(conn, run_id, quarter, report, outbox, recipient, recipients.sender, smtp, force,
+                                   recipients.contact or recipients.sender)
             level = {NOT_SENT: logging.WARNING, FAILED: logging.ERROR}.get(outcome.status, logging.INFO)
             log.log(level, "%s", outcome.line())
             outcomes.append(outcome)
@@ -439,7 +510,7 @@ def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path |
 
 
 def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, recipient: Recipient,
-                 sender: str, smtp: Smtp | None, force: bool) -> Outcome:
+                 sender: str, smtp: Smtp | None, force: bool, contact: str) -> Outcome:
     folder = outbox / quarter / recipient.id
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -449,7 +520,8 @@ def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, re
     domain = parseaddr(sender)[1].rpartition("@")[2] or "crvs.invalid"
     message_id = make_msgid(idstring=f"{quarter}.{recipient.id}", domain=domain)
     now = datetime.now(timezone.utc)
-    message = compose(quarter, recipient, sender, files, message_id, now)
+    message = compose(quarter, recipient, sender, files, message_id, now,
+                      message_body(report, recipient, files, contact))
     (folder / "message.eml").write_bytes(bytes(message))
 
     previous = conn.execute(

@@ -10,7 +10,6 @@ Labels are in Vietnamese; DejaVu Sans (shipped with matplotlib) has every Vietna
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 import matplotlib
 
@@ -18,6 +17,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from crvs.report.disclosure import SUPPRESSED  # noqa: E402
+from crvs.report.labels import vn_number  # noqa: E402,F401  (charts.vn_number: the PDF's spelling too)
 
 FONT = "DejaVu Sans"
 DPI = 150
@@ -46,16 +46,6 @@ def _number(value) -> float | None:
     if value is None or value == SUPPRESSED:
         return None
     return float(value)
-
-
-def vn_number(value, decimals: int = 0) -> str:
-    """Vietnamese spelling: 1.234.567 and 95,5 (dot for thousands, comma for decimals)."""
-    if value is None:
-        return "—"
-    if value == SUPPRESSED:
-        return SUPPRESSED
-    text = f"{Decimal(value):,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def _style(ax) -> None:

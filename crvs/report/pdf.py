@@ -11,16 +11,17 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import matplotlib
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
-from crvs.report import charts
+from crvs.report import charts, labels
 from crvs.report.chart_tables import REGISTRATIONS_BY_PROVINCE, SRB_BY_REGION, TIMELINESS
 from crvs.report.disclosure import PRIMARY_MAX, RATE_MIN_NUMERATOR, SUPPRESSED
-from crvs.report.formats import fixed_time, text_cell
+from crvs.report.formats import text_cell
 from crvs.report.tables import KEY, TEXT, ReportTable
 from crvs.report.targets import TARGETS_2030
 
@@ -31,7 +32,6 @@ for _noisy in ("fontTools", "matplotlib"):
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
-NATIONAL = "VN"
 WIDE_TABLE_COLUMNS = 8  # tables with more columns go on landscape pages
 
 
@@ -49,6 +49,7 @@ class PdfInputs:
     gate_checks: list[tuple[str, str, bool]] = field(default_factory=list)  # severity, check, ok
     warnings: list[str] = field(default_factory=list)
     deliveries: list[dict] = field(default_factory=list)
+    made_at: datetime | None = None   # when the report was made (the PDF's creation date)
 
     def rows(self, code: str) -> list[dict] | None:
         for table, rows in self.tables:
@@ -69,7 +70,7 @@ def quarter_label_vi(quarter: str) -> str:
 
 
 class ReportPdf(FPDF):
-    def __init__(self, quarter: str):
+    def __init__(self, quarter: str, made_at: datetime | None = None):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.quarter = quarter
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
@@ -77,9 +78,12 @@ class ReportPdf(FPDF):
         self.add_font(FONT, "I", str(FONT_DIR / "DejaVuSans-Oblique.ttf"))
         self.set_auto_page_break(True, margin=15)
         self.set_margins(15, 15, 15)
-        self.set_creation_date(fixed_time(quarter))
+        # When the report was made (the manifest's generated_at), not the quarter: a reader's PDF
+        # viewer shows it as the document's date.
+        self.set_creation_date(made_at or datetime.now(timezone.utc))
         self.set_title(f"Báo cáo thống kê hộ tịch {quarter_label_vi(quarter)}")
-        self.set_author("Bộ Tư pháp — CRVS statistics warehouse")
+        self.set_subject("Thống kê hộ tịch và thống kê sinh tử (Civil registration and vital statistics)")
+        self.set_author(labels.PRODUCER_VI)
         self.set_lang("vi")
         self.set_creator("crvs")
         self.alias_nb_pages()
@@ -92,7 +96,11 @@ class ReportPdf(FPDF):
                         f"trang {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0)
 
-    def heading(self, text: str, size: int = 13) -> None:
+    def heading(self, text: str, size: int = 13, level: int | None = None) -> None:
+        """A heading; with a `level`, also a section of the outline (bookmarks) and of the document's
+        structure tree (fpdf2 tags sections and figures, so the PDF is marked as tagged)."""
+        if level is not None:
+            self.start_section(text, level=level)
         self.set_font(FONT, "B", size)
         self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
@@ -102,9 +110,9 @@ class ReportPdf(FPDF):
         self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
 
-    def chart(self, png: bytes, caption: str) -> None:
+    def chart(self, png: bytes, title: str, caption: str) -> None:
         width = self.epw
-        self.image(io.BytesIO(png), w=width)
+        self.image(io.BytesIO(png), w=width, title=title, alt_text=f"{title}. {caption}")
         self.set_font(FONT, "I", 7.5)
         self.multi_cell(0, 3.6, caption, new_x="LMARGIN", new_y="NEXT")
         self.ln(3)
@@ -112,7 +120,7 @@ class ReportPdf(FPDF):
 
 def write_pdf(path: Path, inputs: PdfInputs) -> int:
     """Write the report to `path`; returns the number of pages."""
-    pdf = ReportPdf(inputs.quarter)
+    pdf = ReportPdf(inputs.quarter, inputs.made_at)
     _front_page(pdf, inputs)
     _charts(pdf, inputs)
     _tables(pdf, inputs)
@@ -123,42 +131,10 @@ def write_pdf(path: Path, inputs: PdfInputs) -> int:
 
 
 def headline_figures(inputs: PdfInputs) -> list[tuple[str, str]]:
-    """The front page's figures (label, value as printed), in the order printed."""
-    fmt = charts.vn_number
-    lines = [
-        ("Khai sinh mới đăng ký trong quý", fmt(inputs.cell("T2", "province_code", NATIONAL, "total"))),
-        ("Tỷ số giới tính khi sinh (bé trai/100 bé gái)",
-         fmt(inputs.cell("T2", "province_code", NATIONAL, "sex_ratio_at_birth"), 1)),
-    ]
-    if inputs.rows(REGISTRATIONS_BY_PROVINCE.code):
-        lines += [
-            ("Khai tử mới đăng ký trong quý",
-             fmt(inputs.cell(REGISTRATIONS_BY_PROVINCE.code, "province_code", NATIONAL, "deaths"))),
-            ("Kết hôn mới đăng ký trong quý",
-             fmt(inputs.cell(REGISTRATIONS_BY_PROVINCE.code, "province_code", NATIONAL, "marriages"))),
-        ]
-    if inputs.rows(TIMELINESS.code):
-        lines += [
-            ("Khai sinh đúng hạn (≤ 60 ngày), % số khai sinh",
-             _pct(inputs.cell(TIMELINESS.code, "event_type", "BIRTH", "on_time_pct"))),
-            ("Khai tử đúng hạn (≤ 15 ngày), % số khai tử",
-             _pct(inputs.cell(TIMELINESS.code, "event_type", "DEATH", "on_time_pct"))),
-        ]
-    births_target, deaths_target = TARGETS_2030["birth_completeness_pct"], TARGETS_2030["death_completeness_pct"]
-    lines += [
-        (f"Mức độ đầy đủ khai sinh (mục tiêu 2030: {fmt(births_target)}%)",
-         _pct(inputs.cell("T8", "province_code", NATIONAL, "birth_completeness_pct"))),
-        (f"Mức độ đầy đủ khai tử (mục tiêu 2030: {fmt(deaths_target)}%)",
-         _pct(inputs.cell("T8", "province_code", NATIONAL, "death_completeness_pct"))),
-        ("Trẻ sinh tại cơ sở y tế đã được khai sinh",
-         _pct(inputs.cell("T8", "province_code", NATIONAL, "facility_linkage_pct"))),
-    ]
-    return lines
-
-
-def _pct(value) -> str:
-    text = charts.vn_number(value, 1)
-    return text if value in (None, SUPPRESSED) else f"{text}%"
+    """The front page's figures (label, value as printed), in the order printed: those whose table or
+    chart model the report holds."""
+    return [(h.label, text) for h, text in
+            labels.headline_values(lambda code: inputs.rows(code) is not None, inputs.cell)]
 
 
 def _front_page(pdf: ReportPdf, inputs: PdfInputs) -> None:
@@ -175,7 +151,7 @@ def _front_page(pdf: ReportPdf, inputs: PdfInputs) -> None:
         "(Bộ Y tế) và số liệu dân số, tỷ suất sinh và chết của Tổng cục Thống kê, theo Quy chế phối hợp "
         "giữa Bộ Tư pháp, Bộ Y tế và Tổng cục Thống kê. Đây là bản công bố: các ô có số nhỏ đã được "
         f"che bằng ký hiệu «{SUPPRESSED}» để bảo vệ thông tin cá nhân (xem phần Ghi chú).")
-    pdf.heading("Số liệu chính", 13)
+    pdf.heading("Số liệu chính", 13, level=0)
     pdf.set_font(FONT, "", 10)
     with pdf.table(col_widths=(120, 60), text_align=("LEFT", "RIGHT"), first_row_as_headings=False,
                    line_height=7, cell_fill_color=245, cell_fill_mode=TableCellFillMode.ROWS) as table:
@@ -226,12 +202,12 @@ def _charts(pdf: ReportPdf, inputs: PdfInputs) -> None:
             "Sex ratio at birth by the mother's region of residence (boys per 100 girls); grey band: the "
             "biological range."))
     pdf.add_page()
-    pdf.heading("Biểu đồ", 14)
+    pdf.heading("Biểu đồ", 14, level=0)
     for number, (title, png, caption) in enumerate(entries, start=1):
         if pdf.will_page_break(pdf.epw * _png_aspect(png) + 22):
             pdf.add_page()
-        pdf.heading(f"Biểu đồ {number}. {title}", 10)
-        pdf.chart(png, caption)
+        pdf.heading(f"Biểu đồ {number}. {title}", 10, level=1)
+        pdf.chart(png, title, caption)
 
 
 def _png_aspect(png: bytes) -> float:
@@ -245,8 +221,8 @@ def _tables(pdf: ReportPdf, inputs: PdfInputs) -> None:
         wide = len(table.columns) > WIDE_TABLE_COLUMNS
         pdf.add_page(orientation="L" if wide else "P")
         if n == 0:
-            pdf.heading("Các bảng số liệu", 14)
-        pdf.heading(f"{table.code}. {table.title}", 10)
+            pdf.heading("Các bảng số liệu", 14, level=0)
+        pdf.heading(f"{table.code}. {table.title}", 10, level=1)
         if not rows:
             pdf.paragraph("No rows for this quarter. (Không có số liệu trong quý.)", 8.5, "I")
             continue
@@ -275,7 +251,7 @@ def _headings_style():
 
 def _notes(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.add_page(orientation="P")
-    pdf.heading("Ghi chú (Notes)", 14)
+    pdf.heading("Ghi chú (Notes)", 14, level=0)
     for text in (
         f"Ký hiệu «{SUPPRESSED}»: số bị che. Mọi số đếm từ 1 đến {PRIMARY_MAX} bị che; thêm các ô khác trong cùng "
         "hàng hoặc cột có tổng để không thể suy ra số bị che bằng phép trừ; tỷ lệ, tỷ số có tử số dưới "
@@ -305,7 +281,7 @@ def _notes(pdf: ReportPdf, inputs: PdfInputs) -> None:
 
 def _quality_annex(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.add_page(orientation="P")
-    pdf.heading("Phụ lục: chất lượng dữ liệu (Quality annex)", 14)
+    pdf.heading("Phụ lục: chất lượng dữ liệu (Quality annex)", 14, level=0)
     pdf.paragraph(inputs.gate_summary or "—", 8.5)
     pdf.heading("Cảnh báo (warnings)", 10)
     if inputs.warnings:

@@ -54,11 +54,12 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{quarter}-building-", dir=out))
+    made_at = datetime.now(timezone.utc).replace(microsecond=0)
     try:
-        files = _write_editions(building, quarter, tables, gate, chart_rows, deliveries)
+        files = _write_editions(building, quarter, tables, gate, chart_rows, deliveries, made_at)
         manifest = {
             "quarter": quarter,
-            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "generated_at": made_at.isoformat(timespec="seconds"),
             "gate": {
                 "passed": gate.passed,
                 "run_id": gate.run_id,
@@ -201,7 +202,8 @@ def gate_texts(gate: GateResult, audience: str, where: str = "the Notes") -> tup
 
 
 def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]],
-                    gate: GateResult, chart_rows: dict[str, list[dict]], deliveries: list[dict]) -> list[dict]:
+                    gate: GateResult, chart_rows: dict[str, list[dict]], deliveries: list[dict],
+                    made_at: datetime | None = None) -> list[dict]:
     files = []
     for audience in AUDIENCES:
         gate_line, warnings = gate_texts(gate, audience)
@@ -226,7 +228,8 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
                       "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
         if audience == "public":
             pdf_name = f"crvs_{quarter}_report.pdf"
-            pages = write_pdf(folder / pdf_name, pdf_inputs(quarter, published_tables, chart_rows, gate, deliveries))
+            pages = write_pdf(folder / pdf_name, pdf_inputs(quarter, published_tables, chart_rows, gate, deliveries,
+                                                                    made_at))
             files.append({"path": f"public/{pdf_name}", "rows": sum(len(rows) for _, rows in sheets),
                           "pages": pages})
     for entry in files:
@@ -235,7 +238,8 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
 
 
 def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict]]],
-               chart_rows: dict[str, list[dict]], gate: GateResult, deliveries: list[dict]) -> PdfInputs:
+               chart_rows: dict[str, list[dict]], gate: GateResult, deliveries: list[dict],
+               made_at: datetime | None = None) -> PdfInputs:
     """What the public PDF shows: the published tables, the charts' rows after the same disclosure
     control, names from the code lists, and the gate's checks in their public wording."""
     gate_line, warnings = gate_texts(gate, "public", where="the quality annex")
@@ -252,6 +256,7 @@ def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict
         gate_checks=[(o.severity, public_text.public_check(o), o.success) for o in gate.outcomes],
         warnings=warnings,
         deliveries=deliveries,
+        made_at=made_at,
     )
 
 

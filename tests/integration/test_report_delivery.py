@@ -265,3 +265,45 @@ def test_the_report_dag_task_fails_retryably_naming_the_recipients_not_sent(repo
     assert len(lines) == 5 and all(": FAILED — not sent: " in line for line in lines[1:])
     assert not isinstance(failed.value, pipeline.RunBlocked)  # Airflow retries it
     assert orchestration.dag_defaults()["retries"] >= 1
+
+
+def body_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()  # quoted-printable decoded
+
+
+def test_the_email_body_gives_the_edition_s_headline_figures_the_gate_the_files_and_a_contact(report, tmp_path):
+    from crvs.audit.intruder import read_tables
+    from crvs.audit.text import Published, text_findings
+
+    with smtp_server() as (inbox, port):
+        deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh", "public-portal"])
+    moh, public = body_of(inbox.to(MOH)[0]), body_of(inbox.to(PUBLIC)[0])
+
+    assert moh.startswith("Kính gửi Bộ Y tế — Cục Dân số")
+    assert "báo cáo thống kê hộ tịch quý 3/2025, bản dành cho cơ quan" in moh
+    # report_quarter's national figures of MOH's tables (agency CSVs), the Vietnamese way:
+    # T2 VN 6218 births, ratio 109.7; T6 VN 1652 deaths, 1321 on time = 80.0 %; T8 VN 90.0, 78.0, 95.0.
+    for line in ("- Khai sinh mới đăng ký trong quý: 6.218",
+                 "- Tỷ số giới tính khi sinh (bé trai/100 bé gái): 109,7",
+                 "- Khai tử mới đăng ký trong quý: 1.652",
+                 "- Khai tử đúng hạn (≤ 15 ngày), % số khai tử: 80,0%",
+                 "- Mức độ đầy đủ khai sinh (mục tiêu 2030: 100%): 90,0%",
+                 "- Mức độ đầy đủ khai tử (mục tiêu 2030: 80%): 78,0%",
+                 "- Trẻ sinh tại cơ sở y tế đã được khai sinh: 95,0%"):
+        assert line in moh.splitlines(), line
+    assert "Kết hôn" not in moh and "sha256 " not in moh      # no chart-only figure, no checksum list
+    # The gate's outcome for the agency: passed, the warnings about its own tables or about no table
+    # (T8's 12.0 %; the mothers' ages, not evaluated on these hand-made tables), not T1's.
+    assert "Kiểm tra chất lượng dữ liệu của quý: đạt; 2 cảnh báo về các biểu gửi kèm" in moh
+    assert f"- crvs_{QUARTER}_agency_moh.xlsx: bảng tính" in moh and f"- crvs_{QUARTER}_report.pdf: báo cáo" in moh
+    assert f"- crvs_{QUARTER}_moh_manifest.json: danh sách các tệp gửi kèm" in moh
+    assert "Liên hệ về số liệu: Bộ Tư pháp — Thống kê hộ tịch <thongke-hotich@moj.example.invalid>" in moh
+
+    # The public portal: only what the public tables publish. T2 VN's boys and girls are published
+    # (3253, 2965), so its total and ratio are; no gate detail; the same contact.
+    assert "bản công bố" in public and "- Khai sinh mới đăng ký trong quý: 6.218" in public.splitlines()
+    assert "cảnh báo" not in public and "Liên hệ về số liệu: Bộ Tư pháp" in public
+    published = Published.of(read_tables(report / "public"))
+    assert text_findings("e-mail", "body", public, published) == []
+    # … and a figure the public tables do not publish would be caught in the same body.
+    assert text_findings("e-mail", "body", public.replace("6.218", "6.217"), published) != []

@@ -4,11 +4,14 @@ here by hand."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
 from report_quarter import QUARTER, fill_quarter
+from test_report import same_pdf_but_its_date
 
 from crvs.quality.provinces import province_codes
 from crvs.report import write_report
@@ -59,15 +62,16 @@ def test_the_pdf_reads_well_and_its_headline_figures_are_right(quarter_with_char
     front = squash(pages[0])
 
     assert "BÁO CÁO THỐNG KÊ HỘ TỊCH" in front and "QUÝ 3/2025" in front
-    # T2 VN: 3253 + 2965 births, ratio 109.7; C1 VN deaths 2380, marriages 1496; C2 on-time shares;
-    # T8 VN completeness 90.0 / 78.0 and linkage 95.0; written the Vietnamese way.
+    # T2 VN: 3253 + 2965 births, ratio 109.7; T6 VN deaths 1652, 1321 on time (80.0 %); C1 VN
+    # marriages 1496; C2 births on time 81.7 %; T8 VN completeness 90.0 / 78.0 and linkage 95.0;
+    # written the Vietnamese way.
     for label, value in [
         ("Khai sinh mới đăng ký trong quý", "6.218"),
         ("Tỷ số giới tính khi sinh (bé trai/100 bé gái)", "109,7"),
-        ("Khai tử mới đăng ký trong quý", "2.380"),
+        ("Khai tử mới đăng ký trong quý", "1.652"),
         ("Kết hôn mới đăng ký trong quý", "1.496"),
         ("Khai sinh đúng hạn (≤ 60 ngày), % số khai sinh", "81,7%"),
-        ("Khai tử đúng hạn (≤ 15 ngày), % số khai tử", "75,6%"),
+        ("Khai tử đúng hạn (≤ 15 ngày), % số khai tử", "80,0%"),
         ("Mức độ đầy đủ khai sinh (mục tiêu 2030: 100%)", "90,0%"),
         ("Mức độ đầy đủ khai tử (mục tiêu 2030: 80%)", "78,0%"),
         ("Trẻ sinh tại cơ sở y tế đã được khai sinh", "95,0%"),
@@ -101,11 +105,21 @@ def test_the_pdf_reads_well_and_its_headline_figures_are_right(quarter_with_char
     assert "moj-2025q2" not in everything
     assert f"trang {count}/{count}" in squash(pages[-1])
 
-    # Built again (another gate run, another time): the same bytes, charts included.
-    again = write_report(QUARTER, tmp_path / "again")
+    # The document's metadata: Vietnamese, by the statistics office, dated when the report was made
+    # (the manifest's generated_at), tagged (a structure tree, marked).
     name = f"public/crvs_{QUARTER}_report.pdf"
-    assert (again / name).read_bytes() == (folder / name).read_bytes()
-    assert PdfReader(folder / name).metadata.creation_date.date().isoformat() == "2025-07-01"
+    reader = PdfReader(folder / name)
+    made = json.loads((folder / "manifest.json").read_text())["generated_at"]
+    assert reader.metadata.creation_date == datetime.fromisoformat(made)
+    assert reader.metadata.title == "Báo cáo thống kê hộ tịch quý 3/2025"
+    assert reader.metadata.author == "Bộ Tư pháp — Thống kê hộ tịch"
+    catalog = reader.trailer["/Root"]
+    assert catalog["/Lang"] == "vi" and catalog["/MarkInfo"]["/Marked"].value is True
+    assert "/StructTreeRoot" in catalog and "/Outlines" in catalog
+
+    # Built again (another gate run, another time): the same document but for its date, charts included.
+    again = write_report(QUARTER, tmp_path / "again")
+    assert same_pdf_but_its_date((again / name).read_bytes(), (folder / name).read_bytes())
 
 
 def test_without_chart_models_the_pdf_leaves_those_charts_out(warehouse_quarter_only, tmp_path):
@@ -113,7 +127,8 @@ def test_without_chart_models_the_pdf_leaves_those_charts_out(warehouse_quarter_
     pages, _ = pdf_text(folder / "public" / f"crvs_{QUARTER}_report.pdf")
     everything = squash(" ".join(pages))
     assert "Biểu đồ 1. Mức độ đầy đủ" in everything  # T8's chart comes first now
-    assert "Khai tử mới đăng ký trong quý" not in everything
+    assert "Kết hôn mới đăng ký trong quý" not in everything  # C1's figure
+    assert "Khai sinh đúng hạn" not in everything              # C2's
     assert "Khai sinh mới đăng ký trong quý 6.218" in everything
 
 
