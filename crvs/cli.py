@@ -158,7 +158,13 @@ def cmd_build(args) -> int:
     from crvs import transform
 
     _ensure_server()
-    transform.build(select=args.select, full_refresh=args.full_refresh)
+    try:
+        transform.build(select=args.select, full_refresh=args.full_refresh)
+    except transform.TransformError as err:  # the database lost mid-build, a failed model or test
+        first, *failed = str(err).splitlines()
+        more = f" (and {len(failed) - 1} more; see {transform.log_dir() / 'dbt.log'})" if len(failed) > 1 else ""
+        print(f"crvs build: {first}{' ' + failed[0].strip() if failed else ''}{more}", file=sys.stderr)
+        return 1
     print("dbt build finished")
     return 0
 
@@ -266,6 +272,13 @@ def cmd_report(args) -> int:
     gate = quality.run_gate(args.quarter)
     try:
         folder = report.write_report(args.quarter, out, gate=gate)
+    except report.ReportError as err:
+        print(f"crvs report: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # the out folder cannot be made or written: nothing was put in place
+        where = f" {err.filename}" if err.filename else ""
+        print(f"crvs report: cannot write the report to {out}:{where} {err.strerror or err}", file=sys.stderr)
+        return 2
     except quality.GateFailed:
         print(f"quality gate blocked the {args.quarter} report; nothing written.", file=sys.stderr)
         for line in gate.closing_lines():
@@ -480,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("great_expectations", "dbt", "sqlalchemy", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    import psycopg
+
     from crvs.database import DatabaseError
     from crvs.settings import SettingsError
 
@@ -487,6 +502,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (DatabaseError, SettingsError) as err:
         print(f"crvs {args.command}: {err}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError as err:  # the warehouse went away during the command
+        detail = (str(err).strip().splitlines() or ["no detail"])[-1]
+        print(f"crvs {args.command}: lost the connection to the warehouse ({detail})", file=sys.stderr)
         return 2
 
 

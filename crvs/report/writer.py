@@ -10,10 +10,14 @@ replaces the old one whole.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -29,6 +33,8 @@ from crvs.report.chart_tables import CHART_TABLES
 from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
 from crvs.report.pdf import PdfInputs, write_pdf
 from crvs.report.tables import REPORT_TABLES, ReportTable
+
+log = logging.getLogger(__name__)
 
 REPORT_SCHEMA = "reports"
 AUDIENCES = ("agency", "public")
@@ -52,10 +58,11 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
         chart_rows = read_chart_models(conn, quarter)
 
     out = Path(out)
+    if (out / quarter).exists() and not (out / quarter).is_dir():
+        raise ReportError(f"{out / quarter} is a file, not a report folder: move it away, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{quarter}-building-", dir=out))
     made_at = datetime.now(timezone.utc).replace(microsecond=0)
-    try:
+    with _building(out, quarter) as building:
         files = _write_editions(building, quarter, tables, gate, chart_rows, deliveries, made_at)
         manifest = {
             "quarter": quarter,
@@ -79,9 +86,50 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                                 encoding="utf-8")
         return _move_into_place(building, out / quarter)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+
+
+# A report is built in a hidden folder beside its place, `.{quarter}-building-XXXX`, and held by an
+# exclusive lock on `.{quarter}-building-XXXX.lock` while it is built. A build that was killed
+# leaves both; the next build of the quarter removes every such folder whose lock it can take (its
+# builder is gone), or, without a lock file (made by an older version), one older than a day.
+STALE_WITHOUT_LOCK = 24 * 3600
+
+
+@contextlib.contextmanager
+def _building(out: Path, quarter: str):
+    _remove_stale_builds(out, quarter)
+    building = Path(tempfile.mkdtemp(prefix=f".{quarter}-building-", dir=out))
+    lock_path = building.with_name(building.name + ".lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield building
+        finally:
+            shutil.rmtree(building, ignore_errors=True)  # moved into place, or the build failed
+            lock_path.unlink(missing_ok=True)
+
+
+def _remove_stale_builds(out: Path, quarter: str) -> None:
+    for folder in out.glob(f".{quarter}-building-*"):
+        if folder.suffix == ".lock" or not folder.is_dir() or folder.is_symlink():
+            continue
+        lock_path = folder.with_name(folder.name + ".lock")
+        try:
+            if not lock_path.exists():
+                if time.time() - folder.stat().st_mtime > STALE_WITHOUT_LOCK:
+                    shutil.rmtree(folder)
+                continue
+            with open(lock_path, "a") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # being built right now
+                shutil.rmtree(folder, ignore_errors=True)
+                lock_path.unlink(missing_ok=True)
+            log.info("removed %s, left by a report build that did not finish", folder.name)
+        except FileNotFoundError:
+            continue  # its own builder just finished with it
+
 
 
 def read_model(conn, table: ReportTable, quarter: str) -> list[dict]:
