@@ -338,6 +338,12 @@ def header_of(path: Path, identity: FileIdentity | None = None) -> list[str]:
         raise DeliveryRejected(f"{path.name}: unreadable header ({err})") from None
 
 
+# RFC 4180 sets no length on a field, and a line without quotes is read whole however long it is: a
+# quoted field may be as long (the csv module's default limit, 128 KiB, refused a whole delivery for
+# one quoted 10 MB field that loaded unquoted). The rules of its column judge it, as any value.
+csv.field_size_limit(2**31 - 1)
+
+
 def csv_rows(path: Path, identity: FileIdentity | None = None) -> RowSource:
     """Stream a contract CSV (UTF-8, optional BOM, RFC 4180). Never reads the whole file.
 

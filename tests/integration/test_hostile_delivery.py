@@ -340,3 +340,19 @@ def test_a_registration_number_shaped_as_a_citizen_number_is_quarantined(warehou
                                                                                     ("07912345678",)]
     assert fetch(db, "select source_row, rule from quarantine.rows") == [(1, "not_a_registration_number")]
     assert CITIZEN not in _every_table_as_text(db)
+
+
+# --- item 9: a long field is read the same quoted or not ----------------------------------------
+
+
+@pytest.mark.parametrize("fast_path", ["1", "0"])
+@pytest.mark.parametrize("quoted", [True, False], ids=["quoted", "plain"])
+def test_a_10_mb_field_loads_its_row_whether_quoted_or_not(warehouse, db, tmp_path, monkeypatch, fast_path, quoted):
+    """RFC 4180 sets no length: a 10 MB name (dropped as every name) is no reason to refuse the row,
+    let alone the delivery; quoted (it holds a comma) or plain, the outcome is the same."""
+    monkeypatch.setenv("CRVS_LOADER_FAST_PATH", fast_path)
+    long_name = ("Nguyễn, " if quoted else "Nguyễn ") * (10_000_000 // 10)
+    result = loader.ingest_path(births_delivery(tmp_path, [birth(child_name=long_name), birth(record_id="B-2")]))
+
+    assert (result.outcome, result.rows_loaded, result.rows_quarantined) == (loader.LOADED, 2, 0), result.reason
+    assert fetch(db, "select record_id from raw.moj_births order by source_row") == [("B-1",), ("B-2",)]
