@@ -154,6 +154,32 @@ def cmd_platform(args) -> int:
     return 0
 
 
+def cmd_quarantine(args) -> int:
+    from crvs.feeds import quarantine
+
+    _ensure_server()
+    try:
+        refusals = quarantine.list_refusals(delivery=args.delivery, quarter=args.quarter)
+    except quarantine.QuarantineError as err:
+        print(f"crvs quarantine: {err}", file=sys.stderr)
+        return 2
+    shown = refusals if args.csv or args.all else refusals[:QUARANTINE_LINES]
+    if args.csv:
+        quarantine.write_csv(Path(args.csv), refusals)
+    else:
+        for refusal in shown:
+            print(refusal.line())
+    deliveries = sum(r.kind == "DELIVERY" for r in refusals)
+    more = len(refusals) - len(shown)
+    print(f"{deliveries} delivery(ies) refused whole, {len(refusals) - deliveries} row(s) quarantined"
+          + (f"; written to {args.csv}" if args.csv else "")
+          + (f"; {more} more not shown (--all, or --csv FILE)" if more else ""))
+    return 0
+
+
+QUARANTINE_LINES = 200
+
+
 def cmd_build(args) -> int:
     from crvs import transform
 
@@ -415,6 +441,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds sent with 429")
     p.add_argument("--slow-seconds", type=float, default=2.0, help="how long a slow answer waits")
     p.set_defaults(func=cmd_platform)
+
+    p = sub.add_parser("quarantine", help="list the deliveries refused whole and the rows quarantined (file, row, "
+                                          "column, rule, message; never a value from a file)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--delivery", metavar="ID", help="only this delivery_id")
+    which.add_argument("--quarter", type=_quarter, help="only the deliveries that fed this quarter or were refused for it")
+    p.add_argument("--csv", metavar="FILE", help="write the whole listing as CSV to FILE")
+    p.add_argument("--all", action="store_true", help=f"print every line (default: the first {QUARANTINE_LINES})")
+    p.set_defaults(func=cmd_quarantine)
 
     p = sub.add_parser("build", help="dbt build of the warehouse (seeds, models, tests)")
     p.add_argument("--select", help="dbt selection, e.g. +rpt_t2_births_by_sex")

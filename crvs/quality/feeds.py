@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from crvs import database, reference, settings
 from crvs.feeds.contract import delivery_folder_name
-from crvs.quality.quarter import check_quarter, quarter_bounds
+from crvs.quality.quarter import check_quarter
 from crvs.quality.runner import ExpectationOutcome, run_suites
 from crvs.quality.suites import BLOCKING, feed_suites
 
@@ -130,26 +130,36 @@ def _record(result: FeedCheckResult) -> None:
              for o in result.outcomes])
 
 
-def _feeds_quarter(quarter: str) -> str:
-    """SQL condition on raw.deliveries `d`: the delivery's period overlaps the quarter (GSO: its year,
-    the figures being yearly)."""
-    first, last = quarter_bounds(check_quarter(quarter))
-    year_first, year_last = date(first.year, 1, 1), date(first.year, 12, 31)
-    return (f"((d.period_start <= date '{last}' and d.period_end >= date '{first}') or "
-            f"(d.agency = 'GSO' and d.period_start <= date '{year_last}' and d.period_end >= date '{year_first}'))")
+# The deliveries that fed a quarter: the one rule is the dbt model reports.rpt_quarter_deliveries
+# (period overlap, or rows that change the quarter's figures), which T9 and the report's manifest
+# read too. A delivery loaded since the last build is not in it yet: until then it counts for every
+# quarter (it may feed any), so the gate checks it and a failed check of it blocks.
+QUARTER_DELIVERIES = "reports.rpt_quarter_deliveries"
+
+
+def _quarter_deliveries(quarter: str) -> str:
+    """SQL: the (agency, delivery_id) that fed the quarter, and those loaded since the last build.
+    The quarter is validated before it is quoted."""
+    return (f"select agency, delivery_id from {QUARTER_DELIVERIES} where quarter = '{check_quarter(quarter)}' "
+            f"union select d.agency, d.delivery_id from raw.deliveries d where not exists (select 1 from "
+            f"{QUARTER_DELIVERIES} b where b.agency = d.agency and b.delivery_id = d.delivery_id)")
 
 
 def check_unchecked_deliveries(quarter: str, recheck: bool = False) -> list[FeedCheckResult]:
     """Feed-check the quarter's deliveries that have no recorded checks (loaded before the checks
-    existed, or whose check was interrupted); every one of them with `recheck`."""
+    existed, or whose check was interrupted, or loaded without them); every one of them with
+    `recheck`. Before the first dbt build every loaded delivery is the quarter's."""
     ensure_tables()
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         if conn.execute("select to_regclass('raw.deliveries') is null").fetchone()[0]:
             return []
+        built = conn.execute("select to_regclass(%s) is not null", (QUARTER_DELIVERIES,)).fetchone()[0]
+        fed = _quarter_deliveries(quarter) if built else "select agency, delivery_id from raw.deliveries"
         todo = conn.execute(
-            f"select d.agency, d.delivery_id from raw.deliveries d where {_feeds_quarter(quarter)} "
+            f"select q.agency, q.delivery_id from ({fed}) q "
+            "join raw.deliveries d on d.agency = q.agency and d.delivery_id = q.delivery_id "
             + ("" if recheck else
-               "and not exists (select 1 from quality.feed_checks c"
+               "where not exists (select 1 from quality.feed_checks c"
                " where c.agency = d.agency and c.delivery_id = d.delivery_id) ")
             + "order by d.extracted_at, d.agency, d.delivery_id").fetchall()
     return [r for r in (check_delivery(agency, delivery_id) for agency, delivery_id in todo) if r is not None]
@@ -157,9 +167,9 @@ def check_unchecked_deliveries(quarter: str, recheck: bool = False) -> list[Feed
 
 def failed_checks_query(quarter: str) -> str:
     """The quarter's deliveries' failed blocking feed checks (the gate's suite reads this)."""
-    return (f"select c.delivery_id, c.dataset, c.expectation, c.observed from raw.deliveries d "
-            f"join quality.feed_checks c on c.agency = d.agency and c.delivery_id = d.delivery_id "
-            f"where {_feeds_quarter(quarter)} and c.severity = '{BLOCKING}' and not c.passed")
+    return (f"select c.delivery_id, c.dataset, c.expectation, c.observed from ({_quarter_deliveries(quarter)}) q "
+            f"join quality.feed_checks c on c.agency = q.agency and c.delivery_id = q.delivery_id "
+            f"where c.severity = '{BLOCKING}' and not c.passed")
 
 
 PASSED, FAILED, NOT_CHECKED = "PASSED", "FAILED", "NOT CHECKED"

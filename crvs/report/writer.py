@@ -2,10 +2,10 @@
 PDF → manifest.
 
 `write_report(quarter, out)` refuses to write anything unless the quarter's gate passed. It reads the
-reports.* models only (the tables of REPORT_TABLES and the PDF's chart models, plus raw.deliveries
-for the manifest's list of deliveries used), builds the whole quarter folder in a temporary folder
-beside it and moves it into place at the end, so a failure never leaves half a report and a re-run
-replaces the old one whole.
+reports.* models only (the tables of REPORT_TABLES and the PDF's chart models, plus
+rpt_quarter_deliveries and rpt_quarter_rejected_deliveries for the manifest's deliveries used and
+refused), builds the whole quarter folder in a temporary folder beside it and moves it into place at
+the end, so a failure never leaves half a report and a re-run replaces the old one whole.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import logging
 import shutil
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from psycopg import sql
@@ -27,7 +27,7 @@ from psycopg.rows import dict_row
 from crvs import database, reference, settings
 from crvs.quality import GateFailed, GateResult, run_gate
 from crvs.quality.feeds import delivery_outcomes
-from crvs.quality.quarter import check_quarter, quarter_bounds
+from crvs.quality.quarter import check_quarter
 from crvs.report import disclosure, public_text
 from crvs.report.chart_tables import CHART_TABLES
 from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
@@ -55,6 +55,7 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
     with database.connect(role=settings.GATE_ROLE) as conn:
         tables = [(table, read_model(conn, table, quarter)) for table in REPORT_TABLES]
         deliveries = read_deliveries(conn, quarter)
+        rejected = read_rejected_deliveries(conn, quarter)
         chart_rows = read_chart_models(conn, quarter)
 
     out = Path(out)
@@ -63,7 +64,7 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
     out.mkdir(parents=True, exist_ok=True)
     made_at = datetime.now(timezone.utc).replace(microsecond=0)
     with _building(out, quarter) as building:
-        files = _write_editions(building, quarter, tables, gate, chart_rows, deliveries, made_at)
+        files = _write_editions(building, quarter, tables, gate, chart_rows, deliveries, made_at, rejected)
         manifest = {
             "quarter": quarter,
             "generated_at": made_at.isoformat(timespec="seconds"),
@@ -81,6 +82,7 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
                 "public_warnings": public_text.public_warnings(gate),
             },
             "deliveries": deliveries,
+            "rejected_deliveries": rejected,
             "files": files,
         }
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
@@ -154,30 +156,51 @@ def read_chart_models(conn, quarter: str) -> dict[str, list[dict]]:
     return found
 
 
+DELIVERIES_MODEL, REJECTED_MODEL = "rpt_quarter_deliveries", "rpt_quarter_rejected_deliveries"
+
+
 def read_deliveries(conn, quarter: str) -> list[dict]:
-    """The deliveries whose period overlaps the quarter (GSO: the quarter's year, its figures are yearly)."""
-    if conn.execute("select to_regclass('raw.deliveries')").fetchone()[0] is None:
-        raise ReportError("raw.deliveries does not exist: no delivery has been loaded into this warehouse")
-    first, last = quarter_bounds(quarter)
-    rows = conn.execute(
-        """
-        select delivery_id, agency, channel, extracted_at, period_start, period_end
-        from raw.deliveries
-        where (period_start <= %(last)s and period_end >= %(first)s)
-           or (agency = 'GSO' and period_start <= %(year_last)s and period_end >= %(year_first)s)
-        order by agency, extracted_at, delivery_id
-        """,
-        {"first": first, "last": last, "year_first": date(first.year, 1, 1), "year_last": date(first.year, 12, 31)},
-    ).fetchall()
+    """The deliveries that fed the quarter (the rule is the model rpt_quarter_deliveries': period
+    overlap, or rows that change the quarter's figures), each with how it fed the quarter, its
+    feed-check outcome and its files' counts (T9's, and the rows that bear on the quarter)."""
+    rows = _read_report_model(conn, DELIVERIES_MODEL, quarter, "agency, extracted_at, delivery_id, dataset")
+    deliveries: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        d = deliveries.setdefault((r["agency"], r["delivery_id"]), {
+            "delivery_id": r["delivery_id"], "agency": r["agency"], "channel": r["channel"],
+            "extracted_at": r["extracted_at"].astimezone(timezone.utc).isoformat(),
+            "period_start": r["period_start"].isoformat(), "period_end": r["period_end"].isoformat(),
+            "fed_by": r["fed_by"], "datasets": []})
+        d["datasets"].append({k: r[k] for k in ("dataset", "rows_received", "rows_loaded", "rows_rejected",
+                                                 "rows_of_quarter", "top_rejection_reason")})
     # The gate outcome of each delivery (its feed checks) goes beside it: T9's columns are fixed by
     # report.md, so the manifest and the PDF's quality annex carry it.
-    checks = delivery_outcomes([(r[1], r[0]) for r in rows])
-    return [
-        {"delivery_id": d, "agency": a, "channel": ch,
-         "extracted_at": ex.astimezone(timezone.utc).isoformat(),
-         "period_start": ps.isoformat(), "period_end": pe.isoformat(), "feed_checks": checks[(a, d)]}
-        for d, a, ch, ex, ps, pe in rows
-    ]
+    checks = delivery_outcomes(list(deliveries))
+    return [{**d, "feed_checks": checks[key]} for key, d in deliveries.items()]
+
+
+def read_rejected_deliveries(conn, quarter: str) -> list[dict]:
+    """The deliveries refused whole whose manifest's period overlaps the quarter, with the reason."""
+    return [{"agency": r["agency"], "delivery_id": r["delivery_id"], "channel": r["channel"],
+             "extracted_at": r["extracted_at"], "period_start": r["period_start"].isoformat(),
+             "period_end": r["period_end"].isoformat(), "rejected_at": r["rejected_at"].isoformat(),
+             "reason": r["reason"], "delivery_loaded": r["delivery_loaded"]}
+            for r in _read_report_model(conn, REJECTED_MODEL, quarter, "rejected_at, rejection_number")]
+
+
+def _read_report_model(conn, model: str, quarter: str, order_by: str) -> list[dict]:
+    if conn.execute("select to_regclass(%s)", (f"{REPORT_SCHEMA}.{model}",)).fetchone()[0] is None:
+        raise ReportError(f"{REPORT_SCHEMA}.{model} does not exist: run `crvs build` first")
+    query = sql.SQL("select * from {model} where quarter = %s order by {order}").format(
+        model=sql.Identifier(REPORT_SCHEMA, model), order=sql.SQL(order_by))
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, (quarter,)).fetchall()
+
+
+def rejected_lines(rejected: list[dict]) -> list[str]:
+    """The agency edition's account of each refused delivery of the quarter: which, when, why."""
+    return [f"{r['agency'] or '?'} {r['delivery_id'] or '(no valid delivery_id)'} (period {r['period_start']} – "
+            f"{r['period_end']}), refused {r['rejected_at']}: {r['reason']}" for r in rejected]
 
 
 NOTES_COMMON = [
@@ -217,9 +240,9 @@ def cover_lines(quarter: str, audience: str, gate_summary: str, recipient: str |
 
 
 def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
-                warnings: list[str], accepted: list[str] = ()) -> list[tuple[str, ...]]:
+                warnings: list[str], accepted: list[str] = (), rejected: list[str] = ()) -> list[tuple[str, ...]]:
     """The notes sheet: symbols, conventions, the quality gate's warnings and accepted findings,
-    every column's definition."""
+    the refused deliveries of the quarter (agency edition), every column's definition."""
     lines = [("Notes", "", ""), ("Quarter", quarter, "")]
     lines += NOTES_BY_AUDIENCE[audience] + NOTES_COMMON
     lines += [("", "", ""), ("Quality warnings", "", "")]
@@ -227,6 +250,10 @@ def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
     if accepted:
         lines += [("", "", ""), ("Accepted findings", "", "blocking checks a statistician accepted for this quarter")]
         lines += [("Accepted", "", a) for a in accepted]
+    if rejected:
+        lines += [("", "", ""), ("Rejected deliveries", "", "deliveries for the quarter's period refused whole; "
+                                                           "none of their rows is in the figures")]
+        lines += [("Rejected", "", r) for r in rejected]
     lines += [("", "", ""), ("Sheet", "Column", "Definition")]
     for table in tables:
         lines.append((table.sheet_name, "", table.title))
@@ -251,7 +278,7 @@ def gate_texts(gate: GateResult, audience: str, where: str = "the Notes") -> tup
 
 def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]],
                     gate: GateResult, chart_rows: dict[str, list[dict]], deliveries: list[dict],
-                    made_at: datetime | None = None) -> list[dict]:
+                    made_at: datetime | None = None, rejected: list[dict] = ()) -> list[dict]:
     files = []
     for audience in AUDIENCES:
         gate_line, warnings = gate_texts(gate, audience)
@@ -271,7 +298,8 @@ def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, li
         workbook = f"crvs_{quarter}_{audience}.xlsx"
         write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate_line),
                    notes_lines(quarter, audience, [t for t, _ in tables], warnings,
-                               accepted_lines(gate) if audience == "agency" else ()), sheets)
+                               accepted_lines(gate) if audience == "agency" else (),
+                               rejected_lines(rejected) if audience == "agency" else ()), sheets)
         files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
                       "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
         if audience == "public":

@@ -122,8 +122,25 @@ def quarter(tmp_path_factory, module_warehouse):
                                                          "2025-01-01", "2025-12-31"), {
         "population.csv": ("gso_population", population), "vital_rates.csv": ("gso_vital_rates", rates)})
 
-    results = [loader.ingest_path(folder) for folder in (moj1, moj2, moh, gso)]
-    assert [r.outcome for r in results] == [loader.LOADED] * 4, [r.reason for r in results]
+    # A later MOJ delivery (period October–November) that changes 2025Q3's figures though its period
+    # does not overlap it: D2 corrected (its cause now ill-defined, R99), B8 an on-time registration
+    # of a Q3 birth (T8 counts it by its birth date), B9 a Q4 birth registered in Q4 (no Q3 figure).
+    moj_q4 = write_delivery(tmp / "MOJ-2025Q4-0001", _manifest("MOJ-2025Q4-0001", "MOJ", "2025-12-01T08:00:00+07:00",
+                                                             "2025-10-01", "2025-11-30"), {
+        "births.csv": ("moj_births", [_birth("B8", "2025-10-10", "2025-09-20", "F", "01", ""),  # delay 20
+                                      _birth("B9", "2025-10-12", "2025-10-01", "M", "01", "")]),
+        "deaths.csv": ("moj_deaths", [{**_death("D2", "2025-09-20", "2025-08-20", "F", "79"),
+                                       "record_version": "2", "cause_icd10": "R99"}]),
+    })
+    # A MOJ delivery for Q3 refused whole: its manifest says 2 rows, the file has 1.
+    refused = write_delivery(tmp / "MOJ-2025Q3-0003", _manifest("MOJ-2025Q3-0003", "MOJ", "2025-10-25T08:00:00+07:00"),
+                             {"births.csv": ("moj_births", [_birth("B10", "2025-09-02", "2025-09-01", "M", "01", "")])})
+    manifest = json.loads((refused / "manifest.json").read_text())
+    manifest["files"][0]["rows"] = 2
+    (refused / "manifest.json").write_text(json.dumps(manifest))
+
+    results = [loader.ingest_path(folder) for folder in (moj1, moj2, moh, gso, moj_q4, refused)]
+    assert [r.outcome for r in results] == [loader.LOADED] * 5 + [loader.REJECTED], [r.reason for r in results]
     assert sum(r.rows_quarantined for r in results) == 0
     transform.build()
     # A handful of hand-made events against a whole country's population gives completeness under
@@ -160,10 +177,58 @@ def test_layout_and_manifest(quarter):
     assert manifest["gate"]["passed"] is True
     assert "birth_completeness" in json.dumps(manifest["gate"]["accepted"])  # passed by acceptance, named
     assert {d["delivery_id"] for d in manifest["deliveries"]} == {
-        "MOJ-2025Q3-0001", "MOJ-2025Q3-0002", "MOH-2025Q3-0001", "GSO-2025-0001"}
+        "MOJ-2025Q3-0001", "MOJ-2025Q3-0002", "MOJ-2025Q4-0001", "MOH-2025Q3-0001", "GSO-2025-0001"}
     # each delivery's own gate outcome: its feed checks ran after its load and passed
     assert {d["delivery_id"]: d["feed_checks"] for d in manifest["deliveries"]} == dict.fromkeys(
-        ("MOJ-2025Q3-0001", "MOJ-2025Q3-0002", "MOH-2025Q3-0001", "GSO-2025-0001"), "PASSED")
+        ("MOJ-2025Q3-0001", "MOJ-2025Q3-0002", "MOJ-2025Q4-0001", "MOH-2025Q3-0001", "GSO-2025-0001"), "PASSED")
+
+
+def test_a_later_delivery_that_changed_the_quarter_is_listed(quarter):
+    """MOJ-2025Q4-0001's period (October–November) does not overlap 2025Q3, but its rows change
+    2025Q3's figures: it is in T9 and the manifest, with its counts."""
+    manifest = json.loads((quarter / "manifest.json").read_text())
+    by_id = {d["delivery_id"]: d for d in manifest["deliveries"]}
+    later = by_id["MOJ-2025Q4-0001"]
+    assert (later["fed_by"], later["period_start"], later["period_end"]) == ("ROWS", "2025-10-01", "2025-11-30")
+    # births.csv: B8 and B9 received and loaded, B8 alone bears on Q3; deaths.csv: D2 v2
+    assert [(f["dataset"], f["rows_received"], f["rows_loaded"], f["rows_rejected"], f["rows_of_quarter"])
+            for f in later["datasets"]] == [("moj_births", 2, 2, 0, 1), ("moj_deaths", 1, 1, 0, 1)]
+    assert by_id["MOJ-2025Q3-0001"]["fed_by"] == "PERIOD"
+    assert by_id["GSO-2025-0001"]["fed_by"] == "PERIOD"  # its year is the quarter's
+
+    t9 = [(r["agency"], r["dataset"], r["delivery_id"], r["rows_received"], r["rows_loaded"], r["rows_rejected"])
+          for r in _csv(quarter, "agency", "T9_data_quality.csv") if r["delivery_id"] == "MOJ-2025Q4-0001"]
+    assert t9 == [("MOJ", "moj_births", "MOJ-2025Q4-0001", "2", "2", "0"),
+                  ("MOJ", "moj_deaths", "MOJ-2025Q4-0001", "1", "1", "0")]
+
+    # the figures it changed: D2's corrected cause (79: 1 death, 1 with a cause, 1 ill-defined:
+    # 100.0 %), B8 on time in T8 (01: B1, B7, B8)
+    t6 = {r["province_code"]: r for r in _csv(quarter, "agency", "T6_deaths_quality.csv")}
+    assert (t6["79"]["deaths"], t6["79"]["with_cause"], t6["79"]["ill_defined"], t6["79"]["ill_defined_pct"]) == (
+        "1", "1", "1", "100.0")
+    t8 = {r["province_code"]: r for r in _csv(quarter, "agency", "T8_completeness.csv")}
+    assert (t8["01"]["births_on_time"], t8["VN"]["births_on_time"]) == ("3", "4")
+
+
+def test_the_refused_delivery_of_the_quarter_is_listed_with_its_reason(quarter):
+    manifest = json.loads((quarter / "manifest.json").read_text())
+    assert [(r["agency"], r["delivery_id"], r["period_start"], r["period_end"], r["reason"], r["delivery_loaded"])
+            for r in manifest["rejected_deliveries"]] == [
+        ("MOJ", "MOJ-2025Q3-0003", "2025-07-01", "2025-09-30",
+         "births.csv: the manifest says 2 rows, the file has 1", False)]
+    assert "MOJ-2025Q3-0003" not in {d["delivery_id"] for d in manifest["deliveries"]}
+    # the agency edition's Notes sheet names it with the reason; the public one does not
+    from openpyxl import load_workbook
+
+    def notes(audience):
+        book = load_workbook(quarter / audience / f"crvs_{QUARTER}_{audience}.xlsx", read_only=True)
+        return [[c for c in row if c] for row in book["Notes"].iter_rows(values_only=True)]
+
+    refused = [row for row in notes("agency") if row and row[0] == "Rejected"]
+    assert len(refused) == 1
+    assert refused[0][1].startswith("MOJ MOJ-2025Q3-0003 (period 2025-07-01 – 2025-09-30), refused ")
+    assert refused[0][1].endswith(": births.csv: the manifest says 2 rows, the file has 1")
+    assert not any("MOJ-2025Q3-0003" in str(c) for row in notes("public") for c in row)
 
 
 def test_t1_registrations_by_registration_province(quarter):
@@ -200,8 +265,8 @@ def test_t8_completeness_against_hand_computed_denominators(quarter):
     expected_births = _expected(["01"], "births")   # 15/1000 × 17,000 × 92/365 = 64.27…
     expected_deaths = _expected(["01"], "deaths")
     assert float(hanoi["expected_births"]) == round(expected_births, 1)
-    assert int(hanoi["births_on_time"]) == 2           # B1 (17 d) and B7 (7 d); B2 is 62 d
-    assert float(hanoi["birth_completeness_pct"]) == round(2 / expected_births * 100, 1)
+    assert int(hanoi["births_on_time"]) == 3           # B1 (17 d), B7 (7 d), B8 (20 d, registered in Q4); B2 is 62 d
+    assert float(hanoi["birth_completeness_pct"]) == round(3 / expected_births * 100, 1)
     assert float(hanoi["expected_deaths"]) == round(expected_deaths, 1)
     assert int(hanoi["deaths_on_time"]) == 1           # D1
     assert (hanoi["facility_live_births"], hanoi["facility_births_registered"], hanoi["facility_linkage_pct"]) == (
@@ -219,7 +284,7 @@ def test_t8_completeness_against_hand_computed_denominators(quarter):
     national = rows["VN"]
     expected_vn = _expected(OLD_PROVINCES, "births")
     assert float(national["expected_births"]) == round(expected_vn, 1)
-    assert int(national["births_on_time"]) == 3
+    assert int(national["births_on_time"]) == 4        # B1, B3, B7, B8
     assert (national["facility_live_births"], national["facility_births_registered"]) == ("5", "3")
 
 

@@ -29,6 +29,13 @@ create table reports.rpt_t7_marriages_by_age (
 create table reports.rpt_t9_data_quality (
     quarter text, agency text, dataset text, delivery_id text, channel text, extracted_at text, rows_received integer,
     rows_loaded integer, rows_rejected integer, top_rejection_reason text);
+create table reports.rpt_quarter_deliveries (
+    quarter text, agency text, delivery_id text, dataset text, fed_by text, channel text, extracted_at timestamptz,
+    period_start date, period_end date, rows_received integer, rows_loaded integer, rows_rejected integer,
+    rows_of_quarter integer, top_rejection_reason text);
+create table reports.rpt_quarter_rejected_deliveries (
+    quarter text, rejection_number bigint, agency text, delivery_id text, channel text, extracted_at text,
+    period_start date, period_end date, reason text, rejected_at timestamptz, delivery_loaded boolean);
 create table reports.rpt_gate_registration_changes (
     quarter text, province_code text, event_type text, previous_registrations integer, registrations integer,
     change_pct numeric(12,1));

@@ -184,3 +184,12 @@ def fill_births_deaths_marriages(db):
     for row in t9:
         db.execute("insert into reports.rpt_t9_data_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                    (QUARTER, *row))
+    # The deliveries behind T9 (rpt_quarter_deliveries, which T9 selects from): each fed the quarter
+    # by its period, every row of it bearing on the quarter.
+    periods = {"GSO": ("2025-01-01", "2025-12-31"), "MOH": ("2025-07-01", "2025-09-30"),
+               "MOJ": ("2025-07-01", "2025-09-30")}
+    for agency, dataset, delivery_id, channel, extracted_at, received, loaded, rejected, reason in t9:
+        db.execute("insert into reports.rpt_quarter_deliveries values "
+                   "(%s, %s, %s, %s, 'PERIOD', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   (QUARTER, agency, delivery_id, dataset, channel, extracted_at, *periods[agency], received, loaded,
+                    rejected, loaded, reason))
