@@ -187,9 +187,11 @@ def cmd_build(args) -> int:
     try:
         transform.build(select=args.select, full_refresh=args.full_refresh)
     except transform.TransformError as err:  # the database lost mid-build, a failed model or test
-        first, *failed = str(err).splitlines()
-        more = f" (and {len(failed) - 1} more; see {transform.log_dir() / 'dbt.log'})" if len(failed) > 1 else ""
-        print(f"crvs build: {first}{' ' + failed[0].strip() if failed else ''}{more}", file=sys.stderr)
+        first, *rest = [line.strip() for line in str(err).splitlines() if line.strip()]
+        if first.endswith(":") and rest:  # "dbt build failed:" and a line per failed node
+            more = f" (and {len(rest) - 1} more; see {transform.log_dir() / 'dbt.log'})" if len(rest) > 1 else ""
+            first, rest = f"{first} {rest[0]}{more}", []
+        print(f"crvs build: {' '.join([first, *rest])}", file=sys.stderr)
         return 1
     print("dbt build finished")
     return 0

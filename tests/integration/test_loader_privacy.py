@@ -36,6 +36,7 @@ class RecordingRelay:
         self.upstream = (host, port)
         self.sent = bytearray()
         self._lock = threading.Lock()
+        self.sockets: list[socket.socket] = []  # both ends of every connection relayed
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -47,6 +48,7 @@ class RecordingRelay:
             except OSError:  # closed
                 return
             server = socket.create_connection(self.upstream)
+            self.sockets += [client, server]
             threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
             threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
 
@@ -68,6 +70,15 @@ class RecordingRelay:
 
     def close(self) -> None:
         self._listener.close()
+
+    def cut(self) -> None:
+        """Close every connection and take no new one: to its clients, the database is gone."""
+        self.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 @pytest.fixture
