@@ -1,4 +1,5 @@
-"""The `crvs` command: argument parsing only; each command is one call into the package.
+"""The `crvs` command: its arguments, and per command the calls into the package, the lines it prints
+and its exit code.
 
 Exit codes: 0 success; 1 a delivery was rejected, the quality gate blocked or a report could not be
 sent to a recipient; 2 usage or setup error.

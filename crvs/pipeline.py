@@ -1,4 +1,5 @@
-"""The functions Airflow tasks call: one per task, each a thin call into the package.
+"""What the DAG files need: the functions Airflow tasks call (one per task, each a thin call into
+the package), the Asset URIs, the quarter a run reports, the inbox and RunBlocked.
 
 DAG files stay declarative (what runs when); everything a task does lives here, where it can be
 tested and called without Airflow. This module never imports Airflow, and it imports the heavy
@@ -72,14 +73,6 @@ def ingest_schedule(agency: str) -> str:
 def quarter_of(day: dt.date | dt.datetime) -> str:
     """The quarter label (e.g. 2024Q3) of a date or datetime (a datetime's own calendar date)."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a quarter label."""
-    year, number = _parse_quarter(quarter)
-    first = dt.date(year, 3 * number - 2, 1)
-    next_first = dt.date(year + 1, 1, 1) if number == 4 else dt.date(year, 3 * number + 1, 1)
-    return first, next_first - dt.timedelta(days=1)
 
 
 def last_complete_quarter(before: dt.date | dt.datetime) -> str:

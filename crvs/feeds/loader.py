@@ -862,7 +862,3 @@ def rejected(folder: Path, reason: str, raw_manifest: dict | None) -> IngestResu
     delivery_id, agency = record_rejection(str(folder), reason, raw_manifest)
     log.warning("rejected %s: %s", delivery_id or folder, reason)
     return IngestResult(str(folder), REJECTED, delivery_id, agency, reason)
-
-
-def ingest_paths(paths: Iterable[Path | str]) -> list[IngestResult]:
-    return [ingest_path(p) for p in paths]

@@ -27,11 +27,6 @@ def test_last_complete_quarter(day, quarter):
     assert pipeline.last_complete_quarter(day) == quarter
 
 
-def test_quarter_bounds():
-    assert pipeline.quarter_bounds("2024Q1") == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
-    assert pipeline.quarter_bounds("2025Q4") == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
-
-
 def test_resolve_quarter_prefers_the_parameter():
     assert pipeline.resolve_quarter("2023Q2", dt.date(2025, 10, 5)) == "2023Q2"
     assert pipeline.resolve_quarter(None, dt.date(2025, 10, 5)) == "2025Q3"
