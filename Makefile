@@ -9,7 +9,7 @@ SCALE ?= 0.01
 BENCH_SCALE ?= 1.0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-packages run test demo db-start db-stop airflow airflow-ui celery-smoke lock clean bench bench-ingest
+.PHONY: help setup system-packages run test lint demo db-start db-stop airflow airflow-ui celery-smoke lock clean bench bench-ingest
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,11 @@ run: setup ## start the embedded PostgreSQL, generate a sample quarter, run the 
 
 test: setup system-packages ## the whole test suite (starts its own embedded PostgreSQL)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+lint: setup ## ruff check, ruff format --check and sqlfluff lint of the dbt models (configured in pyproject.toml, .sqlfluff)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models --processes $$(nproc)
 
 bench: setup ## a quarter from deliveries to report and a day's delivery, against a bare COPY (BENCH_SCALE=1.0 is national scale); table in bench-path.json
 	$(BIN)/crvs bench path --scale $(BENCH_SCALE) --json bench-path.json

@@ -27,7 +27,7 @@ unchanged_2025 as (
         min(province_code) as legacy_province_code
     from provinces
     where code_version = 'PRE2025'
-    group by province_2025_code
+    group by 1
     having count(*) = 1
 ),
 

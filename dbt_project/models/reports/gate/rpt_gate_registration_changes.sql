@@ -34,7 +34,7 @@ loaded_quarters as (
 area_keys as (
     select distinct quarters.quarter, quarters.previous_quarter, by_area.province_code, by_area.event_type
     from quarters
-    join by_area
+    inner join by_area
         on by_area.quarter in (quarters.quarter, quarters.previous_quarter)
 ),
 
