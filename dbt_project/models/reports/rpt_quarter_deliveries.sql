@@ -140,7 +140,7 @@ top_reasons as (
         dataset,
         column_name || ': ' || rule || ' (' || quarantined_rows || ' rows)' as top_rejection_reason
     from reasons
-    order by agency, delivery_id, dataset, quarantined_rows desc, column_name, rule
+    order by agency asc, delivery_id asc, dataset asc, quarantined_rows desc, column_name asc, rule asc
 ),
 
 final as (

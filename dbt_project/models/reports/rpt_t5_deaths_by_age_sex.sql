@@ -28,7 +28,7 @@ bands as (
 geographies as (
     select 'NATIONAL' as geography_level, 'VN' as geography_code, 0 as sort_order
     union all
-    select 'REGION' as geography_level, region_code as geography_code, sort_order from {{ ref('dim_region') }}
+    select 'REGION', region_code, sort_order from {{ ref('dim_region') }}
 ),
 
 quarters as (
