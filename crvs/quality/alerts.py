@@ -76,9 +76,3 @@ def task_failure_alert(context: dict[str, Any]) -> None:
     raise_alert(f"[crvs] {dag_id} failed at {task_id}", message,
                 dag_id=dag_id, task_id=task_id, run_id=run_id)
 
-
-def read_alerts() -> list[dict[str, Any]]:
-    path = alerts_file()
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -10,6 +10,7 @@ import pytest
 from crvs import cli, orchestration, pipeline
 from crvs.feeds.tables import ensure_tables
 from crvs.quality import alerts, freshness
+from tests.alert_log import read_alerts
 
 QUARTER = "2025Q3"  # 2025-07-01..2025-09-30; the default windows close on 2025-10-30
 OWED = {"MOJ": ["moj_births", "moj_deaths", "moj_marriages"], "MOH": ["moh_births", "moh_deaths"],
@@ -150,7 +151,7 @@ def test_the_daily_dag_fails_and_alerts_when_a_window_has_closed(on_time, airflo
 
     assert str(getattr(fresh.state, "value", fresh.state)) == "success"
     assert str(getattr(overdue.state, "value", overdue.state)) == "failed"
-    (alert,) = alerts.read_alerts()
+    (alert,) = read_alerts()
     assert (alert["dag_id"], alert["task_id"]) == ("crvs_freshness", "check_deliveries_are_in")
     assert "MOJ moj_marriages missing" in alert["message"]
     assert alert["email"].startswith("not sent: no SMTP configured")

@@ -23,6 +23,7 @@ from crvs import orchestration, pipeline, settings
 from crvs.quality import alerts, feeds
 from crvs.quality.provinces import province_codes
 from crvs.sample import generate_quarter
+from tests.alert_log import read_alerts
 
 QUARTER = "2025Q3"
 SCALE = 0.002
@@ -211,7 +212,7 @@ def test_the_report_dag_fails_with_the_check_and_alerts(built, db, airflow_db, s
 
     assert state == "failed"
     assert not (settings.reports_dir() / QUARTER).exists()
-    recorded = alerts.read_alerts()
+    recorded = read_alerts()
     assert [(a["dag_id"], a["task_id"]) for a in recorded] == [("crvs_quarterly_report", "quality_gate")]
     message = recorded[0]["message"]
     assert "rpt_t8_completeness: every province and VN present" in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 from crvs.quality import alerts
+from tests.alert_log import read_alerts
 
 
 def _closed_port() -> int:
@@ -20,7 +21,7 @@ def test_without_smtp_the_alert_is_recorded_and_says_so(monkeypatch):
     alert = alerts.raise_alert("[crvs] test", "Gate 2025Q3 FAILED on 1 blocking check(s)", dag_id="d")
 
     assert alert["email"] == "not sent: no SMTP configured (CRVS_SMTP_HOST, CRVS_ALERT_EMAIL_TO)"
-    assert alerts.read_alerts() == [alert]
+    assert read_alerts() == [alert]
 
 
 def test_an_smtp_server_that_is_down_does_not_hide_the_failure(monkeypatch, caplog):
@@ -33,7 +34,7 @@ def test_an_smtp_server_that_is_down_does_not_hide_the_failure(monkeypatch, capl
     alert = alerts.raise_alert("[crvs] test", "the quarter is blocked")
 
     assert alert["email"].startswith("not sent: ")
-    assert alerts.read_alerts()[-1]["message"] == "the quarter is blocked"
+    assert read_alerts()[-1]["message"] == "the quarter is blocked"
     assert "s3cret" not in alerts.alerts_file().read_text() and "s3cret" not in caplog.text
     assert "ALERT [crvs] test: the quarter is blocked" in caplog.text
 
@@ -45,6 +46,6 @@ def test_the_callback_takes_the_task_and_the_exception_from_the_context(monkeypa
 
     alerts.task_failure_alert({"task_instance": task, "exception": RuntimeError("missing 1 province(s): 15")})
 
-    (alert,) = alerts.read_alerts()
+    (alert,) = read_alerts()
     assert (alert["subject"], alert["message"], alert["run_id"]) == (
         "[crvs] crvs_quarterly_report failed at quality_gate", "missing 1 province(s): 15", "manual__1")
