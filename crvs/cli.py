@@ -313,7 +313,13 @@ def cmd_report(args) -> int:
         for line in gate.closing_lines():
             print(line, file=sys.stderr)
         return 1
+    except report.PublicationBlocked as blocked:
+        print(f"crvs report: {args.quarter}: {blocked}; the agency edition is in {out / args.quarter}",
+              file=sys.stderr)
+        return 1
     print(folder)
+    for line in report.loss_lines(folder):
+        print(line)
     for line in gate.closing_lines(manifest=folder / "manifest.json"):
         print(line)
     return 0
@@ -376,6 +382,11 @@ def cmd_bench(args) -> int:
         from crvs import path_bench
 
         path_bench.run(args.scale, quarter=args.quarter, keep=args.keep, json_path=args.json)
+        return 0
+    if args.what == "report":
+        from crvs.report import bench as report_bench
+
+        report_bench.run(args.scale, quarter=args.quarter, keep=args.keep, seed=args.seed)
         return 0
     from crvs.feeds import bench
 
@@ -509,8 +520,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="`bench ingest`: the loader's rows/s against a bare COPY of the same files; "
-                                     "`bench path`: a quarter from deliveries to report, and a day's delivery")
-    p.add_argument("what", choices=["ingest", "path"])
+                                     "`bench path`: a quarter from deliveries to report, and a day's delivery; "
+                                     "`bench report`: the report with its disclosure control and audit, in seconds")
+    p.add_argument("what", choices=["ingest", "path", "report"])
+    p.add_argument("--seed", type=int, help="bench report: the sample's seed (default: crvs sample's)")
     p.add_argument("--scale", type=float, default=0.2, help="1.0 is national scale (~1.1 M rows a quarter)")
     p.add_argument("--quarter", type=_quarter, default="2025Q3")
     p.add_argument("--keep", action="store_true", help="keep the throw-away CRVS_HOME and its server running")

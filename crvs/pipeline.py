@@ -386,7 +386,7 @@ def report(quarter: str, out: Path | None = None, gate_run_id: str | None = None
     writer runs the gate itself, so a report never rests on a stale gate outcome."""
     from crvs.quality import GateFailed
     from crvs.quality.gate import recorded_run
-    from crvs.report import write_report
+    from crvs.report import PublicationBlocked, write_report
 
     _parse_quarter(quarter)
     gate_result = recorded_run(quarter, gate_run_id) if gate_run_id else None
@@ -397,6 +397,8 @@ def report(quarter: str, out: Path | None = None, gate_run_id: str | None = None
         path = write_report(quarter, Path(out or settings.reports_dir()), gate=gate_result)
     except GateFailed as err:
         raise RunBlocked(f"quality gate of {quarter} failed; the report is not written.\n{err}") from None
+    except PublicationBlocked as err:  # the agency edition is written; the public one is not
+        raise RunBlocked(f"report of {quarter}: {err}") from None
     log.info("report of %s written to %s", quarter, path)
     return str(path)
 

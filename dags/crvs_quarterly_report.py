@@ -21,7 +21,10 @@ The figures depend only on the quarter chosen (the report's rule: never on today
    fails at once with the gate's summary, and nothing is written or sent.
 3. `write_report` — CSV, XLSX, PDF and manifest under `$CRVS_HOME/reports/<quarter>/`, resting on
    the gate run of step 2 as recorded in quality.gate_runs (the checks run again only when a
-   delivery was loaded or another gate ran since).
+   delivery was loaded or another gate ran since). The public edition is put in place only when the
+   disclosure audit passes on its files as written; when it does not, the agency edition and the
+   manifest are written, and the task fails at once with one line naming the tables and kinds of
+   finding (no value), so nothing is delivered.
 4. `deliver_report` — each recipient of `config/recipients.toml` gets the files it may receive:
    outbox `$CRVS_HOME/outbox/<quarter>/<recipient>/`, e-mail through the Airflow connection
    `crvs_smtp`, a record in `delivery.deliveries`. Without the connection it writes the outbox and

@@ -15,11 +15,11 @@ Rows are dicts column → value as the report model holds them. The steps (repor
 Estimates (expected births) are not counts of people and are never suppressed.
 `protect()` runs the three steps and returns the rows to publish, with SUPPRESSED in hidden cells.
 
-`protect_quarter()` is the successor (issue 12): all of a quarter's tables and charts together, against
-the intruder of report.md (crvs/report/linkage.py: the links between tables, x ≥ 1, the inequalities;
-crvs/report/protection.py: every hidden cell's provable range at least PROTECTION wide), with the
-information lost per table. The writer moves to it once the hand-made report fixture is coherent
-across tables (the disclosure audit refuses a public edition that contradicts itself).
+`protect_quarter()` is what the writer uses (issue 12): all of a quarter's tables and charts together,
+against the intruder of report.md (crvs/report/linkage.py: the links between tables, x ≥ 1, the
+inequalities; crvs/report/protection.py: every hidden cell's provable range at least PROTECTION
+wide), with the information lost per table. `protect()` (one table alone) remains for the unit tests
+of the three steps; it does not withstand that intruder.
 """
 
 from __future__ import annotations
@@ -224,7 +224,13 @@ class Loss:
 
     def to_json(self) -> dict:
         return {"table": self.code, "cells_hidden": self.cells_hidden, "counts_hidden": self.counts_hidden,
-                "rates_hidden": self.rates_hidden, "share_of_count_hidden_pct": round(self.share_hidden, 2)}
+                "rates_hidden": self.rates_hidden, "share_of_count_hidden_pct": round(self.share_hidden, 2),
+                "count_hidden": self.hidden_total, "count_total": self.count_total}
+
+    @classmethod
+    def from_json(cls, entry: dict) -> "Loss":
+        return cls(entry["table"], entry["counts_hidden"], entry["rates_hidden"], entry["count_hidden"],
+                   entry["count_total"])
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ A cell is (table code, row index, column). A relation is Σ coefficient × cell,
 - `known`: the intruder knows its value — every row total (T2 male + female + unknown − total), every
   VN/NATIONAL line (Σ provinces − VN: known even where VN also counts events of unknown residence,
   which is more than the intruder can know, so the protection is on the safe side), the same births
-  in T2, T3 and T4 by region and VN, the same deaths in T5 and T6, the charts' figures as the sums of
-  T1's and T2's cells they are drawn from, T7's spouses under the legal age in the bands under it; or
+  in T2, T3 and T4 by region and VN, the same deaths in T5 and T6, T1's NEW rows behind T2, T4, T6 and
+  T7 (the quarter's registrations), the charts' figures as the sums of T1's and T2's cells they are
+  drawn from, T7's spouses under the legal age in the bands under it; or
 - `at most zero`: an inequality between columns (on_time − deaths ≤ 0), kept only where it holds.
 
 Each relation's known value is the sum over the true values, so the relations always hold together;
@@ -160,6 +161,7 @@ def between_tables(quarter: Quarter) -> list[Relation]:
             for sex in ("male", "female"):
                 found.append(_known(f"T7 {sex} spouses of {region} = C1 marriages",
                                     _sum(quarter.cells("T7", "spouses", region_code=region, sex=sex)), _sum(c1, -1)))
+    found += t1_new_rows(quarter, regions)
     # The charts drawn from T1's NEW rows: C1 by registration province, C2 nationally by timeliness.
     if quarter.has("T1", "C1"):
         _, c1_rows = quarter.tables["C1"]
@@ -194,6 +196,42 @@ def between_tables(quarter: Quarter) -> list[Relation]:
             found.append(_known("T7 under the legal age in its bands", _sum([spouses]),
                                 _sum([(spouses[0], spouses[1], "under_legal_age")], -1)))
     return [r for r in found if r is not None]
+
+
+def t1_new_rows(quarter: Quarter, regions: dict) -> list[Relation]:
+    """T1's NEW rows are the quarter's registrations of the other tables (report.md "Counted events"),
+    with or without the charts: its births are T2's VN total (by timeliness T4's VN), its deaths T6's
+    VN deaths (on time: T6's on_time), and each NEW marriage has two spouses in T7, one of each sex,
+    by the registration region. A region without a T1 row has none (T1 lists only non-empty rows)."""
+    if "T1" not in quarter.tables:
+        return []
+
+    def t1(event: str, **keys) -> list[tuple[Cell, int]]:
+        return _sum(quarter.cells("T1", "registrations", event_type=event, reg_kind="NEW", **keys), -1)
+
+    found = []
+    if quarter.has("T2"):
+        found.append(_known("T1 NEW births = T2 VN", _sum(quarter.cells("T2", "total", province_code=NATIONAL)),
+                            t1("BIRTH")))
+    if quarter.has("T4"):
+        for timeliness in TIMELINESS_COLUMNS:
+            found.append(_known(f"T1 NEW births {timeliness} = T4 VN", t1("BIRTH", timeliness=timeliness),
+                                _sum(quarter.cells("T4", "births", region_code=NATIONAL, timeliness=timeliness))))
+    if quarter.has("T6"):
+        for t6_column, timeliness in (("deaths", {}), ("on_time", {"timeliness": "ON_TIME"})):
+            found.append(_known(f"T1 NEW deaths = T6 VN {t6_column}", t1("DEATH", **timeliness),
+                                _sum(quarter.cells("T6", t6_column, province_code=NATIONAL))))
+    if quarter.has("T7"):
+        for region in (*sorted(regions), NATIONAL):
+            where = {} if region == NATIONAL else {"province_code": regions[region]}
+            marriages = t1("MARRIAGE", **where)
+            found.append(_known(f"T7 spouses of {region} = 2 × T1 NEW marriages",
+                                _sum(quarter.cells("T7", "spouses", region_code=region)),
+                                [(c, 2 * k) for c, k in marriages]))
+            for sex in ("male", "female"):
+                found.append(_known(f"T7 {sex} spouses of {region} = T1 NEW marriages",
+                                    _sum(quarter.cells("T7", "spouses", region_code=region, sex=sex)), marriages))
+    return found
 
 
 def relations(tables: list[tuple[ReportTable, list[dict]]]) -> tuple[dict[Cell, int], list[Relation]]:

@@ -6,6 +6,13 @@ reports.* models only (the tables of REPORT_TABLES and the PDF's chart models, p
 rpt_quarter_deliveries and rpt_quarter_rejected_deliveries for the manifest's deliveries used and
 refused), builds the whole quarter folder in a temporary folder beside it and moves it into place at
 the end, so a failure never leaves half a report and a re-run replaces the old one whole.
+
+The public edition is protected over all its tables and the PDF's charts together
+(`disclosure.protect_quarter`), and published only when the black-box disclosure audit
+(`crvs.audit`) passes on its files as written, with the texts of the manifest that reach the public.
+A failed audit (or a protection that cannot be found) leaves the public edition out: the agency
+edition and the manifest are still put in place, then PublicationBlocked is raised naming the tables
+and the kinds of finding, never a value.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from pathlib import Path
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from crvs import database, reference, settings
+from crvs import audit, database, reference, settings
 from crvs.quality import GateFailed, GateResult, run_gate
 from crvs.quality.feeds import delivery_outcomes
 from crvs.quality.quarter import check_quarter
@@ -63,8 +70,25 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
         raise ReportError(f"{out / quarter} is a file, not a report folder: move it away, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     made_at = datetime.now(timezone.utc).replace(microsecond=0)
+    blocked, control = None, {}
     with _building(out, quarter) as building:
-        files = _write_editions(building, quarter, tables, gate, chart_rows, deliveries, made_at, rejected)
+        public_gate = {"public_summary": gate_texts(gate, "public")[0],
+                       "public_warnings": public_text.public_warnings(gate)}
+        files = _write_edition(building, quarter, "agency", tables, gate, rejected=rejected)
+        try:
+            protected = disclosure.protect_quarter(
+                tables + [(t, chart_rows[t.code]) for t in CHART_TABLES if t.code in chart_rows])
+            control["loss"] = [loss.to_json() for loss in protected.loss.values()]
+            published = [(table, protected.published[table.code]) for table, _ in tables]
+            charts = {t.code: protected.published[t.code] for t in CHART_TABLES if t.code in chart_rows}
+            public_files = _write_edition(building, quarter, "public", published, gate,
+                                          pdf=pdf_inputs(quarter, published, charts, gate, deliveries, made_at))
+            control["audit"] = audit_public(building / "public", public_gate)
+            files += public_files
+        except disclosure.PublicationBlocked as err:
+            shutil.rmtree(building / "public", ignore_errors=True)
+            blocked = err
+            control["blocked"] = str(err)
         manifest = {
             "quarter": quarter,
             "generated_at": made_at.isoformat(timespec="seconds"),
@@ -78,16 +102,20 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
                 # Blocking findings a statistician accepted for the quarter: who, when, why, what was seen.
                 "accepted": gate.to_json()["accepted"],
                 "findings": gate.findings,
-                "public_summary": gate_texts(gate, "public")[0],
-                "public_warnings": public_text.public_warnings(gate),
+                **public_gate,
             },
+            # The public edition's information loss per table (C1–C3: the PDF's charts) and its audit.
+            "disclosure_control": control,
             "deliveries": deliveries,
             "rejected_deliveries": rejected,
             "files": files,
         }
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                                 encoding="utf-8")
-        return _move_into_place(building, out / quarter)
+        target = _move_into_place(building, out / quarter)
+    if blocked is not None:
+        raise blocked
+    return target
 
 
 # A report is built in a hidden folder beside its place, `.{quarter}-building-XXXX`, and held by an
@@ -132,6 +160,39 @@ def _remove_stale_builds(out: Path, quarter: str) -> None:
         except FileNotFoundError:
             continue  # its own builder just finished with it
 
+
+def audit_public(folder: Path, public_gate: dict) -> dict:
+    """Run the disclosure audit on the public edition as written, with the manifest's texts that go
+    to the public; raise PublicationBlocked (tables and kinds of finding, no value) when it fails."""
+    result = audit.audit_public_edition(folder, extra_texts={"manifest (public gate)": json.dumps(
+        public_gate, ensure_ascii=False)})
+    if not result.passed:
+        raise disclosure.PublicationBlocked(blocked_line(result.findings))
+    return {"passed": True, "hidden_counts": sum(s.hidden for s in result.tables.values()),
+            "seconds": round(result.seconds, 1)}
+
+
+def loss_lines(folder: Path) -> list[str]:
+    """The public edition's information loss as the manifest of `folder` records it, one line a table."""
+    control = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("disclosure_control", {})
+    lines = [f"disclosure control: {disclosure.Loss.from_json(entry).line()}" for entry in control.get("loss", [])]
+    if "audit" in control:
+        lines.append(f"disclosure audit passed ({control['audit']['hidden_counts']} hidden counts, "
+                     f"{control['audit']['seconds']} s)")
+    return lines
+
+
+def blocked_line(findings) -> str:
+    """One line naming what the audit found, by table and kind of finding, with the columns of the
+    cells concerned: no value, no row key."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for f in findings:
+        column = f.where.split()[-1] if f.kind in ("range", "primary") else ""
+        found.setdefault((f.table, f.kind), set()).add(column)
+    parts = [f"{table} {kind}" + (f" ({', '.join(sorted(c for c in columns if c))})" if any(columns) else "")
+             for (table, kind), columns in sorted(found.items())]
+    return (f"the disclosure audit refused the public edition ({len(findings)} finding(s): {'; '.join(parts)}); "
+            "nothing public was written")
 
 
 def read_model(conn, table: ReportTable, quarter: str) -> list[dict]:
@@ -276,51 +337,47 @@ def gate_texts(gate: GateResult, audience: str, where: str = "the Notes") -> tup
             [w["text"] for w in public_text.public_warnings(gate)])
 
 
-def _write_editions(root: Path, quarter: str, tables: list[tuple[ReportTable, list[dict]]],
-                    gate: GateResult, chart_rows: dict[str, list[dict]], deliveries: list[dict],
-                    made_at: datetime | None = None, rejected: list[dict] = ()) -> list[dict]:
+def _write_edition(root: Path, quarter: str, audience: str, tables: list[tuple[ReportTable, list[dict]]],
+                   gate: GateResult, pdf: PdfInputs | None = None, rejected: list[dict] = ()) -> list[dict]:
+    """One edition's CSVs and workbook (and, given its inputs, the PDF): `tables` are the rows to
+    write (the public edition's protected), `rejected` the refused deliveries the agency notes list;
+    returns the files' manifest entries."""
     files = []
-    for audience in AUDIENCES:
-        gate_line, warnings = gate_texts(gate, audience)
-        folder = root / audience
-        folder.mkdir()
-        sheets, published_tables = [], []
-        for table, rows in tables:
-            published = disclosure.protect(table, rows) if audience == "public" else rows
-            published_tables.append((table, published))
-            typed = typed_rows(table, published)
-            write_csv(folder / table.csv_name, table, typed)
-            entry = {"path": f"{audience}/{table.csv_name}", "rows": len(typed)}
-            if audience == "public":
-                entry["suppressed_cells"] = sum(v == disclosure.SUPPRESSED for row in typed for v in row)
-            files.append(entry)
-            sheets.append((table, typed))
-        workbook = f"crvs_{quarter}_{audience}.xlsx"
-        write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate_line),
-                   notes_lines(quarter, audience, [t for t, _ in tables], warnings,
-                               accepted_lines(gate) if audience == "agency" else (),
-                               rejected_lines(rejected) if audience == "agency" else ()), sheets)
-        files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
-                      "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
+    gate_line, warnings = gate_texts(gate, audience)
+    folder = root / audience
+    folder.mkdir()
+    sheets = []
+    for table, rows in tables:
+        typed = typed_rows(table, rows)
+        write_csv(folder / table.csv_name, table, typed)
+        entry = {"path": f"{audience}/{table.csv_name}", "rows": len(typed)}
         if audience == "public":
-            pdf_name = f"crvs_{quarter}_report.pdf"
-            pages = write_pdf(folder / pdf_name, pdf_inputs(quarter, published_tables, chart_rows, gate, deliveries,
-                                                                    made_at))
-            files.append({"path": f"public/{pdf_name}", "rows": sum(len(rows) for _, rows in sheets),
-                          "pages": pages})
+            entry["suppressed_cells"] = sum(v == disclosure.SUPPRESSED for row in typed for v in row)
+        files.append(entry)
+        sheets.append((table, typed))
+    workbook = f"crvs_{quarter}_{audience}.xlsx"
+    write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate_line),
+               notes_lines(quarter, audience, [t for t, _ in tables], warnings,
+                           accepted_lines(gate) if audience == "agency" else (),
+                           rejected_lines(rejected) if audience == "agency" else ()), sheets)
+    files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
+                  "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
+    if pdf is not None:
+        pdf_name = f"crvs_{quarter}_report.pdf"
+        pages = write_pdf(folder / pdf_name, pdf)
+        files.append({"path": f"{audience}/{pdf_name}", "rows": sum(len(rows) for _, rows in sheets),
+                      "pages": pages})
     for entry in files:
         entry["sha256"] = hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest()
     return files
 
 
 def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict]]],
-               chart_rows: dict[str, list[dict]], gate: GateResult, deliveries: list[dict],
+               charts: dict[str, list[dict]], gate: GateResult, deliveries: list[dict],
                made_at: datetime | None = None) -> PdfInputs:
-    """What the public PDF shows: the published tables, the charts' rows after the same disclosure
-    control, names from the code lists, and the gate's checks in their public wording."""
+    """What the public PDF shows: the published tables, the charts' rows protected with them (by
+    chart code), names from the code lists, and the gate's checks in their public wording."""
     gate_line, warnings = gate_texts(gate, "public", where="the quality annex")
-    charts = {table.code: disclosure.protect(table, chart_rows[table.code])
-              for table in CHART_TABLES if table.code in chart_rows}
     return PdfInputs(
         quarter=quarter,
         tables=published_tables,

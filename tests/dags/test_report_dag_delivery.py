@@ -104,3 +104,30 @@ def test_a_manual_run_gates_writes_and_delivers_by_smtp(report_dag, db, monkeypa
     finally:
         shutil.rmtree(settings.reports_dir() / QUARTER, ignore_errors=True)
         shutil.rmtree(settings.outbox_dir(), ignore_errors=True)
+
+
+def test_a_public_edition_the_disclosure_audit_refuses_fails_the_report_task_and_sends_nothing(report_dag, db):
+    from crvs.quality import alerts
+
+    fill_quarter(db)
+    # The national sex ratio alone changed: it contradicts T2's published counts (3253 / 2965 = 109.7 %).
+    db.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 130.0 where province_code = 'VN'")
+    shutil.rmtree(settings.reports_dir() / QUARTER, ignore_errors=True)
+    shutil.rmtree(settings.outbox_dir(), ignore_errors=True)
+    alerts.alerts_file().unlink(missing_ok=True)
+    try:
+        run = report_dag.test(run_conf={"quarter": QUARTER},
+                              logical_date=dt.datetime(2026, 2, 5, tzinfo=dt.timezone.utc))
+        assert str(getattr(run.state, "value", run.state)) == "failed"
+        (alert,) = alerts.read_alerts()
+        assert alert["task_id"] == "write_report"
+        # One clear line: the quarter, the table and the kind of finding, no value.
+        assert alert["message"].count("\n") == 0, alert["message"]
+        assert alert["message"].startswith(f"report of {QUARTER}: the disclosure audit refused the public edition")
+        assert "T2 contradiction" in alert["message"] and "130" not in alert["message"]
+        assert (settings.reports_dir() / QUARTER / "agency" / "T2_births_by_sex.csv").is_file()
+        assert not (settings.reports_dir() / QUARTER / "public").exists()
+        assert not settings.outbox_dir().exists() or not any(settings.outbox_dir().rglob("*.eml"))
+    finally:
+        shutil.rmtree(settings.reports_dir() / QUARTER, ignore_errors=True)
+        shutil.rmtree(settings.outbox_dir(), ignore_errors=True)

@@ -193,3 +193,14 @@ def fill_births_deaths_marriages(db):
                    "(%s, %s, %s, %s, 'PERIOD', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                    (QUARTER, agency, delivery_id, dataset, channel, extracted_at, *periods[agency], received, loaded,
                     rejected, loaded, reason))
+
+
+def skew_the_sex_ratio(db):
+    """A national sex ratio at birth outside the warning band 100-120 (but inside the blocking 90-130),
+    coherent across the tables (a gate warning the public edition may carry): every province but 01
+    and 04 105 boys, 85 girls (123.5; totals unchanged, so T3/T4 still agree); VN 32 × 105 + 3 + 50 =
+    3413 boys, 32 × 85 + 40 + 45 = 2805 girls, 3413 / 2805 × 100 = 121.7."""
+    db.execute("update reports.rpt_t2_births_by_sex set male = 105, female = 85, sex_ratio_at_birth = 123.5 "
+               "where quarter = %s and province_code not in ('01', '04', 'VN')", (QUARTER,))
+    db.execute("update reports.rpt_t2_births_by_sex set male = 3413, female = 2805, sex_ratio_at_birth = 121.7 "
+               "where quarter = %s and province_code = 'VN'", (QUARTER,))

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+from report_quarter import QUARTER, fill_quarter
 
 from crvs.sample import write_delivery
 
@@ -78,6 +79,25 @@ def test_gate_and_report_exit_non_zero_and_write_nothing_when_the_gate_blocks(wa
     assert report.returncode == 1
     assert "quality gate blocked the 2025Q3 report; nothing written" in report.stderr
     assert not out.exists()
+
+
+def test_report_prints_its_information_loss_and_exits_1_when_the_audit_refuses_the_public_edition(db, tmp_path):
+    fill_quarter(db)
+    out = tmp_path / "reports"
+    written = crvs("report", "--quarter", QUARTER, "--out", str(out), cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    # report_quarter's T2: 01's 3 + 40 and 04's 50 + 45 hidden, 138 of 4 × 6218 counts
+    assert "disclosure control: T2: 6 cells hidden (4 counts, 2 rates), 0.55 % of its count hidden" in written.stdout
+    assert "disclosure audit passed" in written.stdout
+
+    # The national sex ratio alone changed: it contradicts the published counts; the audit refuses.
+    db.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 130.0 where province_code = 'VN'")
+    refused = crvs("report", "--quarter", QUARTER, "--out", str(out), cwd=tmp_path)
+    assert refused.returncode == 1, refused.stdout
+    line = refused.stderr.strip().splitlines()[-1]
+    assert "T2 contradiction" in line and "nothing public was written" in line and "130" not in line, line
+    assert (out / QUARTER / "agency" / "T2_births_by_sex.csv").is_file()
+    assert not (out / QUARTER / "public").exists()
 
 
 def test_db_start_status_url_stop_on_a_home_of_its_own(tmp_path):

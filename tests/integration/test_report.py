@@ -10,12 +10,13 @@ import re
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from disclosure_checker import recoverable
-from report_quarter import QUARTER, fill_quarter
+from report_quarter import QUARTER, fill_quarter, skew_the_sex_ratio
+
+from crvs.audit import audit_public_edition
 
 from crvs.quality import GateFailed, run_gate
 from crvs.quality.provinces import province_codes
-from crvs.report import REPORT_TABLES, write_report
+from crvs.report import REPORT_TABLES, PublicationBlocked, write_report
 from crvs.report.formats import read_csv_rows
 
 # The columns exactly as docs report.md lists them.
@@ -93,16 +94,21 @@ def test_the_layout_and_the_agency_csvs(warehouse_quarter, tmp_path):
 def test_the_public_csvs_are_disclosure_controlled(warehouse_quarter, tmp_path):
     folder = write_report(QUARTER, tmp_path)
 
+    # 79's 2 deaths and its 1 foreign, 01's 4 late births, 3 foreign and the 4 + 3 marriages are
+    # counts of 1 to 4. T1's NEW deaths are T6's VN deaths (1652) and its on-time ones T6's VN
+    # on_time (1321, published), so 1321 − 1319 would give 79's back: 96's 1319 goes too (the cheapest
+    # cell that can move against it). Likewise T1's births are T2's VN 6218 and its late ones T4's
+    # VN late: 01's 120 on time goes with its 4 late.
     assert read_csv(folder / "public" / "T1_registrations.csv") == [
         T1_COLUMNS,
         ["2025Q3", "01", "BIRTH", "NEW", "LATE", "x", "0"],
-        ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "120", "x"],
+        ["2025Q3", "01", "BIRTH", "NEW", "ON_TIME", "x", "x"],
         ["2025Q3", "01", "MARRIAGE", "NEW", "NOT_APPLICABLE", "x", "0"],
         ["2025Q3", "04", "MARRIAGE", "NEW", "NOT_APPLICABLE", "x", "0"],
         ["2025Q3", "79", "DEATH", "NEW", "ON_TIME", "x", "x"],
         ["2025Q3", "96", "BIRTH", "NEW", "ON_TIME", "6094", "0"],
         ["2025Q3", "96", "DEATH", "NEW", "LATE", "331", "0"],
-        ["2025Q3", "96", "DEATH", "NEW", "ON_TIME", "1319", "0"],
+        ["2025Q3", "96", "DEATH", "NEW", "ON_TIME", "x", "0"],
     ]
     t2 = read_csv(folder / "public" / "T2_births_by_sex.csv")
     # 01's 3 boys are hidden; so are its girls (else 43 − 40 gives them back), and in the columns the
@@ -119,15 +125,15 @@ def test_the_public_csvs_are_disclosure_controlled(warehouse_quarter, tmp_path):
     assert sum(v == "x" for row in t8 for v in row) == 1
 
 
-def test_no_hidden_cell_of_the_public_csvs_can_be_recovered(warehouse_quarter, tmp_path):
+def test_the_public_edition_passes_the_disclosure_audit(warehouse_quarter, tmp_path):
+    """The black-box intruder of report.md, on the files as written: no hidden count narrower than 5,
+    no contradiction between the tables, no figure in the texts."""
     folder = write_report(QUARTER, tmp_path)
-    attacked = 0
-    for table in REPORT_TABLES:
-        published = [dict(zip(table.column_names, row))
-                     for row in read_csv_rows(folder / "public" / table.csv_name, table)]
-        attacked += sum(v == "x" for row in published for v in row.values())
-        assert recoverable(table, published) == {}, table.code
-    assert attacked >= 4 + 6 + 2  # T1, T2 and T8's hidden cells at least
+    result = audit_public_edition(folder)
+    assert result.passed, result.lines()
+    assert {code: stats.hidden for code, stats in result.tables.items()} == {
+        "T1": 8, "T2": 4, "T3": 9, "T4": 4, "T5": 4, "T6": 41, "T7": 16, "T8": 0, "T9": 0}
+    assert all(r.high - r.low >= 5 and r.low >= 1 for r in result.ranges)
 
 
 def xlsx_text(cell) -> str:
@@ -182,9 +188,8 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
 
 
 def test_the_gate_warnings_go_into_the_notes(warehouse_quarter, tmp_path):
-    # A national sex ratio of 130 is outside the plausible 100–120: the gate warns, the report still goes out.
-    warehouse_quarter.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 130.0 "
-                              "where province_code = 'VN'")
+    # A national sex ratio of 121.7 is outside the plausible 100–120: the gate warns, the report still goes out.
+    skew_the_sex_ratio(warehouse_quarter)
     gate = run_gate(QUARTER)
     warnings = [o.describe() for o in gate.warnings]
     assert gate.passed and warnings
@@ -195,7 +200,7 @@ def test_the_gate_warnings_go_into_the_notes(warehouse_quarter, tmp_path):
         assert len(noted) == len(warnings)
         if audience == "agency":  # the findings with their values
             assert noted == warnings
-            assert any("national sex ratio" in w and "sex_ratio_at_birth=130.0" in w for w in noted)
+            assert any("national sex ratio" in w and "sex_ratio_at_birth=121.7" in w for w in noted)
         else:  # the public wording (tests/integration/test_report_public_text.py)
             assert "T2 national sex ratio at birth: outside its expected range for some provinces; " \
                    "the agency edition gives the detail" in noted
@@ -217,9 +222,19 @@ def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_pat
     assert rows[f"agency/crvs_{QUARTER}_agency.xlsx"] == sum(TABLE_ROWS.values())
     assert {t.code: rows[f"agency/{t.csv_name}"] for t in REPORT_TABLES} == TABLE_ROWS
     suppressed = {f["path"]: f.get("suppressed_cells") for f in manifest["files"]}
-    assert suppressed["public/T1_registrations.csv"] == 6
+    assert suppressed["public/T1_registrations.csv"] == 8
     assert suppressed["public/T2_births_by_sex.csv"] == 6
     assert suppressed["public/T8_completeness.csv"] == 1
+    # The information loss per table: T2 hides 01's 3 + 40 and 04's 50 + 45 = 138 of its
+    # 4 × 6218 = 24872 counts (0.55 %) and their 2 ratios; T1 its registrations 4 + 120 + 4 + 3 + 2 + 1319
+    # and foreign 3 + 1: 1456 of 7877 + 4 = 7881 (18.47 %).
+    control = manifest["disclosure_control"]
+    loss = {entry["table"]: entry for entry in control["loss"]}
+    assert loss["T2"] == {"table": "T2", "cells_hidden": 6, "counts_hidden": 4, "rates_hidden": 2,
+                          "share_of_count_hidden_pct": 0.55, "count_hidden": 138, "count_total": 24872}
+    assert (loss["T1"]["count_hidden"], loss["T1"]["count_total"], loss["T1"]["share_of_count_hidden_pct"]) == (
+        1456, 7881, 18.47)
+    assert loss["T9"]["cells_hidden"] == 0 and control["audit"]["passed"] is True
     assert manifest["gate"]["passed"] is True
     assert manifest["gate"]["summary"].startswith(f"Gate {QUARTER} passed")
     assert [(d["delivery_id"], d["extracted_at"]) for d in manifest["deliveries"]] == [
@@ -279,24 +294,36 @@ def test_the_public_t3_to_t9(warehouse_quarter, tmp_path):
         width = len(keys[0])
         return {tuple(r[1:1 + width]): r[1 + width:] for r in rows[1:] if tuple(r[1:1 + width]) in keys}
 
-    # T3: NMM's 3 births under 15 are hidden, and VN's (= 3, else subtraction gives NMM's back); the
-    # same for RRD's 2 at 50+; SE's 213 UNKNOWN stay.
-    assert cells("T3_births_by_mother_age.csv", ("NMM", "<15"), ("VN", "<15"), ("RRD", "50+"), ("VN", "50+"),
-                 ("SE", "UNKNOWN")) == {("NMM", "<15"): ["x"], ("VN", "<15"): ["x"], ("RRD", "50+"): ["x"],
-                                        ("VN", "50+"): ["x"], ("SE", "UNKNOWN"): ["213"]}
+    # T3: NMM's 3 births under 15 and RRD's 2 at 50+ are hidden, with VN's (equal to them). Each
+    # region's bands add up to T2's births of its provinces and VN's to T2's 6218 (all published),
+    # so a hidden band moves only against another band of its row: NMM's and RRD's smallest, 30-34
+    # (202, 101), and VN's smallest, UNKNOWN (213), which moves against SE's (213) and so SE's 30-34 (17).
+    t3 = read_csv(folder / "public" / "T3_births_by_mother_age.csv")
+    assert {(r[1], r[2]) for r in t3[1:] if r[3] == "x"} == {
+        ("NMM", "<15"), ("NMM", "30-34"), ("RRD", "30-34"), ("RRD", "50+"), ("SE", "30-34"), ("SE", "UNKNOWN"),
+        ("VN", "<15"), ("VN", "50+"), ("VN", "UNKNOWN")}
+    # T4: RRD's 4 late births (VN's too) move only against on-time births of RRD (T2's 803) and of VN
+    # (T1's on time, 6214): the smaller, HOME (99; VN 734).
+    t4 = read_csv(folder / "public" / "T4_births_by_place.csv")
+    assert {(r[1], r[2], r[3]) for r in t4[1:] if r[4] == "x"} == {
+        ("RRD", "HOME", "LATE"), ("VN", "HOME", "LATE"), ("RRD", "HOME", "ON_TIME"), ("VN", "HOME", "ON_TIME")}
     # T5: 2 deaths of unknown sex at 85+ in NMM (and so in VN) are hidden; in each of those rows the
     # smallest other part (the men) goes too, else male + female + unknown = total gives them back.
     t5 = read_csv(folder / "public" / "T5_deaths_by_age_sex.csv")
     hidden = {(r[2], r[3], column) for r in t5[1:] for column, v in zip(t5[0][4:], r[4:]) if v == "x"}
     assert hidden == {("VN", "85+", "male"), ("VN", "85+", "unknown"), ("NMM", "85+", "male"),
                       ("NMM", "85+", "unknown")}
-    # T6: 01's counts 2, 1, 2, 1 are hidden, and in each column the next smallest province (04) too;
-    # every province's 3 ill-defined deaths are hidden (VN's 99 stays); every rate whose numerator is
-    # under 20 or whose count is hidden is x.
+    # T6: 01's counts 2, 1, 2, 1 are hidden; its region's deaths are T5's RRD deaths (202, published),
+    # so one more RRD province hides its deaths, and each other column one more province (any: all
+    # are 40, 45, 30); every province's 3 ill-defined deaths are hidden (VN's 99 stays); every rate
+    # whose numerator is under 20 or whose count is hidden is x.
     t6 = {r[1]: r[2:] for r in read_csv(folder / "public" / "T6_deaths_quality.csv")[1:]}
     assert t6["01"] == ["x", "x", "x", "x", "x", "x", "0", "x"]
-    assert t6["04"] == ["x", "x", "x", "x", "x", "x", "x", "x"]
-    assert t6["08"] == ["50", "40", "80.0", "45", "30", "60.0", "x", "x"]
+    columns = {"deaths": 0, "on_time": 1, "with_cause": 3, "certified": 4}
+    others = {c: {p for p, row in t6.items() if p != "01" and row[n] == "x"} for c, n in columns.items()}
+    assert len(others["deaths"]) == 1 and others["deaths"] <= {"22", "31", "33", "37"}
+    assert all(len(others[c]) == 1 for c in ("on_time", "with_cause", "certified")), others
+    assert all(row[6] == "x" for p, row in t6.items() if p not in ("01", "VN"))
     assert t6["VN"] == ["1652", "1321", "80.0", "1487", "991", "60.0", "99", "6.7"]
     # T7: every spouse count is 3 or 4: all hidden, and VN's equal them; the zeros stay.
     t7 = read_csv(folder / "public" / "T7_marriages_by_age.csv")
@@ -306,3 +333,26 @@ def test_the_public_t3_to_t9(warehouse_quarter, tmp_path):
     assert read_csv(folder / "public" / "T9_data_quality.csv")[3] == [
         "MOJ", "moj_births", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", "6300", "6297", "3",
         "reg_province_code: not_in_code_list (3 rows)"]
+
+
+# A national sex ratio changed alone contradicts its own published counts (3253 / 2965 × 100 = 109.7):
+# the intruder's knowledge no longer holds, so the disclosure audit refuses the public edition.
+CONTRADICTING = "update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 130.0 where province_code = 'VN'"
+
+
+def test_a_public_edition_the_audit_refuses_is_not_written(warehouse_quarter, tmp_path):
+    out = tmp_path / "reports"
+    write_report(QUARTER, out)  # a good report first: it must not stay beside the new agency edition
+    warehouse_quarter.execute(CONTRADICTING)
+
+    with pytest.raises(PublicationBlocked) as blocked:
+        write_report(QUARTER, out)
+    message = str(blocked.value)
+    assert "T2 contradiction" in message and "nothing public was written" in message, message
+    assert "130" not in message and "109.7" not in message  # kinds of finding, never a value
+    folder = out / QUARTER
+    assert files_under(folder) == {"manifest.json", *(f for f in EXPECTED_FILES if f.startswith("agency/"))}
+    assert [p.name for p in out.iterdir()] == [QUARTER]  # no temporary folder left behind
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["disclosure_control"]["blocked"] == message
+    assert not any(f["path"].startswith("public/") for f in manifest["files"])

@@ -110,7 +110,8 @@ def test_a_rerun_does_not_email_twice_unless_forced(report, tmp_path, db):
         assert len(records(db)) == 3
 
         # The quarter is rebuilt with a corrected figure: still not sent, but the note says so.
-        db.execute("update reports.rpt_t2_births_by_sex set male = 101, total = 191 where province_code = '08'")
+        db.execute("update reports.rpt_t2_births_by_sex set male = 101, total = 191, sex_ratio_at_birth = 112.2 "
+                   "where province_code = '08'")  # 101 / 90 × 100; VN's 3254 / 2965 × 100 stays 109.7
         db.execute("update reports.rpt_t2_births_by_sex set male = 3254, total = 6219 where province_code = 'VN'")
         # one more NEW birth in T1, T3 and T4 too (08 is in NMM), so they still reconcile with T2 (the
         # gate blocks otherwise)

@@ -12,8 +12,9 @@ import re
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from report_quarter import QUARTER, fill_quarter
+from report_quarter import QUARTER, fill_quarter, skew_the_sex_ratio
 
+from crvs.audit import audit_public_edition
 from crvs.delivery import Recipient, Recipients, deliver_quarter
 from crvs.quality import run_gate
 from crvs.report import write_report
@@ -31,7 +32,7 @@ def warned(module_warehouse, tmp_path_factory):
     with psycopg.connect(module_warehouse, autocommit=True) as db:
         fill_quarter(db)
         # Warnings with values in them, on top of the fixture's own (01's death completeness 12.0 %):
-        db.execute("update reports.rpt_t2_births_by_sex set sex_ratio_at_birth = 130.0 where province_code = 'VN'")
+        skew_the_sex_ratio(db)
         db.execute("update reports.rpt_t7_marriages_by_age set age_band = '18-19', under_legal_age = spouses "
                    "where region_code in ('NMM', 'VN') and sex = 'male' and age_band = '30-34'")
         db.execute("update reports.rpt_t9_data_quality set rows_loaded = 6000, rows_rejected = 300 "
@@ -59,7 +60,7 @@ def test_the_quarter_has_many_warnings_with_values(warned):
     gate, folder, _ = warned
     described = [o.describe() for o in gate.warnings]
     # The findings as the gate words them: each of these names cells and their values.
-    for needle in ("sex_ratio_at_birth=130.0", "death_completeness_pct=12.0", "under_legal_age=3",
+    for needle in ("sex_ratio_at_birth=121.7", "death_completeness_pct=12.0", "under_legal_age=3",
                    "rows_rejected=3"):
         assert any(needle in d for d in described), (needle, described)
     # The agency edition keeps them, word for word.
@@ -106,6 +107,25 @@ def test_no_public_text_carries_a_finding_or_its_value(warned):
     # A recipient of only some tables reads only the warnings about them: T9's is not in press's notes.
     assert not any("T9" in line for line in texts["press notes"])
     assert any("T9 rows rejected: outside its expected range for some deliveries" in line for line in texts["portal notes"])
+
+
+def test_the_disclosure_audit_finds_no_figure_in_what_each_public_recipient_receives(warned):
+    """The black-box audit over the public edition and, per public recipient, its own manifest, files
+    and e-mail: none carries a number its tables do not publish. The same audit fails when one
+    warning goes out in the agency wording."""
+    gate, folder, outbox = warned
+    for recipient in ("press", "portal"):
+        manifest = next((outbox / recipient).glob("*_manifest.json"))
+        message = email.message_from_bytes((outbox / recipient / "message.eml").read_bytes(),
+                                           policy=email.policy.default)
+        body = "\n".join([message["Subject"], *(p.get_payload(decode=True).decode() for p in message.walk()
+                                                if p.get_content_type() == "text/plain")])
+        result = audit_public_edition(folder, manifest=manifest, extra_texts={"e-mail": body})
+        assert result.passed, result.lines()
+
+        finding = next(d for d in (o.describe() for o in gate.warnings) if "death_completeness_pct=12.0" in d)
+        leaked = audit_public_edition(folder, manifest=manifest, extra_texts={"e-mail": body + "\n" + finding})
+        assert not leaked.passed and {f.kind for f in leaked.findings} == {"text"}, leaked.lines()
 
 
 def test_a_leaking_public_text_would_be_caught():
