@@ -13,11 +13,9 @@ from pypdf import PdfReader
 from report_quarter import QUARTER, fill_quarter, skew_the_sex_ratio
 
 from crvs.audit import audit_public_edition
-
 from crvs.quality import GateFailed, run_gate
 from crvs.quality.provinces import province_codes
 from crvs.report import REPORT_TABLES, PublicationBlocked, write_report
-from crvs.report.formats import read_csv_rows
 
 # The columns exactly as docs report.md lists them.
 T1_COLUMNS = ["quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"]
