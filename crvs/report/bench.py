@@ -15,28 +15,20 @@ timings and the loss per table. Asserts nothing.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 
 def run(scale: float, quarter: str = "2025Q3", keep: bool = False, seed: int | None = None, out=print) -> float:
     """Generate, load, build, gate; time the report and its audit; return the report's seconds."""
-    from crvs.feeds.bench import _free_port
+    from crvs.feeds.bench import throwaway_home
 
-    home = Path(tempfile.mkdtemp(prefix="crvs-bench-report-"))
-    os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(_free_port())})
-    os.environ.pop("CRVS_WAREHOUSE_URL", None)  # always the throw-away embedded server
-    from crvs import audit, database, transform
-    from crvs.feeds import loader
-    from crvs.report import PublicationBlocked, loss_lines, write_report
+    with throwaway_home("crvs-bench-report-", keep, out) as home:
+        from crvs import audit, transform
+        from crvs.feeds import loader
+        from crvs.report import PublicationBlocked, loss_lines, write_report
 
-    try:
-        database.ensure_server()
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "crvs.cli", "-q", "sample", "--quarter", quarter, "--scale", str(scale),
                         *(["--seed", str(seed)] if seed is not None else []), "--out", str(home / "inbox")],
@@ -66,12 +58,6 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, seed: int | N
         for line in loss_lines(folder):
             out(f"  {line}")
         return report_seconds
-    finally:
-        if keep:
-            out(f"kept {home} (the embedded server is still running: CRVS_HOME={home} crvs db stop)")
-        else:
-            database.EmbeddedPostgres.from_settings().stop()
-            shutil.rmtree(home, ignore_errors=True)
 
 
 def accept_blocking_bands(quarter: str):
