@@ -108,6 +108,7 @@ def test_a_manual_run_gates_writes_and_delivers_by_smtp(report_dag, db, monkeypa
 
 def test_a_public_edition_the_disclosure_audit_refuses_fails_the_report_task_and_sends_nothing(report_dag, db):
     from crvs.quality import alerts
+    from tests.alert_log import read_alerts
 
     fill_quarter(db)
     # The national sex ratio alone changed: it contradicts T2's published counts (3253 / 2965 = 109.7 %).
@@ -119,7 +120,7 @@ def test_a_public_edition_the_disclosure_audit_refuses_fails_the_report_task_and
         run = report_dag.test(run_conf={"quarter": QUARTER},
                               logical_date=dt.datetime(2026, 2, 5, tzinfo=dt.timezone.utc))
         assert str(getattr(run.state, "value", run.state)) == "failed"
-        (alert,) = alerts.read_alerts()
+        (alert,) = read_alerts()
         assert alert["task_id"] == "write_report"
         # One clear line: the quarter, the table and the kind of finding, no value.
         assert alert["message"].count("\n") == 0, alert["message"]
