@@ -54,9 +54,11 @@ _FURNITURE = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:art\.?|article|điều|khoản)\s*\d+\b",                                               # law articles
     r"\b(?:biểu đồ|bảng|table|chart|figure|hình|phụ lục|annex)\s*\d+\b",                      # numbering
     r"\b(?:trang|page)\s*\d+\s*(?:/|of|trên)\s*\d+\b",                                        # page x/y
+    r"\b(?:trang|page)\s*\d+\b",                                                             # the contents' pages
     r"\b(?:quý|quarter)\s*[1-4]\s*/\s*\d{4}\b|\b(?:quý|quarter)\s*[1-4]\b|\bQ[1-4]\b",         # quarters
     r"\b63\s*(?:→|->|to)\s*34\b",                                                             # the reform
     r"\b1\s*(?:to|–|-|—|đến)\s*4\b",                                                          # 1 to 4
+    r"\b1\s*[–-]\s*5\s*(?:năm|years?)\b",                                                       # DELAYED_1_5Y
     r"\b(?:below|under|dưới)\s*20\b",                                                         # below 20
     r"(?:mục tiêu|targets?)\s*2030\s*:?(?:[^\d\n•()]{0,20}\d+(?:[.,]\d)?\s*%\s*,?)+",             # 2030 targets
     r"\bv?\d+\.\d+\.\d+\b",                                                                    # versions
@@ -66,9 +68,9 @@ _FURNITURE = [re.compile(p, re.IGNORECASE) for p in (
 
 _BANDS = {"1-4", "18-19", *(f"{a}-{a + 4}" for a in range(5, 85, 5))}
 _BAND_EDGES = {"1", "15", "18", "50", "60", "85"}           # <1, <15, <18, 50+, 60+, 85+
-_COMPARISON = re.compile(
-    r"(?:≤|≥|<=|>=|<|>|\b(?:under|over|below|above|within|at least|at most|up to|more than|less than|"
-    r"dưới|trên|tối thiểu|tối đa|trong vòng|từ))\s*$", re.IGNORECASE)
+_COMPARISON = re.compile(   # (a phrase may wrap: a line break stands for its space)
+    (r"(?:≤|≥|<=|>=|<|>|\b(?:under|over|below|above|within|at least|at most|up to|more than|less than|"
+     r"dưới|trên|tối thiểu|tối đa|trong vòng|từ))\s*$").replace(" ", r"\s+"), re.IGNORECASE)
 _UNIT_AFTER = re.compile(r"^\s*(?:days?|ngày|years?|năm|tuổi|%)", re.IGNORECASE)
 _UNIT_THRESHOLDS = {"15", "18", "20", "60", "365", "1825", "100"}
 _OWN_THINGS = re.compile(
@@ -80,7 +82,12 @@ _BASES = {Decimal(100), Decimal(1000), Decimal(0)}
 
 
 def parse_number(token: str) -> Decimal:
-    """'17.553' and '17,553' (grouped thousands) → 17553; '111,3' and '15.1' → one decimal."""
+    """'17.553' and '17,553' (grouped thousands) → 17553; '111,3' and '15.1' → one decimal;
+    '34.000,0' and '34,000.0' (both separators: the last one is the decimal) → 34000.0."""
+    if "." in token and "," in token:
+        decimal_mark = max(token.rfind("."), token.rfind(","))
+        whole, fraction = token[:decimal_mark], token[decimal_mark + 1:]
+        return Decimal(f"{re.sub(r'[.,]', '', whole)}.{fraction}")
     groups = re.split(r"[.,]", token)
     if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3:
         return Decimal("".join(groups))
@@ -106,7 +113,27 @@ def published_figures(tables: dict[str, Table]) -> tuple[set[Decimal], set[Decim
                     decimal.add(Decimal(value))
                     if Decimal(value) == Decimal(value).to_integral_value() and column in table.shape.estimates:
                         whole.add(Decimal(value))
+    if "T1" in tables:
+        whole |= t1_sums(tables["T1"])
     return whole, decimal
+
+
+def t1_sums(table: Table) -> set[Decimal]:
+    """The sums anyone computes from T1's CSV and the PDF prints in its pivot: registrations of a
+    province, event and kind over their timeliness, and a province's foreign_element; a sum with a
+    hidden part is not computable (nor printed)."""
+    sums: dict[tuple, Decimal | None] = {}
+
+    def add(key, value):
+        if key in sums and sums[key] is None:
+            return
+        sums[key] = None if value == HIDDEN else (sums.get(key) or Decimal(0)) + Decimal(value or 0)
+
+    for row in table.rows:
+        add(("registrations", row["quarter"], row["province_code"], row["event_type"], row["reg_kind"]),
+            row["registrations"])
+        add(("foreign_element", row["quarter"], row["province_code"]), row["foreign_element"])
+    return {v for v in sums.values() if v is not None}
 
 
 def published_codes(tables: dict[str, Table]) -> set[str]:
@@ -159,8 +186,9 @@ def unexplained_numbers(text: str, known: Published) -> list[str]:
 
 
 def _one_decimal(token: str) -> bool:
-    """'84,0' / '84.0': written as a rate (one decimal), though whole."""
-    return bool(re.fullmatch(r"\d+[.,]\d", token))
+    """'84,0' / '84.0' / '34.000,0': written as a rate or estimate (one decimal), though whole."""
+    return bool(re.fullmatch(r"\d+[.,]\d", token) or re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+[.,]\d", token)
+                and "." in token and "," in token)
 
 
 def _is_band(token: str, text: str, match: re.Match) -> bool:

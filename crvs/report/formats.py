@@ -15,10 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from crvs.report import labels
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.tables import COUNT, ESTIMATE, KEY, RATE, TALLY, TEXT, ReportTable
 
@@ -136,7 +138,7 @@ def _cover_sheet(sheet, cover: list[tuple[str, str]], tables: list[tuple[ReportT
     sheet.append(["Contents"])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     for table, rows in tables:
-        sheet.append([table.sheet_name, f"{table.code}. {table.title} ({len(rows)} rows)"])
+        sheet.append([table.sheet_name, f"{table.code}. {labels.title_vi(table.code)} — {table.title} ({len(rows)} rows)"])
         link = sheet.cell(sheet.max_row, 1)
         link.hyperlink = f"#'{table.sheet_name}'!A1"
         link.font = Font(color="0563C1", underline="single")
@@ -153,7 +155,7 @@ def _notes_sheet(sheet, notes: list[tuple[str, ...]]) -> None:
         if len(line) == 1 or not any(line[1:]):  # a heading line
             sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.freeze_panes = "A2"
-    for letter, width in (("A", 28), ("B", 30), ("C", 100)):
+    for letter, width in (("A", 28), ("B", 30), ("C", 100), ("D", 36)):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows():
         for cell in row:
@@ -161,8 +163,9 @@ def _notes_sheet(sheet, notes: list[tuple[str, ...]]) -> None:
 
 
 def _table_sheet(sheet, table: ReportTable, rows: list[list]) -> None:
-    sheet.append(table.column_names)
+    sheet.append(table.column_names)   # the CSV's header, as machines read it; the reader's label beside
     for cell in sheet[1]:
+        cell.comment = Comment(f"{labels.column_vi(cell.value)} ({labels.column_en(cell.value)})", labels.PRODUCER_VI)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in rows:

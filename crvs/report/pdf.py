@@ -18,11 +18,10 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
-from crvs.report import charts, labels
+from crvs.report import charts, labels, pdf_tables
 from crvs.report.chart_tables import REGISTRATIONS_BY_PROVINCE, SRB_BY_REGION, TIMELINESS
-from crvs.report.disclosure import PRIMARY_MAX, RATE_MIN_NUMERATOR, SUPPRESSED
-from crvs.report.formats import text_cell
-from crvs.report.tables import KEY, TEXT, ReportTable
+from crvs.report.disclosure import SUPPRESSED
+from crvs.report.tables import ReportTable
 from crvs.report.targets import TARGETS_2030
 
 # fpdf2 subsets the TTF font through fontTools, which logs ~110 INFO lines per PDF (a task log's
@@ -50,6 +49,15 @@ class PdfInputs:
     warnings: list[str] = field(default_factory=list)
     deliveries: list[dict] = field(default_factory=list)
     made_at: datetime | None = None   # when the report was made (the PDF's creation date)
+
+    def names(self) -> dict[str, dict[str, str]]:
+        """Province and region names by key column, for the tables (the seeds' when not given)."""
+        names = pdf_tables.names()
+        if self.province_names:
+            names["province_code"] = self.province_names
+        if self.region_names:
+            names["region_code"] = names["geography_code"] = self.region_names
+        return names
 
     def rows(self, code: str) -> list[dict] | None:
         for table, rows in self.tables:
@@ -122,8 +130,11 @@ def write_pdf(path: Path, inputs: PdfInputs) -> int:
     """Write the report to `path`; returns the number of pages."""
     pdf = ReportPdf(inputs.quarter, inputs.made_at)
     _front_page(pdf, inputs)
+    pdf.add_page()
+    pdf.insert_toc_placeholder(_contents, pages=1)
     _charts(pdf, inputs)
     _tables(pdf, inputs)
+    _methods(pdf)
     _notes(pdf, inputs)
     _quality_annex(pdf, inputs)
     pdf.output(str(path))
@@ -173,7 +184,7 @@ def _charts(pdf: ReportPdf, inputs: PdfInputs) -> None:
         entries.append((
             "Đăng ký khai sinh, khai tử, kết hôn mới theo tỉnh/thành phố",
             charts.registrations_by_province(c1, inputs.province_names),
-            "Registrations by province: NEW registrations of the quarter by registration province (2025 list). "
+            "Đăng ký mới trong quý theo tỉnh nơi đăng ký (danh mục 2025); new registrations by registration province. "
             f"«{SUPPRESSED}»: một số ô bị che, không cộng vào thanh."))
     t8 = inputs.rows("T8")
     if t8:
@@ -194,14 +205,14 @@ def _charts(pdf: ReportPdf, inputs: PdfInputs) -> None:
     if t5:
         entries.append((
             "Tháp tuổi của người chết đã đăng ký khai tử", charts.deaths_pyramid(t5),
-            "Deaths by age and sex (T5, national rows); deaths of unknown age are counted in table T5, not drawn."))
+            "Deaths by age and sex (T5, the whole country); deaths of unknown age are counted in table T5, not drawn."))
     c3 = inputs.rows(SRB_BY_REGION.code)
     if c3:
         entries.append((
             "Tỷ số giới tính khi sinh theo vùng kinh tế – xã hội", charts.srb_by_region(c3, inputs.region_names),
             "Sex ratio at birth by the mother's region of residence (boys per 100 girls); grey band: the "
             "biological range."))
-    pdf.add_page()
+    # the contents page's placeholder has just turned the page
     pdf.heading("Biểu đồ", 14, level=0)
     for number, (title, png, caption) in enumerate(entries, start=1):
         if pdf.will_page_break(pdf.epw * _png_aspect(png) + 22):
@@ -216,31 +227,99 @@ def _png_aspect(png: bytes) -> float:
     return height / width
 
 
+TABLE_FONT = 7
+PORTRAIT_WIDTH = 180      # A4 less the margins, mm
+LANDSCAPE_WIDTH = 267
+
+
 def _tables(pdf: ReportPdf, inputs: PdfInputs) -> None:
+    """Each table as a reader's table (crvs/report/pdf_tables.py): landscape where it is wide, its
+    headings repeated on every page, columns wide enough for their longest word."""
     for n, (table, rows) in enumerate(inputs.tables):
-        wide = len(table.columns) > WIDE_TABLE_COLUMNS
-        pdf.add_page(orientation="L" if wide else "P")
-        if n == 0:
-            pdf.heading("Các bảng số liệu", 14, level=0)
-        pdf.heading(f"{table.code}. {table.title}", 10, level=1)
-        if not rows:
-            pdf.paragraph("No rows for this quarter. (Không có số liệu trong quý.)", 8.5, "I")
-            continue
-        pdf.set_font(FONT, "", 6.5 if wide else 7.5)
-        alignment = tuple("LEFT" if c.kind in (KEY, TEXT) else "RIGHT" for c in table.columns)
-        with pdf.table(text_align=alignment, col_widths=_column_weights(table, rows),
-                       line_height=3.6 if wide else 4, repeat_headings=1,
-                       headings_style=_headings_style(), cell_fill_color=245,
-                       cell_fill_mode=TableCellFillMode.ROWS) as grid:
-            grid.row(table.column_names)
-            for row in rows:
-                grid.row([text_cell(row[c]) for c in table.column_names])
+        for number, grid in enumerate(pdf_tables.grids(table, rows, inputs.names()), start=1):
+            widths = _widths(pdf, grid)
+            wide = sum(widths) > PORTRAIT_WIDTH + 0.01
+            pdf.add_page(orientation="L" if wide else "P")
+            if n == 0 and number == 1:
+                pdf.heading("Các bảng số liệu", 14, level=0)
+            pdf.heading(f"{table.code}{'' if number == 1 else ' (tiếp)'}. {grid.title}", 10, level=1)
+            pdf.set_font(FONT, "I", 7.5)
+            pdf.multi_cell(0, 3.6, f"{table.title} — {quarter_label_vi(inputs.quarter)}", new_x="LMARGIN",
+                           new_y="NEXT")
+            pdf.ln(1.5)
+            if not rows:
+                pdf.paragraph("Không có số liệu trong quý (no rows for this quarter).", 8.5, "I")
+                continue
+            _draw(pdf, grid, widths)
+            if grid.note:
+                pdf.ln(1.5)
+                pdf.paragraph(f"Ghi chú: {grid.note} «{SUPPRESSED}»: số bị che (xem phần Ghi chú).", 7.5, "I")
 
 
-def _column_weights(table: ReportTable, rows: list[dict]) -> tuple[int, ...]:
-    """Each column as wide as its longest value (headers may wrap, values should not)."""
-    return tuple(
-        max([min(len(c.name), 12)] + [len(text_cell(row[c.name])) for row in rows]) + 2 for c in table.columns)
+def _widths(pdf: ReportPdf, grid) -> list[float]:
+    """Each column at least as wide as its widest value and its longest heading word (so no word
+    breaks; a heading spanning several columns widens them evenly), more where a heading of several
+    words would otherwise stand in a tall stack; portrait when that fits, else landscape."""
+    least, comfortable = _column_widths(pdf, grid, comfortable=False), _column_widths(pdf, grid, comfortable=True)
+    for page in (PORTRAIT_WIDTH, LANDSCAPE_WIDTH):
+        if sum(comfortable) <= page:
+            factor = min(page / sum(comfortable), 1.5)  # air between the numbers, up to the page's width
+            return [w * factor for w in comfortable]
+        if sum(least) <= page:
+            room, wanted = page - sum(least), sum(comfortable) - sum(least)
+            return [lo + (hi - lo) * room / wanted for lo, hi in zip(least, comfortable)]
+    return least
+
+
+def _column_widths(pdf: ReportPdf, grid, comfortable: bool) -> list[float]:
+    pad = 2.4
+    widths = [0.0] * len(grid.body[0]) if grid.body else [0.0] * sum(c for _, c, _ in grid.headings[0])
+    columns = len(widths)
+    pdf.set_font(FONT, "", TABLE_FONT)
+    for row in grid.body:
+        for i, text in enumerate(row):
+            widths[i] = max(widths[i], pdf.get_string_width(text) + pad)
+    pdf.set_font(FONT, "B", TABLE_FONT)
+    for level, cells in enumerate(grid.headings):
+        i = 0 if level == 0 else grid.label_columns
+        for text, colspan, rowspan in cells:
+            if level > 0:   # the second row holds only the cells under a spanning heading
+                while i < columns and _spans_both(grid, i):
+                    i += 1
+            need = max((pdf.get_string_width(w) for w in text.split()), default=0) + pad
+            have = sum(widths[i:i + colspan])
+            if need > have:
+                for j in range(i, i + colspan):
+                    widths[j] += (need - have) / colspan
+            two_lines = pdf.get_string_width(text) / 2 + pad
+            if comfortable and colspan == 1 and len(text.split()) > 2 and widths[i] < two_lines:
+                widths[i] = max(widths[i], min(two_lines, 22))
+            i += colspan
+    return widths
+
+
+def _spans_both(grid, i: int) -> bool:
+    """Whether column i's heading fills both heading rows (rowspan 2)."""
+    position = 0
+    for text, colspan, rowspan in grid.headings[0]:
+        if position <= i < position + colspan:
+            return rowspan == 2
+        position += colspan
+    return False
+
+
+def _draw(pdf: ReportPdf, grid, widths: list[float]) -> None:
+    pdf.set_font(FONT, "", TABLE_FONT)
+    alignment = tuple("LEFT" if i < grid.label_columns else "RIGHT" for i in range(len(widths)))
+    with pdf.table(width=sum(widths), col_widths=widths, text_align=alignment, align="LEFT", line_height=3.4,
+                   num_heading_rows=len(grid.headings), repeat_headings=1, headings_style=_headings_style(),
+                   cell_fill_color=245, cell_fill_mode=TableCellFillMode.ROWS, padding=(0.6, 1.2)) as table:
+        for cells in grid.headings:
+            row = table.row()
+            for text, colspan, rowspan in cells:
+                row.cell(text, colspan=colspan, rowspan=rowspan, align="CENTER")
+        for values in grid.body:
+            table.row(values)
 
 
 def _headings_style():
@@ -249,34 +328,100 @@ def _headings_style():
     return FontFace(family=FONT, emphasis="BOLD", fill_color=(220, 230, 240))
 
 
+def _contents(pdf: ReportPdf, outline) -> None:
+    """The contents page: every section and sub-section with its page."""
+    pdf.set_xy(pdf.l_margin, pdf.t_margin)
+    pdf.set_font(FONT, "B", 14)
+    pdf.cell(0, 9, "Mục lục", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for section in outline:
+        pdf.set_font(FONT, "B" if section.level == 0 else "", 9 if section.level == 0 else 8)
+        indent = 6 * section.level
+        pdf.set_x(pdf.l_margin + indent)
+        page = str(section.page_number)
+        width = pdf.epw - indent - 12
+        name = section.name
+        while pdf.get_string_width(name) > width and len(name) > 8:
+            name = name[:-2].rstrip() + "…" if not name.endswith("…") else name[:-3].rstrip() + "…"
+        pdf.cell(width, 5 if section.level == 0 else 4.4, name, link=pdf.add_link(page=section.page_number))
+        pdf.cell(12, 5 if section.level == 0 else 4.4, f"trang {page}", align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+METHODS = (
+    ("Nguồn số liệu",
+     "Báo cáo tổng hợp ba nguồn: sổ đăng ký hộ tịch điện tử của Bộ Tư pháp (khai sinh, khai tử, kết hôn), "
+     "thông báo sinh và tử của các cơ sở y tế (Bộ Y tế), và dân số, tỷ suất sinh thô, tỷ suất chết thô của cơ quan "
+     "thống kê. Mỗi lần gửi dữ liệu được kiểm tra trước khi nạp; dòng sai bị loại và ghi lại lý do (bảng T9)."),
+    ("Bản ghi được tính",
+     "Mỗi hồ sơ hộ tịch chỉ tính phiên bản mới nhất, và không tính khi phiên bản đó đã bị hủy. Mỗi thông báo của "
+     "cơ sở y tế tính theo lần gửi mới nhất. Trừ khi bảng ghi khác, số đăng ký là các đăng ký mới (không tính "
+     "đăng ký lại và ghi vào sổ việc đã đăng ký ở nước ngoài) có ngày đăng ký trong quý."),
+    ("Thời gian",
+     "Các bảng T1 đến T7 đếm theo ngày đăng ký trong quý; bảng T8 đếm theo ngày xảy ra sự kiện (ngày sinh, ngày "
+     "chết) trong quý."),
+    ("Địa bàn",
+     "Các bảng dùng 34 tỉnh, thành phố theo danh mục 2025. Số liệu ghi theo mã tỉnh cũ được quy đổi theo bảng "
+     "chuyển đổi 63→34 chính thức (mỗi tỉnh cũ thuộc trọn một tỉnh mới). Vùng là sáu vùng kinh tế – xã hội; mỗi "
+     "tỉnh thuộc một vùng. Khai sinh tính theo nơi cư trú của mẹ, khai tử theo nơi cư trú của người chết, kết hôn "
+     "và bảng T1 theo nơi đăng ký. Toàn quốc gồm cả các sự kiện không rõ nơi cư trú."),
+    ("Tính kịp thời",
+     "Số ngày chậm là ngày đăng ký trừ ngày sinh (ngày chết). Khai sinh đúng hạn khi đăng ký trong vòng 60 ngày "
+     "(Luật Hộ tịch, Điều 15); khai tử đúng hạn trong vòng 15 ngày (Điều 33). Quá thời hạn đó là muộn (trong "
+     "vòng 365 ngày), quá hạn 1–5 năm (trong vòng 1825 ngày) hoặc quá hạn trên 5 năm. Kết hôn: không áp dụng."),
+    ("Tuổi",
+     "Tuổi tròn năm tại ngày xảy ra sự kiện. Nhóm tuổi người chết: dưới 1 tuổi, 1-4, 5-9, …, 80-84, 85+; tuổi của "
+     "mẹ: dưới 15, 15-19, …, 45-49, 50+; tuổi kết hôn: dưới 18, 18-19, 20-24, …, 55-59, 60+; «Không rõ» khi "
+     "thiếu ngày sinh. Dưới tuổi kết hôn: nữ dưới 18 tuổi, nam dưới 20 tuổi (Luật Hôn nhân và gia đình)."),
+    ("Tỷ lệ và tỷ số",
+     "Tỷ lệ phần trăm, tỷ số có một chữ số thập phân. Tỷ số giới tính khi sinh = số bé trai / số bé gái × 100. "
+     "Nguyên nhân không rõ ràng là các mã ICD-10 từ R00 đến R99, tính trên số khai tử có nguyên nhân chết."),
+    ("Mức độ đầy đủ của đăng ký (bảng T8)",
+     "Số sinh ước tính của một tỉnh = tổng theo các địa bàn của tỉnh của tỷ suất sinh thô / 1000 × dân số × số "
+     "ngày của quý / số ngày của năm, với số liệu của năm chứa quý; số chết ước tính tương tự với tỷ suất chết "
+     "thô. Mức độ đầy đủ khai sinh = số khai sinh đúng hạn của trẻ sinh trong quý / số sinh ước tính × 100; khai "
+     "tử tương tự. Trẻ sinh tại cơ sở y tế đã được khai sinh: thông báo sinh sống của cơ sở y tế được ghép một-một "
+     "với một khai sinh mới có cùng mã của mẹ, cùng ngày sinh và cùng giới tính (sinh đôi ghép theo số lượng); "
+     "thông báo không có mã của mẹ không được ghép."),
+    ("Bảo vệ thông tin cá nhân",
+     f"Bản công bố che mọi số đếm từ 1 đến 4 bằng ký hiệu «{SUPPRESSED}»; số 0 được công bố. Tỷ lệ, tỷ số có tử số "
+     f"dưới 20 cũng bị che. Sau đó che thêm một số ô khác, chọn sao cho mất ít thông tin nhất, để người đọc có "
+     "trong tay mọi tệp công bố của quý (các tổng, quan hệ giữa các bảng, các tỷ lệ đã công bố) cũng không suy ra "
+     "được số bị che: với mỗi ô bị che, giá trị nhỏ nhất và lớn nhất có thể suy ra chênh nhau tối thiểu 5."),
+)
+
+
+def _methods(pdf: ReportPdf) -> None:
+    pdf.add_page(orientation="P")
+    pdf.heading("Phương pháp và định nghĩa", 14, level=0)
+    for title, text in METHODS:
+        pdf.heading(title, 10)
+        pdf.paragraph(text, 8.5)
+
+
 def _notes(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.add_page(orientation="P")
     pdf.heading("Ghi chú (Notes)", 14, level=0)
     for text in (
-        f"Ký hiệu «{SUPPRESSED}»: số bị che. Mọi số đếm từ 1 đến {PRIMARY_MAX} bị che; thêm các ô khác trong cùng "
-        "hàng hoặc cột có tổng để không thể suy ra số bị che bằng phép trừ; tỷ lệ, tỷ số có tử số dưới "
-        f"{RATE_MIN_NUMERATOR} cũng bị che. Số 0 được công bố.",
+        f"Ký hiệu «{SUPPRESSED}»: số bị che để bảo vệ thông tin cá nhân (xem Phương pháp và định nghĩa).",
         "Ô trống: không tính được (mẫu số bằng 0 hoặc không có).",
-        "Số đăng ký được đếm theo ngày đăng ký trong quý (bảng T1–T7); bảng T8 đếm theo ngày xảy ra sự kiện. "
-        "Chỉ tính bản ghi hiện hành (phiên bản mới nhất, không bị hủy), loại đăng ký mới (NEW) trừ khi bảng ghi khác.",
-        "Đúng hạn: khai sinh trong 60 ngày (Luật Hộ tịch, điều 15), khai tử trong 15 ngày (điều 33).",
-        "Địa bàn: 34 tỉnh, thành phố theo danh mục 2025; mã cũ được quy đổi theo bảng chuyển đổi 63→34 chính thức. "
-        "VN = toàn quốc. Vùng: sáu vùng kinh tế – xã hội.",
-        "Mức độ đầy đủ: số sự kiện đăng ký đúng hạn / số sự kiện ước tính từ tỷ suất sinh (chết) thô và dân số "
-        "của Tổng cục Thống kê × 100. Số sinh (tử) ước tính không phải là số đếm nên không bị che.",
+        "Số viết theo kiểu Việt Nam: dấu chấm phân cách hàng nghìn, dấu phẩy thập phân. Các tệp CSV và XLSX đi kèm "
+        "giữ số và mã theo kiểu máy đọc (dấu chấm thập phân, mã theo quy định trao đổi dữ liệu).",
+        "Toàn quốc: cả nước. Số sinh (chết) ước tính không phải là số đếm nên không bị che.",
         f"Mục tiêu 2030: khai sinh {charts.vn_number(TARGETS_2030['birth_completeness_pct'])}%, khai tử "
         f"{charts.vn_number(TARGETS_2030['death_completeness_pct'])}% — {TARGETS_2030['source']}.",
-        "Số trong bảng viết theo kiểu máy đọc (dấu chấm thập phân), giống các tệp CSV và XLSX đi kèm.",
     ):
         pdf.paragraph(f"• {text}", 8.5)
     pdf.ln(2)
-    pdf.heading("Định nghĩa các cột (column definitions)", 11)
+    pdf.heading("Tên bảng và tên cột (table and column names in English)", 11)
     pdf.set_font(FONT, "", 7)
-    with pdf.table(col_widths=(22, 48, 110), line_height=3.6, headings_style=_headings_style()) as grid:
-        grid.row(("Table", "Column", "Definition"))
+    with pdf.table(col_widths=(12, 84, 84), line_height=3.4, headings_style=_headings_style(),
+                   padding=(0.6, 1.2)) as grid:
+        grid.row(("Bảng", "Tiếng Việt", "English"))
         for table, _ in inputs.tables:
+            grid.row((table.code, labels.title_vi(table.code), table.title))
             for column in table.columns:
-                grid.row((table.code, column.name, column.definition))
+                if column.name != "quarter":
+                    grid.row(("", f"   {labels.column_vi(column.name)}", f"   {labels.column_en(column.name)}"))
 
 
 def _quality_annex(pdf: ReportPdf, inputs: PdfInputs) -> None:

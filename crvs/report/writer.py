@@ -31,11 +31,11 @@ from pathlib import Path
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from crvs import audit, database, reference, settings
+from crvs import audit, database, settings
 from crvs.quality import GateFailed, GateResult, run_gate
 from crvs.quality.feeds import delivery_outcomes
 from crvs.quality.quarter import check_quarter
-from crvs.report import disclosure, public_text
+from crvs.report import disclosure, labels, pdf_tables, public_text
 from crvs.report.chart_tables import CHART_TABLES
 from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
 from crvs.report.pdf import PdfInputs, write_pdf
@@ -315,10 +315,10 @@ def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
         lines += [("", "", ""), ("Rejected deliveries", "", "deliveries for the quarter's period refused whole; "
                                                            "none of their rows is in the figures")]
         lines += [("Rejected", "", r) for r in rejected]
-    lines += [("", "", ""), ("Sheet", "Column", "Definition")]
+    lines += [("", "", ""), ("Sheet", "Column", "Definition", "Tên (tiếng Việt)")]
     for table in tables:
-        lines.append((table.sheet_name, "", table.title))
-        lines += [(table.sheet_name, c.name, c.definition) for c in table.columns]
+        lines.append((table.sheet_name, "", table.title, labels.title_vi(table.code)))
+        lines += [(table.sheet_name, c.name, c.definition, labels.column_vi(c.name)) for c in table.columns]
     return lines
 
 
@@ -378,27 +378,19 @@ def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict
     """What the public PDF shows: the published tables, the charts' rows protected with them (by
     chart code), names from the code lists, and the gate's checks in their public wording."""
     gate_line, warnings = gate_texts(gate, "public", where="the quality annex")
+    names = pdf_tables.names()   # the seeds' province and region names
     return PdfInputs(
         quarter=quarter,
         tables=published_tables,
         charts=charts,
-        province_names={r["province_code"]: _short_name(r["province_name"])
-                        for r in reference.read_seed("admin_provinces.csv") if r["code_version"] == "2025"},
-        region_names={r["region_code"]: r["region_name_vi"] for r in reference.read_seed("regions.csv")},
+        province_names=names["province_code"],
+        region_names=names["region_code"],
         gate_summary=gate_line,
         gate_checks=[(o.severity, public_text.public_check(o), o.success) for o in gate.outcomes],
         warnings=warnings,
         deliveries=deliveries,
         made_at=made_at,
     )
-
-
-def _short_name(province_name: str) -> str:
-    """'Thành phố Hà Nội' → 'Hà Nội', 'Tỉnh Cao Bằng' → 'Cao Bằng': the chart labels' spelling."""
-    for prefix in ("Thành phố ", "Tỉnh "):
-        if province_name.startswith(prefix):
-            return province_name[len(prefix):]
-    return province_name
 
 
 def _move_into_place(building: Path, target: Path) -> Path:

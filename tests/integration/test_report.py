@@ -175,8 +175,12 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
     assert cover["Quality gate"].startswith(f"Gate {QUARTER} passed")
     if audience == "public":
         assert cover["Quality gate"] == f"Gate {QUARTER} passed with quality warnings: see the Notes"
-    assert cover["T2_births_by_sex"] == ("T2. Births registered in the quarter by the mother's province of residence "
+    assert cover["T2_births_by_sex"] == ("T2. Khai sinh đăng ký trong quý theo tỉnh cư trú của mẹ và giới tính — "
+                                         "Births registered in the quarter by the mother's province of residence "
                                          "and sex (35 rows)")
+    # The header is the CSV's; each header cell carries the reader's label (the table of labels).
+    assert book["T2_births_by_sex"]["G1"].value == "sex_ratio_at_birth"
+    assert book["T2_births_by_sex"]["G1"].comment.text == "Tỷ số giới tính khi sinh (Sex ratio at birth)"
     assert book["Cover"]["A1"].value.startswith("Civil registration and vital statistics")
     t2 = book["T2_births_by_sex"]
     assert [t2.cell(2, n).number_format for n in (3, 6, 7)] == ["#,##0", "#,##0", "0.0"]

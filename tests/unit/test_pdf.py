@@ -41,9 +41,13 @@ def test_a_t5_table_brings_the_pyramid_and_missing_figures_read_as_such(tmp_path
     assert "QUÝ 4/2025" in text
     assert "Khai sinh mới đăng ký trong quý 2.300" in text
     assert "Biểu đồ 1. Tháp tuổi của người chết đã đăng ký khai tử" in text  # no T8, C1–C3 rows: T5's is first
-    assert "T5. Deaths registered in the quarter by age and sex" in text
-    assert "2025Q4 NATIONAL VN 85+ 400 610 0 1010" in text
-    assert "T8. Registration completeness" in text and "No rows for this quarter" in text
+    assert "T5. Khai tử đăng ký trong quý theo nhóm tuổi và giới tính" in text
+    assert "Deaths registered in the quarter by age and sex" in text       # the English title beneath
+    # The Vietnamese way: names for codes, 1.010 for 1010; the group's name on its first row only.
+    assert "Toàn quốc <1 30 22 0 52 85+ 400 610 0 1.010" in text
+    assert "T8. Mức độ đầy đủ" in text and "Không có số liệu trong quý" in text
+    assert "Hà Nội 1.200 1.100 0 2.300 109,1" in text and "Toàn quốc 1.200 1.100 0 2.300 109,1" in text
+    assert "Mục lục" in text and "Phương pháp và định nghĩa" in text
     # T8 has no rows: its headline figures are missing, printed as a dash, never as zero.
     figures = dict(headline_figures(inputs))
     assert figures["Mức độ đầy đủ khai sinh (mục tiêu 2030: 100%)"] == "—"
