@@ -380,3 +380,28 @@ def test_seeds_are_loaded_only_when_they_change_and_full_refresh_reloads_them(bu
     after = _seed_loads(built)
     assert after["province_crosswalk"] > loaded["province_crosswalk"]
     assert after["icd10_chapters"] == loaded["icd10_chapters"]
+
+
+def test_the_documentation_is_in_the_database_too(built):
+    """persist_docs: the models' and columns' descriptions are COMMENTs on marts, reports and reference."""
+    def comment(schema, table, column=None):
+        if column is None:
+            return built.execute("select obj_description(%s::regclass, 'pg_class')", (f"{schema}.{table}",)).fetchone()[0]
+        return built.execute(
+            "select col_description(%s::regclass, a.attnum) from pg_attribute a "
+            "where a.attrelid = %s::regclass and a.attname = %s", (f"{schema}.{table}",) * 2 + (column,)).fetchone()[0]
+
+    assert comment("reports", "rpt_t8_completeness")
+    assert comment("reports", "rpt_t8_completeness", "births_on_time")
+    commented = built.execute(
+        "select n.nspname, count(*) filter (where d.description is not null), count(*) from pg_attribute a "
+        "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
+        "left join pg_description d on d.objoid = c.oid and d.objsubid = a.attnum "
+        "where n.nspname in ('marts', 'reports', 'reference') and c.relkind = 'r' and a.attnum > 0 "
+        "and not a.attisdropped group by n.nspname order by n.nspname").fetchall()
+    assert [schema for schema, with_comment, _ in commented if with_comment] == ["marts", "reference", "reports"]
+    reports = next((w, n) for s, w, n in commented if s == "reports")
+    assert reports[0] >= reports[1] * 0.9, commented   # the reports' columns are documented (contracts)
+    target = transform.docs_generate()
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert "doc.crvs.__overview__" in manifest["docs"]
