@@ -203,7 +203,18 @@ def cmd_docs(args) -> int:
 
     _ensure_server()
     folder = transform.docs_generate()
-    print(folder / "index.html")
+    if args.no_serve:
+        print(folder / "index.html")
+        return 0
+    # dbt's page reads manifest.json and catalog.json beside it, which a browser refuses over file://
+    server = transform.docs_server(folder, args.port)
+    print(f"dbt docs: http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C stops it)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
@@ -472,7 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. after a change of the code lists")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("docs", help="dbt docs of every model and column; prints the index.html to open")
+    p = sub.add_parser("docs", help="dbt docs of every model and column, served on 127.0.0.1; prints the URL")
+    p.add_argument("--port", type=int, default=8081, help="port on 127.0.0.1 (0: any free one; default 8081)")
+    p.add_argument("--no-serve", action="store_true", help="only generate; print the index.html")
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("gate", help="run the quality gate of a quarter; exits 1 when a blocking expectation fails; "

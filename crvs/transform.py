@@ -130,6 +130,19 @@ def build(select: str | None = None, full_refresh: bool = False) -> None:
     run_dbt(["build", *(["--select", select] if select else []), *(["--full-refresh"] if full_refresh else [])])
 
 
+def docs_server(folder: Path, port: int = 0):
+    """An HTTP server of the generated docs `folder` on 127.0.0.1 only (port 0: any free one), not
+    started: the caller runs serve_forever(). The site opens on the project's __overview__ block."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # no line per request on the terminal
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=str(folder)))
+
+
 def docs_generate() -> Path:
     """`dbt docs generate`; returns the folder holding index.html, manifest.json and catalog.json."""
     run_dbt(["docs", "generate"])

@@ -405,3 +405,21 @@ def test_the_documentation_is_in_the_database_too(built):
     target = transform.docs_generate()
     manifest = json.loads((target / "manifest.json").read_text())
     assert "doc.crvs.__overview__" in manifest["docs"]
+
+
+def test_the_docs_site_is_served_on_localhost_with_its_manifest(built):
+    import threading
+    import urllib.request
+
+    server = transform.docs_server(transform.docs_generate())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host, port = server.server_address
+        assert host == "127.0.0.1"
+        index = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+        manifest = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/manifest.json", timeout=10).read())
+        assert b"<html" in index.lower() or b"<!doctype" in index.lower()
+        assert "The CRVS statistics warehouse" in manifest["docs"]["doc.crvs.__overview__"]["block_contents"]
+    finally:
+        server.shutdown()
+        server.server_close()
