@@ -6,7 +6,14 @@ loader takes its general (pure Python + SQL) way for every file, with the same r
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension(
-    "crvs.feeds._fastload", ["crvs/feeds/_fastload.c"], libraries=["crypto"],
-    extra_compile_args=["-O2", "-Wall"], optional=True,
-)])
+setup(
+    ext_modules=[
+        Extension(
+            "crvs.feeds._fastload",
+            ["crvs/feeds/_fastload.c"],
+            libraries=["crypto"],
+            extra_compile_args=["-O2", "-Wall"],
+            optional=True,
+        )
+    ]
+)

@@ -60,7 +60,9 @@ def environment(executor: str = "LocalExecutor") -> dict[str, str]:
     }
     for variable, name in SHARED_SECRETS.items():
         if not os.environ.get(variable):
-            env[variable] = _generated_secret(settings.home() / "secrets" / name, fernet=variable.endswith("FERNET_KEY"))
+            env[variable] = _generated_secret(
+                settings.home() / "secrets" / name, fernet=variable.endswith("FERNET_KEY")
+            )
     return env
 
 

@@ -59,8 +59,13 @@ class Service:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                self.argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                self.argv,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -111,8 +116,9 @@ class Services:
         for service in self.services:
             code = service.exited()
             if code is not None:
-                raise ServiceFailed(f"{service.name} exited with code {code}; its log ({service.log_file}) ends:\n"
-                                    f"{service.tail()}")
+                raise ServiceFailed(
+                    f"{service.name} exited with code {code}; its log ({service.log_file}) ends:\n{service.tail()}"
+                )
 
     def stop(self, grace: float = 30.0) -> None:
         """SIGTERM every service's process group (the last started first), SIGKILL what is left after
@@ -220,8 +226,9 @@ def unhealthy(answer: dict | None, components: Sequence[str] = HEALTH_COMPONENTS
     return [name for name in components if (answer.get(name) or {}).get("status") != "healthy"]
 
 
-def wait_until_healthy(services: Services, url: str, timeout: float,
-                       components: Sequence[str] = HEALTH_COMPONENTS) -> None:
+def wait_until_healthy(
+    services: Services, url: str, timeout: float, components: Sequence[str] = HEALTH_COMPONENTS
+) -> None:
     deadline = time.monotonic() + timeout
     waiting = ["api-server"]
     while time.monotonic() < deadline:
@@ -239,7 +246,6 @@ def wait_until_healthy(services: Services, url: str, timeout: float,
 def serve_logs(port: int) -> None:
     """Airflow's task-log server app, on settings.log_server_host() (Airflow binds it to every address)."""
     import uvicorn
-
     from airflow.utils.serve_logs.log_server import get_app
 
     uvicorn.run(get_app(), host=settings.log_server_host(), port=int(port), log_config=None, access_log=False)

@@ -100,9 +100,15 @@ def ensure_redis(services, log_dir: Path) -> str:
         raise SmokeFailed(f"the broker {host}:{port} does not answer")
     server = shutil.which("redis-server")
     if server is None:
-        raise SmokeFailed("no Redis answers on 127.0.0.1 and redis-server is not installed (apt-get install redis-server)")
-    service = services.add("redis", [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                                     "--appendonly", "no"], dict(os.environ), log_dir)
+        raise SmokeFailed(
+            "no Redis answers on 127.0.0.1 and redis-server is not installed (apt-get install redis-server)"
+        )
+    service = services.add(
+        "redis",
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        dict(os.environ),
+        log_dir,
+    )
     service.start()
     deadline = time.monotonic() + 20
     while not _redis_answers(host, port):
@@ -124,8 +130,9 @@ class Api:
 
     def _call(self, method: str, path: str, body: dict | None = None, *, auth: bool = True) -> dict:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         if auth:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
@@ -141,25 +148,32 @@ class Api:
         self._call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
 
     def trigger(self, dag_id: str, conf: dict | None = None) -> str:
-        return self._call("POST", f"/api/v2/dags/{dag_id}/dagRuns",
-                          {"logical_date": None, "conf": conf or {}})["dag_run_id"]
+        return self._call("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})[
+            "dag_run_id"
+        ]
 
     def runs(self, dag_id: str) -> list[dict]:
         return self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100&order_by=run_after")["dag_runs"]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances"
-                          )["task_instances"]
+        return self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances")[
+            "task_instances"
+        ]
 
     def failed_tasks(self, dag_id: str, run_id: str) -> list[str]:
-        return sorted(ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else "")
-                      for ti in self.task_instances(dag_id, run_id) if ti["state"] in ("failed", "upstream_failed"))
+        return sorted(
+            ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else "")
+            for ti in self.task_instances(dag_id, run_id)
+            if ti["state"] in ("failed", "upstream_failed")
+        )
 
     def task_log(self, ti: dict) -> list:
         """What the UI shows as a task instance's log (its last try): the sources it was read from,
         then the log's lines."""
-        path = (f"/api/v2/dags/{ti['dag_id']}/dagRuns/{urllib.parse.quote(ti['dag_run_id'])}/taskInstances/"
-                f"{ti['task_id']}/logs/{ti['try_number']}?full_content=true&map_index={ti['map_index']}")
+        path = (
+            f"/api/v2/dags/{ti['dag_id']}/dagRuns/{urllib.parse.quote(ti['dag_run_id'])}/taskInstances/"
+            f"{ti['task_id']}/logs/{ti['try_number']}?full_content=true&map_index={ti['map_index']}"
+        )
         return self._call("GET", path)["content"]
 
 
@@ -196,8 +210,14 @@ def run(root: Path, *, scale: float, deadline: float) -> bool:
     from crvs.airflow_services import Services, airflow_argv, log_server_argv, wait_until_healthy
 
     main_home, shared = root / "main", root / "shared"
-    os.environ.update({"CRVS_HOME": str(main_home), "CRVS_SHARED_DIR": str(shared),
-                       "CRVS_PG_PORT": str(_free_port()), "CRVS_AIRFLOW_PORT": str(_free_port())})
+    os.environ.update(
+        {
+            "CRVS_HOME": str(main_home),
+            "CRVS_SHARED_DIR": str(shared),
+            "CRVS_PG_PORT": str(_free_port()),
+            "CRVS_AIRFLOW_PORT": str(_free_port()),
+        }
+    )
     for name in ("CRVS_WAREHOUSE_URL", "CRVS_AIRFLOW_DB_URL", "AIRFLOW_HOME"):
         os.environ.pop(name, None)
     for name in [n for n in os.environ if n.startswith("AIRFLOW__") or n.startswith("AIRFLOW_CONN_")]:
@@ -213,17 +233,19 @@ def run(root: Path, *, scale: float, deadline: float) -> bool:
         queue = f"crvs-smoke-{secrets.token_hex(4)}"
         smtp, smtp_port = _smtp_sink()
         env = orchestration._prepare_environment(dict(os.environ), executor="CeleryExecutor")
-        env.update({
-            # what a worker on another host is given: addresses and secrets, no shared home
-            "CRVS_WAREHOUSE_URL": settings.warehouse_url(),
-            "CRVS_AIRFLOW_DB_URL": settings.airflow_db_url(),
-            "CRVS_PSEUDONYM_KEY": settings.pseudonym_key().decode(),
-            "CRVS_ANALYST_PASSWORD": settings.analyst_password(),
-            "AIRFLOW__CELERY__BROKER_URL": broker,
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + settings.sqlalchemy_url(settings.airflow_db_url()),
-            "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
-            "AIRFLOW_CONN_CRVS_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port}),
-        })
+        env.update(
+            {
+                # what a worker on another host is given: addresses and secrets, no shared home
+                "CRVS_WAREHOUSE_URL": settings.warehouse_url(),
+                "CRVS_AIRFLOW_DB_URL": settings.airflow_db_url(),
+                "CRVS_PSEUDONYM_KEY": settings.pseudonym_key().decode(),
+                "CRVS_ANALYST_PASSWORD": settings.analyst_password(),
+                "AIRFLOW__CELERY__BROKER_URL": broker,
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + settings.sqlalchemy_url(settings.airflow_db_url()),
+                "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
+                "AIRFLOW_CONN_CRVS_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port}),
+            }
+        )
         env.pop("CRVS_PG_PORT")
         log_port = str(_port_free_on(WORKERS.values()))
         env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = log_port  # where the api-server asks for task logs
@@ -234,12 +256,28 @@ def run(root: Path, *, scale: float, deadline: float) -> bool:
         services.services += orchestration.core_services(env, log_dir, log_server=False).services
         for name, address in WORKERS.items():
             home = root / name
-            worker_env = env | {"CRVS_HOME": str(home), "AIRFLOW_HOME": str(home / "airflow"),
-                                "CRVS_LOG_SERVER_HOST": address}
+            worker_env = env | {
+                "CRVS_HOME": str(home),
+                "AIRFLOW_HOME": str(home / "airflow"),
+                "CRVS_LOG_SERVER_HOST": address,
+            }
             (home / "airflow").mkdir(parents=True)
-            services.add(name, airflow_argv("celery", "worker", "--skip-serve-logs", "--queues", queue,
-                                            "--concurrency", "2", "--celery-hostname", f"{name}@%h"),
-                         worker_env, log_dir)
+            services.add(
+                name,
+                airflow_argv(
+                    "celery",
+                    "worker",
+                    "--skip-serve-logs",
+                    "--queues",
+                    queue,
+                    "--concurrency",
+                    "2",
+                    "--celery-hostname",
+                    f"{name}@%h",
+                ),
+                worker_env,
+                log_dir,
+            )
             services.add(f"{name}-log-server", log_server_argv(log_port), worker_env, log_dir)
             _say(f"{name}: host {address}, its log server on {address}:{log_port}")
         _say(f"starting {', '.join(s.name for s in services.services if s.process is None)}; queue {queue}")
@@ -274,7 +312,7 @@ def _smtp_sink():
         def __init__(self):
             self.messages = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's name
+        async def handle_DATA(self, server, session, envelope):  # aiosmtpd's name
             self.messages.append(envelope)
             return "250 OK"
 
@@ -309,12 +347,19 @@ def _drive(api: Api, services, smtp, shared: Path, root: Path, deadline: float, 
     failed = _print_runs(api)
     report = shared / "reports" / quarter / "manifest.json"
     mails = len(smtp.handler.messages)
-    _say(f"report manifest: {report} ({'present' if report.is_file() else 'MISSING'}); "
-         f"e-mails received by the SMTP server: {mails}")
+    _say(
+        f"report manifest: {report} ({'present' if report.is_file() else 'MISSING'}); "
+        f"e-mails received by the SMTP server: {mails}"
+    )
     for name in WORKERS:
-        ran = sorted({p.parent.name.removeprefix("task_id=") if p.parent.name.startswith("task_id=")
-                      else p.parent.parent.name.removeprefix("task_id=")
-                      for p in (root / name / "airflow" / "logs").rglob("attempt=*.log")})
+        ran = sorted(
+            {
+                p.parent.name.removeprefix("task_id=")
+                if p.parent.name.startswith("task_id=")
+                else p.parent.parent.name.removeprefix("task_id=")
+                for p in (root / name / "airflow" / "logs").rglob("attempt=*.log")
+            }
+        )
         _say(f"{name} ran {len(ran)} distinct task(s): {', '.join(ran)}")
     for log in (root / name / "airflow" / "logs" for name in WORKERS):
         for path in log.glob("dag_id=crvs_quarterly_report/*/task_id=write_report/attempt=*.log"):
@@ -356,10 +401,12 @@ def _check_ui_reads_each_workers_logs(api: Api) -> list[str]:
         events = [entry.get("event", "") if isinstance(entry, dict) else str(entry) for entry in api.task_log(ti)]
         # the log's sources come first, between ::group:: and ::endgroup:: lines, then the log's lines
         end = events.index("::endgroup::") if "::endgroup::" in events else 0
-        sources, lines = events[1:end], events[end + 1:]
+        sources, lines = events[1:end], events[end + 1 :]
         served = [src for src in sources if src.startswith(f"http://{address}:")]
-        _say(f"the UI shows {ti['dag_id']}.{ti['task_id']}'s log, run on {name}: {len(lines)} lines from "
-             f"{served[0].split('/log/')[0] + '/log/...' if served else 'nowhere: ' + '; '.join(sources)[:200]}")
+        _say(
+            f"the UI shows {ti['dag_id']}.{ti['task_id']}'s log, run on {name}: {len(lines)} lines from "
+            f"{served[0].split('/log/')[0] + '/log/...' if served else 'nowhere: ' + '; '.join(sources)[:200]}"
+        )
         if not served or not lines:
             unread.append(name)
     return unread

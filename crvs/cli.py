@@ -105,8 +105,10 @@ def cmd_fetch(args) -> int:
 
     config = platform.PlatformConfig.from_environment()
     if config is None:
-        print("crvs fetch: CRVS_PLATFORM_URL is not set (and CRVS_PLATFORM_TOKEN: the platform's bearer token)",
-              file=sys.stderr)
+        print(
+            "crvs fetch: CRVS_PLATFORM_URL is not set (and CRVS_PLATFORM_TOKEN: the platform's bearer token)",
+            file=sys.stderr,
+        )
         return 2
     _ensure_server()
 
@@ -142,12 +144,15 @@ def cmd_platform(args) -> int:
 
     token = os.environ.get(args.token_env, "").strip()
     if not token:
-        print(f"crvs platform serve: the environment variable {args.token_env} (the token clients must send) is empty",
-              file=sys.stderr)
+        print(
+            f"crvs platform serve: the environment variable {args.token_env} (the token clients must send) is empty",
+            file=sys.stderr,
+        )
         return 2
     try:
-        faults = server.FaultPlan.parse(args.fault or [], seed=args.seed, retry_after=args.retry_after,
-                                        slow_seconds=args.slow_seconds)
+        faults = server.FaultPlan.parse(
+            args.fault or [], seed=args.seed, retry_after=args.retry_after, slow_seconds=args.slow_seconds
+        )
     except server.FaultSpecError as err:
         print(f"crvs platform serve: {err}", file=sys.stderr)
         return 2
@@ -172,9 +177,11 @@ def cmd_quarantine(args) -> int:
             print(refusal.line())
     deliveries = sum(r.kind == "DELIVERY" for r in refusals)
     more = len(refusals) - len(shown)
-    print(f"{deliveries} delivery(ies) refused whole, {len(refusals) - deliveries} row(s) quarantined"
-          + (f"; written to {args.csv}" if args.csv else "")
-          + (f"; {more} more not shown (--all, or --csv FILE)" if more else ""))
+    print(
+        f"{deliveries} delivery(ies) refused whole, {len(refusals) - deliveries} row(s) quarantined"
+        + (f"; written to {args.csv}" if args.csv else "")
+        + (f"; {more} more not shown (--all, or --csv FILE)" if more else "")
+    )
     return 0
 
 
@@ -260,8 +267,10 @@ def cmd_gate(args) -> int:
             print(f"     accepted: {result.acceptance_of(outcome).line()}")
     print(result.summary())
     for check in sorted({o.check for o in result.blocking_failures if o.acceptable}):
-        print(f"a statistician may accept {check} for {args.quarter} only: crvs gate accept --quarter {args.quarter} "
-              f"--check {check} --reason \"...\"")
+        print(
+            f"a statistician may accept {check} for {args.quarter} only: crvs gate accept --quarter {args.quarter} "
+            f'--check {check} --reason "..."'
+        )
     if args.docs:
         print(f"data docs: {runner.data_docs_index()}")
     return 0 if result.passed else 1
@@ -325,8 +334,7 @@ def cmd_report(args) -> int:
             print(line, file=sys.stderr)
         return 1
     except report.PublicationBlocked as blocked:
-        print(f"crvs report: {args.quarter}: {blocked}; the agency edition is in {out / args.quarter}",
-              file=sys.stderr)
+        print(f"crvs report: {args.quarter}: {blocked}; the agency edition is in {out / args.quarter}", file=sys.stderr)
         return 1
     print(folder)
     for line in report.loss_lines(folder):
@@ -362,9 +370,13 @@ def cmd_deliver(args, sharing_only: bool = False) -> int:
     _ensure_server()
     try:
         outcomes = delivery.deliver_quarter(
-            args.quarter, reports=Path(args.reports) if args.reports else None,
-            smtp=delivery.smtp_from_url(settings.smtp_url()), recipient_ids=args.recipient or None,
-            sharing_only=sharing_only, force=args.force)
+            args.quarter,
+            reports=Path(args.reports) if args.reports else None,
+            smtp=delivery.smtp_from_url(settings.smtp_url()),
+            recipient_ids=args.recipient or None,
+            sharing_only=sharing_only,
+            force=args.force,
+        )
     except delivery.DeliveryError as err:
         print(f"crvs {args.command}: {err}", file=sys.stderr)
         return 2
@@ -429,8 +441,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("db", help="the warehouse's PostgreSQL (embedded unless CRVS_WAREHOUSE_URL is set)")
-    p.add_argument("action", choices=["start", "stop", "status", "url", "analyst-url"],
-                   help="analyst-url: the read-only analysts' role (marts, reports, reference) with its password")
+    p.add_argument(
+        "action",
+        choices=["start", "stop", "status", "url", "analyst-url"],
+        help="analyst-url: the read-only analysts' role (marts, reports, reference) with its password",
+    )
     p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("sample", help="write a synthetic quarter of agency deliveries")
@@ -442,12 +457,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load delivery folders (FILE and EMAIL channels)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="a delivery folder with manifest.json, or an inbox of them")
-    p.add_argument("--mail", metavar="DIR", help="a maildir or folder of .eml files: save each message's attachments "
-                                                  "to the inbox as a delivery folder and load it (channel EMAIL)")
+    p.add_argument(
+        "--mail",
+        metavar="DIR",
+        help="a maildir or folder of .eml files: save each message's attachments "
+        "to the inbox as a delivery folder and load it (channel EMAIL)",
+    )
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("fetch", help="load the deliveries the sharing platform has and the warehouse has not "
-                                     "(CRVS_PLATFORM_URL, CRVS_PLATFORM_TOKEN)")
+    p = sub.add_parser(
+        "fetch",
+        help="load the deliveries the sharing platform has and the warehouse has not "
+        "(CRVS_PLATFORM_URL, CRVS_PLATFORM_TOKEN)",
+    )
     p.add_argument("--agency", choices=["MOJ", "MOH", "GSO"], help="only this agency (default: all three)")
     p.set_defaults(func=cmd_fetch)
 
@@ -456,31 +478,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", required=True, help="a folder of delivery folders, e.g. written by `crvs sample`")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--token-env", default="CRVS_PLATFORM_TOKEN",
-                   help="the environment variable holding the bearer token (default CRVS_PLATFORM_TOKEN)")
+    p.add_argument(
+        "--token-env",
+        default="CRVS_PLATFORM_TOKEN",
+        help="the environment variable holding the bearer token (default CRVS_PLATFORM_TOKEN)",
+    )
     p.add_argument("--page-size", type=int, default=1000, help="rows per page, 1..10000")
-    p.add_argument("--fault", action="append",
-                   help="misbehave: KIND@N[,M] (the Nth request) or KIND%%P (probability P); KIND is 429, 500, 502, "
-                        "503, drop, truncate or slow (repeatable)")
+    p.add_argument(
+        "--fault",
+        action="append",
+        help="misbehave: KIND@N[,M] (the Nth request) or KIND%%P (probability P); KIND is 429, 500, 502, "
+        "503, drop, truncate or slow (repeatable)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the probabilistic faults")
     p.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds sent with 429")
     p.add_argument("--slow-seconds", type=float, default=2.0, help="how long a slow answer waits")
     p.set_defaults(func=cmd_platform)
 
-    p = sub.add_parser("quarantine", help="list the deliveries refused whole and the rows quarantined (file, row, "
-                                          "column, rule, message; never a value from a file)")
+    p = sub.add_parser(
+        "quarantine",
+        help="list the deliveries refused whole and the rows quarantined (file, row, "
+        "column, rule, message; never a value from a file)",
+    )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--delivery", metavar="ID", help="only this delivery_id")
-    which.add_argument("--quarter", type=_quarter, help="only the deliveries that fed this quarter or were refused for it")
+    which.add_argument(
+        "--quarter", type=_quarter, help="only the deliveries that fed this quarter or were refused for it"
+    )
     p.add_argument("--csv", metavar="FILE", help="write the whole listing as CSV to FILE")
     p.add_argument("--all", action="store_true", help=f"print every line (default: the first {QUARANTINE_LINES})")
     p.set_defaults(func=cmd_quarantine)
 
     p = sub.add_parser("build", help="dbt build of the warehouse (seeds, models, tests)")
     p.add_argument("--select", help="dbt selection, e.g. +rpt_t2_births_by_sex")
-    p.add_argument("--full-refresh", action="store_true",
-                   help="rebuild incremental models (fct_health_notification) from all deliveries, "
-                        "e.g. after a change of the code lists")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental models (fct_health_notification) from all deliveries, "
+        "e.g. after a change of the code lists",
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("docs", help="dbt docs of every model and column, served on 127.0.0.1; prints the URL")
@@ -488,15 +524,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="only generate; print the index.html")
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("gate", help="run the quality gate of a quarter; exits 1 when a blocking expectation fails; "
-                                    "`gate accept` records a statistician's acceptance of a blocking finding")
-    p.add_argument("action", nargs="?", choices=["accept"],
-                   help="accept: a blocking plausibility finding is true for this quarter (--quarter, --check, --reason)")
+    p = sub.add_parser(
+        "gate",
+        help="run the quality gate of a quarter; exits 1 when a blocking expectation fails; "
+        "`gate accept` records a statistician's acceptance of a blocking finding",
+    )
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["accept"],
+        help="accept: a blocking plausibility finding is true for this quarter (--quarter, --check, --reason)",
+    )
     p.add_argument("--quarter", type=_quarter)
     p.add_argument("--check", help="with accept: the check's short name, as the gate prints it in [brackets]")
     p.add_argument("--reason", help="with accept: why the finding is accepted (shown in the agency edition's notes)")
-    p.add_argument("--docs", action="store_true",
-                   help="print the data docs' index.html (alone: without running the gate)")
+    p.add_argument(
+        "--docs", action="store_true", help="print the data docs' index.html (alone: without running the gate)"
+    )
     p.add_argument("--recheck", action="store_true", help="re-run the feed checks of the quarter's deliveries first")
     p.set_defaults(func=cmd_gate)
 
@@ -509,8 +553,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: $CRVS_HOME/reports)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("audit-disclosure", help="the intruder's audit of a public edition: exits 1 when a hidden "
-                                                "cell's provable range is under 5 or a public text carries a figure")
+    p = sub.add_parser(
+        "audit-disclosure",
+        help="the intruder's audit of a public edition: exits 1 when a hidden "
+        "cell's provable range is under 5 or a public text carries a figure",
+    )
     p.add_argument("folder", metavar="DIR", help="a quarter's report folder or its public/ folder")
     p.add_argument("--manifest", help="a manifest the public receives, scanned too (public/manifest.json always is)")
     p.set_defaults(func=cmd_audit_disclosure)
@@ -532,9 +579,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=0.01)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("bench", help="`bench ingest`: the loader's rows/s against a bare COPY of the same files; "
-                                     "`bench path`: a quarter from deliveries to report, and a day's delivery; "
-                                     "`bench report`: the report with its disclosure control and audit, in seconds")
+    p = sub.add_parser(
+        "bench",
+        help="`bench ingest`: the loader's rows/s against a bare COPY of the same files; "
+        "`bench path`: a quarter from deliveries to report, and a day's delivery; "
+        "`bench report`: the report with its disclosure control and audit, in seconds",
+    )
     p.add_argument("what", choices=["ingest", "path", "report"])
     p.add_argument("--seed", type=int, help="bench report: the sample's seed (default: crvs sample's)")
     p.add_argument("--scale", type=float, default=0.2, help="1.0 is national scale (~1.1 M rows a quarter)")
@@ -543,9 +593,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="with path: write the table as JSON to this file")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("airflow", help="the airflow CLI on this project's configuration (e.g. `crvs airflow dags list`); "
-                       "`crvs airflow up`: every service, separately, until Ctrl-C; "
-                       "`crvs airflow celery-smoke`: a quarter on two Celery workers")
+    p = sub.add_parser(
+        "airflow",
+        help="the airflow CLI on this project's configuration (e.g. `crvs airflow dags list`); "
+        "`crvs airflow up`: every service, separately, until Ctrl-C; "
+        "`crvs airflow celery-smoke`: a quarter on two Celery workers",
+    )
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_airflow)
     return parser
@@ -553,8 +606,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("great_expectations", "dbt", "sqlalchemy", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     import psycopg

@@ -104,7 +104,8 @@ def _ensure_service_user() -> pwd.struct_passwd:
     except KeyError:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         return pwd.getpwnam(SERVICE_USER)
 
@@ -116,8 +117,13 @@ def _service_user_prefix() -> list[str]:
         return []
     _ensure_service_user()
     return [
-        "setpriv", f"--reuid={SERVICE_USER}", f"--regid={SERVICE_USER}", "--clear-groups",
-        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+        "setpriv",
+        f"--reuid={SERVICE_USER}",
+        f"--regid={SERVICE_USER}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
     ]
 
 
@@ -135,8 +141,11 @@ def _read_acl(path: Path) -> list[tuple[int, int, int]]:
         data = os.getxattr(path, _ACL_XATTR)
     except OSError:
         mode = path.stat().st_mode
-        return [(_ACL_USER_OBJ, _ACL_NO_ID, mode >> 6 & 7), (_ACL_GROUP_OBJ, _ACL_NO_ID, mode >> 3 & 7),
-                (_ACL_OTHER, _ACL_NO_ID, mode & 7)]
+        return [
+            (_ACL_USER_OBJ, _ACL_NO_ID, mode >> 6 & 7),
+            (_ACL_GROUP_OBJ, _ACL_NO_ID, mode >> 3 & 7),
+            (_ACL_OTHER, _ACL_NO_ID, mode & 7),
+        ]
     return [(tag, ident, perm) for tag, perm, ident in struct.iter_unpack("<HHI", data[4:])]
 
 
@@ -149,8 +158,11 @@ def _searchable(path: Path, user: pwd.struct_passwd, acl: list[tuple[int, int, i
         return bool(entries[(_ACL_USER_OBJ, _ACL_NO_ID)] & _SEARCH)
     if (_ACL_USER, user.pw_uid) in entries:
         return bool(entries[(_ACL_USER, user.pw_uid)] & mask & _SEARCH)
-    groups = [perm for (tag, ident), perm in entries.items()
-              if (tag == _ACL_GROUP_OBJ and st.st_gid == user.pw_gid) or (tag == _ACL_GROUP and ident == user.pw_gid)]
+    groups = [
+        perm
+        for (tag, ident), perm in entries.items()
+        if (tag == _ACL_GROUP_OBJ and st.st_gid == user.pw_gid) or (tag == _ACL_GROUP and ident == user.pw_gid)
+    ]
     if groups:
         return any(perm & mask & _SEARCH for perm in groups)
     return bool(entries[(_ACL_OTHER, _ACL_NO_ID)] & _SEARCH)
@@ -177,7 +189,8 @@ def grant_search(folder: Path, user: pwd.struct_passwd) -> list[Path]:
         except OSError as err:
             raise DatabaseError(
                 f"the embedded PostgreSQL runs as {user.pw_name} and cannot reach {folder}: {path} does not let it "
-                f"pass and its ACL cannot be set ({err.strerror}); set CRVS_HOME to a folder it can reach") from err
+                f"pass and its ACL cannot be set ({err.strerror}); set CRVS_HOME to a folder it can reach"
+            ) from err
         changed.append(path)
     return changed
 
@@ -268,11 +281,24 @@ class EmbeddedPostgres:
         compiler = shutil.which(os.environ.get("CC", "cc"))
         if compiler is None:
             raise DatabaseError(
-                f"a C compiler (cc) is needed once to build the server's role guard ({ROLE_GUARD_SOURCE.name})")
+                f"a C compiler (cc) is needed once to build the server's role guard ({ROLE_GUARD_SOURCE.name})"
+            )
         target = self._pginstall / "lib" / f"{ROLE_GUARD}.so"
         result = subprocess.run(
-            [compiler, "-shared", "-fPIC", "-O2", "-Wall", f"-I{wheel / 'include' / 'server'}",
-             "-o", str(target), str(ROLE_GUARD_SOURCE)], capture_output=True, text=True)
+            [
+                compiler,
+                "-shared",
+                "-fPIC",
+                "-O2",
+                "-Wall",
+                f"-I{wheel / 'include' / 'server'}",
+                "-o",
+                str(target),
+                str(ROLE_GUARD_SOURCE),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise DatabaseError(f"building the server's role guard failed: {result.stderr.strip()}")
         target.chmod(0o755)
@@ -296,9 +322,16 @@ class EmbeddedPostgres:
         self._own(self.log_file.parent)
         with self._password_file(settings.role_password(settings.ADMIN_ROLE)) as pwfile:
             self._run(
-                "initdb", "-D", str(self.data_dir), "-U", settings.ADMIN_ROLE,
-                "--auth=scram-sha-256", f"--pwfile={pwfile}",
-                "--encoding=UTF8", "--no-locale", "--no-instructions",
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                settings.ADMIN_ROLE,
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-instructions",
             )
         self.write_hba()
         if not os.environ.get("CRVS_PG_PORT"):
@@ -334,8 +367,15 @@ class EmbeddedPostgres:
         for the superuser): give the superuser its password in single-user mode (no connection, so
         nothing is open meanwhile), then make pg_hba.conf ask every role for its password."""
         password = settings.role_password(settings.ADMIN_ROLE)
-        self._run("postgres", "--single", "-D", str(self.data_dir), "-j", "postgres",
-                  input=f"alter role {settings.ADMIN_ROLE} password '{password}';\n")
+        self._run(
+            "postgres",
+            "--single",
+            "-D",
+            str(self.data_dir),
+            "-j",
+            "postgres",
+            input=f"alter role {settings.ADMIN_ROLE} password '{password}';\n",
+        )
         self.write_hba()
 
     def running(self) -> bool:
@@ -354,11 +394,22 @@ class EmbeddedPostgres:
             self._migrate()
         port = settings.embedded_port()
         # Small shared memory and connection settings: Airflow, dbt and the loader on a laptop.
-        options = (f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200 -c fsync=on"
-                   f" -c password_encryption=scram-sha-256 -c shared_preload_libraries={ROLE_GUARD}")
+        options = (
+            f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200 -c fsync=on"
+            f" -c password_encryption=scram-sha-256 -c shared_preload_libraries={ROLE_GUARD}"
+        )
         self._run(
-            "pg_ctl", "start", "-D", str(self.data_dir), "-l", str(self.log_file),
-            "-o", options, "-w", "-t", "60",
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log_file),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
         )
 
     def stop(self) -> None:
@@ -398,6 +449,7 @@ def _link_tree(source: Path, target: Path) -> None:
 
 # ---------------------------------------------------------------------------- roles and databases
 
+
 def _verifier(conn: psycopg.Connection, role: str, password: str) -> str:
     """The SCRAM-SHA-256 verifier of a password, made on this side (libpq): the server, its log and
     its statistics never see the password."""
@@ -407,8 +459,11 @@ def _verifier(conn: psycopg.Connection, role: str, password: str) -> str:
 def _set_login(conn: psycopg.Connection, role: str, password: str, attributes: str = ROLE_ATTRIBUTES) -> None:
     exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
     statement = "alter role {} " if exists else "create role {} "
-    conn.execute(sql.SQL(statement + f"login {attributes} password {{}}").format(
-        sql.Identifier(role), sql.Literal(_verifier(conn, role, password))))
+    conn.execute(
+        sql.SQL(statement + f"login {attributes} password {{}}").format(
+            sql.Identifier(role), sql.Literal(_verifier(conn, role, password))
+        )
+    )
 
 
 def _lock(conn: psycopg.Connection, name: str) -> None:
@@ -425,8 +480,9 @@ def ensure_roles() -> None:
             _set_login(conn, role, settings.role_password(role))
         if not conn.execute("select 1 from pg_roles where rolname = %s", [settings.ANALYST_ROLE]).fetchone():
             # no login until `crvs db analyst-url` gives it its password
-            conn.execute(sql.SQL(f"create role {{}} nologin {ROLE_ATTRIBUTES}").format(
-                sql.Identifier(settings.ANALYST_ROLE)))
+            conn.execute(
+                sql.SQL(f"create role {{}} nologin {ROLE_ATTRIBUTES}").format(sql.Identifier(settings.ANALYST_ROLE))
+            )
         for database in ("postgres", "template1"):
             conn.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(database)))
 
@@ -455,7 +511,9 @@ def _give_airflow_its_database(conn: psycopg.Connection, name: str) -> None:
     if owner == settings.AIRFLOW_ROLE:
         return
     # Made before Airflow had its own role: the database and what Airflow created in it change hands.
-    conn.execute(sql.SQL("alter database {} owner to {}").format(sql.Identifier(name), sql.Identifier(settings.AIRFLOW_ROLE)))
+    conn.execute(
+        sql.SQL("alter database {} owner to {}").format(sql.Identifier(name), sql.Identifier(settings.AIRFLOW_ROLE))
+    )
     with psycopg.connect(settings._with_database(settings.server_admin_url(), name), autocommit=True) as airflow:
         _hand_over(airflow, "public", settings.AIRFLOW_ROLE, schema_too=False)
 
@@ -488,16 +546,25 @@ def _hand_over(conn: psycopg.Connection, schema: str, role: str, schema_too: boo
     """Give `role` the schema and everything in it that another role owns (a warehouse made when
     the superuser owned everything), readable by its READERS. Nothing to do: one catalog query."""
     statements = [r[0] for r in conn.execute(_HAND_OVER, {"role": role, "schema": schema})]
-    if schema_too and conn.execute("select pg_get_userbyid(nspowner) <> %s from pg_namespace where nspname = %s",
-                                   [role, schema]).fetchone()[0]:
-        statements.insert(0, sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), sql.Identifier(role)))
+    if (
+        schema_too
+        and conn.execute(
+            "select pg_get_userbyid(nspowner) <> %s from pg_namespace where nspname = %s", [role, schema]
+        ).fetchone()[0]
+    ):
+        statements.insert(
+            0, sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), sql.Identifier(role))
+        )
     if not statements:
         return
     for statement in statements:
         conn.execute(statement if isinstance(statement, sql.Composable) else sql.SQL(statement))
     for reader in READERS.get(role, ()):
-        conn.execute(sql.SQL("grant usage on schema {s} to {r}; grant select on all tables in schema {s} to {r}").format(
-            s=sql.Identifier(schema), r=sql.Identifier(reader)))
+        conn.execute(
+            sql.SQL("grant usage on schema {s} to {r}; grant select on all tables in schema {s} to {r}").format(
+                s=sql.Identifier(schema), r=sql.Identifier(reader)
+            )
+        )
 
 
 def prepare_warehouse() -> None:
@@ -515,14 +582,18 @@ def prepare_warehouse() -> None:
         db = sql.Identifier(database)
         conn.execute(sql.SQL("revoke all on database {} from public").format(db))
         for role in PIPELINE_ROLES:
-            conn.execute(sql.SQL("grant connect, temporary, create on database {} to {}").format(db, sql.Identifier(role)))
+            conn.execute(
+                sql.SQL("grant connect, temporary, create on database {} to {}").format(db, sql.Identifier(role))
+            )
         conn.execute(sql.SQL("grant connect on database {} to {}").format(db, sql.Identifier(settings.ANALYST_ROLE)))
         for owner, readers in READERS.items():
             for reader in readers:
-                conn.execute(sql.SQL(
-                    "alter default privileges for role {o} grant usage on schemas to {r};"
-                    "alter default privileges for role {o} grant select on tables to {r}").format(
-                        o=sql.Identifier(owner), r=sql.Identifier(reader)))
+                conn.execute(
+                    sql.SQL(
+                        "alter default privileges for role {o} grant usage on schemas to {r};"
+                        "alter default privileges for role {o} grant select on tables to {r}"
+                    ).format(o=sql.Identifier(owner), r=sql.Identifier(reader))
+                )
         existing = {r[0] for r in conn.execute("select nspname from pg_namespace")}
         for schema, role in SCHEMA_OWNERS.items():
             if schema in existing:
@@ -546,8 +617,11 @@ def ensure_server() -> str:
 
 
 def status() -> dict[str, str]:
-    info = {"warehouse_url": settings.warehouse_url() if not settings.uses_embedded_postgres()
-            or EmbeddedPostgres.from_settings().initialised() else "(not initialised)"}
+    info = {
+        "warehouse_url": settings.warehouse_url()
+        if not settings.uses_embedded_postgres() or EmbeddedPostgres.from_settings().initialised()
+        else "(not initialised)"
+    }
     if settings.uses_embedded_postgres():
         server = EmbeddedPostgres.from_settings()
         info["mode"] = "embedded"
@@ -589,6 +663,7 @@ def ensure_analyst_role() -> str:
     with connect(autocommit=True, role=settings.ADMIN_ROLE) as conn:
         # on your own server, only what the role needs (your administrator decides the rest)
         _set_login(conn, role, password, ROLE_ATTRIBUTES if settings.uses_embedded_postgres() else "")
-        conn.execute(sql.SQL("grant connect on database {} to {}").format(
-            sql.Identifier(database), sql.Identifier(role)))
+        conn.execute(
+            sql.SQL("grant connect on database {} to {}").format(sql.Identifier(database), sql.Identifier(role))
+        )
     return settings.analyst_url(password)

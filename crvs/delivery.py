@@ -23,8 +23,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 import logging
+import re
 import shutil
 import smtplib
 import socket
@@ -125,8 +125,7 @@ class Recipients:
         unknown = sorted(set(ids or []) - known)
         if unknown:
             raise DeliveryError(f"unknown recipient(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return [r for r in self.recipients
-                if (not ids or r.id in ids) and (r.sharing or not sharing_only)]
+        return [r for r in self.recipients if (not ids or r.id in ids) and (r.sharing or not sharing_only)]
 
 
 def load_recipients(path: Path | None = None) -> Recipients:
@@ -152,24 +151,35 @@ def load_recipients(path: Path | None = None) -> Recipients:
         if not isinstance(emails, list) or not emails or any("@" not in parseaddr(e)[1] for e in emails):
             raise DeliveryError(f"{where}: emails must be a non-empty list of addresses, got {emails!r}")
         if entry.get("audience") not in AUDIENCES:
-            raise DeliveryError(f"{where}: audience must be one of {', '.join(AUDIENCES)}, got {entry.get('audience')!r}")
+            raise DeliveryError(
+                f"{where}: audience must be one of {', '.join(AUDIENCES)}, got {entry.get('audience')!r}"
+            )
         tables = entry.get("tables")
         if tables == "all":
             tables = REPORT_TABLE_CODES
         if not isinstance(tables, (list, tuple)) or not tables:
-            raise DeliveryError(f"{where}: tables must be \"all\" or a list of table codes")
+            raise DeliveryError(f'{where}: tables must be "all" or a list of table codes')
         wrong = [t for t in tables if t not in REPORT_TABLE_CODES]
         if wrong:
-            raise DeliveryError(f"{where}: unknown table code(s) {', '.join(map(str, wrong))}; "
-                                f"the report's tables are {', '.join(REPORT_TABLE_CODES)}")
+            raise DeliveryError(
+                f"{where}: unknown table code(s) {', '.join(map(str, wrong))}; "
+                f"the report's tables are {', '.join(REPORT_TABLE_CODES)}"
+            )
         unknown_fields = set(entry) - {"id", "name", "emails", "audience", "tables", "pdf", "csv", "sharing"}
         if unknown_fields:
             raise DeliveryError(f"{where}: unknown field(s) {', '.join(sorted(unknown_fields))}")
-        recipients.append(Recipient(
-            id=rid, name=str(entry.get("name") or rid), emails=tuple(emails), audience=entry["audience"],
-            tables=tuple(tables), pdf=bool(entry.get("pdf", False)), csv=bool(entry.get("csv", False)),
-            sharing=bool(entry.get("sharing", False)),
-        ))
+        recipients.append(
+            Recipient(
+                id=rid,
+                name=str(entry.get("name") or rid),
+                emails=tuple(emails),
+                audience=entry["audience"],
+                tables=tuple(tables),
+                pdf=bool(entry.get("pdf", False)),
+                csv=bool(entry.get("csv", False)),
+                sharing=bool(entry.get("sharing", False)),
+            )
+        )
     if not recipients:
         raise DeliveryError(f"{path}: no [[recipients]]")
     return Recipients(sender=sender, recipients=tuple(recipients), contact=_contact(path, data.get("contact")))
@@ -214,10 +224,12 @@ def smtp_from_url(url: str | None) -> Smtp | None:
         raise DeliveryError("the SMTP URL must look like smtp://user:password@host:port (or smtps://...)")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     return Smtp(
-        host=parts.hostname, port=parts.port or (465 if parts.scheme == "smtps" else 25),
+        host=parts.hostname,
+        port=parts.port or (465 if parts.scheme == "smtps" else 25),
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
-        use_ssl=parts.scheme == "smtps", starttls=query.get("starttls", "").lower() == "true",
+        use_ssl=parts.scheme == "smtps",
+        starttls=query.get("starttls", "").lower() == "true",
         sender=query.get("from"),
     )
 
@@ -236,8 +248,11 @@ def smtp_from_airflow_connection(conn_id: str = AIRFLOW_SMTP_CONN_ID) -> Smtp | 
     extra = conn.extra_dejson or {}
     use_ssl = str(extra.get("ssl", conn.conn_type == "smtps")).lower() == "true"
     return Smtp(
-        host=conn.host, port=int(conn.port or (465 if use_ssl else 25)), username=conn.login or None,
-        password=conn.password or None, use_ssl=use_ssl,
+        host=conn.host,
+        port=int(conn.port or (465 if use_ssl else 25)),
+        username=conn.login or None,
+        password=conn.password or None,
+        use_ssl=use_ssl,
         starttls=str(extra.get("starttls", "false")).lower() == "true",
         sender=extra.get("from_email"),
     )
@@ -256,8 +271,12 @@ def _send(smtp: Smtp, message: EmailMessage) -> None:
             client.login(smtp.username, smtp.password or "")
         refused = client.send_message(message)
     if refused:  # some addresses were accepted: the message went out, and must not be sent again
-        log.warning("%s: the server refused %d of the recipient's addresses (%s)", message["Message-ID"],
-                    len(refused), "; ".join(f"{code} {_text(reply)}" for code, reply in refused.values()))
+        log.warning(
+            "%s: the server refused %d of the recipient's addresses (%s)",
+            message["Message-ID"],
+            len(refused),
+            "; ".join(f"{code} {_text(reply)}" for code, reply in refused.values()),
+        )
 
 
 def _text(reply) -> str:
@@ -297,8 +316,8 @@ class Outcome:
     recipient: str
     audience: str
     addresses: list[str]
-    files: list[dict]           # name, sha256, bytes
-    status: str                 # SENT, NOT_SENT, ALREADY_SENT or FAILED (note: why)
+    files: list[dict]  # name, sha256, bytes
+    status: str  # SENT, NOT_SENT, ALREADY_SENT or FAILED (note: why)
     note: str
     message_id: str | None
     outbox: str
@@ -332,8 +351,9 @@ def _warnings_about(tables: list[ReportTable], manifest: dict, audience: str) ->
     gate = manifest["gate"]
     if audience == "public":
         return [w["text"] for w in gate.get("public_warnings", []) if w["table"] in own or w["table"] not in every]
-    return [w for w in gate.get("warnings", [])
-            if not (mentioned := set(re.findall(r"\brpt_\w+", w))) or mentioned <= own]
+    return [
+        w for w in gate.get("warnings", []) if not (mentioned := set(re.findall(r"\brpt_\w+", w))) or mentioned <= own
+    ]
 
 
 def _gate_summary(manifest: dict, audience: str) -> str:
@@ -364,8 +384,13 @@ def prepare_files(report: Path, recipient: Recipient, target: Path) -> list[Path
         sheets = [(t, read_csv_rows(edition / t.csv_name, t)) for t in tables]
         warnings = _warnings_about(tables, manifest, recipient.audience)
         gate_line = f"Gate {quarter} passed" + (" with warnings about these tables: see the Notes" if warnings else "")
-        write_xlsx(name, quarter, cover_lines(quarter, recipient.audience, gate_line, recipient.name),
-                   notes_lines(quarter, recipient.audience, tables, warnings), sheets)
+        write_xlsx(
+            name,
+            quarter,
+            cover_lines(quarter, recipient.audience, gate_line, recipient.name),
+            notes_lines(quarter, recipient.audience, tables, warnings),
+            sheets,
+        )
         files.append(name)
     if recipient.pdf:
         pdf = report / "public" / f"crvs_{quarter}_report.pdf"
@@ -410,10 +435,17 @@ def message_body(report: Path, recipient: Recipient, files: list[Path], contact:
     manifest = _report_manifest(report)
     agency = recipient.audience == "agency"
     tables = recipient_tables(recipient)
-    lines = [f"Kính gửi {recipient.name},", "",
-             f"{labels.PRODUCER_VI} gửi báo cáo thống kê hộ tịch {quarter_label_vi(quarter)}, "
-             + ("bản dành cho cơ quan (số liệu đầy đủ, không dùng để công bố)." if agency
-                else "bản công bố (đã áp dụng kiểm soát công bố thống kê)."), ""]
+    lines = [
+        f"Kính gửi {recipient.name},",
+        "",
+        f"{labels.PRODUCER_VI} gửi báo cáo thống kê hộ tịch {quarter_label_vi(quarter)}, "
+        + (
+            "bản dành cho cơ quan (số liệu đầy đủ, không dùng để công bố)."
+            if agency
+            else "bản công bố (đã áp dụng kiểm soát công bố thống kê)."
+        ),
+        "",
+    ]
     figures = _headline_lines(report / recipient.audience, tables)
     if figures:
         lines += ["Số liệu chính của quý (toàn quốc):", *figures, ""]
@@ -421,20 +453,31 @@ def message_body(report: Path, recipient: Recipient, files: list[Path], contact:
         warnings = _warnings_about(tables, manifest, "agency")
         accepted = len(manifest["gate"].get("accepted") or [])
         outcome = "đạt" if manifest["gate"]["passed"] else "không đạt"
-        detail = [f"{len(warnings)} cảnh báo về các biểu gửi kèm" if warnings else "không có cảnh báo về các biểu gửi kèm"]
+        detail = [
+            f"{len(warnings)} cảnh báo về các biểu gửi kèm" if warnings else "không có cảnh báo về các biểu gửi kèm"
+        ]
         if accepted:
             detail.append(f"{accepted} phát hiện đã được cán bộ thống kê xem xét và chấp nhận")
-        lines += [f"Kiểm tra chất lượng dữ liệu của quý: {outcome}; {'; '.join(detail)} "
-                  "(chi tiết ở trang Notes của bảng tính).", ""]
+        lines += [
+            f"Kiểm tra chất lượng dữ liệu của quý: {outcome}; {'; '.join(detail)} "
+            "(chi tiết ở trang Notes của bảng tính).",
+            "",
+        ]
     else:
-        lines += ["Số liệu đã qua kiểm tra chất lượng dữ liệu; các lưu ý ở trang Notes của bảng tính và phụ lục "
-                  "của báo cáo.", ""]
+        lines += [
+            "Số liệu đã qua kiểm tra chất lượng dữ liệu; các lưu ý ở trang Notes của bảng tính và phụ lục của báo cáo.",
+            "",
+        ]
     lines.append("Tệp gửi kèm:")
     lines += [f"- {f.name}: {_ATTACHMENT_KINDS[f.suffix]}" for f in files]
-    lines += ["", f"Liên hệ về số liệu: {contact}", "",
-              f"{labels.PRODUCER_VI} ({labels.PRODUCER_EN}) — thư gửi tự động.",
-              f"The civil registration and vital statistics report for {quarter}, {recipient.audience} edition; "
-              "the attachments are listed above and in the manifest."]
+    lines += [
+        "",
+        f"Liên hệ về số liệu: {contact}",
+        "",
+        f"{labels.PRODUCER_VI} ({labels.PRODUCER_EN}) — thư gửi tự động.",
+        f"The civil registration and vital statistics report for {quarter}, {recipient.audience} edition; "
+        "the attachments are listed above and in the manifest.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -447,18 +490,23 @@ def _headline_lines(edition: Path, tables: list[ReportTable]) -> list[str]:
         with (edition / held[code].csv_name).open(encoding="utf-8", newline="") as f:
             return next((row[column] for row in csv.DictReader(f) if row.get(key) == value), None)
 
-    return [f"- {h.label}: {text}" for h, text in labels.headline_values(held.__contains__, cell)
-            if text not in ("—", SUPPRESSED)]
+    return [
+        f"- {h.label}: {text}"
+        for h, text in labels.headline_values(held.__contains__, cell)
+        if text not in ("—", SUPPRESSED)
+    ]
 
 
-def compose(quarter: str, recipient: Recipient, sender: str, files: list[Path], message_id: str,
-            when: datetime, body: str) -> EmailMessage:
+def compose(
+    quarter: str, recipient: Recipient, sender: str, files: list[Path], message_id: str, when: datetime, body: str
+) -> EmailMessage:
     message = EmailMessage()
     message["Date"] = format_datetime(when)
     message["From"] = sender
     message["To"] = ", ".join(recipient.emails)
-    message["Subject"] = (f"[CRVS] Báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} — "
-                          f"{quarter} ({recipient.audience} edition)")
+    message["Subject"] = (
+        f"[CRVS] Báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} — {quarter} ({recipient.audience} edition)"
+    )
     message["Message-ID"] = message_id
     message.set_content(body)
     for f in files:
@@ -479,10 +527,17 @@ def _mime_type(path: Path) -> tuple[str, str]:
 # --- the delivery ------------------------------------------------------------------------------
 
 
-def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path | None = None,
-                    smtp: Smtp | None = None, recipient_ids: list[str] | None = None,
-                    sharing_only: bool = False, force: bool = False,
-                    recipients: Recipients | None = None) -> list[Outcome]:
+def deliver_quarter(
+    quarter: str,
+    *,
+    reports: Path | None = None,
+    outbox: Path | None = None,
+    smtp: Smtp | None = None,
+    recipient_ids: list[str] | None = None,
+    sharing_only: bool = False,
+    force: bool = False,
+    recipients: Recipients | None = None,
+) -> list[Outcome]:
     """Deliver the written report of `quarter` to the chosen recipients; returns one Outcome each."""
     check_quarter(quarter)
     recipients = recipients or load_recipients()
@@ -491,17 +546,31 @@ def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path |
     outbox = Path(outbox or settings.outbox_dir())
     chosen = recipients.select(recipient_ids, sharing_only)
     if smtp is None:
-        log.warning("NO SMTP SERVER CONFIGURED: the %s report is written to the outbox %s but NOT SENT to "
-                    "anyone (configure the Airflow connection %s, or CRVS_SMTP_URL for the command line)",
-                    quarter, outbox, AIRFLOW_SMTP_CONN_ID)
+        log.warning(
+            "NO SMTP SERVER CONFIGURED: the %s report is written to the outbox %s but NOT SENT to "
+            "anyone (configure the Airflow connection %s, or CRVS_SMTP_URL for the command line)",
+            quarter,
+            outbox,
+            AIRFLOW_SMTP_CONN_ID,
+        )
     run_id = f"{quarter}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     outcomes = []
     with database.connect(role=settings.GATE_ROLE) as conn:
         _ensure_table(conn)
         conn.commit()
         for recipient in chosen:
-            outcome = _deliver_one(conn, run_id, quarter, report, outbox, recipient, recipients.sender, smtp, force,
-                                   recipients.contact or recipients.sender)
+            outcome = _deliver_one(
+                conn,
+                run_id,
+                quarter,
+                report,
+                outbox,
+                recipient,
+                recipients.sender,
+                smtp,
+                force,
+                recipients.contact or recipients.sender,
+            )
             level = {NOT_SENT: logging.WARNING, FAILED: logging.ERROR}.get(outcome.status, logging.INFO)
             log.log(level, "%s", outcome.line())
             outcomes.append(outcome)
@@ -509,8 +578,18 @@ def deliver_quarter(quarter: str, *, reports: Path | None = None, outbox: Path |
     return outcomes
 
 
-def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, recipient: Recipient,
-                 sender: str, smtp: Smtp | None, force: bool, contact: str) -> Outcome:
+def _deliver_one(
+    conn,
+    run_id: str,
+    quarter: str,
+    report: Path,
+    outbox: Path,
+    recipient: Recipient,
+    sender: str,
+    smtp: Smtp | None,
+    force: bool,
+    contact: str,
+) -> Outcome:
     folder = outbox / quarter / recipient.id
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -520,20 +599,24 @@ def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, re
     domain = parseaddr(sender)[1].rpartition("@")[2] or "crvs.invalid"
     message_id = make_msgid(idstring=f"{quarter}.{recipient.id}", domain=domain)
     now = datetime.now(timezone.utc)
-    message = compose(quarter, recipient, sender, files, message_id, now,
-                      message_body(report, recipient, files, contact))
+    message = compose(
+        quarter, recipient, sender, files, message_id, now, message_body(report, recipient, files, contact)
+    )
     (folder / "message.eml").write_bytes(bytes(message))
 
     previous = conn.execute(
         f"select sent_at, message_id, array_agg(file || ':' || sha256 order by file) from {SCHEMA}.deliveries "
         "where quarter = %s and recipient = %s and status = 'SENT' "
         "group by delivery_run_id, sent_at, message_id order by sent_at desc limit 1",
-        (quarter, recipient.id)).fetchone()
+        (quarter, recipient.id),
+    ).fetchone()
     if previous and not force:
         sent_at, previous_id, previous_files = previous
         changed = sorted(previous_files) != sorted(f"{f['name']}:{f['sha256']}" for f in listed)
-        note = (f"already e-mailed on {sent_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({previous_id}); "
-                "not sent again (force to resend)")
+        note = (
+            f"already e-mailed on {sent_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({previous_id}); "
+            "not sent again (force to resend)"
+        )
         if changed:
             note += "; NOTE the files changed since then (the report was rebuilt)"
         return _outcome(quarter, recipient, listed, ALREADY_SENT, note, previous_id, folder, now, outbox)
@@ -552,21 +635,46 @@ def _deliver_one(conn, run_id: str, quarter: str, report: Path, outbox: Path, re
             f"insert into {SCHEMA}.deliveries (delivery_run_id, quarter, recipient, audience, addresses, file, "
             "sha256, bytes, channel, status, note, message_id, sent_at) "
             "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (run_id, quarter, recipient.id, recipient.audience, ", ".join(recipient.emails), f["name"],
-             f["sha256"], f["bytes"], channel, status, note, sent_id, now))
+            (
+                run_id,
+                quarter,
+                recipient.id,
+                recipient.audience,
+                ", ".join(recipient.emails),
+                f["name"],
+                f["sha256"],
+                f["bytes"],
+                channel,
+                status,
+                note,
+                sent_id,
+                now,
+            ),
+        )
     return _outcome(quarter, recipient, listed, status, note, sent_id, folder, now, outbox)
 
 
 def _outcome(quarter, recipient, listed, status, note, message_id, folder, now, outbox) -> Outcome:
-    outcome = Outcome(quarter=quarter, recipient=recipient.id, audience=recipient.audience,
-                      addresses=list(recipient.emails), files=listed, status=status, note=note,
-                      message_id=message_id, outbox=str(folder), at=now.isoformat(timespec="seconds"))
+    outcome = Outcome(
+        quarter=quarter,
+        recipient=recipient.id,
+        audience=recipient.audience,
+        addresses=list(recipient.emails),
+        files=listed,
+        status=status,
+        note=note,
+        message_id=message_id,
+        outbox=str(folder),
+        at=now.isoformat(timespec="seconds"),
+    )
     with (outbox / "deliveries.jsonl").open("a", encoding="utf-8") as journal:
         journal.write(json.dumps(asdict(outcome), ensure_ascii=False) + "\n")
     return outcome
 
 
-def sharing_matrix(recipients: Recipients | None = None, sharing_only: bool = False) -> list[tuple[str, str, list[str]]]:
+def sharing_matrix(
+    recipients: Recipients | None = None, sharing_only: bool = False
+) -> list[tuple[str, str, list[str]]]:
     """Who may receive which tables: (recipient id, audience, table codes), as `crvs deliver --list` prints."""
     recipients = recipients or load_recipients()
     return [(r.id, r.audience, list(r.tables)) for r in recipients.select(sharing_only=sharing_only)]

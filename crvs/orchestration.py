@@ -174,11 +174,14 @@ def _run_demo_dags(quarter: str) -> None:
         ):
             started = time.monotonic()
             state = run_dag(dags[dag_id], run_conf=conf, use_executor=True)
-            _say(f"{dag_id:24} {state:8} {time.monotonic() - started:5.0f} s"
-                 + (f"  {json.dumps(conf)}" if conf else ""))
+            _say(
+                f"{dag_id:24} {state:8} {time.monotonic() - started:5.0f} s" + (f"  {json.dumps(conf)}" if conf else "")
+            )
             if state != "success":
-                raise RuntimeError(f"{dag_id} ended {state}; its failed task's log says why: open the run "
-                                   f"in the UI (`make airflow`) or under {settings.airflow_home() / 'logs'}")
+                raise RuntimeError(
+                    f"{dag_id} ended {state}; its failed task's log says why: open the run "
+                    f"in the UI (`make airflow`) or under {settings.airflow_home() / 'logs'}"
+                )
 
 
 @contextlib.contextmanager
@@ -207,7 +210,7 @@ def demo_platform_root() -> Path:
     return settings.home() / "platform" / "served"
 
 
-class demo_platform:  # noqa: N801 — used as a context manager, like contextlib's
+class demo_platform:  # used as a context manager, like contextlib's
     """The reference platform serving demo_platform_root() on a free 127.0.0.1 port, with a fresh
     random token, named by the Airflow connection crvs_platform for this process only (through the
     environment, so the token is never written anywhere). Yields the platform's address."""
@@ -225,7 +228,8 @@ class demo_platform:  # noqa: N801 — used as a context manager, like contextli
         host, port = self.server.server_address[:2]
         self.previous = os.environ.get(self.VARIABLE)
         os.environ[self.VARIABLE] = json.dumps(
-            {"conn_type": "http", "host": host, "port": port, "schema": "http", "password": token})
+            {"conn_type": "http", "host": host, "port": port, "schema": "http", "password": token}
+        )
         return self.server.url
 
     def __exit__(self, *exc) -> None:
@@ -247,7 +251,7 @@ def _print_report_summary(folder: Path) -> None:
     print(f"Deliveries: {', '.join(d['delivery_id'] for d in manifest['deliveries'])}")
     print("\nThe Airflow UI shows these runs and their task logs: start it with `make airflow`, then open")
     print(f"{ui_login_hint()}")
-    print(f"The warehouse: psql \"{settings.warehouse_url()}\"  (crvs db url)")
+    print(f'The warehouse: psql "{settings.warehouse_url()}"  (crvs db url)')
 
 
 def _few_lines(summary: str, most: int = 4) -> list[str]:
@@ -283,9 +287,12 @@ def drop_sample_into_inbox(quarter: str, scale: float, platform_agencies: Sequen
             for folder in folders:
                 manifest = json.loads((folder / "manifest.json").read_text())
                 delivery_id, agency = manifest["delivery_id"], manifest["agency"]
-                loaded = have_deliveries and conn.execute(
-                    "select 1 from raw.deliveries where agency = %s and delivery_id = %s",
-                    (agency, delivery_id)).fetchone()
+                loaded = (
+                    have_deliveries
+                    and conn.execute(
+                        "select 1 from raw.deliveries where agency = %s and delivery_id = %s", (agency, delivery_id)
+                    ).fetchone()
+                )
                 target = (demo_platform_root() if agency in platform_agencies else inbox) / folder.name
                 if loaded or target.exists():
                     _say(f"  {delivery_id}: already loaded or waiting, not copied again")
@@ -293,8 +300,10 @@ def drop_sample_into_inbox(quarter: str, scale: float, platform_agencies: Sequen
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(folder), str(target))
                 dropped.append(folder.name)
-                _say(f"  {delivery_id} → {target}" + (" (served by the sharing platform)"
-                                                       if agency in platform_agencies else ""))
+                _say(
+                    f"  {delivery_id} → {target}"
+                    + (" (served by the sharing platform)" if agency in platform_agencies else "")
+                )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return dropped
@@ -306,16 +315,18 @@ def load_dags() -> dict[str, Any]:
 
     bag = DagBag(dag_folder=settings.DAGS_DIR)
     if bag.import_errors:
-        raise RuntimeError("DAG files do not import:\n" + "\n".join(
-            f"{path}: {err}" for path, err in bag.import_errors.items()))
+        raise RuntimeError(
+            "DAG files do not import:\n" + "\n".join(f"{path}: {err}" for path, err in bag.import_errors.items())
+        )
     missing = [d for d in DAG_IDS if d not in bag.dags]
     if missing:
         raise RuntimeError(f"DAGs missing from {settings.DAGS_DIR}: {', '.join(missing)}")
     return dict(bag.dags)
 
 
-def run_dag(dag: Any, run_conf: dict[str, Any] | None = None, *, retries: int | None = 0,
-            use_executor: bool = False) -> str:
+def run_dag(
+    dag: Any, run_conf: dict[str, Any] | None = None, *, retries: int | None = 0, use_executor: bool = False
+) -> str:
     """One run of a DAG with `dag.test()`; returns the run's final state. Its tasks run in this
     process, or with `use_executor` in the executor's task processes (logs where the UI reads them;
     needs an api-server: execution_api()).
@@ -334,10 +345,9 @@ def forget_queued_asset_triggers() -> None:
     crvs_quarterly_report. The demo ran those DAGs itself; left queued, the scheduler (once the UI
     is started) would run them again, and the report run would be for the quarter before today
     rather than the demo's quarter."""
-    from sqlalchemy import delete
-
     from airflow.models.asset import AssetDagRunQueue
     from airflow.utils.session import create_session
+    from sqlalchemy import delete
 
     with create_session() as session:
         session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id.in_(DAG_IDS)))
@@ -378,8 +388,9 @@ def migrate_metadata(env: dict[str, str], log_dir: Path) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / "db-migrate.log"
     with log_file.open("ab") as log:
-        done = subprocess.run(airflow_argv("db", "migrate"), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                              stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            airflow_argv("db", "migrate"), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
     if done.returncode != 0:
         raise RuntimeError(f"airflow db migrate failed ({done.returncode}); see {log_file}")
 
@@ -393,8 +404,9 @@ def core_services(env: dict[str, str], log_dir: Path, *, log_server: bool = True
     for name, args in SERVICE_ARGS.items():
         services.add(name, airflow_argv(*args), env, log_dir)
     if log_server:
-        services.add("log-server", log_server_argv(env.get("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "8793")),
-                     env, log_dir)
+        services.add(
+            "log-server", log_server_argv(env.get("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "8793")), env, log_dir
+        )
     return services
 
 
@@ -402,7 +414,7 @@ class Stopped(BaseException):
     """SIGTERM or SIGINT arrived: stop the services (a BaseException, so no `except Exception` keeps it)."""
 
 
-def _raise_stopped(signum, frame):  # noqa: ARG001 — a signal handler's signature
+def _raise_stopped(signum, frame):  # a signal handler's signature
     raise Stopped(signal.Signals(signum).name)
 
 
@@ -429,13 +441,14 @@ def airflow_up(ready_timeout: float = 300.0) -> int:
         print("[crvs airflow] migrating Airflow's metadata database", flush=True)
         migrate_metadata(env, log_dir)
         services = core_services(env, log_dir)
-        print(f"[crvs airflow] starting {', '.join(s.name for s in services.services)} "
-              f"(logs in {log_dir})", flush=True)
+        print(f"[crvs airflow] starting {', '.join(s.name for s in services.services)} (logs in {log_dir})", flush=True)
         services.start()
         wait_until_healthy(services, ui_address(), timeout=ready_timeout)
         print(f"[crvs airflow] ready. {ui_login_hint()}", flush=True)
-        print("[crvs airflow] the DAGs start paused: unpause them in the UI to schedule them. "
-              "Ctrl-C stops everything.", flush=True)
+        print(
+            "[crvs airflow] the DAGs start paused: unpause them in the UI to schedule them. Ctrl-C stops everything.",
+            flush=True,
+        )
         while True:
             services.check()
             time.sleep(1)
@@ -449,8 +462,10 @@ def airflow_up(ready_timeout: float = 300.0) -> int:
             services.stop()
         if started_database:  # we started it, so we stop it; one already running stays up
             embedded.stop()
-        print("[crvs airflow] every service stopped" + (" and the embedded PostgreSQL" if started_database else ""),
-              flush=True)
+        print(
+            "[crvs airflow] every service stopped" + (" and the embedded PostgreSQL" if started_database else ""),
+            flush=True,
+        )
 
 
 def password_file() -> Path:
@@ -474,6 +489,5 @@ def ui_login_hint() -> str:
         except (OSError, ValueError):
             users = []
     user = users[0] if users else "admin"
-    where = (f"the password is in {path}" if path.exists()
-             else f"the password is generated at first start into {path}")
+    where = f"the password is in {path}" if path.exists() else f"the password is generated at first start into {path}"
     return f"Airflow UI: {ui_address()} (user `{user}`; {where})"

@@ -33,7 +33,7 @@ from typing import Callable
 
 DAY_ROWS_AT_NATIONAL_SCALE = 12_000
 QUARTER_TARGET = 15.0  # the quarter's path at most 15x a bare COPY of its files
-DAY_TARGET = 0.15      # a day's delivery at most 15 % of the quarter's path
+DAY_TARGET = 0.15  # a day's delivery at most 15 % of the quarter's path
 
 
 def _peak_mib() -> float:
@@ -54,14 +54,23 @@ def day_delivery(quarter_folders: list[Path], rows: int, out: Path) -> Path:
         share = max(1, round(rows * entry["rows"] / total))
         with open(moj / entry["name"], newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
-            picked = [row | {"record_version": str(int(row["record_version"]) + 1)}
-                      for _, row in zip(range(share), reader)]
+            picked = [
+                row | {"record_version": str(int(row["record_version"]) + 1)} for _, row in zip(range(share), reader)
+            ]
         files[entry["name"]] = (entry["dataset"], picked)
     extracted = dt.datetime.fromisoformat(manifest["extracted_at"]) + dt.timedelta(days=1)
     delivery_id = manifest["delivery_id"].rsplit("-", 1)[0] + "-0002"
-    return write_delivery(out / delivery_id, {
-        "delivery_id": delivery_id, "agency": "MOJ", "extracted_at": extracted.isoformat(),
-        "period_start": manifest["period_start"], "period_end": manifest["period_end"]}, files)
+    return write_delivery(
+        out / delivery_id,
+        {
+            "delivery_id": delivery_id,
+            "agency": "MOJ",
+            "extracted_at": extracted.isoformat(),
+            "period_start": manifest["period_start"],
+            "period_end": manifest["period_end"],
+        },
+        files,
+    )
 
 
 class Steps:
@@ -76,9 +85,15 @@ class Steps:
         started = time.perf_counter()
         result = step()
         seconds = time.perf_counter() - started
-        self.rows.append({"step": name, "seconds": round(seconds, 2), "rows": rows,
-                          "rows_per_second": round(rows / seconds) if seconds and rows else None,
-                          "peak_rss_mib": round(_peak_mib())})
+        self.rows.append(
+            {
+                "step": name,
+                "seconds": round(seconds, 2),
+                "rows": rows,
+                "rows_per_second": round(rows / seconds) if seconds and rows else None,
+                "peak_rss_mib": round(_peak_mib()),
+            }
+        )
         self.out(f"  {name:44} {seconds:8.2f} s")
         return result
 
@@ -86,8 +101,7 @@ class Steps:
         return sum(r["seconds"] for r in self.rows if r["step"] in names)
 
 
-def run(scale: float, quarter: str = "2025Q3", keep: bool = False, json_path: Path | None = None,
-        out=print) -> dict:
+def run(scale: float, quarter: str = "2025Q3", keep: bool = False, json_path: Path | None = None, out=print) -> dict:
     from crvs.feeds import bench
 
     with bench.throwaway_home("crvs-bench-path-", keep, out) as home:
@@ -95,16 +109,33 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, json_path: Pa
         from crvs.quality import run_gate
         from crvs.report import write_report
 
-        subprocess.run([sys.executable, "-m", "crvs.cli", "-q", "sample", "--quarter", quarter,
-                        "--scale", str(scale), "--out", str(home / "inbox")], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crvs.cli",
+                "-q",
+                "sample",
+                "--quarter",
+                quarter,
+                "--scale",
+                str(scale),
+                "--out",
+                str(home / "inbox"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
         day = day_delivery(folders, max(1, round(DAY_ROWS_AT_NATIONAL_SCALE * scale)), home / "day")
         from crvs.feeds import loader
 
         quarter_rows = sum(e.rows for f in folders for e in loader.read_manifest(f).files)
         day_rows = sum(e.rows for e in loader.read_manifest(day).files)
-        out(f"bench path {quarter} at scale {scale}: {quarter_rows:,} rows in {len(folders)} deliveries; "
-            f"a day's MOJ delivery of {day_rows:,} rows")
+        out(
+            f"bench path {quarter} at scale {scale}: {quarter_rows:,} rows in {len(folders)} deliveries; "
+            f"a day's MOJ delivery of {day_rows:,} rows"
+        )
         steps = Steps(out)
         reports = home / "reports"
 
@@ -125,13 +156,20 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, json_path: Pa
         steps.time("day: report", 0, lambda: report(day_gate))
 
         copy = steps.seconds("bare COPY of the quarter's files")
-        path = steps.seconds("ingest (loader)", "dbt build (first, full)", "gate (with the deliveries' feed checks)",
-                             "report")
+        path = steps.seconds(
+            "ingest (loader)", "dbt build (first, full)", "gate (with the deliveries' feed checks)", "report"
+        )
         daily = steps.seconds("day: ingest", "day: dbt build", "day: gate", "day: report")
         result = {
-            "quarter": quarter, "scale": scale, "quarter_rows": quarter_rows, "day_rows": day_rows,
-            "cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "steps": steps.rows,
-            "quarter_path_seconds": round(path, 2), "day_path_seconds": round(daily, 2),
+            "quarter": quarter,
+            "scale": scale,
+            "quarter_rows": quarter_rows,
+            "day_rows": day_rows,
+            "cores": os.cpu_count(),
+            "load_average_at_start": os.getloadavg(),
+            "steps": steps.rows,
+            "quarter_path_seconds": round(path, 2),
+            "day_path_seconds": round(daily, 2),
             "quarter_path_over_bare_copy": round(path / copy, 1) if copy else None,
             "day_over_quarter_path": round(daily / path, 3) if path else None,
             "gate_passed": bool(gate.passed),
@@ -142,10 +180,14 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, json_path: Pa
         for r in steps.rows:
             rate = f"{r['rows_per_second']:,}" if r["rows_per_second"] else "-"
             out(f"{r['step']:44} {r['seconds']:8.2f} {rate:>10} {r['peak_rss_mib']:13,}")
-        out(f"quarter, deliveries to report: {path:.1f} s = {result['quarter_path_over_bare_copy']}x bare COPY "
-            f"(target <= {QUARTER_TARGET:.0f}x)")
-        out(f"a day's MOJ delivery through ingest, build, gate, report: {daily:.1f} s = "
-            f"{result['day_over_quarter_path']:.1%} of the quarter's path (target <= {DAY_TARGET:.0%})")
+        out(
+            f"quarter, deliveries to report: {path:.1f} s = {result['quarter_path_over_bare_copy']}x bare COPY "
+            f"(target <= {QUARTER_TARGET:.0f}x)"
+        )
+        out(
+            f"a day's MOJ delivery through ingest, build, gate, report: {daily:.1f} s = "
+            f"{result['day_over_quarter_path']:.1%} of the quarter's path (target <= {DAY_TARGET:.0%})"
+        )
         out(f"peak RSS of this process: {result['peak_rss_mib']:,} MiB (target <= 1024)")
         if json_path is not None:
             json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -99,8 +99,9 @@ def resolve_quarter(requested: str | None, run_date: dt.date | dt.datetime | Non
 REPORT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
-def quarter_for_run(requested: str | None, *, interval_start: dt.datetime | None,
-                    run_date: dt.date | dt.datetime | None) -> str:
+def quarter_for_run(
+    requested: str | None, *, interval_start: dt.datetime | None, run_date: dt.date | dt.datetime | None
+) -> str:
     """The quarter a report run is for: the `quarter` Param when given; for a run of the quarterly
     schedule, the quarter its data interval starts in (Vietnam time); otherwise (manual or
     asset-triggered runs) the last complete quarter before the run's date."""
@@ -139,7 +140,8 @@ def scan_inbox(inbox: Path | None = None, agency: str | None = None) -> list[str
         log.info("inbox %s does not exist yet: nothing to load", inbox)
         return []
     waiting = [
-        path for path in inbox.iterdir()
+        path
+        for path in inbox.iterdir()
         if path.is_dir()
         and path.name not in (PROCESSED, REJECTED)
         and not path.name.startswith((".", "_"))
@@ -238,8 +240,11 @@ def fetch_platform(agency: str, config: Any) -> list[dict[str, Any]]:
     from crvs.platform.client import PlatformAuthError, fetch_agency
 
     if config is None:
-        log.info("the sharing platform is not configured (Airflow connection crvs_platform or "
-                 "CRVS_PLATFORM_URL): %s's deliveries are taken from the inbox only", agency)
+        log.info(
+            "the sharing platform is not configured (Airflow connection crvs_platform or "
+            "CRVS_PLATFORM_URL): %s's deliveries are taken from the inbox only",
+            agency,
+        )
         return []
     try:
         results = fetch_agency(config, agency)
@@ -259,7 +264,7 @@ def check_feed(agency: str, delivery_id: str) -> dict[str, Any]:
 
     try:
         result = check_delivery(agency, delivery_id)
-    except Exception as err:  # noqa: BLE001 — the load stands; the gate retries the checks
+    except Exception as err:  # the load stands; the gate retries the checks
         log.exception("feed checks of %s %s could not run", agency, delivery_id)
         return {"passed": False, "failed": [f"feed checks could not run ({err}); the gate will run them again"]}
     if result is None:
@@ -294,8 +299,10 @@ def describe(summary: dict[str, Any]) -> str:
         return f"{name}: HELD BACK — {summary['reason']}"
     if summary["outcome"] == "ALREADY_LOADED":
         return f"{name}: already loaded, nothing changed" + (f" ({summary['reason']})" if summary["reason"] else "")
-    line = (f"{name}: loaded {summary['rows_loaded']} rows, quarantined {summary['rows_quarantined']} "
-            f"({', '.join(summary['datasets']) or 'no datasets'})")
+    line = (
+        f"{name}: loaded {summary['rows_loaded']} rows, quarantined {summary['rows_quarantined']} "
+        f"({', '.join(summary['datasets']) or 'no datasets'})"
+    )
     checks = summary.get("feed_checks")
     if checks and not checks["passed"]:
         line += f"; FEED CHECKS FAILED (blocks its quarters): {'; '.join(checks['failed'])}"
@@ -354,11 +361,18 @@ def gate_lines(result: Any, consequence: str = "") -> list[str]:
     failed, warnings = result.blocking_failures, result.warnings
     if not failed and not warnings:
         return [result.summary()]
-    verdict = (f"quality gate of {result.quarter} FAILED on {len(failed)} blocking check(s)" if failed
-               else f"quality gate of {result.quarter} passed")
+    verdict = (
+        f"quality gate of {result.quarter} FAILED on {len(failed)} blocking check(s)"
+        if failed
+        else f"quality gate of {result.quarter} passed"
+    )
     verdict += f", {len(warnings)} warning(s)" if warnings else ""
     verdict += f"; {consequence}:" if consequence else ":"
-    return [verdict, *(f"  blocking: {o.describe()}" for o in failed), *(f"  warning: {o.describe()}" for o in warnings)]
+    return [
+        verdict,
+        *(f"  blocking: {o.describe()}" for o in failed),
+        *(f"  warning: {o.describe()}" for o in warnings),
+    ]
 
 
 def freshness(quarter: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
@@ -391,8 +405,11 @@ def report(quarter: str, out: Path | None = None, gate_run_id: str | None = None
     _parse_quarter(quarter)
     gate_result = recorded_run(quarter, gate_run_id) if gate_run_id else None
     if gate_run_id and gate_result is None:
-        log.info("gate run %s of %s is no longer the latest or a delivery came since: the gate runs again",
-                 gate_run_id, quarter)
+        log.info(
+            "gate run %s of %s is no longer the latest or a delivery came since: the gate runs again",
+            gate_run_id,
+            quarter,
+        )
     try:
         path = write_report(quarter, Path(out or settings.reports_dir()), gate=gate_result)
     except GateFailed as err:
@@ -410,8 +427,9 @@ def run_delivers(run_type: str) -> bool:
     return run_type not in ("asset_triggered", "asset_materialization")
 
 
-def deliver(quarter: str, smtp: Any = None, *, force: bool = False, sharing_only: bool = False,
-            out: Path | None = None) -> list[str]:
+def deliver(
+    quarter: str, smtp: Any = None, *, force: bool = False, sharing_only: bool = False, out: Path | None = None
+) -> list[str]:
     """Deliver the written report of `quarter` to its recipients (crvs.delivery): outbox, SMTP when
     `smtp` is given, a record of each file. Returns one line per recipient (no addresses, no secrets).
     Raises delivery.DeliveryFailed, with the line of each recipient that could not be sent the
@@ -422,6 +440,8 @@ def deliver(quarter: str, smtp: Any = None, *, force: bool = False, sharing_only
     outcomes = delivery.deliver_quarter(quarter, reports=out, smtp=smtp, force=force, sharing_only=sharing_only)
     failed = [o.line() for o in outcomes if o.status == delivery.FAILED]
     if failed:
-        raise delivery.DeliveryFailed(f"{len(failed)} of {len(outcomes)} recipient(s) not sent the {quarter} report "
-                                      "(a retry sends to them only):\n" + "\n".join(failed))
+        raise delivery.DeliveryFailed(
+            f"{len(failed)} of {len(outcomes)} recipient(s) not sent the {quarter} report "
+            "(a retry sends to them only):\n" + "\n".join(failed)
+        )
     return [o.line() for o in outcomes]

@@ -26,5 +26,6 @@ def read_seed(name: str, seeds_dir: Path | None = None) -> tuple[dict[str, str],
 
 def province_codes(code_version: str) -> tuple[str, ...]:
     """The province codes of one official list (`PRE2025`: 63, `2025`: 34), sorted."""
-    return tuple(sorted(r["province_code"] for r in read_seed("admin_provinces.csv")
-                        if r["code_version"] == code_version))
+    return tuple(
+        sorted(r["province_code"] for r in read_seed("admin_provinces.csv") if r["code_version"] == code_version)
+    )

@@ -70,51 +70,210 @@ POPULATION_GROWTH = 0.009
 NATIONAL_CBR = 14.0  # births per 1,000 a year
 NATIONAL_CDR = 6.5  # deaths per 1,000 a year
 _PROVINCE_POPULATION_THOUSANDS = {
-    "01": 8587, "02": 899, "04": 543, "06": 326, "08": 805, "10": 770, "11": 640, "12": 482,
-    "14": 1300, "15": 848, "17": 875, "19": 1335, "20": 802, "22": 1362, "24": 1923, "25": 1507,
-    "26": 1209, "27": 1488, "30": 1956, "31": 2104, "33": 1290, "34": 1878, "35": 878, "36": 1888,
-    "37": 1010, "38": 3760, "40": 3442, "42": 1323, "44": 913, "45": 650, "46": 1166, "48": 1245,
-    "49": 1522, "51": 1249, "52": 1504, "54": 878, "56": 1258, "58": 596, "60": 1252, "62": 580,
-    "64": 1590, "66": 1918, "67": 670, "68": 1332, "70": 1025, "72": 1188, "74": 2763, "75": 3310,
-    "77": 1187, "79": 9456, "80": 1735, "82": 1790, "83": 1298, "84": 1019, "86": 1028, "87": 1600,
-    "89": 1905, "91": 1750, "92": 1258, "93": 730, "94": 1200, "95": 922, "96": 1207,
+    "01": 8587,
+    "02": 899,
+    "04": 543,
+    "06": 326,
+    "08": 805,
+    "10": 770,
+    "11": 640,
+    "12": 482,
+    "14": 1300,
+    "15": 848,
+    "17": 875,
+    "19": 1335,
+    "20": 802,
+    "22": 1362,
+    "24": 1923,
+    "25": 1507,
+    "26": 1209,
+    "27": 1488,
+    "30": 1956,
+    "31": 2104,
+    "33": 1290,
+    "34": 1878,
+    "35": 878,
+    "36": 1888,
+    "37": 1010,
+    "38": 3760,
+    "40": 3442,
+    "42": 1323,
+    "44": 913,
+    "45": 650,
+    "46": 1166,
+    "48": 1245,
+    "49": 1522,
+    "51": 1249,
+    "52": 1504,
+    "54": 878,
+    "56": 1258,
+    "58": 596,
+    "60": 1252,
+    "62": 580,
+    "64": 1590,
+    "66": 1918,
+    "67": 670,
+    "68": 1332,
+    "70": 1025,
+    "72": 1188,
+    "74": 2763,
+    "75": 3310,
+    "77": 1187,
+    "79": 9456,
+    "80": 1735,
+    "82": 1790,
+    "83": 1298,
+    "84": 1019,
+    "86": 1028,
+    "87": 1600,
+    "89": 1905,
+    "91": 1750,
+    "92": 1258,
+    "93": 730,
+    "94": 1200,
+    "95": 922,
+    "96": 1207,
 }
 # Share of the population by age group (AGE_GROUPS order, both sexes) and the male share in it.
 _AGE_SHARE = (7.0, 7.8, 7.6, 6.9, 6.9, 7.3, 7.9, 7.9, 7.3, 6.7, 6.0, 5.4, 4.7, 3.7, 2.6, 1.6, 2.0)
-_MALE_SHARE = (0.52, 0.52, 0.52, 0.515, 0.505, 0.505, 0.505, 0.50, 0.50, 0.50, 0.49, 0.48, 0.47,
-               0.45, 0.43, 0.41, 0.35)
+_MALE_SHARE = (0.52, 0.52, 0.52, 0.515, 0.505, 0.505, 0.505, 0.50, 0.50, 0.50, 0.49, 0.48, 0.47, 0.45, 0.43, 0.41, 0.35)
 
 _FAMILY_NAMES = (
-    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9.5), ("Phạm", 7), ("Hoàng", 3), ("Huỳnh", 2), ("Phan", 4.5),
-    ("Vũ", 2), ("Võ", 2), ("Đặng", 2.1), ("Bùi", 2), ("Đỗ", 1.4), ("Hồ", 1.3), ("Ngô", 1.3),
-    ("Dương", 1), ("Lý", 0.5), ("Đinh", 0.8), ("Trịnh", 0.6), ("Lương", 0.5), ("Mai", 0.5),
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9.5),
+    ("Phạm", 7),
+    ("Hoàng", 3),
+    ("Huỳnh", 2),
+    ("Phan", 4.5),
+    ("Vũ", 2),
+    ("Võ", 2),
+    ("Đặng", 2.1),
+    ("Bùi", 2),
+    ("Đỗ", 1.4),
+    ("Hồ", 1.3),
+    ("Ngô", 1.3),
+    ("Dương", 1),
+    ("Lý", 0.5),
+    ("Đinh", 0.8),
+    ("Trịnh", 0.6),
+    ("Lương", 0.5),
+    ("Mai", 0.5),
 )
 _MIDDLE_NAMES = {
     "M": ("Văn", "Văn", "Hữu", "Đức", "Minh", "Quang", "Thành", "Công", "Gia", "Anh", "Xuân"),
     "F": ("Thị", "Thị", "Ngọc", "Thu", "Thanh", "Minh", "Phương", "Bảo", "Khánh", "Hồng", "Diệu"),
 }
 _GIVEN_NAMES = {
-    "M": ("Anh", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hùng", "Huy", "Khang", "Khoa", "Long",
-          "Minh", "Nam", "Nghĩa", "Phúc", "Quân", "Sơn", "Tài", "Thắng", "Thịnh", "Trung", "Tuấn", "Vinh"),
-    "F": ("Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hương", "Lan", "Linh", "Mai",
-          "My", "Ngân", "Ngọc", "Nhung", "Oanh", "Phương", "Quỳnh", "Thảo", "Trang", "Tuyết", "Vân", "Yến"),
+    "M": (
+        "Anh",
+        "Bình",
+        "Cường",
+        "Dũng",
+        "Đạt",
+        "Hải",
+        "Hiếu",
+        "Hùng",
+        "Huy",
+        "Khang",
+        "Khoa",
+        "Long",
+        "Minh",
+        "Nam",
+        "Nghĩa",
+        "Phúc",
+        "Quân",
+        "Sơn",
+        "Tài",
+        "Thắng",
+        "Thịnh",
+        "Trung",
+        "Tuấn",
+        "Vinh",
+    ),
+    "F": (
+        "Anh",
+        "Chi",
+        "Dung",
+        "Giang",
+        "Hà",
+        "Hạnh",
+        "Hằng",
+        "Hoa",
+        "Hương",
+        "Lan",
+        "Linh",
+        "Mai",
+        "My",
+        "Ngân",
+        "Ngọc",
+        "Nhung",
+        "Oanh",
+        "Phương",
+        "Quỳnh",
+        "Thảo",
+        "Trang",
+        "Tuyết",
+        "Vân",
+        "Yến",
+    ),
 }
 
 _ILL_DEFINED_CAUSES = ("R54", "R99", "R96", "R98", "R68.8", "R09.2", "R57.9")
 _CAUSES = (
-    "I64", "I63.9", "I61.9", "I21.9", "I25.1", "I10", "I50.9", "J44.9", "J18.9", "C22.0", "C34.9",
-    "C16.9", "C18.9", "C50.9", "E11.9", "N18.5", "K74.6", "A41.9", "A15.0", "B20", "V89.2", "W19",
-    "X70", "T71",
+    "I64",
+    "I63.9",
+    "I61.9",
+    "I21.9",
+    "I25.1",
+    "I10",
+    "I50.9",
+    "J44.9",
+    "J18.9",
+    "C22.0",
+    "C34.9",
+    "C16.9",
+    "C18.9",
+    "C50.9",
+    "E11.9",
+    "N18.5",
+    "K74.6",
+    "A41.9",
+    "A15.0",
+    "B20",
+    "V89.2",
+    "W19",
+    "X70",
+    "T71",
 )
 _INFANT_CAUSES = ("P07.3", "P22.0", "P36.9", "Q24.9", "A41.9", "J18.9")
 ILL_DEFINED_SHARE = 0.15  # of deaths with a cause
 WITH_CAUSE_SHARE = 0.70
 
 # (low, high, weight): age at death in completed years; mother's age at the birth; delays in days.
-_DEATH_AGES = ((0, 0, 2.0), (1, 4, 0.8), (5, 14, 1.0), (15, 29, 3.0), (30, 44, 5.0), (45, 59, 13.0),
-               (60, 69, 18.0), (70, 79, 22.0), (80, 89, 25.0), (90, 104, 10.0))
-_MOTHER_AGES = ((13, 14, 0.05), (15, 19, 5.0), (20, 24, 22.0), (25, 29, 32.0), (30, 34, 25.0),
-                (35, 39, 12.0), (40, 44, 3.0), (45, 49, 0.5), (50, 52, 0.05))
+_DEATH_AGES = (
+    (0, 0, 2.0),
+    (1, 4, 0.8),
+    (5, 14, 1.0),
+    (15, 29, 3.0),
+    (30, 44, 5.0),
+    (45, 59, 13.0),
+    (60, 69, 18.0),
+    (70, 79, 22.0),
+    (80, 89, 25.0),
+    (90, 104, 10.0),
+)
+_MOTHER_AGES = (
+    (13, 14, 0.05),
+    (15, 19, 5.0),
+    (20, 24, 22.0),
+    (25, 29, 32.0),
+    (30, 34, 25.0),
+    (35, 39, 12.0),
+    (40, 44, 3.0),
+    (45, 49, 0.5),
+    (50, 52, 0.05),
+)
 _NEW_BIRTH_DELAYS = ((0, 60, 85.0), (61, 365, 11.5), (366, 1825, 2.5), (1826, 7300, 1.0))
 _NEW_DEATH_DELAYS = ((0, 15, 69.0), (16, 365, 25.0), (366, 1825, 4.0), (1826, 5000, 2.0))
 
@@ -128,6 +287,7 @@ class SampleError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # Writing deliveries
 # ---------------------------------------------------------------------------------------------
+
 
 class CsvSink:
     """One CSV file of a delivery: header = the dataset's contract columns, rows as dicts."""
@@ -242,6 +402,7 @@ def write_delivery(
 # Geography and demography
 # ---------------------------------------------------------------------------------------------
 
+
 def _read_seed(name: str, seeds_dir: Path) -> tuple[dict[str, str], ...]:
     try:
         return reference.read_seed(name, seeds_dir)
@@ -267,8 +428,9 @@ class Geography:
         communes: dict[tuple[str, str], list[str]] = {}
         for row in _read_seed("admin_communes.csv", seeds_dir):
             communes.setdefault((row["code_version"], row["province_code"]), []).append(row["commune_code"])
-        new_of_old = {r["old_province_code"]: r["new_province_code"]
-                      for r in _read_seed("province_crosswalk.csv", seeds_dir)}
+        new_of_old = {
+            r["old_province_code"]: r["new_province_code"] for r in _read_seed("province_crosswalk.csv", seeds_dir)
+        }
         old_of_new: dict[str, list[str]] = {}
         for old, new in sorted(new_of_old.items()):
             old_of_new.setdefault(new, []).append(old)
@@ -290,8 +452,10 @@ class Geography:
         if set(self.old_of_new) != new:
             problems.append(f"crosswalk new codes differ from 2025 provinces: {sorted(set(self.old_of_new) ^ new)}")
         if set(_PROVINCE_POPULATION_THOUSANDS) != old:
-            problems.append("the sample's population table does not cover the PRE2025 provinces: "
-                            f"{sorted(set(_PROVINCE_POPULATION_THOUSANDS) ^ old)}")
+            problems.append(
+                "the sample's population table does not cover the PRE2025 provinces: "
+                f"{sorted(set(_PROVINCE_POPULATION_THOUSANDS) ^ old)}"
+            )
         for version, codes in self.provinces.items():
             problems += [f"no {version} communes for province {c}" for c in codes if (version, c) not in self.communes]
         if problems:
@@ -330,6 +494,7 @@ def _ranges(table) -> Weighted:
     def draw(rng: random.Random) -> int:
         lo, hi = pick_range(rng)
         return rng.randint(lo, hi)
+
     return draw
 
 
@@ -358,8 +523,10 @@ class Demography:
     def rates(self, old_code: str, year: int) -> tuple[float, float]:
         """(CBR, CDR) per 1,000, two decimals; a small yearly wobble around the province's level."""
         rng = random.Random(f"{self.seed}:rates:{year}:{old_code}")
-        return (round(self._cbr[old_code] + rng.uniform(-0.3, 0.3), 2),
-                round(self._cdr[old_code] + rng.uniform(-0.15, 0.15), 2))
+        return (
+            round(self._cbr[old_code] + rng.uniform(-0.3, 0.3), 2),
+            round(self._cdr[old_code] + rng.uniform(-0.15, 0.15), 2),
+        )
 
 
 class ProvincePicker:
@@ -385,6 +552,7 @@ class ProvincePicker:
 # ---------------------------------------------------------------------------------------------
 # The quarter
 # ---------------------------------------------------------------------------------------------
+
 
 def quarter_bounds(quarter: str) -> tuple[date, date]:
     """'2025Q3' -> (2025-07-01, 2025-09-30)."""
@@ -431,10 +599,12 @@ class Quarter:
         self.moj_extracted = self.end + timedelta(days=5)
         self.moh_extracted = self.end + timedelta(days=3)
         year = self.year
-        self.birth_place = ProvincePicker(geography, self.demo, year,
-                                          lambda c: self.demo.population(c, year) * self.demo.rates(c, year)[0])
-        self.death_place = ProvincePicker(geography, self.demo, year,
-                                          lambda c: self.demo.population(c, year) * self.demo.rates(c, year)[1])
+        self.birth_place = ProvincePicker(
+            geography, self.demo, year, lambda c: self.demo.population(c, year) * self.demo.rates(c, year)[0]
+        )
+        self.death_place = ProvincePicker(
+            geography, self.demo, year, lambda c: self.demo.population(c, year) * self.demo.rates(c, year)[1]
+        )
         self.people_place = ProvincePicker(geography, self.demo, year, lambda c: self.demo.population(c, year))
 
     def rng(self, stream: str) -> random.Random:
@@ -520,13 +690,19 @@ def _facility_code(rng: random.Random, province_code: str) -> str:
 # Datasets
 # ---------------------------------------------------------------------------------------------
 
-def _registration(q: Quarter, rng: random.Random, prefix: str, seq: int, kind: str, reg_date: date,
-                  reg_old: str, version: str) -> dict[str, object]:
+
+def _registration(
+    q: Quarter, rng: random.Random, prefix: str, seq: int, kind: str, reg_date: date, reg_old: str, version: str
+) -> dict[str, object]:
     return {
-        "record_id": _record_id(prefix, q.label, seq), "record_version": "1", "record_status": "ACTIVE",
-        "reg_kind": kind, "registration_date": reg_date.isoformat(),
+        "record_id": _record_id(prefix, q.label, seq),
+        "record_version": "1",
+        "record_status": "ACTIVE",
+        "reg_kind": kind,
+        "registration_date": reg_date.isoformat(),
         "reg_province_code": q.geo.province(reg_old, version),
-        "reg_commune_code": q.geo.commune(rng, reg_old, version), "admin_code_version": version,
+        "reg_commune_code": q.geo.commune(rng, reg_old, version),
+        "admin_code_version": version,
     }
 
 
@@ -536,8 +712,15 @@ def _write_births(q: Quarter, moj: CsvSink, moh: CsvSink) -> None:
     n = q.rows(NEW_BIRTHS_PER_QUARTER / dict(BIRTH_KINDS)["NEW"])
     seq = moh_seq = 0
 
-    def moh_notification(birth_date: date, sex: str, facility_old: str, mother_id, mother_birth: date | None,
-                         residence_old: str, outcome: str = "LIVE") -> None:
+    def moh_notification(
+        birth_date: date,
+        sex: str,
+        facility_old: str,
+        mother_id,
+        mother_birth: date | None,
+        residence_old: str,
+        outcome: str = "LIVE",
+    ) -> None:
         nonlocal moh_seq
         moh_seq += 1
         version = event_version(birth_date)
@@ -548,16 +731,22 @@ def _write_births(q: Quarter, moj: CsvSink, moh: CsvSink) -> None:
         else:
             weight = min(4500, max(200, int(moh_rng.gauss(1800, 900))))
             weeks = moh_rng.randint(20, 42)
-        moh.write({
-            "notification_id": _record_id("GCS", q.label, moh_seq),
-            "facility_code": _facility_code(moh_rng, facility_province),
-            "facility_province_code": facility_province, "admin_code_version": version,
-            "birth_date": birth_date.isoformat(), "sex": sex, "outcome": outcome,
-            "birth_weight_g": weight if moh_rng.random() < 0.96 else None,
-            "gestation_weeks": weeks if moh_rng.random() < 0.92 else None,
-            "mother_id": mother_id, "mother_birth_date": _date(mother_birth),
-            "mother_residence_province_code": q.geo.province(residence_old, version),
-        })
+        moh.write(
+            {
+                "notification_id": _record_id("GCS", q.label, moh_seq),
+                "facility_code": _facility_code(moh_rng, facility_province),
+                "facility_province_code": facility_province,
+                "admin_code_version": version,
+                "birth_date": birth_date.isoformat(),
+                "sex": sex,
+                "outcome": outcome,
+                "birth_weight_g": weight if moh_rng.random() < 0.96 else None,
+                "gestation_weeks": weeks if moh_rng.random() < 0.92 else None,
+                "mother_id": mother_id,
+                "mother_birth_date": _date(mother_birth),
+                "mother_residence_province_code": q.geo.province(residence_old, version),
+            }
+        )
 
     def unregistered_notification(outcome: str) -> None:
         birth_date = q.start + timedelta(days=moh_rng.randrange((q.end - q.start).days + 1))
@@ -565,9 +754,15 @@ def _write_births(q: Quarter, moj: CsvSink, moh: CsvSink) -> None:
         mother_age = _mother_age(moh_rng)
         mother_birth = _born_aged(moh_rng, birth_date, mother_age)
         sex = _birth_sex(moh_rng) if outcome == "LIVE" or moh_rng.random() < 0.9 else "U"
-        moh_notification(birth_date, sex, residence,
-                         _citizen_id(moh_rng, residence, mother_birth.year, "F", 0.10),
-                         mother_birth if moh_rng.random() > 0.05 else None, residence, outcome)
+        moh_notification(
+            birth_date,
+            sex,
+            residence,
+            _citizen_id(moh_rng, residence, mother_birth.year, "F", 0.10),
+            mother_birth if moh_rng.random() > 0.05 else None,
+            residence,
+            outcome,
+        )
 
     for i, reg_date in enumerate(_spread_over_days(n, q.start, q.end)):
         kind = kinds(rng)
@@ -599,16 +794,21 @@ def _write_births(q: Quarter, moj: CsvSink, moh: CsvSink) -> None:
         for child_sex in sexes:
             seq += 1
             row = _registration(q, rng, "KS", seq, kind, reg_date, reg_old, version)
-            row.update({
-                "child_id": _citizen_id(rng, birth_old or residence, birth_date.year, child_sex, EMPTY_ID_SHARE),
-                "child_name": _full_name(rng, child_sex), "sex": child_sex,
-                "birth_date": birth_date.isoformat(), "place_of_birth": place,
-                "birth_province_code": q.geo.province(birth_old, version) if birth_old else None,
-                "mother_id": mother_id, "mother_name": mother_name,
-                "mother_birth_date": _date(mother_birth_written),
-                "mother_residence_province_code": q.geo.province(residence, version),
-                "foreign_element": foreign,
-            })
+            row.update(
+                {
+                    "child_id": _citizen_id(rng, birth_old or residence, birth_date.year, child_sex, EMPTY_ID_SHARE),
+                    "child_name": _full_name(rng, child_sex),
+                    "sex": child_sex,
+                    "birth_date": birth_date.isoformat(),
+                    "place_of_birth": place,
+                    "birth_province_code": q.geo.province(birth_old, version) if birth_old else None,
+                    "mother_id": mother_id,
+                    "mother_name": mother_name,
+                    "mother_birth_date": _date(mother_birth_written),
+                    "mother_residence_province_code": q.geo.province(residence, version),
+                    "foreign_element": foreign,
+                }
+            )
             moj.write(row)
 
         # MOH notifies facility births when they happen; it mirrors the registrations of the last year.
@@ -660,14 +860,21 @@ def _write_deaths(q: Quarter, moj: CsvSink, moh: CsvSink) -> None:
         certified = "1" if cause and rng.random() < certified_share else "0"
         deceased_id = _citizen_id(rng, residence, birth_date.year, sex, EMPTY_ID_SHARE)
         row = _registration(q, rng, "KT", i + 1, kind, reg_date, reg_old, version)
-        row.update({
-            "deceased_id": deceased_id, "deceased_name": _full_name(rng, sex), "sex": sex,
-            "birth_date": _date(birth_written), "death_date": death_date.isoformat(), "place_of_death": place,
-            "death_province_code": q.geo.province(death_old, version) if death_old else None,
-            "residence_province_code": q.geo.province(residence, version),
-            "cause_icd10": cause, "cause_certified": certified,
-            "foreign_element": "1" if place == "ABROAD" else _flag(rng, 0.003),
-        })
+        row.update(
+            {
+                "deceased_id": deceased_id,
+                "deceased_name": _full_name(rng, sex),
+                "sex": sex,
+                "birth_date": _date(birth_written),
+                "death_date": death_date.isoformat(),
+                "place_of_death": place,
+                "death_province_code": q.geo.province(death_old, version) if death_old else None,
+                "residence_province_code": q.geo.province(residence, version),
+                "cause_icd10": cause,
+                "cause_certified": certified,
+                "foreign_element": "1" if place == "ABROAD" else _flag(rng, 0.003),
+            }
+        )
         moj.write(row)
 
         recent = (reg_date - death_date).days <= 365
@@ -675,21 +882,29 @@ def _write_deaths(q: Quarter, moj: CsvSink, moh: CsvSink) -> None:
             moh_seq += 1
             moh_version = event_version(death_date)
             facility_province = q.geo.province(death_old, moh_version)
-            moh.write({
-                "notification_id": _record_id("GBT", q.label, moh_seq),
-                "facility_code": _facility_code(moh_rng, facility_province),
-                "facility_province_code": facility_province, "admin_code_version": moh_version,
-                "death_date": death_date.isoformat(), "deceased_id": deceased_id, "sex": sex,
-                "birth_date": _date(birth_written),
-                "underlying_cause_icd10": cause if moh_rng.random() < 0.9 else None, "certified": certified,
-            })
+            moh.write(
+                {
+                    "notification_id": _record_id("GBT", q.label, moh_seq),
+                    "facility_code": _facility_code(moh_rng, facility_province),
+                    "facility_province_code": facility_province,
+                    "admin_code_version": moh_version,
+                    "death_date": death_date.isoformat(),
+                    "deceased_id": deceased_id,
+                    "sex": sex,
+                    "birth_date": _date(birth_written),
+                    "underlying_cause_icd10": cause if moh_rng.random() < 0.9 else None,
+                    "certified": certified,
+                }
+            )
 
 
 def _write_marriages(q: Quarter, moj: CsvSink) -> None:
     rng = q.rng("moj_marriages")
     kinds = Weighted([k for k, _ in MARRIAGE_KINDS], [w for _, w in MARRIAGE_KINDS])
-    statuses = {True: Weighted(("NEVER", "DIVORCED", "WIDOWED"), (97.0, 2.5, 0.5)),
-                False: Weighted(("NEVER", "DIVORCED", "WIDOWED"), (75.0, 20.0, 5.0))}
+    statuses = {
+        True: Weighted(("NEVER", "DIVORCED", "WIDOWED"), (97.0, 2.5, 0.5)),
+        False: Weighted(("NEVER", "DIVORCED", "WIDOWED"), (75.0, 20.0, 5.0)),
+    }
 
     def spouse(sex: str, reg_date: date, reg_old: str) -> dict[str, object]:
         if sex == "M":
@@ -698,8 +913,13 @@ def _write_marriages(q: Quarter, moj: CsvSink) -> None:
             age = rng.randint(16, 17) if rng.random() < 0.005 else min(70, max(18, round(rng.gauss(24.5, 4.5))))
         birth = _born_aged(rng, reg_date, age)
         home = reg_old if rng.random() < 0.9 else q.people_place(rng)
-        return {"id": _citizen_id(rng, home, birth.year, sex, EMPTY_ID_SHARE), "name": _full_name(rng, sex),
-                "sex": sex, "birth_date": birth.isoformat(), "prev_status": statuses[age < 30](rng)}
+        return {
+            "id": _citizen_id(rng, home, birth.year, sex, EMPTY_ID_SHARE),
+            "name": _full_name(rng, sex),
+            "sex": sex,
+            "birth_date": birth.isoformat(),
+            "prev_status": statuses[age < 30](rng),
+        }
 
     for i, reg_date in enumerate(_spread_over_days(q.rows(MARRIAGES_PER_QUARTER), q.start, q.end)):
         kind = kinds(rng)
@@ -725,24 +945,45 @@ def _write_population(q: Quarter, year: int, population: CsvSink, rates: CsvSink
         weights = [q.demo.population(c, year) for c in olds]
         cbr = sum(r[0] * w for r, w in zip(area_rates, weights)) / sum(weights)
         cdr = sum(r[1] * w for r, w in zip(area_rates, weights)) / sum(weights)
-        rates.write({"year": year, "province_code": area, "admin_code_version": version,
-                     "crude_birth_rate": f"{cbr:.2f}", "crude_death_rate": f"{cdr:.2f}"})
+        rates.write(
+            {
+                "year": year,
+                "province_code": area,
+                "admin_code_version": version,
+                "crude_birth_rate": f"{cbr:.2f}",
+                "crude_death_rate": f"{cdr:.2f}",
+            }
+        )
         shares = [s * rng.uniform(0.95, 1.05) for s in _AGE_SHARE]
         total_share = sum(shares)
         for sex in ("M", "F"):
             for group, share, male in zip(AGE_GROUPS, shares, _MALE_SHARE):
                 sex_share = male if sex == "M" else 1 - male
-                population.write({"year": year, "province_code": area, "admin_code_version": version,
-                                  "sex": sex, "age_group": group,
-                                  "population": round(persons * share / total_share * sex_share)})
+                population.write(
+                    {
+                        "year": year,
+                        "province_code": area,
+                        "admin_code_version": version,
+                        "sex": sex,
+                        "age_group": group,
+                        "population": round(persons * share / total_share * sex_share),
+                    }
+                )
 
 
 # ---------------------------------------------------------------------------------------------
 # The entry point
 # ---------------------------------------------------------------------------------------------
 
-def generate_quarter(quarter: str, scale: float, out: Path, seed: int = 20250,
-                     progress: Progress | None = None, seeds_dir: Path | None = None) -> list[Path]:
+
+def generate_quarter(
+    quarter: str,
+    scale: float,
+    out: Path,
+    seed: int = 20250,
+    progress: Progress | None = None,
+    seeds_dir: Path | None = None,
+) -> list[Path]:
     """Write the MOJ, MOH and GSO deliveries of `quarter` (e.g. '2025Q3') under `out`.
 
     Returns the delivery folders written: MOJ-<Q>-0001, MOH-<Q>-0001, GSO-<YEAR>-0001. The GSO
@@ -760,10 +1001,12 @@ def generate_quarter(quarter: str, scale: float, out: Path, seed: int = 20250,
             progress(message)
 
     period = {"period_start": q.start.isoformat(), "period_end": q.end.isoformat()}
-    moj = DeliveryWriter(out / f"MOJ-{quarter}-0001",
-                         {"agency": "MOJ", "extracted_at": _timestamp(q.moj_extracted), **period})
-    moh = DeliveryWriter(out / f"MOH-{quarter}-0001",
-                         {"agency": "MOH", "extracted_at": _timestamp(q.moh_extracted), **period})
+    moj = DeliveryWriter(
+        out / f"MOJ-{quarter}-0001", {"agency": "MOJ", "extracted_at": _timestamp(q.moj_extracted), **period}
+    )
+    moh = DeliveryWriter(
+        out / f"MOH-{quarter}-0001", {"agency": "MOH", "extracted_at": _timestamp(q.moh_extracted), **period}
+    )
     with moj, moh:
         births, moh_births = moj.open("births.csv", "moj_births"), moh.open("births.csv", "moh_births")
         _write_births(q, births, moh_births)
@@ -778,10 +1021,15 @@ def generate_quarter(quarter: str, scale: float, out: Path, seed: int = 20250,
     year = q.year
     # One extraction date for the whole year (the end of its first quarter + 1 day), so every
     # quarter of the year writes the identical GSO delivery.
-    gso = DeliveryWriter(out / f"GSO-{year}-0001", {
-        "agency": "GSO", "extracted_at": _timestamp(date(year, 4, 1)),
-        "period_start": date(year, 1, 1).isoformat(), "period_end": date(year, 12, 31).isoformat(),
-    })
+    gso = DeliveryWriter(
+        out / f"GSO-{year}-0001",
+        {
+            "agency": "GSO",
+            "extracted_at": _timestamp(date(year, 4, 1)),
+            "period_start": date(year, 1, 1).isoformat(),
+            "period_end": date(year, 12, 31).isoformat(),
+        },
+    )
     with gso:
         population, rates = gso.open("population.csv", "gso_population"), gso.open("vital_rates.csv", "gso_vital_rates")
         _write_population(q, year, population, rates)

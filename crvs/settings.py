@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit  # noqa: F401  (re-used by database.py)
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit  # re-used by database.py
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"

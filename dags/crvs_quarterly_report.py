@@ -37,10 +37,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dateutil.relativedelta import relativedelta
-
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
+from dateutil.relativedelta import relativedelta
 
 from crvs import orchestration, pipeline
 
@@ -48,8 +47,9 @@ REPORT_MODELS = Asset(pipeline.REPORT_MODELS_ASSET_URI)
 
 # 06:00 on the 15th of the month after each quarter; the interval reaches back to the quarter's
 # first midnight (3 months + 14 days + 6 hours), so data_interval_start names the quarter.
-QUARTERLY = CronTriggerTimetable("0 6 15 1,4,7,10 *", timezone=pipeline.REPORT_TIMEZONE,
-                                 interval=relativedelta(months=3, days=14, hours=6))
+QUARTERLY = CronTriggerTimetable(
+    "0 6 15 1,4,7,10 *", timezone=pipeline.REPORT_TIMEZONE, interval=relativedelta(months=3, days=14, hours=6)
+)
 
 
 def _fail_at_once_if_blocked(step, quarter: str, **kwargs):
@@ -77,10 +77,12 @@ def _fail_at_once_if_blocked(step, quarter: str, **kwargs):
             pattern=pipeline.QUARTER_PATTERN,
             title="Quarter",
             description="The quarter to report, e.g. 2025Q3. Empty: the schedule's quarter, or the last "
-                        "complete quarter before the run's date.",
+            "complete quarter before the run's date.",
         ),
         "force_delivery": Param(
-            False, type="boolean", title="Send again",
+            False,
+            type="boolean",
+            title="Send again",
             description="E-mail recipients who already received this quarter (a corrected report).",
         ),
     },
@@ -93,7 +95,8 @@ def crvs_quarterly_report():
             quarter = pipeline.quarter_for_run(
                 params.get("quarter"),
                 interval_start=dag_run.data_interval_start if scheduled else None,
-                run_date=dag_run.logical_date or dag_run.run_after)
+                run_date=dag_run.logical_date or dag_run.run_after,
+            )
         except ValueError as err:  # a wrong parameter: retrying cannot fix it
             raise AirflowFailException(str(err)) from err
         print(f"reporting quarter {quarter}")
@@ -114,11 +117,17 @@ def crvs_quarterly_report():
 
         print(f"quarterly report written to {path}")
         if not pipeline.run_delivers(str(getattr(dag_run.run_type, "value", dag_run.run_type))):
-            print("asset-triggered run: the report is refreshed; it is delivered on the quarterly schedule "
-                  "or by a manual run")
+            print(
+                "asset-triggered run: the report is refreshed; it is delivered on the quarterly schedule "
+                "or by a manual run"
+            )
             return []
-        lines = pipeline.deliver(quarter, delivery.smtp_from_airflow_connection(),
-                                 force=bool(params.get("force_delivery")), out=Path(path).parent)
+        lines = pipeline.deliver(
+            quarter,
+            delivery.smtp_from_airflow_connection(),
+            force=bool(params.get("force_delivery")),
+            out=Path(path).parent,
+        )
         for line in lines:
             print(line)
         return lines

@@ -34,12 +34,14 @@ REPORT_MODELS = Asset(pipeline.REPORT_MODELS_ASSET_URI)
 def crvs_transform():
     @task(outlets=[REPORT_MODELS])
     def dbt_build(*, outlet_events=None) -> None:
-        deliveries = sorted({
-            f"{event.extra.get('delivery_agency', '?')} {event.extra['delivery_id']}"
-            for events in get_current_context().get("triggering_asset_events", {}).values()
-            for event in events
-            if event.extra and event.extra.get("delivery_id")
-        })
+        deliveries = sorted(
+            {
+                f"{event.extra.get('delivery_agency', '?')} {event.extra['delivery_id']}"
+                for events in get_current_context().get("triggering_asset_events", {}).values()
+                for event in events
+                if event.extra and event.extra.get("delivery_id")
+            }
+        )
         print(f"rebuilding after deliveries: {deliveries or '(run by hand)'}")
         pipeline.transform()
         outlet_events[REPORT_MODELS].extra = {"after_deliveries": deliveries}

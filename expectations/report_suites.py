@@ -17,19 +17,31 @@ import great_expectations.expectations as gxe
 from crvs import database, settings
 from crvs.quality import freshness
 from crvs.quality.provinces import NATIONAL_CODE, province_codes
-from crvs.report.tables import (
-    DEATH_AGE_BANDS, MARRIAGE_AGE_BANDS, MOTHER_AGE_BANDS, PLACE_ORDER, REGION_ORDER, TIMELINESS_ORDER,
-)
 from crvs.quality.suites import (
-    BLOCKING, WARNING, ModelSuite, band_check, blocking, non_negative, warning, not_null, one_row_per_province,
+    BLOCKING,
+    WARNING,
+    ModelSuite,
+    band_check,
+    blocking,
+    non_negative,
+    not_null,
+    one_row_per_province,
     rows_check,
+    warning,
+)
+from crvs.report.tables import (
+    DEATH_AGE_BANDS,
+    MARRIAGE_AGE_BANDS,
+    MOTHER_AGE_BANDS,
+    PLACE_ORDER,
+    REGION_ORDER,
+    TIMELINESS_ORDER,
 )
 
 EVENT_TYPES = ["BIRTH", "DEATH", "MARRIAGE"]
 REG_KINDS = ["NEW", "RE_REGISTRATION", "RECORDED_ABROAD"]
 TIMELINESS = ["ON_TIME", "LATE", "DELAYED_1_5Y", "DELAYED_5Y_PLUS", "NOT_APPLICABLE"]
 BIRTH_TIMELINESS = TIMELINESS_ORDER
-
 
 
 @dataclass(frozen=True)
@@ -77,101 +89,158 @@ def _range(band: tuple[float, float]) -> str:
 def t1_registrations() -> ModelSuite:
     key = ["quarter", "province_code", "event_type", "reg_kind", "timeliness"]
     counts = ["registrations", "foreign_element"]
-    return ModelSuite("rpt_t1_registrations", (
-        blocking(gxe.ExpectTableRowCountToBeBetween, "the quarter has registrations", min_value=1),
-        *not_null(key + counts),
-        # T1 has a row only where something was registered: a province absent here registered
-        # nothing at all in the quarter, which is implausible (T2 and T8 list every province by
-        # construction and block when one is missing).
-        warning(gxe.ExpectColumnDistinctValuesToContainSet, "every province registered events in the quarter",
-                column="province_code", value_set=list(province_codes())),
-        blocking(gxe.ExpectColumnValuesToBeInSet, "province_code is a 2025 province",
-                 column="province_code", value_set=list(province_codes())),
-        blocking(gxe.ExpectColumnValuesToBeInSet, "event_type is BIRTH, DEATH or MARRIAGE",
-                 column="event_type", value_set=EVENT_TYPES),
-        blocking(gxe.ExpectColumnValuesToBeInSet, "reg_kind is a feed-contract value",
-                 column="reg_kind", value_set=REG_KINDS),
-        blocking(gxe.ExpectColumnValuesToBeInSet, "timeliness is a known class",
-                 column="timeliness", value_set=TIMELINESS),
-        blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per key", column_list=key),
-        *non_negative(counts),
-        rows_check("foreign_element is at most registrations",
-                   "select province_code, event_type, reg_kind, timeliness, registrations, foreign_element "
-                   "from {batch} where foreign_element > registrations"),
-        rows_check("timeliness is NOT_APPLICABLE exactly for marriages",
-                   "select province_code, event_type, timeliness from {batch} "
-                   "where (event_type = 'MARRIAGE') <> (timeliness = 'NOT_APPLICABLE')"),
-    ))
+    return ModelSuite(
+        "rpt_t1_registrations",
+        (
+            blocking(gxe.ExpectTableRowCountToBeBetween, "the quarter has registrations", min_value=1),
+            *not_null(key + counts),
+            # T1 has a row only where something was registered: a province absent here registered
+            # nothing at all in the quarter, which is implausible (T2 and T8 list every province by
+            # construction and block when one is missing).
+            warning(
+                gxe.ExpectColumnDistinctValuesToContainSet,
+                "every province registered events in the quarter",
+                column="province_code",
+                value_set=list(province_codes()),
+            ),
+            blocking(
+                gxe.ExpectColumnValuesToBeInSet,
+                "province_code is a 2025 province",
+                column="province_code",
+                value_set=list(province_codes()),
+            ),
+            blocking(
+                gxe.ExpectColumnValuesToBeInSet,
+                "event_type is BIRTH, DEATH or MARRIAGE",
+                column="event_type",
+                value_set=EVENT_TYPES,
+            ),
+            blocking(
+                gxe.ExpectColumnValuesToBeInSet,
+                "reg_kind is a feed-contract value",
+                column="reg_kind",
+                value_set=REG_KINDS,
+            ),
+            blocking(
+                gxe.ExpectColumnValuesToBeInSet,
+                "timeliness is a known class",
+                column="timeliness",
+                value_set=TIMELINESS,
+            ),
+            blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per key", column_list=key),
+            *non_negative(counts),
+            rows_check(
+                "foreign_element is at most registrations",
+                "select province_code, event_type, reg_kind, timeliness, registrations, foreign_element "
+                "from {batch} where foreign_element > registrations",
+            ),
+            rows_check(
+                "timeliness is NOT_APPLICABLE exactly for marriages",
+                "select province_code, event_type, timeliness from {batch} "
+                "where (event_type = 'MARRIAGE') <> (timeliness = 'NOT_APPLICABLE')",
+            ),
+        ),
+    )
 
 
 def t2_births_by_sex() -> ModelSuite:
     counts = ["male", "female", "unknown", "total"]
-    return ModelSuite("rpt_t2_births_by_sex", (
-        *not_null(["quarter", "province_code", *counts]),
-        *one_row_per_province(["quarter", "province_code"]),
-        *non_negative([*counts, "sex_ratio_at_birth"]),
-        rows_check("total = male + female + unknown",
-                   "select province_code, male, female, unknown, total from {batch} "
-                   "where total <> male + female + unknown"),
-        # Both count every current NEW birth registered in the quarter (T1 by registration province,
-        # T2 by residence, so they meet only in the national total).
-        rows_check("T1 NEW births = T2 total (VN)",
-                   "select t2.province_code, t2.total as t2_total, coalesce(t1.births, 0) as t1_new_births "
-                   "from {batch} t2 left join (select quarter, sum(registrations) as births "
-                   "    from reports.rpt_t1_registrations where event_type = 'BIRTH' and reg_kind = 'NEW' "
-                   "    group by quarter) t1 on t1.quarter = t2.quarter "
-                   f"where t2.province_code = '{NATIONAL_CODE}' and t2.total <> coalesce(t1.births, 0)"),
-        # domain.md §7.6: plausibility bands for the sex ratio at birth, and unknown sex under 1 %
-        # (nationally, and where a province's births make a percentage meaningful).
-        rows_check(f"national sex ratio at birth within {_range(BANDS.srb_national_warning)}",
-                   f"select province_code, sex_ratio_at_birth from {{batch}} where province_code = '{NATIONAL_CODE}' "
-                   "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between "
-                   f"{BANDS.srb_national_warning[0]} and {BANDS.srb_national_warning[1]})", WARNING),
-        rows_check(f"provincial sex ratio at birth within {_range(BANDS.srb_provincial_warning)} "
-                   f"where births >= {BANDS.srb_provincial_warning_min_births}",
-                   "select province_code, total, sex_ratio_at_birth from {batch} "
-                   f"where province_code <> '{NATIONAL_CODE}' "
-                   f"and total >= {BANDS.srb_provincial_warning_min_births} and sex_ratio_at_birth not between "
-                   f"{BANDS.srb_provincial_warning[0]} and {BANDS.srb_provincial_warning[1]}", WARNING),
-        band_check("sex_ratio_at_birth",
-                   f"national sex ratio at birth within {_range(BANDS.srb_national_blocking)} "
-                   f"(>= {BANDS.srb_national_blocking_min_births} births)",
-                   "select province_code, sex_ratio_at_birth, male, female from {batch} "
-                   f"where province_code = '{NATIONAL_CODE}' and total >= {BANDS.srb_national_blocking_min_births} "
-                   "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between "
-                   f"{BANDS.srb_national_blocking[0]} and {BANDS.srb_national_blocking[1]})",
-                   BLOCKING, band=_range(BANDS.srb_national_blocking), area="province_code",
-                   figure="sex_ratio_at_birth"),
-        rows_check("unknown sex under 1 % (VN, and provinces with >= 1000 births)",
-                   "select province_code, unknown, total from {batch} "
-                   f"where (province_code = '{NATIONAL_CODE}' and total > 0 or total >= 1000) "
-                   "and unknown * 100 >= total", WARNING),
-    ))
+    return ModelSuite(
+        "rpt_t2_births_by_sex",
+        (
+            *not_null(["quarter", "province_code", *counts]),
+            *one_row_per_province(["quarter", "province_code"]),
+            *non_negative([*counts, "sex_ratio_at_birth"]),
+            rows_check(
+                "total = male + female + unknown",
+                "select province_code, male, female, unknown, total from {batch} "
+                "where total <> male + female + unknown",
+            ),
+            # Both count every current NEW birth registered in the quarter (T1 by registration province,
+            # T2 by residence, so they meet only in the national total).
+            rows_check(
+                "T1 NEW births = T2 total (VN)",
+                "select t2.province_code, t2.total as t2_total, coalesce(t1.births, 0) as t1_new_births "
+                "from {batch} t2 left join (select quarter, sum(registrations) as births "
+                "    from reports.rpt_t1_registrations where event_type = 'BIRTH' and reg_kind = 'NEW' "
+                "    group by quarter) t1 on t1.quarter = t2.quarter "
+                f"where t2.province_code = '{NATIONAL_CODE}' and t2.total <> coalesce(t1.births, 0)",
+            ),
+            # domain.md §7.6: plausibility bands for the sex ratio at birth, and unknown sex under 1 %
+            # (nationally, and where a province's births make a percentage meaningful).
+            rows_check(
+                f"national sex ratio at birth within {_range(BANDS.srb_national_warning)}",
+                f"select province_code, sex_ratio_at_birth from {{batch}} where province_code = '{NATIONAL_CODE}' "
+                "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between "
+                f"{BANDS.srb_national_warning[0]} and {BANDS.srb_national_warning[1]})",
+                WARNING,
+            ),
+            rows_check(
+                f"provincial sex ratio at birth within {_range(BANDS.srb_provincial_warning)} "
+                f"where births >= {BANDS.srb_provincial_warning_min_births}",
+                "select province_code, total, sex_ratio_at_birth from {batch} "
+                f"where province_code <> '{NATIONAL_CODE}' "
+                f"and total >= {BANDS.srb_provincial_warning_min_births} and sex_ratio_at_birth not between "
+                f"{BANDS.srb_provincial_warning[0]} and {BANDS.srb_provincial_warning[1]}",
+                WARNING,
+            ),
+            band_check(
+                "sex_ratio_at_birth",
+                f"national sex ratio at birth within {_range(BANDS.srb_national_blocking)} "
+                f"(>= {BANDS.srb_national_blocking_min_births} births)",
+                "select province_code, sex_ratio_at_birth, male, female from {batch} "
+                f"where province_code = '{NATIONAL_CODE}' and total >= {BANDS.srb_national_blocking_min_births} "
+                "and (sex_ratio_at_birth is null or sex_ratio_at_birth not between "
+                f"{BANDS.srb_national_blocking[0]} and {BANDS.srb_national_blocking[1]})",
+                BLOCKING,
+                band=_range(BANDS.srb_national_blocking),
+                area="province_code",
+                figure="sex_ratio_at_birth",
+            ),
+            rows_check(
+                "unknown sex under 1 % (VN, and provinces with >= 1000 births)",
+                "select province_code, unknown, total from {batch} "
+                f"where (province_code = '{NATIONAL_CODE}' and total > 0 or total >= 1000) "
+                "and unknown * 100 >= total",
+                WARNING,
+            ),
+        ),
+    )
 
 
 def t8_completeness() -> ModelSuite:
     counts = ["births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"]
     rates = ["birth_completeness_pct", "death_completeness_pct", "facility_linkage_pct"]
-    return ModelSuite("rpt_t8_completeness", (
-        *not_null(["quarter", "province_code", *counts]),
-        *one_row_per_province(["quarter", "province_code"]),
-        *non_negative(["expected_births", "expected_deaths", *counts, *rates]),
-        # domain.md §7.8: completeness has no meaning without GSO's population and rates.
-        rows_check("GSO denominators present for every province",
-                   "select province_code, expected_births, expected_deaths from {batch} "
-                   "where expected_births is null or expected_deaths is null"),
-        # Matching is one to one, so a facility birth is registered at most once.
-        rows_check("facility_births_registered is at most facility_live_births",
-                   "select province_code, facility_live_births, facility_births_registered from {batch} "
-                   "where facility_births_registered > facility_live_births"),
-        rows_check(f"completeness within {_range(BANDS.completeness_warning)} %",
-                   "select province_code, birth_completeness_pct, death_completeness_pct from {batch} "
-                   f"where birth_completeness_pct not between {BANDS.completeness_warning[0]} "
-                   f"and {BANDS.completeness_warning[1]} or death_completeness_pct not between "
-                   f"{BANDS.completeness_warning[0]} and {BANDS.completeness_warning[1]}", WARNING),
-        _completeness_blocks("birth"),
-        _completeness_blocks("death"),
-    ))
+    return ModelSuite(
+        "rpt_t8_completeness",
+        (
+            *not_null(["quarter", "province_code", *counts]),
+            *one_row_per_province(["quarter", "province_code"]),
+            *non_negative(["expected_births", "expected_deaths", *counts, *rates]),
+            # domain.md §7.8: completeness has no meaning without GSO's population and rates.
+            rows_check(
+                "GSO denominators present for every province",
+                "select province_code, expected_births, expected_deaths from {batch} "
+                "where expected_births is null or expected_deaths is null",
+            ),
+            # Matching is one to one, so a facility birth is registered at most once.
+            rows_check(
+                "facility_births_registered is at most facility_live_births",
+                "select province_code, facility_live_births, facility_births_registered from {batch} "
+                "where facility_births_registered > facility_live_births",
+            ),
+            rows_check(
+                f"completeness within {_range(BANDS.completeness_warning)} %",
+                "select province_code, birth_completeness_pct, death_completeness_pct from {batch} "
+                f"where birth_completeness_pct not between {BANDS.completeness_warning[0]} "
+                f"and {BANDS.completeness_warning[1]} or death_completeness_pct not between "
+                f"{BANDS.completeness_warning[0]} and {BANDS.completeness_warning[1]}",
+                WARNING,
+            ),
+            _completeness_blocks("birth"),
+            _completeness_blocks("death"),
+        ),
+    )
 
 
 def _completeness_blocks(event: str) -> object:
@@ -189,8 +258,11 @@ def _completeness_blocks(event: str) -> object:
         f"where (t8.province_code = '{NATIONAL_CODE}' or t8.expected_{event}s >= {minimum}) "
         f"and t8.{event}_completeness_pct not between {low} and {high} "
         f"order by t8.province_code = '{NATIONAL_CODE}' desc, t8.province_code",
-        BLOCKING, band=f"{_range(BANDS.completeness_blocking)} %", area="province_code",
-        figure=f"{event}_completeness_pct")
+        BLOCKING,
+        band=f"{_range(BANDS.completeness_blocking)} %",
+        area="province_code",
+        figure=f"{event}_completeness_pct",
+    )
 
 
 def registration_changes() -> ModelSuite:
@@ -198,71 +270,115 @@ def registration_changes() -> ModelSuite:
     more than a third warn (domain.md §7.7); a factor of three where counts are large blocks."""
     factor, minimum = BANDS.registrations_change_blocking_factor, BANDS.registrations_change_blocking_min
     share = BANDS.registrations_change_warning_pct
-    return ModelSuite("rpt_gate_registration_changes", (
-        rows_check(f"registrations within ±{share:g} % of the previous quarter",
-                   "select province_code, event_type, previous_registrations as previous_quarter, "
-                   "registrations as this_quarter, change_pct from {batch} "
-                   f"where province_code <> '{NATIONAL_CODE}' and previous_registrations > 0 "
-                   f"and abs(registrations - previous_registrations) > {share / 100} * previous_registrations "
-                   "order by province_code, event_type", WARNING),
-        band_check("registrations_change",
-                   f"registrations change from the previous quarter within {factor:g} times up or down "
-                   f"(VN, provinces; where either quarter counts >= {minimum})",
-                   "select province_code, event_type, change_pct, previous_registrations as previous_quarter, "
-                   "registrations as this_quarter from {batch} "
-                   f"where greatest(previous_registrations, registrations) >= {minimum} "
-                   f"and (registrations > {factor} * previous_registrations "
-                   f"or {factor} * registrations < previous_registrations) "
-                   f"order by province_code = '{NATIONAL_CODE}' desc, province_code, event_type",
-                   BLOCKING, band=f"×{factor:g} / ÷{factor:g}", area="province_code", figure="change_pct"),
-    ))
+    return ModelSuite(
+        "rpt_gate_registration_changes",
+        (
+            rows_check(
+                f"registrations within ±{share:g} % of the previous quarter",
+                "select province_code, event_type, previous_registrations as previous_quarter, "
+                "registrations as this_quarter, change_pct from {batch} "
+                f"where province_code <> '{NATIONAL_CODE}' and previous_registrations > 0 "
+                f"and abs(registrations - previous_registrations) > {share / 100} * previous_registrations "
+                "order by province_code, event_type",
+                WARNING,
+            ),
+            band_check(
+                "registrations_change",
+                f"registrations change from the previous quarter within {factor:g} times up or down "
+                f"(VN, provinces; where either quarter counts >= {minimum})",
+                "select province_code, event_type, change_pct, previous_registrations as previous_quarter, "
+                "registrations as this_quarter from {batch} "
+                f"where greatest(previous_registrations, registrations) >= {minimum} "
+                f"and (registrations > {factor} * previous_registrations "
+                f"or {factor} * registrations < previous_registrations) "
+                f"order by province_code = '{NATIONAL_CODE}' desc, province_code, event_type",
+                BLOCKING,
+                band=f"×{factor:g} / ÷{factor:g}",
+                area="province_code",
+                figure="change_pct",
+            ),
+        ),
+    )
 
 
 def population_changes() -> ModelSuite:
     """GSO's population of the quarter's year against the year before (rpt_gate_population_changes).
     A province with no population at all blocks in T8 ("GSO denominators present for every province")."""
     share = BANDS.population_change_blocking_pct
-    return ModelSuite("rpt_gate_population_changes", (
-        band_check("population_change",
-                   f"GSO population within ±{share:g} % of the year before (VN, provinces)",
-                   "select province_code, change_pct, population, previous_year_population, "
-                   "population_deliveries, previous_year_deliveries from {batch} "
-                   f"where abs(population - previous_year_population) > {share / 100} * previous_year_population "
-                   f"order by province_code = '{NATIONAL_CODE}' desc, province_code",
-                   BLOCKING, band=f"±{share:g} %", area="province_code", figure="change_pct"),
-    ), query=lambda quarter: ("select * from reports.rpt_gate_population_changes "
-                              f"where year = {int(quarter[:4])}"))
+    return ModelSuite(
+        "rpt_gate_population_changes",
+        (
+            band_check(
+                "population_change",
+                f"GSO population within ±{share:g} % of the year before (VN, provinces)",
+                "select province_code, change_pct, population, previous_year_population, "
+                "population_deliveries, previous_year_deliveries from {batch} "
+                f"where abs(population - previous_year_population) > {share / 100} * previous_year_population "
+                f"order by province_code = '{NATIONAL_CODE}' desc, province_code",
+                BLOCKING,
+                band=f"±{share:g} %",
+                area="province_code",
+                figure="change_pct",
+            ),
+        ),
+        query=lambda quarter: f"select * from reports.rpt_gate_population_changes where year = {int(quarter[:4])}",
+    )
 
 
 def mothers_age() -> ModelSuite:
     """Plausibility on the mart: only the province and the age leave the warehouse's SQL."""
-    return ModelSuite("fct_registration", (
-        rows_check("mother's age at the birth within 12-50",
-                   "select province_code, count(*) as births, min(age_years) as youngest, max(age_years) as oldest "
-                   "from {batch} where age_years not between 12 and 50 group by province_code order by province_code",
-                   WARNING),
-    ), schema="marts", required=False, query=lambda quarter: (
-        "select coalesce(residence_province_2025, 'unknown') as province_code, age_years "
-        f"from marts.fct_registration where registration_quarter = '{quarter}' "
-        "and event_type = 'BIRTH' and reg_kind = 'NEW'"))
+    return ModelSuite(
+        "fct_registration",
+        (
+            rows_check(
+                "mother's age at the birth within 12-50",
+                "select province_code, count(*) as births, min(age_years) as youngest, max(age_years) as oldest "
+                "from {batch} where age_years not between 12 and 50 group by province_code order by province_code",
+                WARNING,
+            ),
+        ),
+        schema="marts",
+        required=False,
+        query=lambda quarter: (
+            "select coalesce(residence_province_2025, 'unknown') as province_code, age_years "
+            f"from marts.fct_registration where registration_quarter = '{quarter}' "
+            "and event_type = 'BIRTH' and reg_kind = 'NEW'"
+        ),
+    )
 
 
 def delivery_freshness() -> ModelSuite:
     """crvs/quality/freshness.py holds the rule; expectations/freshness.toml the agreed windows."""
-    return ModelSuite("delivery_freshness", (
-        rows_check("every agency delivered the quarter within its agreed window",
-                   f"select agency, dataset, verdict, problem from {{batch}} where verdict <> '{freshness.FRESH}'"),
-    ), schema="raw", query=lambda quarter: freshness.verdict_query(quarter), required=False)
+    return ModelSuite(
+        "delivery_freshness",
+        (
+            rows_check(
+                "every agency delivered the quarter within its agreed window",
+                f"select agency, dataset, verdict, problem from {{batch}} where verdict <> '{freshness.FRESH}'",
+            ),
+        ),
+        schema="raw",
+        query=lambda quarter: freshness.verdict_query(quarter),
+        required=False,
+    )
 
 
 def feed_checks_passed() -> ModelSuite:
     """Every delivery feeding the quarter passed its blocking feed checks (crvs/quality/feeds.py)."""
     from crvs.quality.feeds import failed_checks_query
 
-    return ModelSuite("feed_checks", (
-        rows_check("every delivery of the quarter passed its feed checks",
-                   "select delivery_id, dataset, expectation, observed from {batch}"),
-    ), schema="quality", query=failed_checks_query, required=False)
+    return ModelSuite(
+        "feed_checks",
+        (
+            rows_check(
+                "every delivery of the quarter passed its feed checks",
+                "select delivery_id, dataset, expectation, observed from {batch}",
+            ),
+        ),
+        schema="quality",
+        query=failed_checks_query,
+        required=False,
+    )
 
 
 # Column names that say "a person": pseudonyms, citizen numbers, names, exact birth dates.
@@ -281,25 +397,38 @@ def personal_identifiers_query(quarter: str) -> str:
             "select table_name, column_name, data_type in ('text', 'character', 'character varying') "
             "from information_schema.columns where table_schema = 'reports' order by table_name, ordinal_position"
         ).fetchall()
-    parts = ["select null::text as model, null::text as column_name, null::text as finding, 0::bigint as rows "
-             "where false"]
+    parts = [
+        "select null::text as model, null::text as column_name, null::text as finding, 0::bigint as rows where false"
+    ]
     for table, column, is_text in columns:
         quoted_table, quoted_column = '"' + table.replace('"', '""') + '"', '"' + column.replace('"', '""') + '"'
         literal_table, literal_column = "'" + table.replace("'", "''") + "'", "'" + column.replace("'", "''") + "'"
-        parts.append(f"select {literal_table}, {literal_column}, 'named like a personal identifier', 1 "
-                     f"where {literal_column} ~* '{PERSONAL_COLUMN}' "
-                     f"and {literal_column} not in ({', '.join(repr(n) for n in NOT_PERSONAL)})")
+        parts.append(
+            f"select {literal_table}, {literal_column}, 'named like a personal identifier', 1 "
+            f"where {literal_column} ~* '{PERSONAL_COLUMN}' "
+            f"and {literal_column} not in ({', '.join(repr(n) for n in NOT_PERSONAL)})"
+        )
         if is_text:
-            parts.append(f"select {literal_table}, {literal_column}, 'values look like pseudonyms or citizen numbers', "
-                         f"count(*) from reports.{quoted_table} where {quoted_column} ~ '{PERSONAL_VALUE}'")
+            parts.append(
+                f"select {literal_table}, {literal_column}, 'values look like pseudonyms or citizen numbers', "
+                f"count(*) from reports.{quoted_table} where {quoted_column} ~ '{PERSONAL_VALUE}'"
+            )
     return "\nunion all\n".join(parts)
 
 
 def personal_identifiers() -> ModelSuite:
-    return ModelSuite("personal_identifiers", (
-        rows_check("no personal identifiers in the report models",
-                   "select model, column_name, finding, rows from {batch} where rows > 0 order by model, column_name"),
-    ), schema="reports", query=personal_identifiers_query, required=False)
+    return ModelSuite(
+        "personal_identifiers",
+        (
+            rows_check(
+                "no personal identifiers in the report models",
+                "select model, column_name, finding, rows from {batch} where rows > 0 order by model, column_name",
+            ),
+        ),
+        schema="reports",
+        query=personal_identifiers_query,
+        required=False,
+    )
 
 
 # Tables without a province_code column (T3–T5, T7, T9) are checked with SQL rows checks only: the
@@ -309,103 +438,133 @@ def _sql_list(values) -> str:
 
 
 def _never_null(key: list[str], columns: list[str]) -> object:
-    return rows_check(f"{', '.join(columns)} never null",
-                      f"select {', '.join(key)} from {{batch}} where "
-                      + " or ".join(f"{c} is null" for c in columns))
+    return rows_check(
+        f"{', '.join(columns)} never null",
+        f"select {', '.join(key)} from {{batch}} where " + " or ".join(f"{c} is null" for c in columns),
+    )
 
 
 def _in_set(column: str, values, name: str) -> object:
-    return rows_check(name, f"select {column}, count(*) as rows from {{batch}} "
-                            f"where {column} not in ({_sql_list(values)}) group by {column} order by {column}")
+    return rows_check(
+        name,
+        f"select {column}, count(*) as rows from {{batch}} "
+        f"where {column} not in ({_sql_list(values)}) group by {column} order by {column}",
+    )
 
 
 def _all_present(column: str, values, name: str) -> object:
-    return rows_check(name, f"select wanted.code as missing_{column} from (values "
-                            + ", ".join(f"('{v}')" for v in values)
-                            + f") as wanted (code) where wanted.code not in (select {column} from {{batch}}) "
-                            "order by wanted.code")
+    return rows_check(
+        name,
+        f"select wanted.code as missing_{column} from (values "
+        + ", ".join(f"('{v}')" for v in values)
+        + f") as wanted (code) where wanted.code not in (select {column} from {{batch}}) "
+        "order by wanted.code",
+    )
 
 
 def _one_row_per_key(key: list[str], name: str = "one row per key") -> object:
-    return rows_check(name, f"select {', '.join(key)}, count(*) as rows from {{batch}} "
-                            f"group by {', '.join(key)} having count(*) > 1 order by {', '.join(key)}")
+    return rows_check(
+        name,
+        f"select {', '.join(key)}, count(*) as rows from {{batch}} "
+        f"group by {', '.join(key)} having count(*) > 1 order by {', '.join(key)}",
+    )
 
 
 def _not_negative(key: list[str], columns: list[str]) -> object:
-    return rows_check(f"{', '.join(columns)} not negative",
-                      f"select {', '.join(key + columns)} from {{batch}} where "
-                      + " or ".join(f"{c} < 0" for c in columns))
+    return rows_check(
+        f"{', '.join(columns)} not negative",
+        f"select {', '.join(key + columns)} from {{batch}} where " + " or ".join(f"{c} < 0" for c in columns),
+    )
 
 
 def _national_births_equal_t2(table: str) -> object:
     """A births table's VN rows add up to T2's VN total: both count every NEW birth of the quarter."""
-    return rows_check(f"{table} VN births = T2 total (VN)",
-                      "select b.births as " + table.lower() + "_vn_births, coalesce(t2.total, 0) as t2_total "
-                      "from (select quarter, sum(births) as births from {batch} "
-                      f"      where region_code = '{NATIONAL_CODE}' "
-                      "      group by quarter) b "
-                      "left join reports.rpt_t2_births_by_sex t2 "
-                      f"  on t2.quarter = b.quarter and t2.province_code = '{NATIONAL_CODE}' "
-                      "where b.births <> coalesce(t2.total, 0)")
+    return rows_check(
+        f"{table} VN births = T2 total (VN)",
+        "select b.births as " + table.lower() + "_vn_births, coalesce(t2.total, 0) as t2_total "
+        "from (select quarter, sum(births) as births from {batch} "
+        f"      where region_code = '{NATIONAL_CODE}' "
+        "      group by quarter) b "
+        "left join reports.rpt_t2_births_by_sex t2 "
+        f"  on t2.quarter = b.quarter and t2.province_code = '{NATIONAL_CODE}' "
+        "where b.births <> coalesce(t2.total, 0)",
+    )
 
 
 def _every_region(column: str = "region_code") -> list:
     wanted = list(REGION_ORDER)  # the six regions and VN
-    return [_all_present(column, wanted, "every region and VN present"),
-            _in_set(column, wanted, f"{column} is a region or VN")]
+    return [
+        _all_present(column, wanted, "every region and VN present"),
+        _in_set(column, wanted, f"{column} is a region or VN"),
+    ]
 
 
 def t3_births_by_mother_age() -> ModelSuite:
     key = ["quarter", "region_code", "mother_age_band"]
-    return ModelSuite("rpt_t3_births_by_mother_age", (
-        _never_null(key, [*key, "births"]),
-        *_every_region(),
-        _in_set("mother_age_band", MOTHER_AGE_BANDS, "mother_age_band is a report band"),
-        _one_row_per_key(key),
-        _not_negative(key, ["births"]),
-        _national_births_equal_t2("T3"),
-    ))
+    return ModelSuite(
+        "rpt_t3_births_by_mother_age",
+        (
+            _never_null(key, [*key, "births"]),
+            *_every_region(),
+            _in_set("mother_age_band", MOTHER_AGE_BANDS, "mother_age_band is a report band"),
+            _one_row_per_key(key),
+            _not_negative(key, ["births"]),
+            _national_births_equal_t2("T3"),
+        ),
+    )
 
 
 def t4_births_by_place() -> ModelSuite:
     key = ["quarter", "region_code", "place_of_birth", "timeliness"]
-    return ModelSuite("rpt_t4_births_by_place", (
-        _never_null(key, [*key, "births"]),
-        *_every_region(),
-        _in_set("place_of_birth", PLACE_ORDER, "place_of_birth is a feed-contract place"),
-        _in_set("timeliness", BIRTH_TIMELINESS, "timeliness is a births' class"),
-        _one_row_per_key(key),
-        _not_negative(key, ["births"]),
-        _national_births_equal_t2("T4"),
-    ))
+    return ModelSuite(
+        "rpt_t4_births_by_place",
+        (
+            _never_null(key, [*key, "births"]),
+            *_every_region(),
+            _in_set("place_of_birth", PLACE_ORDER, "place_of_birth is a feed-contract place"),
+            _in_set("timeliness", BIRTH_TIMELINESS, "timeliness is a births' class"),
+            _one_row_per_key(key),
+            _not_negative(key, ["births"]),
+            _national_births_equal_t2("T4"),
+        ),
+    )
 
 
 def t5_deaths_by_age_sex() -> ModelSuite:
     key = ["quarter", "geography_level", "geography_code", "age_band"]
     counts = ["male", "female", "unknown", "total"]
-    return ModelSuite("rpt_t5_deaths_by_age_sex", (
-        _never_null(key, [*key, *counts]),
-        *_every_region("geography_code"),
-        _in_set("age_band", DEATH_AGE_BANDS, "age_band is a report band"),
-        _one_row_per_key(key),
-        _not_negative(key, counts),
-        rows_check("total = male + female + unknown",
-                   "select geography_code, age_band, male, female, unknown, total from {batch} "
-                   "where total <> male + female + unknown"),
-        rows_check("NATIONAL is exactly VN",
-                   "select geography_level, geography_code from {batch} "
-                   f"where (geography_level = 'NATIONAL') <> (geography_code = '{NATIONAL_CODE}')"),
-    ))
+    return ModelSuite(
+        "rpt_t5_deaths_by_age_sex",
+        (
+            _never_null(key, [*key, *counts]),
+            *_every_region("geography_code"),
+            _in_set("age_band", DEATH_AGE_BANDS, "age_band is a report band"),
+            _one_row_per_key(key),
+            _not_negative(key, counts),
+            rows_check(
+                "total = male + female + unknown",
+                "select geography_code, age_band, male, female, unknown, total from {batch} "
+                "where total <> male + female + unknown",
+            ),
+            rows_check(
+                "NATIONAL is exactly VN",
+                "select geography_level, geography_code from {batch} "
+                f"where (geography_level = 'NATIONAL') <> (geography_code = '{NATIONAL_CODE}')",
+            ),
+        ),
+    )
 
 
 def _t5_deaths_equal_t6() -> object:
     """T5 = T6 deaths: both count every NEW death registered in the quarter (domain.md §7, BLOCKING)."""
-    return rows_check("T5 deaths = T6 deaths (VN)",
-                      "select t6.province_code, t6.deaths as t6_deaths, coalesce(t5.deaths, 0) as t5_deaths "
-                      "from {batch} t6 left join (select quarter, sum(total) as deaths "
-                      "    from reports.rpt_t5_deaths_by_age_sex where geography_level = 'NATIONAL' "
-                      "    group by quarter) t5 on t5.quarter = t6.quarter "
-                      f"where t6.province_code = '{NATIONAL_CODE}' and t6.deaths <> coalesce(t5.deaths, 0)")
+    return rows_check(
+        "T5 deaths = T6 deaths (VN)",
+        "select t6.province_code, t6.deaths as t6_deaths, coalesce(t5.deaths, 0) as t5_deaths "
+        "from {batch} t6 left join (select quarter, sum(total) as deaths "
+        "    from reports.rpt_t5_deaths_by_age_sex where geography_level = 'NATIONAL' "
+        "    group by quarter) t5 on t5.quarter = t6.quarter "
+        f"where t6.province_code = '{NATIONAL_CODE}' and t6.deaths <> coalesce(t5.deaths, 0)",
+    )
 
 
 def t6_deaths_reconcile_with_t5() -> ModelSuite:
@@ -416,76 +575,120 @@ def t6_deaths_reconcile_with_t5() -> ModelSuite:
 def t6_deaths_quality() -> ModelSuite:
     counts = ["deaths", "on_time", "with_cause", "certified", "ill_defined"]
     rates = ["on_time_pct", "certified_pct", "ill_defined_pct"]
-    return ModelSuite("rpt_t6_deaths_quality", (
-        *not_null(["quarter", "province_code", *counts]),
-        *one_row_per_province(["quarter", "province_code"]),
-        *non_negative([*counts, *rates]),
-        rows_check("on_time, with_cause and certified are at most deaths; ill_defined at most with_cause",
-                   "select province_code, deaths, on_time, with_cause, certified, ill_defined from {batch} "
-                   "where on_time > deaths or with_cause > deaths or certified > deaths or ill_defined > with_cause"),
-        _t5_deaths_equal_t6(),
-        # domain.md §2: under 10 % ill-defined causes is good practice (Mathers et al. 2005).
-        rows_check("ill-defined causes under 10 % of deaths with a cause (VN, provinces with >= 100 causes)",
-                   "select province_code, with_cause, ill_defined, ill_defined_pct from {batch} "
-                   f"where (province_code = '{NATIONAL_CODE}' and with_cause > 0 or with_cause >= 100) "
-                   "and ill_defined * 10 >= with_cause", WARNING),
-    ))
+    return ModelSuite(
+        "rpt_t6_deaths_quality",
+        (
+            *not_null(["quarter", "province_code", *counts]),
+            *one_row_per_province(["quarter", "province_code"]),
+            *non_negative([*counts, *rates]),
+            rows_check(
+                "on_time, with_cause and certified are at most deaths; ill_defined at most with_cause",
+                "select province_code, deaths, on_time, with_cause, certified, ill_defined from {batch} "
+                "where on_time > deaths or with_cause > deaths or certified > deaths or ill_defined > with_cause",
+            ),
+            _t5_deaths_equal_t6(),
+            # domain.md §2: under 10 % ill-defined causes is good practice (Mathers et al. 2005).
+            rows_check(
+                "ill-defined causes under 10 % of deaths with a cause (VN, provinces with >= 100 causes)",
+                "select province_code, with_cause, ill_defined, ill_defined_pct from {batch} "
+                f"where (province_code = '{NATIONAL_CODE}' and with_cause > 0 or with_cause >= 100) "
+                "and ill_defined * 10 >= with_cause",
+                WARNING,
+            ),
+        ),
+    )
 
 
 def t7_marriages_by_age() -> ModelSuite:
     key = ["quarter", "region_code", "sex", "age_band"]
     counts = ["spouses", "first_marriages", "under_legal_age"]
-    return ModelSuite("rpt_t7_marriages_by_age", (
-        _never_null(key, [*key, *counts]),
-        *_every_region(),
-        _in_set("sex", ("male", "female"), "sex is male or female"),
-        _in_set("age_band", MARRIAGE_AGE_BANDS, "age_band is a report band"),
-        _one_row_per_key(key),
-        _not_negative(key, counts),
-        rows_check("first_marriages and under_legal_age are at most spouses",
-                   "select region_code, sex, age_band, spouses, first_marriages, under_legal_age from {batch} "
-                   "where first_marriages > spouses or under_legal_age > spouses"),
-        rows_check("under legal age only in the bands below 18 (women) and 20 (men)",
-                   "select region_code, sex, age_band, under_legal_age from {batch} where under_legal_age > 0 "
-                   "and not (age_band = '<18' or (sex = 'male' and age_band = '18-19'))"),
-        # Two spouses per marriage: T7 counts people, T1 registrations.
-        rows_check("T7 spouses = 2 × T1 NEW marriages (VN)",
-                   "select t7.spouses, coalesce(t1.marriages, 0) as t1_new_marriages "
-                   "from (select quarter, sum(spouses) as spouses from {batch} "
-                   f"      where region_code = '{NATIONAL_CODE}' "
-                   "      group by quarter) t7 "
-                   "left join (select quarter, sum(registrations) as marriages from reports.rpt_t1_registrations "
-                   "      where event_type = 'MARRIAGE' and reg_kind = 'NEW' group by quarter) t1 "
-                   "  on t1.quarter = t7.quarter "
-                   "where t7.spouses <> 2 * coalesce(t1.marriages, 0)"),
-        # domain.md §7.6: marriages below the legal age are flagged, with the region and the count.
-        rows_check("no spouse under the legal age",
-                   "select region_code, sum(under_legal_age) as under_legal_age from {batch} "
-                   f"where region_code <> '{NATIONAL_CODE}' and under_legal_age > 0 group by region_code "
-                   "order by region_code", WARNING),
-    ))
+    return ModelSuite(
+        "rpt_t7_marriages_by_age",
+        (
+            _never_null(key, [*key, *counts]),
+            *_every_region(),
+            _in_set("sex", ("male", "female"), "sex is male or female"),
+            _in_set("age_band", MARRIAGE_AGE_BANDS, "age_band is a report band"),
+            _one_row_per_key(key),
+            _not_negative(key, counts),
+            rows_check(
+                "first_marriages and under_legal_age are at most spouses",
+                "select region_code, sex, age_band, spouses, first_marriages, under_legal_age from {batch} "
+                "where first_marriages > spouses or under_legal_age > spouses",
+            ),
+            rows_check(
+                "under legal age only in the bands below 18 (women) and 20 (men)",
+                "select region_code, sex, age_band, under_legal_age from {batch} where under_legal_age > 0 "
+                "and not (age_band = '<18' or (sex = 'male' and age_band = '18-19'))",
+            ),
+            # Two spouses per marriage: T7 counts people, T1 registrations.
+            rows_check(
+                "T7 spouses = 2 × T1 NEW marriages (VN)",
+                "select t7.spouses, coalesce(t1.marriages, 0) as t1_new_marriages "
+                "from (select quarter, sum(spouses) as spouses from {batch} "
+                f"      where region_code = '{NATIONAL_CODE}' "
+                "      group by quarter) t7 "
+                "left join (select quarter, sum(registrations) as marriages from reports.rpt_t1_registrations "
+                "      where event_type = 'MARRIAGE' and reg_kind = 'NEW' group by quarter) t1 "
+                "  on t1.quarter = t7.quarter "
+                "where t7.spouses <> 2 * coalesce(t1.marriages, 0)",
+            ),
+            # domain.md §7.6: marriages below the legal age are flagged, with the region and the count.
+            rows_check(
+                "no spouse under the legal age",
+                "select region_code, sum(under_legal_age) as under_legal_age from {batch} "
+                f"where region_code <> '{NATIONAL_CODE}' and under_legal_age > 0 group by region_code "
+                "order by region_code",
+                WARNING,
+            ),
+        ),
+    )
 
 
 def t9_data_quality() -> ModelSuite:
-    return ModelSuite("rpt_t9_data_quality", (
-        blocking(gxe.ExpectTableRowCountToBeBetween, "deliveries fed the quarter", min_value=1),
-        _never_null(["delivery_id", "dataset"],
-                    ["agency", "dataset", "delivery_id", "rows_received", "rows_loaded", "rows_rejected"]),
-        _one_row_per_key(["delivery_id", "dataset"], "one row per delivery and dataset"),
-        rows_check("rows_received = rows_loaded + rows_rejected",
-                   "select delivery_id, dataset, rows_received, rows_loaded, rows_rejected from {batch} "
-                   "where rows_received <> rows_loaded + rows_rejected"),
-        rows_check("rows rejected under 1 % of rows received",
-                   "select delivery_id, dataset, rows_received, rows_rejected, top_rejection_reason from {batch} "
-                   "where rows_rejected * 100 >= rows_received and rows_rejected > 0", WARNING),
-    ))
+    return ModelSuite(
+        "rpt_t9_data_quality",
+        (
+            blocking(gxe.ExpectTableRowCountToBeBetween, "deliveries fed the quarter", min_value=1),
+            _never_null(
+                ["delivery_id", "dataset"],
+                ["agency", "dataset", "delivery_id", "rows_received", "rows_loaded", "rows_rejected"],
+            ),
+            _one_row_per_key(["delivery_id", "dataset"], "one row per delivery and dataset"),
+            rows_check(
+                "rows_received = rows_loaded + rows_rejected",
+                "select delivery_id, dataset, rows_received, rows_loaded, rows_rejected from {batch} "
+                "where rows_received <> rows_loaded + rows_rejected",
+            ),
+            rows_check(
+                "rows rejected under 1 % of rows received",
+                "select delivery_id, dataset, rows_received, rows_rejected, top_rejection_reason from {batch} "
+                "where rows_rejected * 100 >= rows_received and rows_rejected > 0",
+                WARNING,
+            ),
+        ),
+    )
 
 
 def suites() -> list[ModelSuite]:
     """The gate's suites, in report order, then the checks over deliveries and identifiers."""
-    return [t1_registrations(), t2_births_by_sex(), t3_births_by_mother_age(), t4_births_by_place(),
-            t5_deaths_by_age_sex(), t6_deaths_quality(), t7_marriages_by_age(), t8_completeness(),
-            t9_data_quality(), registration_changes(), population_changes(), mothers_age(), delivery_freshness(), feed_checks_passed(), personal_identifiers()]
+    return [
+        t1_registrations(),
+        t2_births_by_sex(),
+        t3_births_by_mother_age(),
+        t4_births_by_place(),
+        t5_deaths_by_age_sex(),
+        t6_deaths_quality(),
+        t7_marriages_by_age(),
+        t8_completeness(),
+        t9_data_quality(),
+        registration_changes(),
+        population_changes(),
+        mothers_age(),
+        delivery_freshness(),
+        feed_checks_passed(),
+        personal_identifiers(),
+    ]
 
 
 __all__ = ["BANDS", "PlausibilityBands", "suites", "t6_deaths_reconcile_with_t5"]

@@ -47,16 +47,20 @@ def main() -> None:
             checks = check_delivery(result.delivery_id)
             checked = time.perf_counter() - started
             rows += result.rows_received
-            print(f"{result.delivery_id:18} {result.rows_received:>9,} rows  load {loaded:6.1f} s  "
-                  f"feed checks {checked:6.1f} s ({len(checks.outcomes)} checks, "
-                  f"{'passed' if checks.passed else 'FAILED'})")
+            print(
+                f"{result.delivery_id:18} {result.rows_received:>9,} rows  load {loaded:6.1f} s  "
+                f"feed checks {checked:6.1f} s ({len(checks.outcomes)} checks, "
+                f"{'passed' if checks.passed else 'FAILED'})"
+            )
         started = time.perf_counter()
         pipeline.transform()
         print(f"dbt build                                {time.perf_counter() - started:6.1f} s")
         started = time.perf_counter()
         gate = run_gate(args.quarter)
-        print(f"gate ({len(gate.outcomes)} checks, {'passed' if gate.passed else 'BLOCKED'}, "
-              f"{len(gate.warnings)} warnings)          {time.perf_counter() - started:6.1f} s")
+        print(
+            f"gate ({len(gate.outcomes)} checks, {'passed' if gate.passed else 'BLOCKED'}, "
+            f"{len(gate.warnings)} warnings)          {time.perf_counter() - started:6.1f} s"
+        )
         started = time.perf_counter()
         freshness.check(args.quarter)
         print(f"freshness check alone                    {time.perf_counter() - started:6.1f} s")

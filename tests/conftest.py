@@ -32,13 +32,15 @@ def pytest_configure(config):
     home = Path(tempfile.mkdtemp(prefix="crvs-test-"))
     for var in ("CRVS_WAREHOUSE_URL", "CRVS_AIRFLOW_DB_URL", "CRVS_PLATFORM_URL", "CRVS_PLATFORM_TOKEN"):
         os.environ.pop(var, None)
-    os.environ.update({
-        "CRVS_HOME": str(home),
-        "CRVS_PG_PORT": str(_free_port()),
-        "CRVS_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
-        "CRVS_TEST_HOME_READY": "1",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
-    })
+    os.environ.update(
+        {
+            "CRVS_HOME": str(home),
+            "CRVS_PG_PORT": str(_free_port()),
+            "CRVS_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
+            "CRVS_TEST_HOME_READY": "1",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+        }
+    )
     from crvs import airflow_env
 
     airflow_env.apply()

@@ -13,6 +13,7 @@ class TookTooLong(BaseException):
 @contextmanager
 def at_most(seconds: int):
     """Raise TookTooLong in the test if its body runs longer than `seconds`."""
+
     def too_long(signum, frame):
         raise TookTooLong(f"the test took longer than {seconds} s")
 

@@ -67,15 +67,15 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csc_matrix, vstack
 
-HIDDEN = "x"                       # report.md: a suppressed cell "is written as `x`"
-MIN_RANGE = 5                      # report.md: lowest and highest provable value "must differ by at least 5"
-PRIMARY_MAX = 4                    # report.md: "any count from 1 to 4 is suppressed"
-RATE_MIN_NUMERATOR = 20            # report.md: "a rate … whose numerator is below 20 is written as `x`"
-HALF_DECIMAL = 0.05                # rates, ratios and estimates have one decimal place
+HIDDEN = "x"  # report.md: a suppressed cell "is written as `x`"
+MIN_RANGE = 5  # report.md: lowest and highest provable value "must differ by at least 5"
+PRIMARY_MAX = 4  # report.md: "any count from 1 to 4 is suppressed"
+RATE_MIN_NUMERATOR = 20  # report.md: "a rate … whose numerator is below 20 is written as `x`"
+HALF_DECIMAL = 0.05  # rates, ratios and estimates have one decimal place
 NATIONAL_CODE = "VN"
-_EPS = 1e-6                        # LP tolerance before rounding inward
-X_AT_LEAST_1 = -1                  # a binding row "index" for the bounds x ≥ 1
-EXACT_BELOW = 2 * MIN_RANGE        # LP ranges from 5 up to this are checked again over whole numbers
+_EPS = 1e-6  # LP tolerance before rounding inward
+X_AT_LEAST_1 = -1  # a binding row "index" for the bounds x ≥ 1
+EXACT_BELOW = 2 * MIN_RANGE  # LP ranges from 5 up to this are checked again over whole numbers
 
 
 class AuditError(RuntimeError):
@@ -83,6 +83,7 @@ class AuditError(RuntimeError):
 
 
 # --- the tables, as report.md describes them ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -93,17 +94,18 @@ class Shape:
     keys: tuple[str, ...]
     counts: tuple[str, ...]
     estimates: tuple[str, ...] = ()
-    rates: tuple[tuple[str, str, str], ...] = ()          # (rate column, numerator, denominator)
-    at_most: tuple[tuple[str, str], ...] = ()             # (a, b): a ≤ b in every row
+    rates: tuple[tuple[str, str, str], ...] = ()  # (rate column, numerator, denominator)
+    at_most: tuple[tuple[str, str], ...] = ()  # (a, b): a ≤ b in every row
     row_total: tuple[tuple[str, ...], str] | None = None  # (parts, total)
-    geography: str | None = None                          # the key column holding VN / a province / a region
-    national_includes_unknown: bool = False               # VN also counts events of unknown residence
+    geography: str | None = None  # the key column holding VN / a province / a region
+    national_includes_unknown: bool = False  # VN also counts events of unknown residence
 
     @property
     def columns(self) -> tuple[str, ...]:
         order = {c: i for i, c in enumerate(COLUMN_ORDER[self.code])}
-        return tuple(sorted({*self.keys, *self.counts, *self.estimates, *(r for r, _, _ in self.rates)},
-                            key=order.__getitem__))
+        return tuple(
+            sorted({*self.keys, *self.counts, *self.estimates, *(r for r, _, _ in self.rates)}, key=order.__getitem__)
+        )
 
     @property
     def sheet(self) -> str:
@@ -117,52 +119,142 @@ COLUMN_ORDER = {
     "T3": ("quarter", "region_code", "mother_age_band", "births"),
     "T4": ("quarter", "region_code", "place_of_birth", "timeliness", "births"),
     "T5": ("quarter", "geography_level", "geography_code", "age_band", "male", "female", "unknown", "total"),
-    "T6": ("quarter", "province_code", "deaths", "on_time", "on_time_pct", "with_cause", "certified",
-           "certified_pct", "ill_defined", "ill_defined_pct"),
+    "T6": (
+        "quarter",
+        "province_code",
+        "deaths",
+        "on_time",
+        "on_time_pct",
+        "with_cause",
+        "certified",
+        "certified_pct",
+        "ill_defined",
+        "ill_defined_pct",
+    ),
     "T7": ("quarter", "region_code", "sex", "age_band", "spouses", "first_marriages", "under_legal_age"),
-    "T8": ("quarter", "province_code", "expected_births", "births_on_time", "birth_completeness_pct",
-           "expected_deaths", "deaths_on_time", "death_completeness_pct", "facility_live_births",
-           "facility_births_registered", "facility_linkage_pct"),
-    "T9": ("agency", "dataset", "delivery_id", "channel", "extracted_at", "rows_received", "rows_loaded",
-           "rows_rejected", "top_rejection_reason"),
+    "T8": (
+        "quarter",
+        "province_code",
+        "expected_births",
+        "births_on_time",
+        "birth_completeness_pct",
+        "expected_deaths",
+        "deaths_on_time",
+        "death_completeness_pct",
+        "facility_live_births",
+        "facility_births_registered",
+        "facility_linkage_pct",
+    ),
+    "T9": (
+        "agency",
+        "dataset",
+        "delivery_id",
+        "channel",
+        "extracted_at",
+        "rows_received",
+        "rows_loaded",
+        "rows_rejected",
+        "top_rejection_reason",
+    ),
 }
 
 SEXES = ("male", "female", "unknown")
-SHAPES = {s.code: s for s in (
-    Shape("T1", "T1_registrations.csv", ("quarter", "province_code", "event_type", "reg_kind", "timeliness"),
-          ("registrations", "foreign_element"), at_most=(("foreign_element", "registrations"),)),
-    Shape("T2", "T2_births_by_sex.csv", ("quarter", "province_code"), (*SEXES, "total"),
-          rates=(("sex_ratio_at_birth", "male", "female"),), row_total=(SEXES, "total"),
-          geography="province_code", national_includes_unknown=True),
-    Shape("T3", "T3_births_by_mother_age.csv", ("quarter", "region_code", "mother_age_band"), ("births",),
-          geography="region_code", national_includes_unknown=True),
-    Shape("T4", "T4_births_by_place.csv", ("quarter", "region_code", "place_of_birth", "timeliness"), ("births",),
-          geography="region_code", national_includes_unknown=True),
-    Shape("T5", "T5_deaths_by_age_sex.csv", ("quarter", "geography_level", "geography_code", "age_band"),
-          (*SEXES, "total"), row_total=(SEXES, "total"), geography="geography_code", national_includes_unknown=True),
-    Shape("T6", "T6_deaths_quality.csv", ("quarter", "province_code"),
-          ("deaths", "on_time", "with_cause", "certified", "ill_defined"),
-          rates=(("on_time_pct", "on_time", "deaths"), ("certified_pct", "certified", "deaths"),
-                 ("ill_defined_pct", "ill_defined", "with_cause")),
-          at_most=(("on_time", "deaths"), ("certified", "deaths"), ("ill_defined", "with_cause"),
-                   ("with_cause", "deaths")),
-          geography="province_code", national_includes_unknown=True),
-    # T7 counts by registration region: the registration office is always known, VN = the regions.
-    Shape("T7", "T7_marriages_by_age.csv", ("quarter", "region_code", "sex", "age_band"),
-          ("spouses", "first_marriages", "under_legal_age"),
-          at_most=(("first_marriages", "spouses"), ("under_legal_age", "spouses")), geography="region_code"),
-    Shape("T8", "T8_completeness.csv", ("quarter", "province_code"),
-          ("births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"),
-          estimates=("expected_births", "expected_deaths"),
-          rates=(("birth_completeness_pct", "births_on_time", "expected_births"),
-                 ("death_completeness_pct", "deaths_on_time", "expected_deaths"),
-                 ("facility_linkage_pct", "facility_births_registered", "facility_live_births")),
-          at_most=(("facility_births_registered", "facility_live_births"),),
-          geography="province_code", national_includes_unknown=True),
-    Shape("T9", "T9_data_quality.csv", ("agency", "dataset", "delivery_id", "channel", "extracted_at",
-                                        "top_rejection_reason"),
-          ("rows_received", "rows_loaded", "rows_rejected")),
-)}
+SHAPES = {
+    s.code: s
+    for s in (
+        Shape(
+            "T1",
+            "T1_registrations.csv",
+            ("quarter", "province_code", "event_type", "reg_kind", "timeliness"),
+            ("registrations", "foreign_element"),
+            at_most=(("foreign_element", "registrations"),),
+        ),
+        Shape(
+            "T2",
+            "T2_births_by_sex.csv",
+            ("quarter", "province_code"),
+            (*SEXES, "total"),
+            rates=(("sex_ratio_at_birth", "male", "female"),),
+            row_total=(SEXES, "total"),
+            geography="province_code",
+            national_includes_unknown=True,
+        ),
+        Shape(
+            "T3",
+            "T3_births_by_mother_age.csv",
+            ("quarter", "region_code", "mother_age_band"),
+            ("births",),
+            geography="region_code",
+            national_includes_unknown=True,
+        ),
+        Shape(
+            "T4",
+            "T4_births_by_place.csv",
+            ("quarter", "region_code", "place_of_birth", "timeliness"),
+            ("births",),
+            geography="region_code",
+            national_includes_unknown=True,
+        ),
+        Shape(
+            "T5",
+            "T5_deaths_by_age_sex.csv",
+            ("quarter", "geography_level", "geography_code", "age_band"),
+            (*SEXES, "total"),
+            row_total=(SEXES, "total"),
+            geography="geography_code",
+            national_includes_unknown=True,
+        ),
+        Shape(
+            "T6",
+            "T6_deaths_quality.csv",
+            ("quarter", "province_code"),
+            ("deaths", "on_time", "with_cause", "certified", "ill_defined"),
+            rates=(
+                ("on_time_pct", "on_time", "deaths"),
+                ("certified_pct", "certified", "deaths"),
+                ("ill_defined_pct", "ill_defined", "with_cause"),
+            ),
+            at_most=(
+                ("on_time", "deaths"),
+                ("certified", "deaths"),
+                ("ill_defined", "with_cause"),
+                ("with_cause", "deaths"),
+            ),
+            geography="province_code",
+            national_includes_unknown=True,
+        ),
+        # T7 counts by registration region: the registration office is always known, VN = the regions.
+        Shape(
+            "T7",
+            "T7_marriages_by_age.csv",
+            ("quarter", "region_code", "sex", "age_band"),
+            ("spouses", "first_marriages", "under_legal_age"),
+            at_most=(("first_marriages", "spouses"), ("under_legal_age", "spouses")),
+            geography="region_code",
+        ),
+        Shape(
+            "T8",
+            "T8_completeness.csv",
+            ("quarter", "province_code"),
+            ("births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"),
+            estimates=("expected_births", "expected_deaths"),
+            rates=(
+                ("birth_completeness_pct", "births_on_time", "expected_births"),
+                ("death_completeness_pct", "deaths_on_time", "expected_deaths"),
+                ("facility_linkage_pct", "facility_births_registered", "facility_live_births"),
+            ),
+            at_most=(("facility_births_registered", "facility_live_births"),),
+            geography="province_code",
+            national_includes_unknown=True,
+        ),
+        Shape(
+            "T9",
+            "T9_data_quality.csv",
+            ("agency", "dataset", "delivery_id", "channel", "extracted_at", "top_rejection_reason"),
+            ("rows_received", "rows_loaded", "rows_rejected"),
+        ),
+    )
+}
 
 # T7: under the legal age = women under 18, men under 20 (report.md); the marriage bands are
 # <18, 18-19, 20-24, …, 55-59, 60+ and UNKNOWN.
@@ -175,22 +267,25 @@ def province_regions(seeds_dir: Path | None = None) -> dict[str, str]:
     project's documented rule), read from the public seed files."""
     if seeds_dir is None:
         from crvs import settings
+
         seeds_dir = settings.SEEDS_DIR
     with (Path(seeds_dir) / "admin_provinces.csv").open(encoding="utf-8", newline="") as f:
         codes_2025 = {r["province_code"] for r in csv.DictReader(f) if r["code_version"] == "2025"}
     with (Path(seeds_dir) / "province_regions.csv").open(encoding="utf-8", newline="") as f:
-        old_regions = {r["province_code"]: r["region_code"] for r in csv.DictReader(f)
-                       if r["code_version"] == "PRE2025"}
+        old_regions = {
+            r["province_code"]: r["region_code"] for r in csv.DictReader(f) if r["code_version"] == "PRE2025"
+        }
     return {code: old_regions[code] for code in sorted(codes_2025) if code in old_regions}
 
 
 # --- reading the public files ---------------------------------------------------------------------
 
+
 @dataclass
 class Table:
     shape: Shape
     path: Path
-    rows: list[dict]                 # column → int | Decimal | "x" | None | str (keys)
+    rows: list[dict]  # column → int | Decimal | "x" | None | str (keys)
 
     def key(self, row: dict) -> tuple[str, ...]:
         return tuple(row[k] or "" for k in self.shape.keys if k != "quarter")
@@ -201,7 +296,7 @@ def _number(text: str, where: str):
         return None
     if text == HIDDEN:
         return HIDDEN
-    if not _PLAIN_NUMBER.fullmatch(text):   # not 'NaN', '1e3', ' 5': the CSV spells numbers plainly
+    if not _PLAIN_NUMBER.fullmatch(text):  # not 'NaN', '1e3', ' 5': the CSV spells numbers plainly
         raise AuditError(f"{where}: {text!r} is neither a number, `x` nor empty")
     return int(text) if "." not in text else Decimal(text)
 
@@ -261,6 +356,7 @@ def read_tables(folder: Path) -> dict[str, Table]:
 
 # --- the constraints ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Cell:
     table: str
@@ -308,7 +404,7 @@ class Model:
     integer: list[bool] = field(default_factory=list)
     index: dict[Cell, int] = field(default_factory=dict)
     rows: list[tuple[Expr, float, float, str]] = field(default_factory=list)
-    rule_rows: set[int] = field(default_factory=set)     # from the suppression rule, not the figures
+    rule_rows: set[int] = field(default_factory=set)  # from the suppression rule, not the figures
     contradictions: list[str] = field(default_factory=list)
 
     def unknown(self, cell: Cell, integer: bool) -> Expr:
@@ -351,8 +447,9 @@ class Builder:
         if v is None:
             return None
         if v == HIDDEN:
-            return self.model.unknown(Cell(table.shape.code, table.key(row), column),
-                                      integer=column in table.shape.counts)
+            return self.model.unknown(
+                Cell(table.shape.code, table.key(row), column), integer=column in table.shape.counts
+            )
         return Expr(const=float(v))
 
     def covers(self, code: str, where) -> bool:
@@ -362,8 +459,7 @@ class Builder:
 
     def col(self, code: str, column: str, where=lambda row: True) -> Expr:
         table = self.tables[code]
-        return total(e for row in table.rows if where(row)
-                     for e in [self.value(table, row, column)] if e is not None)
+        return total(e for row in table.rows if where(row) for e in [self.value(table, row, column)] if e is not None)
 
     def build(self) -> Model:
         for table in self.tables.values():
@@ -381,7 +477,7 @@ class Builder:
             where = f"{shape.code} {'/'.join(k for k in table.key(row) if k)}"
             for column in (*shape.counts, *shape.estimates):
                 if row[column] == HIDDEN:
-                    self.value(table, row, column)     # every hidden count is an unknown (≥ 1)
+                    self.value(table, row, column)  # every hidden count is an unknown (≥ 1)
             if shape.row_total:
                 parts, whole = shape.row_total
                 values = [self.value(table, row, c) for c in (*parts, whole)]
@@ -414,8 +510,13 @@ class Builder:
         # the rule: a rate on a numerator below 20 is suppressed, so this one's is at least 20 (a
         # published numerator below 20 is a primary-rule finding of its own)
         if n.terms:
-            self.model.add(n, RATE_MIN_NUMERATOR, math.inf,
-                           f"{where}: {rate} published, so {num} ≥ {RATE_MIN_NUMERATOR}", rule=True)
+            self.model.add(
+                n,
+                RATE_MIN_NUMERATOR,
+                math.inf,
+                f"{where}: {rate} published, so {num} ≥ {RATE_MIN_NUMERATOR}",
+                rule=True,
+            )
 
     def national_rows(self, table: Table) -> None:
         """Each column of the national row against the sum of the provinces / regions with the same other keys."""
@@ -448,12 +549,15 @@ class Builder:
             if shape.national_includes_unknown:
                 # the events of unknown residence obey the table's own structure
                 if shape.row_total and all(c in remainder for c in (*shape.row_total[0], shape.row_total[1])):
-                    self.model.equal(total(remainder[c] for c in shape.row_total[0]), remainder[shape.row_total[1]],
-                                     f"{where}: unknown residence, {' + '.join(shape.row_total[0])} = total")
+                    self.model.equal(
+                        total(remainder[c] for c in shape.row_total[0]),
+                        remainder[shape.row_total[1]],
+                        f"{where}: unknown residence, {' + '.join(shape.row_total[0])} = total",
+                    )
                 for a, b in shape.at_most:
                     if a in remainder and b in remainder:
                         self.model.at_most(remainder[a], remainder[b], f"{where}: unknown residence, {a} ≤ {b}")
-            for column in shape.estimates:   # sums of rounded estimates: within the rounding
+            for column in shape.estimates:  # sums of rounded estimates: within the rounding
                 vn = self.value(table, national, column)
                 parts = [self.value(table, r, column) for r in group["parts"]]
                 if vn is None or None in parts or not (vn.terms or any(p.terms for p in parts)):
@@ -464,10 +568,16 @@ class Builder:
     def same_births(self) -> None:
         """T2 (provinces), T3 and T4 (regions) count the same NEW births: per region and for VN."""
         for geo in (*self.region_codes, NATIONAL_CODE):
-            where = {"T2": self.t2_geo(geo), "T3": lambda r, g=geo: r["region_code"] == g,
-                     "T4": lambda r, g=geo: r["region_code"] == g}
-            sums = {code: self.col(code, "total" if code == "T2" else "births", where[code])
-                    for code in ("T2", "T3", "T4") if code in self.tables and self.covers(code, where[code])}
+            where = {
+                "T2": self.t2_geo(geo),
+                "T3": lambda r, g=geo: r["region_code"] == g,
+                "T4": lambda r, g=geo: r["region_code"] == g,
+            }
+            sums = {
+                code: self.col(code, "total" if code == "T2" else "births", where[code])
+                for code in ("T2", "T3", "T4")
+                if code in self.tables and self.covers(code, where[code])
+            }
             first, *rest = sums or [None]
             for other in rest:
                 self.model.equal(sums[first], sums[other], f"{geo}: {first} births = {other} births")
@@ -478,11 +588,17 @@ class Builder:
             return
         for geo in (*self.region_codes, NATIONAL_CODE):
             t6_where = self.t2_geo(geo)
-            t5_where = (lambda r: r["geography_level"] == "NATIONAL") if geo == NATIONAL_CODE else \
-                (lambda r, g=geo: r["geography_level"] == "REGION" and r["geography_code"] == g)
+            t5_where = (
+                (lambda r: r["geography_level"] == "NATIONAL")
+                if geo == NATIONAL_CODE
+                else (lambda r, g=geo: r["geography_level"] == "REGION" and r["geography_code"] == g)
+            )
             if self.covers("T6", t6_where) and self.covers("T5", t5_where):
-                self.model.equal(self.col("T6", "deaths", t6_where), self.col("T5", "total", t5_where),
-                                 f"{geo}: T6 deaths = T5 deaths")
+                self.model.equal(
+                    self.col("T6", "deaths", t6_where),
+                    self.col("T5", "total", t5_where),
+                    f"{geo}: T6 deaths = T5 deaths",
+                )
 
     @property
     def region_codes(self) -> list[str]:
@@ -501,9 +617,16 @@ class Builder:
             return
 
         def t1(event: str, timeliness: str | None = None, region: str | None = None) -> Expr:
-            return self.col("T1", "registrations", lambda r: r["event_type"] == event and r["reg_kind"] == "NEW"
-                            and (timeliness is None or r["timeliness"] == timeliness)
-                            and (region is None or self.regions.get(r["province_code"]) == region))
+            return self.col(
+                "T1",
+                "registrations",
+                lambda r: (
+                    r["event_type"] == event
+                    and r["reg_kind"] == "NEW"
+                    and (timeliness is None or r["timeliness"] == timeliness)
+                    and (region is None or self.regions.get(r["province_code"]) == region)
+                ),
+            )
 
         def vn(r):
             return r.get("province_code", r.get("region_code")) == NATIONAL_CODE
@@ -512,21 +635,25 @@ class Builder:
             self.model.equal(t1("BIRTH"), self.col("T2", "total", vn), "VN: T1 NEW births = T2 births")
         if "T4" in self.tables and self.covers("T4", vn):
             for timeliness in sorted({r["timeliness"] for r in self.tables["T4"].rows}):
-                self.model.equal(t1("BIRTH", timeliness),
-                                 self.col("T4", "births", lambda r, t=timeliness: vn(r) and r["timeliness"] == t),
-                                 f"VN: T1 NEW births {timeliness} = T4 births {timeliness}")
+                self.model.equal(
+                    t1("BIRTH", timeliness),
+                    self.col("T4", "births", lambda r, t=timeliness: vn(r) and r["timeliness"] == t),
+                    f"VN: T1 NEW births {timeliness} = T4 births {timeliness}",
+                )
         if "T6" in self.tables and self.covers("T6", vn):
             self.model.equal(t1("DEATH"), self.col("T6", "deaths", vn), "VN: T1 NEW deaths = T6 deaths")
-            self.model.equal(t1("DEATH", "ON_TIME"), self.col("T6", "on_time", vn),
-                             "VN: T1 NEW deaths ON_TIME = T6 on_time")
+            self.model.equal(
+                t1("DEATH", "ON_TIME"), self.col("T6", "on_time", vn), "VN: T1 NEW deaths ON_TIME = T6 on_time"
+            )
         if "T7" in self.tables:
             for geo in (*self.region_codes, NATIONAL_CODE):
                 in_geo = lambda r, g=geo: r["region_code"] == g  # noqa: E731
                 if not self.covers("T7", in_geo):
                     continue
                 marriages = t1("MARRIAGE") if geo == NATIONAL_CODE else t1("MARRIAGE", region=geo)
-                self.model.equal(marriages * 2.0, self.col("T7", "spouses", in_geo),
-                                 f"{geo}: T1 NEW marriages × 2 = T7 spouses")
+                self.model.equal(
+                    marriages * 2.0, self.col("T7", "spouses", in_geo), f"{geo}: T1 NEW marriages × 2 = T7 spouses"
+                )
 
     def legal_age(self) -> None:
         """T7 under_legal_age = spouses in the bands wholly under the legal age, 0 in those over it."""
@@ -548,12 +675,13 @@ class Builder:
 
 # --- solving --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Range:
     cell: Cell
-    low: float       # ⌈LP minimum⌉ (counts)
-    high: float      # ⌊LP maximum⌋, or inf
-    via: tuple[str, ...] = field(default=(), compare=False)   # the knowledge that bounds it (binding rows)
+    low: float  # ⌈LP minimum⌉ (counts)
+    high: float  # ⌊LP maximum⌋, or inf
+    via: tuple[str, ...] = field(default=(), compare=False)  # the knowledge that bounds it (binding rows)
 
     @property
     def width(self) -> float:
@@ -611,8 +739,7 @@ def solve(model: Model, exact: bool = True) -> tuple[list[Range], list[str], lis
     return ranges, broken_rule, infeasible
 
 
-def _solve_component(model: Model, variables: list[int], constraint_rows: list[int],
-                     exact: bool) -> list[Range] | None:
+def _solve_component(model: Model, variables: list[int], constraint_rows: list[int], exact: bool) -> list[Range] | None:
     lower = [1.0 if model.integer[v] else 0.0 for v in variables]
     if not constraint_rows:
         return [Range(model.cells[v], lower[i], math.inf) for i, v in enumerate(variables)]
@@ -647,8 +774,16 @@ def _solve_component(model: Model, variables: list[int], constraint_rows: list[i
                     low = _whole_or(lp.integer_extreme(i, integrality, True), low)
                 if not high_whole:
                     high = _whole_or(lp.integer_extreme(i, integrality, False), high)
-        via = tuple(sorted(model.rows[constraint_rows[k]][3] if k != X_AT_LEAST_1 else "x ≥ 1 (zero is published)"
-                           for k in binding)) if high - low < MIN_RANGE else ()
+        via = (
+            tuple(
+                sorted(
+                    model.rows[constraint_rows[k]][3] if k != X_AT_LEAST_1 else "x ≥ 1 (zero is published)"
+                    for k in binding
+                )
+            )
+            if high - low < MIN_RANGE
+            else ()
+        )
         ranges.append(Range(model.cells[v], low, high, via))
     return ranges
 
@@ -666,11 +801,11 @@ class ComponentLP:
     def __init__(self, matrix, lhs, rhs, lower):
         self.matrix, self.lhs, self.rhs, self.lower = matrix, lhs, rhs, lower
         self.n = matrix.shape[1]
-        self.binding: set[int] = set()      # rows with a non-zero dual at the last optimum
-        self.point = None                   # the last optimum's x (None when unknown)
+        self.binding: set[int] = set()  # rows with a non-zero dual at the last optimum
+        self.point = None  # the last optimum's x (None when unknown)
         try:
             import scipy.optimize._highspy._core as highs
-        except ImportError:     # another scipy: the public (slower) interface
+        except ImportError:  # another scipy: the public (slower) interface
             self.highs = None
             return
         inf = highs.kHighsInf
@@ -685,7 +820,7 @@ class ComponentLP:
         lp.row_upper_ = np.where(np.isposinf(rhs), inf, rhs).astype(float)
         self.highs = highs._Highs()
         self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("presolve", "off")    # tiny LPs; and the duals then name the binding rows
+        self.highs.setOptionValue("presolve", "off")  # tiny LPs; and the duals then name the binding rows
         self.highs.passModel(lp)
         status = highs.HighsModelStatus
         self.optimal, self.unbounded = status.kOptimal, {status.kUnbounded, status.kUnboundedOrInfeasible}
@@ -709,11 +844,11 @@ class ComponentLP:
             if any(abs(d) > 1e-9 for d in solution.col_dual):
                 self.binding.add(X_AT_LEAST_1)
             return cost * value
-        if not minimise and status in self.unbounded:   # the min was found, so it is feasible: unbounded
+        if not minimise and status in self.unbounded:  # the min was found, so it is feasible: unbounded
             return math.inf
         if status in self.unbounded or status == self.infeasible:
-            return None                                  # a min is bounded below by x ≥ lower: infeasible
-        return self._linprog(i, cost)                    # a solver hiccup (limit, numerics): solve afresh
+            return None  # a min is bounded below by x ≥ lower: infeasible
+        return self._linprog(i, cost)  # a solver hiccup (limit, numerics): solve afresh
 
     def whole_point(self, integer_columns) -> bool:
         """Is the last optimum a point with whole numbers in every integer column?"""
@@ -728,8 +863,12 @@ class ComponentLP:
         (the caller keeps the LP's bound: never a false disclosure, never a crash of `crvs report`)."""
         objective = np.zeros(self.n)
         objective[i] = 1.0 if minimise else -1.0
-        result = milp(objective, constraints=LinearConstraint(self.matrix, self.lhs, self.rhs),
-                      integrality=integrality, bounds=Bounds(self.lower, np.inf))
+        result = milp(
+            objective,
+            constraints=LinearConstraint(self.matrix, self.lhs, self.rhs),
+            integrality=integrality,
+            bounds=Bounds(self.lower, np.inf),
+        )
         if result.status != 0:
             return None
         return round(objective[i] * result.fun)
@@ -751,10 +890,11 @@ class ComponentLP:
 
 # --- the audit ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Finding:
-    kind: str      # "range", "text", "workbook", "primary", "contradiction"
-    table: str     # T1…T9, or the file for text findings
+    kind: str  # "range", "text", "workbook", "primary", "contradiction"
+    table: str  # T1…T9, or the file for text findings
     where: str
     detail: str
 
@@ -765,8 +905,8 @@ class Finding:
 @dataclass
 class TableStats:
     table: str
-    hidden: int = 0                  # hidden counts (and estimates): the unknowns the intruder solves for
-    hidden_rates: int = 0            # hidden rates (no unknown of their own: an x rate tells nothing)
+    hidden: int = 0  # hidden counts (and estimates): the unknowns the intruder solves for
+    hidden_rates: int = 0  # hidden rates (no unknown of their own: an x rate tells nothing)
     narrowest: Range | None = None
 
 
@@ -784,9 +924,11 @@ class AuditResult:
 
     def lines(self) -> list[str]:
         """What `crvs audit-disclosure` prints: per table, then the findings."""
-        out = [f"disclosure audit of {self.folder}: {'passed' if self.passed else 'FAILED'} "
-               f"({sum(s.hidden for s in self.tables.values())} hidden counts, {len(self.findings)} findings, "
-               f"{self.seconds:.1f} s)"]
+        out = [
+            f"disclosure audit of {self.folder}: {'passed' if self.passed else 'FAILED'} "
+            f"({sum(s.hidden for s in self.tables.values())} hidden counts, {len(self.findings)} findings, "
+            f"{self.seconds:.1f} s)"
+        ]
         for code, stats in self.tables.items():
             narrow = f"narrowest {stats.narrowest}" if stats.narrowest else "no hidden count"
             rates = f" + {stats.hidden_rates} rates" if stats.hidden_rates else ""
@@ -795,8 +937,13 @@ class AuditResult:
         return out
 
 
-def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts: dict[str, str] | None = None,
-                         seeds_dir: Path | None = None, exact: bool = True) -> AuditResult:
+def audit_public_edition(
+    folder: Path,
+    manifest: Path | None = None,
+    extra_texts: dict[str, str] | None = None,
+    seeds_dir: Path | None = None,
+    exact: bool = True,
+) -> AuditResult:
     """Audit a quarter's public edition as the intruder of report.md would attack it.
 
     `folder` is `{out}/{quarter}` or `{out}/{quarter}/public`. The text of `manifest` (a manifest the
@@ -814,13 +961,25 @@ def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts
     model = Builder(tables, province_regions(seeds_dir)).build()
     findings += [Finding("contradiction", why.split(" ")[0], "published cells", why) for why in model.contradictions]
     ranges, broken_rule, infeasible = solve(model, exact)
-    findings += [Finding("primary", why.split(" ")[0], "published rate",
-                         f"its hidden numerator cannot be {RATE_MIN_NUMERATOR} or more: {why}") for why in broken_rule]
-    findings += [Finding("contradiction", why.split(" ")[0], "hidden cells", f"no value of the x satisfies: {why}")
-                 for why in infeasible]
-    stats = {code: TableStats(code, hidden_rates=sum(row[rate] == HIDDEN for row in table.rows
-                                                     for rate, _, _ in table.shape.rates))
-             for code, table in tables.items()}
+    findings += [
+        Finding(
+            "primary",
+            why.split(" ")[0],
+            "published rate",
+            f"its hidden numerator cannot be {RATE_MIN_NUMERATOR} or more: {why}",
+        )
+        for why in broken_rule
+    ]
+    findings += [
+        Finding("contradiction", why.split(" ")[0], "hidden cells", f"no value of the x satisfies: {why}")
+        for why in infeasible
+    ]
+    stats = {
+        code: TableStats(
+            code, hidden_rates=sum(row[rate] == HIDDEN for row in table.rows for rate, _, _ in table.shape.rates)
+        )
+        for code, table in tables.items()
+    }
     for r in ranges:
         if r.cell.column in tables[r.cell.table].shape.counts:
             s = stats[r.cell.table]
@@ -829,9 +988,15 @@ def audit_public_edition(folder: Path, manifest: Path | None = None, extra_texts
                 s.narrowest = r
             if r.width < MIN_RANGE:
                 via = f"; via {' | '.join(r.via[:4])}{' …' if len(r.via) > 4 else ''}" if r.via else ""
-                findings.append(Finding("range", r.cell.table, str(r.cell),
-                                        f"the intruder proves {r.cell.column} ∈ [{r.low:g}, {r.high:g}] "
-                                        f"(range {r.width:g} < {MIN_RANGE}){via}"))
+                findings.append(
+                    Finding(
+                        "range",
+                        r.cell.table,
+                        str(r.cell),
+                        f"the intruder proves {r.cell.column} ∈ [{r.low:g}, {r.high:g}] "
+                        f"(range {r.width:g} < {MIN_RANGE}){via}",
+                    )
+                )
     findings += audit_text.scan_public_texts(folder, tables, manifest=manifest, extra_texts=extra_texts)
     return AuditResult(folder, findings, stats, ranges, time.perf_counter() - started)
 
@@ -840,17 +1005,29 @@ def primary_rule_findings(tables: dict[str, Table]) -> list[Finding]:
     """Counts from 1 to 4, and rates on a published numerator below 20, that were left published."""
     findings = []
     for code, table in tables.items():
-        if code == "T9":          # delivery row counts: not counts of persons
+        if code == "T9":  # delivery row counts: not counts of persons
             continue
         for row in table.rows:
             where = f"{code} {'/'.join(k for k in table.key(row) if k)}"
             for column in table.shape.counts:
                 v = row[column]
                 if isinstance(v, int) and 1 <= v <= PRIMARY_MAX:
-                    findings.append(Finding("primary", code, f"{where} {column}",
-                                            f"a count of {v} is published (1 to {PRIMARY_MAX} must be x)"))
+                    findings.append(
+                        Finding(
+                            "primary",
+                            code,
+                            f"{where} {column}",
+                            f"a count of {v} is published (1 to {PRIMARY_MAX} must be x)",
+                        )
+                    )
             for rate, num, _ in table.shape.rates:
                 if row[rate] not in (None, HIDDEN) and isinstance(row[num], int) and row[num] < RATE_MIN_NUMERATOR:
-                    findings.append(Finding("primary", code, f"{where} {rate}",
-                                            f"published on a numerator of {row[num]} (below {RATE_MIN_NUMERATOR})"))
+                    findings.append(
+                        Finding(
+                            "primary",
+                            code,
+                            f"{where} {rate}",
+                            f"published on a numerator of {row[num]} (below {RATE_MIN_NUMERATOR})",
+                        )
+                    )
     return findings

@@ -45,38 +45,47 @@ from crvs.audit.intruder import COLUMN_ORDER, HIDDEN, SHAPES, AuditError, Findin
 NAME_VALUE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(-?\d+(?:[.,]\d+)*)")
 
 # Patterns removed before numbers are looked at (each explains the numbers inside it).
-_FURNITURE = [re.compile(p, re.IGNORECASE) for p in (
-    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b",  # dates, times
-    r"\b\d{1,2}:\d{2}(?::\d{2})?\b",                                                           # clock times
-    r"\b[0-9a-f]{16,}\b",                                                                      # digests
-    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",                       # uuids
-    r"\bSDG\s*\d+(?:\.\d+)*(?:\([a-z]\))?",                                                    # SDG indicators
-    r"\b(?:art\.?|article|điều|khoản)\s*\d+\b",                                               # law articles
-    r"\b(?:biểu đồ|bảng|table|chart|figure|hình|phụ lục|annex)\s*\d+\b",                      # numbering
-    r"\b(?:trang|page)\s*\d+\s*(?:/|of|trên)\s*\d+\b",                                        # page x/y
-    r"\b(?:trang|page)\s*\d+\b",                                                             # the contents' pages
-    r"\b(?:quý|quarter)\s*[1-4]\s*/\s*\d{4}\b|\b(?:quý|quarter)\s*[1-4]\b|\bQ[1-4]\b",         # quarters
-    r"\b63\s*(?:→|->|to)\s*34\b",                                                             # the reform
-    r"\b1\s*(?:to|–|-|—|đến)\s*4\b",                                                          # 1 to 4
-    r"\b1\s*[–-]\s*5\s*(?:năm|years?)\b",                                                       # DELAYED_1_5Y
-    r"\b(?:below|under|dưới)\s*20\b",                                                         # below 20
-    r"(?:mục tiêu|targets?)\s*2030\s*:?(?:[^\d\n•()]{0,20}\d+(?:[.,]\d)?\s*%\s*,?)+",             # 2030 targets
-    r"\bv?\d+\.\d+\.\d+\b",                                                                    # versions
-    # words mixing letters and digits, and hyphen/underscore words with a letter: identifiers
-    r"[\w\-]*[^\W\d_][\w\-]*\d[\w\-]*|[\w\-]*\d[\w\-]*[^\W\d_][\w\-]*",
-)]
+_FURNITURE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b",  # dates, times
+        r"\b\d{1,2}:\d{2}(?::\d{2})?\b",  # clock times
+        r"\b[0-9a-f]{16,}\b",  # digests
+        r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",  # uuids
+        r"\bSDG\s*\d+(?:\.\d+)*(?:\([a-z]\))?",  # SDG indicators
+        r"\b(?:art\.?|article|điều|khoản)\s*\d+\b",  # law articles
+        r"\b(?:biểu đồ|bảng|table|chart|figure|hình|phụ lục|annex)\s*\d+\b",  # numbering
+        r"\b(?:trang|page)\s*\d+\s*(?:/|of|trên)\s*\d+\b",  # page x/y
+        r"\b(?:trang|page)\s*\d+\b",  # the contents' pages
+        r"\b(?:quý|quarter)\s*[1-4]\s*/\s*\d{4}\b|\b(?:quý|quarter)\s*[1-4]\b|\bQ[1-4]\b",  # quarters
+        r"\b63\s*(?:→|->|to)\s*34\b",  # the reform
+        r"\b1\s*(?:to|–|-|—|đến)\s*4\b",  # 1 to 4
+        r"\b1\s*[–-]\s*5\s*(?:năm|years?)\b",  # DELAYED_1_5Y
+        r"\b(?:below|under|dưới)\s*20\b",  # below 20
+        r"(?:mục tiêu|targets?)\s*2030\s*:?(?:[^\d\n•()]{0,20}\d+(?:[.,]\d)?\s*%\s*,?)+",  # 2030 targets
+        r"\bv?\d+\.\d+\.\d+\b",  # versions
+        # words mixing letters and digits, and hyphen/underscore words with a letter: identifiers
+        r"[\w\-]*[^\W\d_][\w\-]*\d[\w\-]*|[\w\-]*\d[\w\-]*[^\W\d_][\w\-]*",
+    )
+]
 
 _BANDS = {"1-4", "18-19", *(f"{a}-{a + 4}" for a in range(5, 85, 5))}
-_BAND_EDGES = {"1", "15", "18", "50", "60", "85"}           # <1, <15, <18, 50+, 60+, 85+
-_COMPARISON = re.compile(   # (a phrase may wrap: a line break stands for its space)
-    (r"(?:≤|≥|<=|>=|<|>|\b(?:under|over|below|above|within|at least|at most|up to|more than|less than|"
-     r"dưới|trên|tối thiểu|tối đa|trong vòng|từ))\s*$").replace(" ", r"\s+"), re.IGNORECASE)
+_BAND_EDGES = {"1", "15", "18", "50", "60", "85"}  # <1, <15, <18, 50+, 60+, 85+
+_COMPARISON = re.compile(  # (a phrase may wrap: a line break stands for its space)
+    (
+        r"(?:≤|≥|<=|>=|<|>|\b(?:under|over|below|above|within|at least|at most|up to|more than|less than|"
+        r"dưới|trên|tối thiểu|tối đa|trong vòng|từ))\s*$"
+    ).replace(" ", r"\s+"),
+    re.IGNORECASE,
+)
 _UNIT_AFTER = re.compile(r"^\s*(?:days?|ngày|years?|năm|tuổi|%)", re.IGNORECASE)
 _UNIT_THRESHOLDS = {"15", "18", "20", "60", "365", "1825", "100"}
 _OWN_THINGS = re.compile(
     r"^\s*(?:provinces?|regions?|rows?|row\(s\)|warnings?|warning\(s\)|checks?|expectations?|deliver(?:y|ies)|"
     r"files?|sheets?|pages?|tables?|columns?|charts?|tỉnh|vùng|dòng|cảnh báo|kiểm tra|bảng|trang|tệp|"
-    r"khu vực|biểu đồ|lần gửi)\b", re.IGNORECASE)
+    r"khu vực|biểu đồ|lần gửi)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _BASES = {Decimal(100), Decimal(1000), Decimal(0)}
 
@@ -86,7 +95,7 @@ def parse_number(token: str) -> Decimal:
     '34.000,0' and '34,000.0' (both separators: the last one is the decimal) → 34000.0."""
     if "." in token and "," in token:
         decimal_mark = max(token.rfind("."), token.rfind(","))
-        whole, fraction = token[:decimal_mark], token[decimal_mark + 1:]
+        whole, fraction = token[:decimal_mark], token[decimal_mark + 1 :]
         return Decimal(f"{re.sub(r'[.,]', '', whole)}.{fraction}")
     groups = re.split(r"[.,]", token)
     if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3:
@@ -130,16 +139,23 @@ def t1_sums(table: Table) -> set[Decimal]:
         sums[key] = None if value == HIDDEN else (sums.get(key) or Decimal(0)) + Decimal(value or 0)
 
     for row in table.rows:
-        add(("registrations", row["quarter"], row["province_code"], row["event_type"], row["reg_kind"]),
-            row["registrations"])
+        add(
+            ("registrations", row["quarter"], row["province_code"], row["event_type"], row["reg_kind"]),
+            row["registrations"],
+        )
         add(("foreign_element", row["quarter"], row["province_code"]), row["foreign_element"])
     return {v for v in sums.values() if v is not None}
 
 
 def published_codes(tables: dict[str, Table]) -> set[str]:
     """The tables' numeric key values as spelt (province codes such as 01, 79): labels, not figures."""
-    return {row[k] for table in tables.values() for row in table.rows for k in table.shape.keys
-            if row[k] and row[k].isdigit()}
+    return {
+        row[k]
+        for table in tables.values()
+        for row in table.rows
+        for k in table.shape.keys
+        if row[k] and row[k].isdigit()
+    }
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,7 @@ def unexplained_numbers(text: str, known: Published) -> list[str]:
         token = match.group(0)
         if token in known.codes:
             continue
-        before, after = cleaned[max(0, match.start() - 16):match.start()], cleaned[match.end():match.end() + 16]
+        before, after = cleaned[max(0, match.start() - 16) : match.start()], cleaned[match.end() : match.end() + 16]
         if _is_band(token, cleaned, match):
             continue
         if _COMPARISON.search(before) or (token in _UNIT_THRESHOLDS and _UNIT_AFTER.match(after)):
@@ -180,15 +196,19 @@ def unexplained_numbers(text: str, known: Published) -> list[str]:
         if known.explains(value, with_decimal=value != value.to_integral_value() or _one_decimal(token)):
             continue
         if "." not in token and "," not in token and 1900 <= value <= 2100:
-            continue    # a year
+            continue  # a year
         found.append(token)
     return found
 
 
 def _one_decimal(token: str) -> bool:
     """'84,0' / '84.0' / '34.000,0': written as a rate or estimate (one decimal), though whole."""
-    return bool(re.fullmatch(r"\d+[.,]\d", token) or re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+[.,]\d", token)
-                and "." in token and "," in token)
+    return bool(
+        re.fullmatch(r"\d+[.,]\d", token)
+        or re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+[.,]\d", token)
+        and "." in token
+        and "," in token
+    )
 
 
 def _is_band(token: str, text: str, match: re.Match) -> bool:
@@ -198,8 +218,8 @@ def _is_band(token: str, text: str, match: re.Match) -> bool:
     if token in _BAND_EDGES and (prev_char == "<" or next_char == "+"):
         return True
     # a-b band: the token with its neighbour across a hyphen
-    left = re.search(r"(\d+)\s*[-–]\s*$", text[max(0, start - 8):start])
-    right = re.match(r"^\s*[-–]\s*(\d+)", text[end:end + 8])
+    left = re.search(r"(\d+)\s*[-–]\s*$", text[max(0, start - 8) : start])
+    right = re.match(r"^\s*[-–]\s*(\d+)", text[end : end + 8])
     return bool((left and f"{left.group(1)}-{token}" in _BANDS) or (right and f"{token}-{right.group(1)}" in _BANDS))
 
 
@@ -212,8 +232,9 @@ def text_findings(source: str, where: str, text: str, known: Published) -> list[
     unexplained = unexplained_numbers(NAME_VALUE.sub(" ", text), known)
     if unexplained:
         shown = ", ".join(unexplained[:8]) + (f" … ({len(unexplained)} in all)" if len(unexplained) > 8 else "")
-        findings.append(Finding("text", source, where,
-                                f"numbers that are not figures of the published tables: {shown}"))
+        findings.append(
+            Finding("text", source, where, f"numbers that are not figures of the published tables: {shown}")
+        )
     return findings
 
 
@@ -222,12 +243,13 @@ def pdf_pages(path: Path) -> list[str]:
 
     try:
         return [page.extract_text() or "" for page in PdfReader(path).pages]
-    except Exception as err:   # a PDF pypdf cannot read is a PDF the audit cannot clear
+    except Exception as err:  # a PDF pypdf cannot read is a PDF the audit cannot clear
         raise AuditError(f"{path}: cannot read the PDF's text ({err})") from None
 
 
-def scan_public_texts(folder: Path, tables: dict[str, Table], manifest: Path | None = None,
-                      extra_texts: dict[str, str] | None = None) -> list[Finding]:
+def scan_public_texts(
+    folder: Path, tables: dict[str, Table], manifest: Path | None = None, extra_texts: dict[str, str] | None = None
+) -> list[Finding]:
     known = Published.of(tables)
     findings: list[Finding] = []
     for pdf in sorted(folder.glob("*.pdf")):
@@ -274,8 +296,14 @@ def pdf_table_findings(source: str, pages: list[str], tables: dict[str, Table]) 
             n_keys = len(tables[current].shape.keys)
             expected = printed[current].get(tuple(tokens[:n_keys]))
             if expected is not None and tokens != expected:
-                findings.append(Finding("pdf", current, f"{source} page {number} {' '.join(tokens[1:n_keys])}",
-                                        "the printed row differs from the CSV"))
+                findings.append(
+                    Finding(
+                        "pdf",
+                        current,
+                        f"{source} page {number} {' '.join(tokens[1:n_keys])}",
+                        "the printed row differs from the CSV",
+                    )
+                )
     return findings
 
 
@@ -318,16 +346,27 @@ def _sheet_against_csv(book: str, sheet: str, rows: list[tuple], table: Table) -
         return [Finding("workbook", table.shape.code, f"{book} sheet {sheet}", "the header is not the CSV's")]
     data = [r for r in rows[1:] if any(v is not None for v in r)]
     if len(data) != len(table.rows):
-        return [Finding("workbook", table.shape.code, f"{book} sheet {sheet}",
-                        f"{len(data)} rows, the CSV has {len(table.rows)}")]
+        return [
+            Finding(
+                "workbook",
+                table.shape.code,
+                f"{book} sheet {sheet}",
+                f"{len(data)} rows, the CSV has {len(table.rows)}",
+            )
+        ]
     findings = []
     for n, (sheet_row, csv_row) in enumerate(zip(data, table.rows), start=2):
         for column, value in zip(columns, sheet_row):
             expected = csv_row[column]
             if not _same_cell(value, expected):
-                findings.append(Finding("workbook", table.shape.code, f"{book} sheet {sheet} row {n} {column}",
-                                        f"the sheet differs from the CSV ({'x' if expected == HIDDEN else 'a value'} "
-                                        f"in the CSV)"))
+                findings.append(
+                    Finding(
+                        "workbook",
+                        table.shape.code,
+                        f"{book} sheet {sheet} row {n} {column}",
+                        f"the sheet differs from the CSV ({'x' if expected == HIDDEN else 'a value'} in the CSV)",
+                    )
+                )
     return findings
 
 
@@ -378,8 +417,14 @@ def _file_entry(manifest: Path, entry: dict, folder: Path, tables: dict[str, Tab
     beside, public = manifest.parent / name, folder / name
     target = beside if name and beside.is_file() else public
     if not name or not target.is_file():
-        return [Finding("text", source, f"files {name}", "names a file that is neither beside the manifest "
-                                                         "nor in the public folder")]
+        return [
+            Finding(
+                "text",
+                source,
+                f"files {name}",
+                "names a file that is neither beside the manifest nor in the public folder",
+            )
+        ]
     findings = []
     if target.resolve() != public.resolve():
         findings += _own_copy_findings(source, target, public, tables, known)
@@ -395,15 +440,16 @@ def _file_entry(manifest: Path, entry: dict, folder: Path, tables: dict[str, Tab
             if value != actual:
                 findings.append(Finding("text", source, f"files {name} {key}", "differs from the file itself"))
         elif key in ("rows", "sheets", "pages"):
-            continue      # a workbook's or PDF's row, sheet and page counts: the document's own things
+            continue  # a workbook's or PDF's row, sheet and page counts: the document's own things
         else:
             for where, text in _leaves(value, f"files {name} {key}", key):
                 findings.append(Finding("text", source, where, f"a figure not derivable from the file: {text}"))
     return findings
 
 
-def _own_copy_findings(source: str, target: Path, public: Path, tables: dict[str, Table],
-                       known: Published) -> list[Finding]:
+def _own_copy_findings(
+    source: str, target: Path, public: Path, tables: dict[str, Table], known: Published
+) -> list[Finding]:
     """A file a recipient gets that is not the public folder's: a CSV must be the published one, byte
     for byte; a workbook or PDF is audited like the edition's own."""
     if target.suffix == ".csv":
@@ -414,8 +460,9 @@ def _own_copy_findings(source: str, target: Path, public: Path, tables: dict[str
         return workbook_findings(target, tables, known)
     if target.suffix == ".pdf":
         pages = pdf_pages(target)
-        return [f for n, text in enumerate(pages, start=1) for f in text_findings(target.name, f"page {n}", text, known)
-                ] + pdf_table_findings(target.name, pages, tables)
+        return [
+            f for n, text in enumerate(pages, start=1) for f in text_findings(target.name, f"page {n}", text, known)
+        ] + pdf_table_findings(target.name, pages, tables)
     return []
 
 

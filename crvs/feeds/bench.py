@@ -92,9 +92,13 @@ def bare_copy(folders: list[Path], unlogged: bool = False) -> Rate:
                 tables.add(table)
                 columns = ", ".join(f"{c} text" for c in entry.dataset.column_names)
                 cur.execute(f"create {kind} table if not exists {table} ({columns})")
-                with open(folder / entry.name, "rb") as f, \
-                        cur.copy(f"copy {table} ({', '.join(loader.header_of(folder / entry.name))})"
-                                 " from stdin (format csv, header true)") as copy:
+                with (
+                    open(folder / entry.name, "rb") as f,
+                    cur.copy(
+                        f"copy {table} ({', '.join(loader.header_of(folder / entry.name))})"
+                        " from stdin (format csv, header true)"
+                    ) as copy,
+                ):
                     while chunk := f.read(CHUNK):
                         copy.write(chunk)
                 rows += cur.rowcount
@@ -130,8 +134,11 @@ def _empty_warehouse() -> None:
 
     with database.connect(role=settings.ADMIN_ROLE) as conn:
         ensure_tables(conn)
-        conn.execute("truncate " + ", ".join(f"raw.{name}" for name in DATASETS)
-                     + ", raw.delivery_files, quarantine.rows; delete from raw.deliveries")
+        conn.execute(
+            "truncate "
+            + ", ".join(f"raw.{name}" for name in DATASETS)
+            + ", raw.delivery_files, quarantine.rows; delete from raw.deliveries"
+        )
 
 
 def general_way_run(folders: list[Path]) -> Rate:
@@ -171,14 +178,17 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
         header = loader.header_of(folder / name)
         cur.execute(f"create table bench_plain ({', '.join(h + ' text' for h in header)})")
         started = time.perf_counter()
-        with open(folder / name, "rb") as f, \
-                cur.copy(f"copy bench_plain ({', '.join(header)}) from stdin (format csv, header true)") as copy:
+        with (
+            open(folder / name, "rb") as f,
+            cur.copy(f"copy bench_plain ({', '.join(header)}) from stdin (format csv, header true)") as copy,
+        ):
             while chunk := f.read(CHUNK):
                 copy.write(chunk)
         timings.append(("bare COPY into a plain table (reference)", time.perf_counter() - started))
 
-        engine = fastpath.engine(dataset, header, loader._valid_codes(), pseudonymise.key_blocks(),
-                                 manifest.delivery_id, extracted_on)
+        engine = fastpath.engine(
+            dataset, header, loader._valid_codes(), pseudonymise.key_blocks(), manifest.delivery_id, extracted_on
+        )
         if engine is not None:
             started = time.perf_counter()
             row, line = 0, 1
@@ -188,8 +198,13 @@ def stage_breakdown(folder: Path, name: str) -> list[tuple[str, float]]:
             source = loader.csv_rows(folder / name)
             loader._check_header(source, dataset)
             started = time.perf_counter()
-            loader._load_file(cur, dataclasses.replace(manifest, delivery_id=manifest.delivery_id + "-fast"),
-                              entry, source, pseudonymise)
+            loader._load_file(
+                cur,
+                dataclasses.replace(manifest, delivery_id=manifest.delivery_id + "-fast"),
+                entry,
+                source,
+                pseudonymise,
+            )
             timings.append((f"fast path: the same, into raw.{dataset.name}", time.perf_counter() - started))
 
         general = dataclasses.replace(manifest, delivery_id=manifest.delivery_id + "-general")
@@ -211,13 +226,29 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, ge
 
     with throwaway_home("crvs-bench-", keep, out) as home:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "crvs.cli", "-q", "sample", "--quarter", quarter,
-                        "--scale", str(scale), "--out", str(home / "inbox")], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crvs.cli",
+                "-q",
+                "sample",
+                "--quarter",
+                quarter,
+                "--scale",
+                str(scale),
+                "--out",
+                str(home / "inbox"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
         size = sum(f.stat().st_size for p in folders for f in p.glob("*.csv"))
-        out(f"sample {quarter} at scale {scale}: {len(folders)} deliveries, {size / 2**20:,.1f} MiB of CSV "
-            f"({time.perf_counter() - started:.1f} s to generate)")
+        out(
+            f"sample {quarter} at scale {scale}: {len(folders)} deliveries, {size / 2**20:,.1f} MiB of CSV "
+            f"({time.perf_counter() - started:.1f} s to generate)"
+        )
 
         # Alternate rounds, each after a CHECKPOINT, so that neither pays for the other's dirty
         # buffers or catches the server cold; the medians are compared.
@@ -229,32 +260,43 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, ge
             _settle()
             loaded, results = loader_run(folders)
             loads.append(loaded)
-            out(f"round {round_number}: bare COPY {copies[-1].seconds:5.2f} s, crvs loader {loaded.seconds:5.2f} s"
-                f" ({copies[-1].seconds / loaded.seconds:.1%})")
+            out(
+                f"round {round_number}: bare COPY {copies[-1].seconds:5.2f} s, crvs loader {loaded.seconds:5.2f} s"
+                f" ({copies[-1].seconds / loaded.seconds:.1%})"
+            )
         for r in results:
             out(f"  {r.line()}")
         copied = sorted(copies, key=lambda r: r.seconds)[ROUNDS // 2]
         loaded = sorted(loads, key=lambda r: r.seconds)[ROUNDS // 2]
-        out(f"bare COPY     {copied.rows:>10,} rows in {copied.seconds:7.2f} s = {copied.per_second:>10,.0f} rows/s"
-            f"  (median of {ROUNDS}; plain unindexed tables: the reference)")
+        out(
+            f"bare COPY     {copied.rows:>10,} rows in {copied.seconds:7.2f} s = {copied.per_second:>10,.0f} rows/s"
+            f"  (median of {ROUNDS}; plain unindexed tables: the reference)"
+        )
         path = "fast path" if fastpath.enabled() else "general way only: the C fast path is not built or is off"
-        out(f"crvs loader   {loaded.rows:>10,} rows in {loaded.seconds:7.2f} s = {loaded.per_second:>10,.0f} rows/s"
-            f"  (median of {ROUNDS}; {path})")
+        out(
+            f"crvs loader   {loaded.rows:>10,} rows in {loaded.seconds:7.2f} s = {loaded.per_second:>10,.0f} rows/s"
+            f"  (median of {ROUNDS}; {path})"
+        )
         ratio = loaded.per_second / copied.per_second if copied.per_second else 0.0
         out(f"ratio         {ratio:.1%} of bare COPY (goal >= 60 %)")
         _settle()
         unlogged = bare_copy(folders, unlogged=True)
-        out(f"  (bare COPY into UNLOGGED tables: {unlogged.seconds:.2f} s = {unlogged.per_second:,.0f} rows/s,"
+        out(
+            f"  (bare COPY into UNLOGGED tables: {unlogged.seconds:.2f} s = {unlogged.per_second:,.0f} rows/s,"
             f" {copied.seconds / unlogged.seconds:.1f}x faster without the write-ahead log, which no warehouse"
-            " table skips)")
+            " table skips)"
+        )
         if general_too and fastpath.enabled():
             _empty_warehouse()
             _settle()
             general = general_way_run(folders)
-            out(f"  (general way alone: {general.rows:,} rows in {general.seconds:.2f} s"
-                f" = {general.per_second:,.0f} rows/s, {general.per_second / copied.per_second:.1%} of bare COPY)")
-        largest = max(((p, f.name) for p in folders for f in p.glob("*.csv")),
-                      key=lambda pf: (pf[0] / pf[1]).stat().st_size)
+            out(
+                f"  (general way alone: {general.rows:,} rows in {general.seconds:.2f} s"
+                f" = {general.per_second:,.0f} rows/s, {general.per_second / copied.per_second:.1%} of bare COPY)"
+            )
+        largest = max(
+            ((p, f.name) for p in folders for f in p.glob("*.csv")), key=lambda pf: (pf[0] / pf[1]).stat().st_size
+        )
         rows = next(e.rows for e in loader.read_manifest(largest[0]).files if e.name == largest[1])
         timings = stage_breakdown(*largest)
         reference = timings[0][1]
@@ -262,7 +304,9 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, ge
         for label, seconds in timings:
             out(f"  {label:55} {seconds:6.2f} s {seconds * 1e6 / rows:6.2f} us/row {seconds / reference:5.1f}x COPY")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        out(f"peak RSS      {peak / 1024:,.0f} MiB (this process: CSV reading, pseudonyms, COPY streaming; goal < 1024 MiB)")
+        out(
+            f"peak RSS      {peak / 1024:,.0f} MiB (this process: CSV reading, pseudonyms, COPY streaming; goal < 1024 MiB)"
+        )
         if any(r.outcome == "REJECTED" for r in results):
             out("WARNING: a delivery was rejected; the rates above are not comparable")
         return ratio

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-
 from dataclasses import dataclass, field
 
 SCHEMA_VERSIONS = ("1.0",)
@@ -30,16 +29,20 @@ CODE_VERSIONS = ("PRE2025", "2025")
 SEX = ("M", "F", "U")
 AGE_GROUPS = tuple(f"{a}-{a + 4}" for a in range(0, 80, 5)) + ("80+",)
 
-REGISTRATION_NUMBER_RULE = ("ASCII letters and digits, with - / . _ inside, at least one digit, at most 64 "
-                            "characters, not 12 digits alone")
+REGISTRATION_NUMBER_RULE = (
+    "ASCII letters and digits, with - / . _ inside, at least one digit, at most 64 characters, not 12 digits alone"
+)
 _REGISTRATION_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9./_-]{0,62}[A-Za-z0-9])?", re.ASCII)
 
 
 def registration_number(value: str) -> bool:
     """True when `value` has a registration number's shape (REGISTRATION_NUMBER_RULE); the loader's
     C fast path checks the same (crvs/feeds/_fastload.c, registration_number)."""
-    return (_REGISTRATION_NUMBER.fullmatch(value) is not None and any(ch.isdigit() for ch in value)
-            and not (len(value) == 12 and value.isdigit()))
+    return (
+        _REGISTRATION_NUMBER.fullmatch(value) is not None
+        and any(ch.isdigit() for ch in value)
+        and not (len(value) == 12 and value.isdigit())
+    )
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,10 @@ class Column:
     @property
     def sql_type(self) -> str:
         return {
-            "int": "integer", "date": "date", "bool": "boolean", "numeric": "numeric",
+            "int": "integer",
+            "date": "date",
+            "bool": "boolean",
+            "numeric": "numeric",
             "pid": "bytea",  # the HMAC's 32 bytes: half the width of its hex, on every row
         }.get(self.kind, "text")
 
@@ -136,134 +142,247 @@ _REGISTRATION = (
 )
 _PLACE = ("FACILITY", "HOME", "OTHER", "ABROAD")
 _REGISTERED_BY_EXTRACTION = RowRule(
-    "registration_after_extraction", "registration_date", "registration_date", "<=", "extracted_on",
+    "registration_after_extraction",
+    "registration_date",
+    "registration_date",
+    "<=",
+    "extracted_on",
     "registration_date is after the delivery's extracted_at",
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    Dataset(
-        "moj_births", "MOJ",
-        _REGISTRATION + (
-            _c("child_id", "pid"), _c("child_name", "name"), _c("sex", "enum", True, SEX),
-            _c("birth_date", "date", True), _c("place_of_birth", "enum", True, _PLACE),
-            _c("birth_province_code", "province"), _c("mother_id", "pid"), _c("mother_name", "name"),
-            _c("mother_birth_date", "date"), _c("mother_residence_province_code", "province"),
-            _c("foreign_element", "bool", True),
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset(
+            "moj_births",
+            "MOJ",
+            _REGISTRATION
+            + (
+                _c("child_id", "pid"),
+                _c("child_name", "name"),
+                _c("sex", "enum", True, SEX),
+                _c("birth_date", "date", True),
+                _c("place_of_birth", "enum", True, _PLACE),
+                _c("birth_province_code", "province"),
+                _c("mother_id", "pid"),
+                _c("mother_name", "name"),
+                _c("mother_birth_date", "date"),
+                _c("mother_residence_province_code", "province"),
+                _c("foreign_element", "bool", True),
+            ),
+            key=("record_id", "record_version"),
+            rules=(
+                _REGISTERED_BY_EXTRACTION,
+                RowRule(
+                    "event_after_registration",
+                    "birth_date",
+                    "birth_date",
+                    "<=",
+                    "registration_date",
+                    "birth_date is after registration_date",
+                ),
+                RowRule(
+                    "abroad_without_province",
+                    "birth_province_code",
+                    "place_of_birth",
+                    "empty_when",
+                    "birth_province_code",
+                    "birth_province_code must be empty when place_of_birth is ABROAD",
+                    value="ABROAD",
+                ),
+                RowRule(
+                    "mother_born_before_child",
+                    "mother_birth_date",
+                    "mother_birth_date",
+                    "<",
+                    "birth_date",
+                    "mother_birth_date is not before birth_date",
+                ),
+            ),
+            description="MOJ birth registrations, one row per record version",
         ),
-        key=("record_id", "record_version"),
-        rules=(
-            _REGISTERED_BY_EXTRACTION,
-            RowRule("event_after_registration", "birth_date", "birth_date", "<=", "registration_date",
-                    "birth_date is after registration_date"),
-            RowRule("abroad_without_province", "birth_province_code",
-                    "place_of_birth", "empty_when", "birth_province_code",
-                    "birth_province_code must be empty when place_of_birth is ABROAD", value="ABROAD"),
-            RowRule("mother_born_before_child", "mother_birth_date", "mother_birth_date", "<", "birth_date",
-                    "mother_birth_date is not before birth_date"),
+        Dataset(
+            "moj_deaths",
+            "MOJ",
+            _REGISTRATION
+            + (
+                _c("deceased_id", "pid"),
+                _c("deceased_name", "name"),
+                _c("sex", "enum", True, SEX),
+                _c("birth_date", "date"),
+                _c("death_date", "date", True),
+                _c("place_of_death", "enum", True, _PLACE),
+                _c("death_province_code", "province"),
+                _c("residence_province_code", "province"),
+                _c("cause_icd10", "icd10"),
+                _c("cause_certified", "bool", True),
+                _c("foreign_element", "bool", True),
+            ),
+            key=("record_id", "record_version"),
+            rules=(
+                _REGISTERED_BY_EXTRACTION,
+                RowRule(
+                    "event_after_registration",
+                    "death_date",
+                    "death_date",
+                    "<=",
+                    "registration_date",
+                    "death_date is after registration_date",
+                ),
+                RowRule(
+                    "death_before_birth",
+                    "death_date",
+                    "death_date",
+                    ">=",
+                    "birth_date",
+                    "death_date is before birth_date",
+                ),
+                RowRule(
+                    "abroad_without_province",
+                    "death_province_code",
+                    "place_of_death",
+                    "empty_when",
+                    "death_province_code",
+                    "death_province_code must be empty when place_of_death is ABROAD",
+                    value="ABROAD",
+                ),
+            ),
+            description="MOJ death registrations, one row per record version",
         ),
-        description="MOJ birth registrations, one row per record version",
-    ),
-    Dataset(
-        "moj_deaths", "MOJ",
-        _REGISTRATION + (
-            _c("deceased_id", "pid"), _c("deceased_name", "name"), _c("sex", "enum", True, SEX),
-            _c("birth_date", "date"), _c("death_date", "date", True),
-            _c("place_of_death", "enum", True, _PLACE), _c("death_province_code", "province"),
-            _c("residence_province_code", "province"), _c("cause_icd10", "icd10"),
-            _c("cause_certified", "bool", True), _c("foreign_element", "bool", True),
+        Dataset(
+            "moj_marriages",
+            "MOJ",
+            _REGISTRATION
+            + (
+                _c("spouse1_id", "pid"),
+                _c("spouse1_name", "name"),
+                _c("spouse1_sex", "enum", True, ("M", "F")),
+                _c("spouse1_birth_date", "date", True),
+                _c("spouse1_prev_status", "enum", True, ("NEVER", "WIDOWED", "DIVORCED")),
+                _c("spouse2_id", "pid"),
+                _c("spouse2_name", "name"),
+                _c("spouse2_sex", "enum", True, ("M", "F")),
+                _c("spouse2_birth_date", "date", True),
+                _c("spouse2_prev_status", "enum", True, ("NEVER", "WIDOWED", "DIVORCED")),
+                _c("foreign_element", "bool", True),
+            ),
+            key=("record_id", "record_version"),
+            rules=(
+                _REGISTERED_BY_EXTRACTION,
+                RowRule(
+                    "spouse_born_after_marriage",
+                    "spouse1_birth_date",
+                    "spouse1_birth_date",
+                    "<",
+                    "registration_date",
+                    "spouse1_birth_date is not before registration_date",
+                ),
+                RowRule(
+                    "spouse_born_after_marriage",
+                    "spouse2_birth_date",
+                    "spouse2_birth_date",
+                    "<",
+                    "registration_date",
+                    "spouse2_birth_date is not before registration_date",
+                ),
+            ),
+            description="MOJ marriage registrations (event date = registration date), one row per record version",
         ),
-        key=("record_id", "record_version"),
-        rules=(
-            _REGISTERED_BY_EXTRACTION,
-            RowRule("event_after_registration", "death_date", "death_date", "<=", "registration_date",
-                    "death_date is after registration_date"),
-            RowRule("death_before_birth", "death_date", "death_date", ">=", "birth_date",
-                    "death_date is before birth_date"),
-            RowRule("abroad_without_province", "death_province_code",
-                    "place_of_death", "empty_when", "death_province_code",
-                    "death_province_code must be empty when place_of_death is ABROAD", value="ABROAD"),
+        Dataset(
+            "moh_births",
+            "MOH",
+            (
+                _c("notification_id", "regno", True),
+                _c("facility_code", "text", True),
+                _c("facility_province_code", "province", True),
+                _c("admin_code_version", "enum", True, CODE_VERSIONS),
+                _c("birth_date", "date", True),
+                _c("sex", "enum", True, SEX),
+                _c("outcome", "enum", True, ("LIVE", "STILLBIRTH")),
+                _c("birth_weight_g", "int", minimum=200, maximum=7000),
+                _c("gestation_weeks", "int", minimum=20, maximum=45),
+                _c("mother_id", "pid"),
+                _c("mother_birth_date", "date"),
+                _c("mother_residence_province_code", "province"),
+            ),
+            key=("notification_id",),
+            rules=(
+                RowRule(
+                    "event_after_extraction",
+                    "birth_date",
+                    "birth_date",
+                    "<=",
+                    "extracted_on",
+                    "birth_date is after the delivery's extracted_at",
+                ),
+            ),
+            description="MOH facility birth notifications; a resend with the same id replaces the earlier row",
         ),
-        description="MOJ death registrations, one row per record version",
-    ),
-    Dataset(
-        "moj_marriages", "MOJ",
-        _REGISTRATION + (
-            _c("spouse1_id", "pid"), _c("spouse1_name", "name"), _c("spouse1_sex", "enum", True, ("M", "F")),
-            _c("spouse1_birth_date", "date", True),
-            _c("spouse1_prev_status", "enum", True, ("NEVER", "WIDOWED", "DIVORCED")),
-            _c("spouse2_id", "pid"), _c("spouse2_name", "name"), _c("spouse2_sex", "enum", True, ("M", "F")),
-            _c("spouse2_birth_date", "date", True),
-            _c("spouse2_prev_status", "enum", True, ("NEVER", "WIDOWED", "DIVORCED")),
-            _c("foreign_element", "bool", True),
+        Dataset(
+            "moh_deaths",
+            "MOH",
+            (
+                _c("notification_id", "regno", True),
+                _c("facility_code", "text", True),
+                _c("facility_province_code", "province", True),
+                _c("admin_code_version", "enum", True, CODE_VERSIONS),
+                _c("death_date", "date", True),
+                _c("deceased_id", "pid"),
+                _c("sex", "enum", True, SEX),
+                _c("birth_date", "date"),
+                _c("underlying_cause_icd10", "icd10"),
+                _c("certified", "bool", True),
+            ),
+            key=("notification_id",),
+            rules=(
+                RowRule(
+                    "event_after_extraction",
+                    "death_date",
+                    "death_date",
+                    "<=",
+                    "extracted_on",
+                    "death_date is after the delivery's extracted_at",
+                ),
+                RowRule(
+                    "death_before_birth",
+                    "death_date",
+                    "death_date",
+                    ">=",
+                    "birth_date",
+                    "death_date is before birth_date",
+                ),
+            ),
+            description="MOH facility death notifications; a resend with the same id replaces the earlier row",
         ),
-        key=("record_id", "record_version"),
-        rules=(
-            _REGISTERED_BY_EXTRACTION,
-            RowRule("spouse_born_after_marriage", "spouse1_birth_date", "spouse1_birth_date", "<",
-                    "registration_date", "spouse1_birth_date is not before registration_date"),
-            RowRule("spouse_born_after_marriage", "spouse2_birth_date", "spouse2_birth_date", "<",
-                    "registration_date", "spouse2_birth_date is not before registration_date"),
+        Dataset(
+            "gso_population",
+            "GSO",
+            (
+                _c("year", "int", True, minimum=1900, maximum=2200),
+                _c("province_code", "province", True),
+                _c("admin_code_version", "enum", True, CODE_VERSIONS),
+                _c("sex", "enum", True, ("M", "F")),
+                _c("age_group", "enum", True, AGE_GROUPS),
+                _c("population", "int", True, minimum=0),
+            ),
+            key=("year", "province_code", "admin_code_version", "sex", "age_group"),
+            description="GSO mid-year population; a later delivery for the same cell replaces the earlier figure",
         ),
-        description="MOJ marriage registrations (event date = registration date), one row per record version",
-    ),
-    Dataset(
-        "moh_births", "MOH",
-        (
-            _c("notification_id", "regno", True), _c("facility_code", "text", True),
-            _c("facility_province_code", "province", True),
-            _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("birth_date", "date", True),
-            _c("sex", "enum", True, SEX), _c("outcome", "enum", True, ("LIVE", "STILLBIRTH")),
-            _c("birth_weight_g", "int", minimum=200, maximum=7000),
-            _c("gestation_weeks", "int", minimum=20, maximum=45),
-            _c("mother_id", "pid"), _c("mother_birth_date", "date"),
-            _c("mother_residence_province_code", "province"),
+        Dataset(
+            "gso_vital_rates",
+            "GSO",
+            (
+                _c("year", "int", True, minimum=1900, maximum=2200),
+                _c("province_code", "province", True),
+                _c("admin_code_version", "enum", True, CODE_VERSIONS),
+                _c("crude_birth_rate", "numeric", True),
+                _c("crude_death_rate", "numeric", True),
+            ),
+            key=("year", "province_code", "admin_code_version"),
+            description="GSO estimated crude birth and death rates per 1,000 population",
         ),
-        key=("notification_id",),
-        rules=(
-            RowRule("event_after_extraction", "birth_date", "birth_date", "<=", "extracted_on",
-                    "birth_date is after the delivery's extracted_at"),
-        ),
-        description="MOH facility birth notifications; a resend with the same id replaces the earlier row",
-    ),
-    Dataset(
-        "moh_deaths", "MOH",
-        (
-            _c("notification_id", "regno", True), _c("facility_code", "text", True),
-            _c("facility_province_code", "province", True),
-            _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("death_date", "date", True),
-            _c("deceased_id", "pid"), _c("sex", "enum", True, SEX), _c("birth_date", "date"),
-            _c("underlying_cause_icd10", "icd10"), _c("certified", "bool", True),
-        ),
-        key=("notification_id",),
-        rules=(
-            RowRule("event_after_extraction", "death_date", "death_date", "<=", "extracted_on",
-                    "death_date is after the delivery's extracted_at"),
-            RowRule("death_before_birth", "death_date", "death_date", ">=", "birth_date",
-                    "death_date is before birth_date"),
-        ),
-        description="MOH facility death notifications; a resend with the same id replaces the earlier row",
-    ),
-    Dataset(
-        "gso_population", "GSO",
-        (
-            _c("year", "int", True, minimum=1900, maximum=2200), _c("province_code", "province", True),
-            _c("admin_code_version", "enum", True, CODE_VERSIONS), _c("sex", "enum", True, ("M", "F")),
-            _c("age_group", "enum", True, AGE_GROUPS), _c("population", "int", True, minimum=0),
-        ),
-        key=("year", "province_code", "admin_code_version", "sex", "age_group"),
-        description="GSO mid-year population; a later delivery for the same cell replaces the earlier figure",
-    ),
-    Dataset(
-        "gso_vital_rates", "GSO",
-        (
-            _c("year", "int", True, minimum=1900, maximum=2200), _c("province_code", "province", True),
-            _c("admin_code_version", "enum", True, CODE_VERSIONS),
-            _c("crude_birth_rate", "numeric", True), _c("crude_death_rate", "numeric", True),
-        ),
-        key=("year", "province_code", "admin_code_version"),
-        description="GSO estimated crude birth and death rates per 1,000 population",
-    ),
-)}
+    )
+}
 
 # Loader bookkeeping columns, first in every raw table.
 RAW_META_COLUMNS = (("delivery_id", "text not null"), ("source_row", "integer not null"))

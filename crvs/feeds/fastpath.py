@@ -36,8 +36,20 @@ except ImportError:  # not built: every file takes the general way
     _fastload = None
 
 SCAN_BLOCK = 1 << 20
-KINDS = {"name": 0, "text": 1, "int": 2, "date": 3, "bool": 4, "numeric": 5, "enum": 6, "pid": 7,
-         "icd10": 8, "province": 9, "commune": 10, "regno": 11}
+KINDS = {
+    "name": 0,
+    "text": 1,
+    "int": 2,
+    "date": 3,
+    "bool": 4,
+    "numeric": 5,
+    "enum": 6,
+    "pid": 7,
+    "icd10": 8,
+    "province": 9,
+    "commune": 10,
+    "regno": 11,
+}
 RULE_OPS = {"<": 1, "<=": 2, ">=": 3, "empty_when": 4}
 NO_LIMIT = 1 << 62
 
@@ -60,7 +72,7 @@ def plain_file(stream: BinaryIO) -> bool:
     while block := stream.read(SCAN_BLOCK):
         block = carry + block
         ends = block.rstrip(b"\r")
-        carry = block[len(ends):]  # carriage returns at the block's end: judged with the next byte
+        carry = block[len(ends) :]  # carriage returns at the block's end: judged with the next byte
         if len(carry) > 1 or not _fastload.plain_block(ends):
             return False
     return len(carry) <= 1
@@ -81,8 +93,9 @@ def code_tables(valid_codes: tuple) -> tuple[bytes, bytes]:
     return bytes(provinces), bytes(communes)
 
 
-def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes, bytes],
-           delivery_id: str, extracted_on: str):
+def engine(
+    dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes, bytes], delivery_id: str, extracted_on: str
+):
     """An engine for one file: `header` in the file's order, `valid_codes` the rows (level,
     code_version, code, province_code) of the official lists, `blocks` the HMAC key's inner and
     outer blocks, `extracted_on` YYYY-MM-DD. None when the dataset has a rule it cannot read."""
@@ -93,8 +106,10 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
         return name == "extracted_on" or dataset.column(name).kind == "date"
 
     # The engine compares dates as text (YYYY-MM-DD); a rule of another shape goes the general way.
-    if any(rule.op not in RULE_OPS or (rule.op != "empty_when" and not (date_side(rule.left) and date_side(rule.right)))
-           for rule in dataset.rules):
+    if any(
+        rule.op not in RULE_OPS or (rule.op != "empty_when" and not (date_side(rule.left) and date_side(rule.right)))
+        for rule in dataset.rules
+    ):
         return None
     position = {name: i for i, name in enumerate(header)}
     columns = [dataset.column(name) for name in header]
@@ -110,14 +125,35 @@ def engine(dataset: Dataset, header: list[str], valid_codes, blocks: tuple[bytes
     parent = dataset.commune_province
     provinces, communes = code_tables(valid_codes)
     rules = tuple(
-        (RULE_OPS[r.op], position[r.left], position[r.right] if r.right != "extracted_on" else -1,
-         (r.value or "").encode())
-        for r in dataset.rules)
+        (
+            RULE_OPS[r.op],
+            position[r.left],
+            position[r.right] if r.right != "extracted_on" else -1,
+            (r.value or "").encode(),
+        )
+        for r in dataset.rules
+    )
     prefix = delivery_id.encode()
     return _fastload.Engine(
-        kinds, required, minimum, maximum, values, out, pid, key, version_column,
-        position[parent.name] if parent else -1, tuple(v.encode() for v in CODE_VERSIONS), provinces,
-        communes, rules, blocks[0], blocks[1], prefix, extracted_on.encode())
+        kinds,
+        required,
+        minimum,
+        maximum,
+        values,
+        out,
+        pid,
+        key,
+        version_column,
+        position[parent.name] if parent else -1,
+        tuple(v.encode() for v in CODE_VERSIONS),
+        provinces,
+        communes,
+        rules,
+        blocks[0],
+        blocks[1],
+        prefix,
+        extracted_on.encode(),
+    )
 
 
 # COPY's binary format: the signature, flags and header extension before the tuples, -1 after.

@@ -79,8 +79,10 @@ class IngestResult:
     def line(self) -> str:
         name = self.delivery_id or self.source
         if self.outcome == LOADED:
-            return (f"loaded          {name}: {self.rows_loaded:,} rows loaded, "
-                    f"{self.rows_quarantined:,} quarantined ({', '.join(self.datasets)})")
+            return (
+                f"loaded          {name}: {self.rows_loaded:,} rows loaded, "
+                f"{self.rows_quarantined:,} quarantined ({', '.join(self.datasets)})"
+            )
         if self.outcome == ALREADY_LOADED:
             return f"already loaded  {name}" + (f": {self.reason}" if self.reason else "")
         return f"rejected        {name}: {self.reason}"
@@ -119,8 +121,10 @@ MAX_DELIVERY_ID_BYTES = 1024
 MAX_FILE_NAME_BYTES = 255  # what a file system takes as one name
 # A manifest's extracted_at may be this far ahead of the warehouse's clock (clocks drift), no more.
 CLOCK_TOLERANCE = timedelta(minutes=10)
-INVALID_ID_MESSAGE = ("delivery_id is not a valid identifier (no control characters, '/' or '\\', not starting "
-                      f"with '.', at most {MAX_DELIVERY_ID_BYTES} bytes)")
+INVALID_ID_MESSAGE = (
+    "delivery_id is not a valid identifier (no control characters, '/' or '\\', not starting "
+    f"with '.', at most {MAX_DELIVERY_ID_BYTES} bytes)"
+)
 
 
 def _control_free(text: str) -> bool:
@@ -129,9 +133,16 @@ def _control_free(text: str) -> bool:
 
 def valid_delivery_id(value) -> bool:
     """A delivery_id the warehouse can key and name folders by (whatever channel it came from)."""
-    return (isinstance(value, str) and value.strip() == value and value != "" and _control_free(value)
-            and "/" not in value and "\\" not in value and not value.startswith(".")
-            and len(value.encode("utf-8")) <= MAX_DELIVERY_ID_BYTES)
+    return (
+        isinstance(value, str)
+        and value.strip() == value
+        and value != ""
+        and _control_free(value)
+        and "/" not in value
+        and "\\" not in value
+        and not value.startswith(".")
+        and len(value.encode("utf-8")) <= MAX_DELIVERY_ID_BYTES
+    )
 
 
 def file_name_problem(value) -> str | None:
@@ -152,8 +163,9 @@ def _valid_file_name(value) -> bool:
     return file_name_problem(value) is None
 
 
-def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True,
-                   now: datetime | None = None) -> Manifest:
+def parse_manifest(
+    raw: dict, *, where: str = MANIFEST, need_sha256: bool = True, now: datetime | None = None
+) -> Manifest:
     """Check a manifest against the contract; DeliveryRejected names the field that is wrong.
 
     Messages repeat no value of the manifest but what the check proved harmless (a delivery_id and
@@ -222,8 +234,7 @@ def parse_manifest(raw: dict, *, where: str = MANIFEST, need_sha256: bool = True
         if need_sha256 and not (isinstance(sha, str) and len(sha) == 64):
             raise DeliveryRejected(f"{where}: {name}: 'sha256' must be the 64-hex digest of the file")
         entries.append(FileEntry(name, dataset, rows, sha.lower() if isinstance(sha, str) else None))
-    return Manifest(delivery_id, agency, channel, version, extracted_at, period_start, period_end,
-                    tuple(entries), raw)
+    return Manifest(delivery_id, agency, channel, version, extracted_at, period_start, period_end, tuple(entries), raw)
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -270,9 +281,19 @@ FileIdentity = tuple[int, int]  # (st_dev, st_ino)
 
 
 def _not_regular(name: str, mode: int) -> DeliveryRejected:
-    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a folder" if stat.S_ISDIR(mode) else "a special file")
+    kind = (
+        "a symbolic link"
+        if stat.S_ISLNK(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a folder"
+        if stat.S_ISDIR(mode)
+        else "a special file"
+    )
     return DeliveryRejected(f"{name}: not a regular file ({kind}); a delivery holds regular files only")
 
 
@@ -280,8 +301,9 @@ def _check_regular(name: str, st: os.stat_result) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(name, st.st_mode)
     if st.st_nlink != 1:
-        raise DeliveryRejected(f"{name}: a hard link ({st.st_nlink} names for one file); a delivery holds its own "
-                               "files only")
+        raise DeliveryRejected(
+            f"{name}: a hard link ({st.st_nlink} names for one file); a delivery holds its own files only"
+        )
 
 
 def open_delivery_file(path: Path, identity: FileIdentity | None = None) -> io.BufferedReader:
@@ -418,10 +440,13 @@ SESSION_SETTINGS = "set temp_buffers = '256MB'; set work_mem = '256MB'; set date
 @functools.lru_cache(maxsize=1)
 def _valid_codes() -> tuple[tuple[str, str, str, str | None], ...]:
     """(level, code_version, code, province_code) from the committed code-list seeds."""
-    rows = [("province", r["code_version"], r["province_code"], None)
-            for r in reference.read_seed("admin_provinces.csv")]
-    rows += [("commune", r["code_version"], r["commune_code"], r["province_code"])
-             for r in reference.read_seed("admin_communes.csv")]
+    rows = [
+        ("province", r["code_version"], r["province_code"], None) for r in reference.read_seed("admin_provinces.csv")
+    ]
+    rows += [
+        ("commune", r["code_version"], r["commune_code"], r["province_code"])
+        for r in reference.read_seed("admin_communes.csv")
+    ]
     return tuple(rows)
 
 
@@ -429,10 +454,15 @@ def _prepare_code_lists(cur: psycopg.Cursor, dataset: Dataset | None = None) -> 
     """The temporary table `valid_codes` the SQL checks read, in the delivery's transaction, only
     when a row goes the general way, and only with the levels (province, commune) `dataset` has
     (all with None): 63 rows of GSO's rates need 100 province codes, not 10,000 communes too."""
-    levels = sorted({c.kind for c in dataset.columns if c.kind in validation.CODE_FORMAT} if dataset
-                    else set(validation.CODE_FORMAT))
-    cur.execute("create temp table if not exists valid_codes (level text, code_version text, code text,"
-                " parent_code text, primary key (level, code_version, code)) on commit drop")
+    levels = sorted(
+        {c.kind for c in dataset.columns if c.kind in validation.CODE_FORMAT}
+        if dataset
+        else set(validation.CODE_FORMAT)
+    )
+    cur.execute(
+        "create temp table if not exists valid_codes (level text, code_version text, code text,"
+        " parent_code text, primary key (level, code_version, code)) on commit drop"
+    )
     cur.execute("select distinct level from valid_codes")
     missing = set(levels) - {level for (level,) in cur.fetchall()}
     if not missing:
@@ -492,14 +522,20 @@ def incoming_columns(dataset: Dataset) -> list[str]:
     return [c.stored_name for c in dataset.sent_columns]
 
 
-def encoded_rows(source: RowSource, dataset: Dataset, pseudonymise: Pseudonymiser,
-                 received: list[int] | None = None) -> Iterator[str]:
+def encoded_rows(
+    source: RowSource, dataset: Dataset, pseudonymise: Pseudonymiser, received: list[int] | None = None
+) -> Iterator[str]:
     """encode_rows over every row of `source`, numbered from 1."""
     return encode_rows(source.header, dataset, pseudonymise, enumerate(source.rows, 1), received)
 
 
-def encode_rows(header: list[str], dataset: Dataset, pseudonymise: Pseudonymiser,
-                numbered: Iterable[tuple[int, list[str]]], received: list[int] | None = None) -> Iterator[str]:
+def encode_rows(
+    header: list[str],
+    dataset: Dataset,
+    pseudonymise: Pseudonymiser,
+    numbered: Iterable[tuple[int, list[str]]],
+    received: list[int] | None = None,
+) -> Iterator[str]:
     """The (number, row) pairs as COPY CSV text for `incoming`, about 1 MiB at a time: the row
     number, then (a row of the header's width) an empty field count and the columns of
     incoming_columns(), names left out and identifiers replaced by their pseudonym; or (another
@@ -527,7 +563,7 @@ def encode_rows(header: list[str], dataset: Dataset, pseudonymise: Pseudonymiser
             values = take(row)
             for k in numbers:
                 if values[k] and not registration_number(values[k]):
-                    values = (*values[:k], INVALID_ID, *values[k + 1:])
+                    values = (*values[:k], INVALID_ID, *values[k + 1 :])
             line = ",".join(values)
             # Plain values join into valid CSV; a comma, quote or line break in one needs quoting.
             # Pseudonyms (hex, INVALID_ID or empty) never do.
@@ -567,13 +603,16 @@ def quoted_line(writer, buffer: io.StringIO, values: list) -> str:
 def _create_incoming(cur: psycopg.Cursor, dataset: Dataset) -> str:
     """The temporary table the general way checks; returns its COPY statement."""
     stored = incoming_columns(dataset)
-    cur.execute(f"create temp table incoming (source_row integer, field_count integer,"
-                f" {', '.join(c + ' text' for c in stored)}) on commit drop")
+    cur.execute(
+        f"create temp table incoming (source_row integer, field_count integer,"
+        f" {', '.join(c + ' text' for c in stored)}) on commit drop"
+    )
     return f"copy incoming (source_row, field_count, {', '.join(stored)}) from stdin (format csv)"
 
 
-def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-                pseudonymise: Pseudonymiser) -> int:
+def _write_rows(
+    cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource, pseudonymise: Pseudonymiser
+) -> int:
     """Stream the rows, pseudonymised in this process, into `incoming`; the number of rows."""
     statement = _create_incoming(cur, entry.dataset)
     received = [0]
@@ -587,13 +626,19 @@ def _write_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, sourc
     return received[0]
 
 
-def _check_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, width: int,
-                fast_rows: bool = False) -> tuple[int, int, int]:
+def _check_rows(
+    cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, width: int, fast_rows: bool = False
+) -> tuple[int, int, int]:
     """Run the one statement over `incoming`: (rows quarantined, rows loaded, fast rows moved)."""
     _prepare_code_lists(cur, entry.dataset)
-    params = {"agency": manifest.agency, "delivery_id": manifest.delivery_id, "dataset": entry.dataset.name,
-              "file": entry.name,
-              "width": width, "extracted_on": manifest.extracted_at.date()}
+    params = {
+        "agency": manifest.agency,
+        "delivery_id": manifest.delivery_id,
+        "dataset": entry.dataset.name,
+        "file": entry.name,
+        "width": width,
+        "extracted_on": manifest.extracted_at.date(),
+    }
     cur.execute(validation.load_statement(entry.dataset, fast_rows), params)
     result = cur.fetchone()
     cur.execute("drop table incoming")
@@ -602,8 +647,7 @@ def _check_rows(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, width
 
 def _check_count(entry: FileEntry, received: int) -> None:
     if received != entry.rows:
-        raise DeliveryRejected(
-            f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {received:,}")
+        raise DeliveryRejected(f"{entry.name}: the manifest says {entry.rows:,} rows, the file has {received:,}")
 
 
 def _plain_file(source: RowSource) -> bool:
@@ -611,13 +655,20 @@ def _plain_file(source: RowSource) -> bool:
         return fastpath.plain_file(stream)
 
 
-def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-               pseudonymise: Pseudonymiser) -> _FileCounts:
+def _load_file(
+    cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource, pseudonymise: Pseudonymiser
+) -> _FileCounts:
     dataset = entry.dataset
     _check_header(source, dataset)
     if source.path is not None and fastpath.enabled() and _plain_file(source):
-        engine = fastpath.engine(dataset, source.header, _valid_codes(), pseudonymise.key_blocks(),
-                                 manifest.delivery_id, manifest.extracted_at.date().isoformat())
+        engine = fastpath.engine(
+            dataset,
+            source.header,
+            _valid_codes(),
+            pseudonymise.key_blocks(),
+            manifest.delivery_id,
+            manifest.extracted_at.date().isoformat(),
+        )
         if engine is not None:
             return _load_file_fast(cur, manifest, entry, source, pseudonymise, engine)
     counts = _FileCounts()
@@ -627,9 +678,17 @@ def _load_file(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source
     read = time.perf_counter()
     counts.quarantined, counts.loaded, _ = _check_rows(cur, manifest, entry, len(source.header))
     done = time.perf_counter()
-    log.info("%s %s: %s received, %s loaded, %s quarantined (%.2f s reading, pseudonymising and COPY,"
-             " %.2f s checks and writes)", manifest.delivery_id, entry.name, f"{counts.received:,}",
-             f"{counts.loaded:,}", f"{counts.quarantined:,}", read - started, done - read)
+    log.info(
+        "%s %s: %s received, %s loaded, %s quarantined (%.2f s reading, pseudonymising and COPY,"
+        " %.2f s checks and writes)",
+        manifest.delivery_id,
+        entry.name,
+        f"{counts.received:,}",
+        f"{counts.loaded:,}",
+        f"{counts.quarantined:,}",
+        read - started,
+        done - read,
+    )
     return counts
 
 
@@ -665,8 +724,9 @@ def _blocks_of_lines(path: Path, identity: FileIdentity | None = None) -> Iterat
             yield rest
 
 
-def _load_file_fast(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource,
-                    pseudonymise: Pseudonymiser, engine) -> _FileCounts:
+def _load_file_fast(
+    cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, source: RowSource, pseudonymise: Pseudonymiser, engine
+) -> _FileCounts:
     """Load a plain file by the fast path (crvs.feeds.fastpath): the rows the engine proves good
     straight into raw.<dataset>; the others, and the duplicate check when it is needed, the
     general way. Same outcome as the general way alone."""
@@ -678,16 +738,16 @@ def _load_file_fast(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, s
     with tempfile.SpooledTemporaryFile(HANDED_BACK_IN_MEMORY, mode="w+", newline="", encoding="utf-8") as spool:
         # The queued writer sends from a second thread while this one checks the next block (the
         # engine lets go of the GIL): reading and the server's writing overlap.
-        with cur.copy(f"copy raw.{dataset.name} ({columns}) from stdin (format binary)",
-                      writer=QueuedLibpqWriter(cur)) as copy:
+        with cur.copy(
+            f"copy raw.{dataset.name} ({columns}) from stdin (format binary)", writer=QueuedLibpqWriter(cur)
+        ) as copy:
             copy.write(fastpath.BINARY_HEADER)
             for block in _blocks_of_lines(source.path, source.identity):
                 fast, slow, row, line = engine.feed(block, row, line)
                 copy.write(fast)
                 if slow:
                     handed_back += len(slow)
-                    for chunk in encode_rows(source.header, dataset, pseudonymise,
-                                             _handed_back_rows(entry.name, slow)):
+                    for chunk in encode_rows(source.header, dataset, pseudonymise, _handed_back_rows(entry.name, slow)):
                         spool.write(chunk)
                 if row - reported >= PROGRESS_EVERY:
                     reported = row
@@ -704,14 +764,22 @@ def _load_file_fast(cur: psycopg.Cursor, manifest: Manifest, entry: FileEntry, s
             with cur.copy(statement) as copy:
                 while chunk := spool.read(COPY_CHUNK):
                     copy.write(chunk)
-            counts.quarantined, loaded, moved = _check_rows(cur, manifest, entry, len(source.header),
-                                                            fast_rows=True)
+            counts.quarantined, loaded, moved = _check_rows(cur, manifest, entry, len(source.header), fast_rows=True)
             counts.loaded = fast_rows - moved + loaded
     done = time.perf_counter()
-    log.info("%s %s: %s received, %s loaded, %s quarantined (fast path: %.2f s reading, checking,"
-             " pseudonymising and COPY into raw.%s; %s rows handed back to the general way, %.2f s)",
-             manifest.delivery_id, entry.name, f"{counts.received:,}", f"{counts.loaded:,}",
-             f"{counts.quarantined:,}", read - started, dataset.name, f"{handed_back:,}", done - read)
+    log.info(
+        "%s %s: %s received, %s loaded, %s quarantined (fast path: %.2f s reading, checking,"
+        " pseudonymising and COPY into raw.%s; %s rows handed back to the general way, %.2f s)",
+        manifest.delivery_id,
+        entry.name,
+        f"{counts.received:,}",
+        f"{counts.loaded:,}",
+        f"{counts.quarantined:,}",
+        read - started,
+        dataset.name,
+        f"{handed_back:,}",
+        done - read,
+    )
     return counts
 
 
@@ -724,10 +792,14 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
         ensure_tables(conn)
         conn.commit()
         # One loader per delivery at a time; the second waits, then finds it loaded.
-        cur.execute("select pg_advisory_xact_lock(hashtext('crvs.delivery:' || %s || ':' || %s))",
-                    (manifest.agency, manifest.delivery_id))
-        cur.execute("select manifest, channel from raw.deliveries where agency = %s and delivery_id = %s",
-                    (manifest.agency, manifest.delivery_id))
+        cur.execute(
+            "select pg_advisory_xact_lock(hashtext('crvs.delivery:' || %s || ':' || %s))",
+            (manifest.agency, manifest.delivery_id),
+        )
+        cur.execute(
+            "select manifest, channel from raw.deliveries where agency = %s and delivery_id = %s",
+            (manifest.agency, manifest.delivery_id),
+        )
         known = cur.fetchone()
         if known:
             differences = resend_differences(known[0], known[1], manifest)
@@ -738,14 +810,34 @@ def load_delivery(manifest: Manifest, sources: Iterable[tuple[FileEntry, RowSour
         cur.execute(
             "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
             " period_start, period_end, source, manifest) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (manifest.delivery_id, manifest.agency, manifest.channel, manifest.schema_version,
-             manifest.extracted_at, manifest.period_start, manifest.period_end, source, Jsonb(manifest.raw)))
+            (
+                manifest.delivery_id,
+                manifest.agency,
+                manifest.channel,
+                manifest.schema_version,
+                manifest.extracted_at,
+                manifest.period_start,
+                manifest.period_end,
+                source,
+                Jsonb(manifest.raw),
+            ),
+        )
         for entry, rows in sources:
             counts = _load_file(cur, manifest, entry, rows, pseudonymise)
-            cur.execute("insert into raw.delivery_files (agency, delivery_id, dataset, file_name, sha256,"
-                        " rows_received, rows_loaded, rows_quarantined) values (%s, %s, %s, %s, %s, %s, %s, %s)",
-                        (manifest.agency, manifest.delivery_id, entry.dataset.name, entry.name, entry.sha256,
-                         counts.received, counts.loaded, counts.quarantined))
+            cur.execute(
+                "insert into raw.delivery_files (agency, delivery_id, dataset, file_name, sha256,"
+                " rows_received, rows_loaded, rows_quarantined) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    manifest.agency,
+                    manifest.delivery_id,
+                    entry.dataset.name,
+                    entry.name,
+                    entry.sha256,
+                    counts.received,
+                    counts.loaded,
+                    counts.quarantined,
+                ),
+            )
             result.rows_received += counts.received
             result.rows_loaded += counts.loaded
             result.rows_quarantined += counts.quarantined
@@ -768,13 +860,17 @@ def resend_differences(loaded: dict, loaded_channel: str, received: Manifest) ->
     compared by their counts only."""
     before = parse_manifest(loaded, where="the loaded manifest", need_sha256=False)
     differences = []
-    for name, was, now in (("extracted_at", before.extracted_at, received.extracted_at),
-                           ("period_start", before.period_start, received.period_start),
-                           ("period_end", before.period_end, received.period_end),
-                           ("schema_version", before.schema_version, received.schema_version)):
+    for name, was, now in (
+        ("extracted_at", before.extracted_at, received.extracted_at),
+        ("period_start", before.period_start, received.period_start),
+        ("period_end", before.period_end, received.period_end),
+        ("schema_version", before.schema_version, received.schema_version),
+    ):
         if was != now:
-            differences.append(f"{name} loaded {was.isoformat() if hasattr(was, 'isoformat') else was}, "
-                               f"received {now.isoformat() if hasattr(now, 'isoformat') else now}")
+            differences.append(
+                f"{name} loaded {was.isoformat() if hasattr(was, 'isoformat') else was}, "
+                f"received {now.isoformat() if hasattr(now, 'isoformat') else now}"
+            )
     compare_bytes = _byte_channel(loaded_channel) == _byte_channel(received.channel)
     old_files = {f.dataset.name: f for f in before.files}
     new_files = {f.dataset.name: f for f in received.files}
@@ -795,9 +891,11 @@ def resend_differences(loaded: dict, loaded_channel: str, received: Manifest) ->
 
 
 def changed_resend_reason(manifest: Manifest, differences: list[str]) -> str:
-    return (f"{manifest.agency} delivery {manifest.delivery_id} is already loaded and this one differs from it "
-            f"({'; '.join(differences)}); nothing was changed. A delivery_id names one delivery: send the "
-            "changed data as a new delivery_id, with higher record_version for corrections")
+    return (
+        f"{manifest.agency} delivery {manifest.delivery_id} is already loaded and this one differs from it "
+        f"({'; '.join(differences)}); nothing was changed. A delivery_id names one delivery: send the "
+        "changed data as a new delivery_id, with higher record_version for corrections"
+    )
 
 
 def record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tuple[str | None, str | None]:
@@ -816,8 +914,14 @@ def record_rejection(source: str, reason: str, raw_manifest: dict | None) -> tup
         conn.execute(
             "insert into quarantine.rejected_deliveries (delivery_id, agency, source, reason, manifest)"
             " values (%s, %s, %s, %s, %s)",
-            (delivery_id, agency, _storable(source), _storable(reason),
-             Jsonb(_storable(raw_manifest)) if raw_manifest else None))
+            (
+                delivery_id,
+                agency,
+                _storable(source),
+                _storable(reason),
+                Jsonb(_storable(raw_manifest)) if raw_manifest else None,
+            ),
+        )
     return delivery_id, agency
 
 
@@ -840,7 +944,9 @@ def ingest_path(path: Path | str) -> IngestResult:
         raw_manifest = read_manifest_json(folder)
         manifest = parse_manifest(raw_manifest)
         if manifest.channel == "API":
-            raise DeliveryRejected(f"{MANIFEST}: channel API deliveries come from the sharing platform, not from folders (use channel FILE or EMAIL for a folder)")
+            raise DeliveryRejected(
+                f"{MANIFEST}: channel API deliveries come from the sharing platform, not from folders (use channel FILE or EMAIL for a folder)"
+            )
         identities = {}
         for entry in manifest.files:
             try:

@@ -69,8 +69,11 @@ def waiting_messages(folder: Path) -> list[MailMessage]:
     if not folder.is_dir():
         raise FileNotFoundError(f"mail folder {folder} does not exist")
     if is_maildir(folder):
-        return [MailMessage(p, True) for p in sorted((folder / "new").iterdir())
-                if p.is_file() and not p.name.startswith(".")]
+        return [
+            MailMessage(p, True)
+            for p in sorted((folder / "new").iterdir())
+            if p.is_file() and not p.name.startswith(".")
+        ]
     return [MailMessage(p, False) for p in sorted(folder.glob("*.eml")) if p.is_file()]
 
 
@@ -224,8 +227,9 @@ def _read_body(lines: _Lines, boundaries: list[bytes], write) -> tuple[bytes, bo
     return None
 
 
-def _read_part(lines: _Lines, part: EmailMessage, boundaries: list[bytes], staging: Path,
-               attachments: list[_Attachment]) -> tuple[bytes, bool] | None:
+def _read_part(
+    lines: _Lines, part: EmailMessage, boundaries: list[bytes], staging: Path, attachments: list[_Attachment]
+) -> tuple[bytes, bool] | None:
     """Read one part (its headers already read) and everything inside it; returns the delimiter
     that ends it (None: the end of the message). Each leaf with a file name is an attachment,
     decoded into a file of `staging`."""
@@ -287,8 +291,9 @@ def _save(message: MailMessage, inbox: Path, staging: Path) -> Path:
             continue
         problem = file_name_problem(name)
         if problem:
-            raise MessageRejected(f"attachment {number}: its file name {problem}; a delivery's files are named "
-                                  "as its manifest names them")
+            raise MessageRejected(
+                f"attachment {number}: its file name {problem}; a delivery's files are named as its manifest names them"
+            )
         attachments[name] = attachment.path
     manifest = _manifest_of(attachments.get(MANIFEST))
     delivery_id = manifest.get("delivery_id") if isinstance(manifest, dict) else None
@@ -299,8 +304,12 @@ def _save(message: MailMessage, inbox: Path, staging: Path) -> Path:
         name = _safe(delivery_id)
     else:
         name = f"mail-{_safe(message_id)}"
-    log.info("message %s (%s): attachments %s", message_id, parsed.get("Date", "no date"),
-             ", ".join(sorted(attachments)) or "none")
+    log.info(
+        "message %s (%s): attachments %s",
+        message_id,
+        parsed.get("Date", "no date"),
+        ", ".join(sorted(attachments)) or "none",
+    )
 
     for file_name, path in attachments.items():  # a name sent twice: the later attachment counts
         path.rename(staging / file_name)

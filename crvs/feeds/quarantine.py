@@ -47,7 +47,7 @@ class Refusal:
 COLUMNS = [f.name for f in fields(Refusal)]
 
 SELECT = f"""
-select {', '.join(COLUMNS)} from {LISTING} q
+select {", ".join(COLUMNS)} from {LISTING} q
 where (%(delivery)s::text is null or q.delivery_id = %(delivery)s)
   and (%(quarter)s::text is null
        or (q.kind = 'ROW' and (q.agency, q.delivery_id) in
@@ -89,6 +89,7 @@ def list_refusals(delivery: str | None = None, quarter: str | None = None) -> li
 def write_csv(path: Path, refusals: list[Refusal]) -> None:
     """The listing as CSV, one row per refusal (empty fields where a column does not apply). A cell
     a spreadsheet would take for a formula (=, +, -, @) is written with a leading apostrophe."""
+
     def cell(value):
         text = "" if value is None else str(value)
         return "'" + text if text[:1] in ("=", "+", "-", "@") else text

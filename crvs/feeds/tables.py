@@ -84,8 +84,10 @@ def raw_table_ddl(dataset: Dataset) -> str:
     """
     columns = [f"{name} {sql}" for name, sql in RAW_META_COLUMNS]
     columns += [f"{c.stored_name} {c.sql_type}" for c in dataset.columns if c.stored_name]
-    return (f"create table if not exists raw.{dataset.name} (\n    " + ",\n    ".join(columns) + "\n);\n"
-            f"create index if not exists {dataset.name}_delivery on raw.{dataset.name} using brin (delivery_id);")
+    return (
+        f"create table if not exists raw.{dataset.name} (\n    " + ",\n    ".join(columns) + "\n);\n"
+        f"create index if not exists {dataset.name}_delivery on raw.{dataset.name} using brin (delivery_id);"
+    )
 
 
 # Warehouses made before pseudonyms were stored as bytes: hex text (char(64)) becomes bytea, and
@@ -141,8 +143,11 @@ def _key_by_agency(conn: psycopg.Connection) -> None:
             conn.execute(f"update {table} set agency = {agency_of}")
             conn.execute(f"alter table {table} alter column agency set not null")
     conn.execute("alter table raw.delivery_files drop constraint if exists delivery_files_delivery_id_fkey")
-    keys = {"raw.deliveries": "agency, delivery_id", "raw.delivery_files": "agency, delivery_id, dataset",
-            "quarantine.rows": "agency, delivery_id, dataset, source_row"}
+    keys = {
+        "raw.deliveries": "agency, delivery_id",
+        "raw.delivery_files": "agency, delivery_id, dataset",
+        "quarantine.rows": "agency, delivery_id, dataset, source_row",
+    }
     for table, key in keys.items():
         schema, name = table.split(".")
         conn.execute(f"alter table {table} drop constraint if exists {name}_pkey")

@@ -60,8 +60,13 @@ def _format_checks(column: Column) -> list[tuple[str, str, str]]:
         # the checks. Shape and years 1800-2999 by comparison, then the calendar by PostgreSQL's
         # own date input, then "exactly YYYY-MM-DD" by reading the date back (DateStyle ISO, set
         # by the loader): together the same as ISO_DATE plus a calendar check.
-        checks.append((f"not (length({c}) = 10 and {c} collate \"C\" between '1800-01-01' and '2999-12-31')",
-                       "not_a_date", said("is not a date (YYYY-MM-DD)")))
+        checks.append(
+            (
+                f"not (length({c}) = 10 and {c} collate \"C\" between '1800-01-01' and '2999-12-31')",
+                "not_a_date",
+                said("is not a date (YYYY-MM-DD)"),
+            )
+        )
         checks.append((f"not pg_input_is_valid({c}, 'date')", "not_a_date", said("is not a calendar date")))
         checks.append((f"{c}::date::text <> {c}", "not_a_date", said("is not a date (YYYY-MM-DD)")))
     elif kind == "bool":
@@ -70,21 +75,37 @@ def _format_checks(column: Column) -> list[tuple[str, str, str]]:
         checks.append((f"{c} !~ {_lit(NUMERIC)}", "not_numeric", said("is not a number")))
     elif kind == "enum":
         allowed = ", ".join(_lit(v) for v in column.values)
-        checks.append((f"{c} not in ({allowed})", "not_in_code_list",
-                       said("is not one of " + ", ".join(column.values))))
+        checks.append(
+            (f"{c} not in ({allowed})", "not_in_code_list", said("is not one of " + ", ".join(column.values)))
+        )
     elif kind == "pid":
-        checks.append((f"{c} = {_lit(INVALID_ID)}", "malformed_identifier",
-                       _lit(f"{name} is not a 12-digit citizen number (value withheld)")))
+        checks.append(
+            (
+                f"{c} = {_lit(INVALID_ID)}",
+                "malformed_identifier",
+                _lit(f"{name} is not a 12-digit citizen number (value withheld)"),
+            )
+        )
     elif kind == "regno":  # the loader sent INVALID_ID in place of a value of another shape
-        checks.append((f"{c} = {_lit(INVALID_ID)}", "not_a_registration_number",
-                       _lit(f"{name} is not a registration number ({REGISTRATION_NUMBER_RULE}; value withheld)")))
+        checks.append(
+            (
+                f"{c} = {_lit(INVALID_ID)}",
+                "not_a_registration_number",
+                _lit(f"{name} is not a registration number ({REGISTRATION_NUMBER_RULE}; value withheld)"),
+            )
+        )
     elif kind == "icd10":
         checks.append((f"{c} !~ {_lit(ICD10)}", "not_icd10", said("is not an ICD-10 code like I21.9")))
     elif kind in CODE_FORMAT:
         # A code of any official list has the right format: only other values meet the regex.
         known = f"(select code from valid_codes where level = {_lit(kind)})"
-        checks.append((f"{c} not in {known} and {c} !~ {_lit(CODE_FORMAT[kind])}", "bad_code_format",
-                       said(f"is not a {CODE_LABEL[kind]}")))
+        checks.append(
+            (
+                f"{c} not in {known} and {c} !~ {_lit(CODE_FORMAT[kind])}",
+                "bad_code_format",
+                said(f"is not a {CODE_LABEL[kind]}"),
+            )
+        )
     return checks
 
 
@@ -99,19 +120,30 @@ def _code_list_checks(column: Column, dataset: Dataset) -> list[tuple[str, str, 
     c = f"i.{column.stored_name}"
     # Uncorrelated `not in` (codes never null): PostgreSQL hashes the list once per statement
     # instead of probing it per row.
-    listed = (f"(i.admin_code_version, {c}) not in (select code_version, code from valid_codes"
-              f" where level = {_lit(column.kind)})")
-    message = (f"{_lit(column.name + ' ')} || quote_literal({c}) || ' is not a ' || "
-               f"{_lit(column.kind)} || ' code of the ' || i.admin_code_version || ' list'")
+    listed = (
+        f"(i.admin_code_version, {c}) not in (select code_version, code from valid_codes"
+        f" where level = {_lit(column.kind)})"
+    )
+    message = (
+        f"{_lit(column.name + ' ')} || quote_literal({c}) || ' is not a ' || "
+        f"{_lit(column.kind)} || ' code of the ' || i.admin_code_version || ' list'"
+    )
     checks = [(f"{c} is not null and {listed}", "unknown_code", message)]
     if column.kind == "commune":
         province = dataset.commune_province
         if province is not None:
-            inside = (f"(i.admin_code_version, {c}, i.{province.stored_name}) not in"
-                      " (select code_version, code, parent_code from valid_codes where level = 'commune')")
-            checks.append((f"{c} is not null and {inside}", "commune_outside_province",
-                           f"{_lit(column.name + ' ')} || quote_literal({c}) || "
-                           f"{_lit(' is not in ' + province.name + ' ')} || quote_literal(i.{province.stored_name})"))
+            inside = (
+                f"(i.admin_code_version, {c}, i.{province.stored_name}) not in"
+                " (select code_version, code, parent_code from valid_codes where level = 'commune')"
+            )
+            checks.append(
+                (
+                    f"{c} is not null and {inside}",
+                    "commune_outside_province",
+                    f"{_lit(column.name + ' ')} || quote_literal({c}) || "
+                    f"{_lit(' is not in ' + province.name + ' ')} || quote_literal(i.{province.stored_name})",
+                )
+            )
     return checks
 
 
@@ -123,8 +155,7 @@ def format_problem(dataset: Dataset) -> str:
     checks += [(c.name, check) for c in stored for check in _code_list_checks(c, dataset)]
     # A null value passes every check but `required` (SQL's three-valued logic makes the
     # conditions null, and CASE treats null as false).
-    whens = "\n        ".join(f"when {cond} then {_problem(rule, column, msg)}"
-                              for column, (cond, rule, msg) in checks)
+    whens = "\n        ".join(f"when {cond} then {_problem(rule, column, msg)}" for column, (cond, rule, msg) in checks)
     return f"case\n        {whens}\n    end"
 
 
@@ -150,13 +181,19 @@ def later_duplicates(dataset: Dataset, table: str = "checked", fast_rows: bool =
     rows: a national file's sort then stays in memory. With `fast_rows`, the rows the fast path
     (crvs.feeds.fastpath) already wrote to raw.<dataset> for this delivery count as well."""
     names = [dataset.column(k).stored_name for k in dataset.key]
-    keyed = (f"select source_row, {', '.join(f'{_typed(dataset.column(k))} as {n}' for k, n in zip(dataset.key, names))}"
-             f" from {table} where problem is null")
+    keyed = (
+        f"select source_row, {', '.join(f'{_typed(dataset.column(k))} as {n}' for k, n in zip(dataset.key, names))}"
+        f" from {table} where problem is null"
+    )
     if fast_rows:
-        keyed += (f" union all select source_row, {', '.join(names)} from raw.{dataset.name}"
-                  " where delivery_id = %(delivery_id)s")
-    return (f"select source_row from (select source_row, row_number() over (partition by {', '.join(names)}"
-            f" order by source_row) as nth from ({keyed}) k) d where nth > 1")
+        keyed += (
+            f" union all select source_row, {', '.join(names)} from raw.{dataset.name}"
+            " where delivery_id = %(delivery_id)s"
+        )
+    return (
+        f"select source_row from (select source_row, row_number() over (partition by {', '.join(names)}"
+        f" order by source_row) as nth from ({keyed}) k) d where nth > 1"
+    )
 
 
 def duplicate_message(dataset: Dataset) -> str:
@@ -168,8 +205,7 @@ def row_rule_problem(dataset: Dataset, duplicates: str = "duplicates") -> str:
     then a duplicate key (`duplicates` names the result of later_duplicates)."""
     whens = []
     for rule in dataset.rules:
-        whens.append(f"when not coalesce({rule.sql}, true) then "
-                     f"{_problem(rule.name, rule.column, _lit(rule.message))}")
+        whens.append(f"when not coalesce({rule.sql}, true) then {_problem(rule.name, rule.column, _lit(rule.message))}")
     whens.append(
         f"when source_row in (select source_row from {duplicates}) then "
         + _problem("duplicate_key", dataset.key[0], _lit(duplicate_message(dataset)))
@@ -210,12 +246,15 @@ def load_statement(dataset: Dataset, fast_rows: bool = False) -> str:
     columns = ", ".join(c.stored_name for c in stored)
     # Pseudonyms stay hex text up to here (so quarantine records show them as everywhere else) and
     # are stored as their 32 bytes.
-    raw_values = ", ".join(f"decode({c.stored_name}, 'hex')" if c.kind == "pid" else c.stored_name
-                           for c in stored)
-    hex_pids = "".join(f" || jsonb_build_object({_lit(c.stored_name)}, encode(m.{c.stored_name}, 'hex'))"
-                       for c in stored if c.kind == "pid")
+    raw_values = ", ".join(f"decode({c.stored_name}, 'hex')" if c.kind == "pid" else c.stored_name for c in stored)
+    hex_pids = "".join(
+        f" || jsonb_build_object({_lit(c.stored_name)}, encode(m.{c.stored_name}, 'hex'))"
+        for c in stored
+        if c.kind == "pid"
+    )
     key = dataset.key[0]
-    moved = f"""
+    moved = (
+        f"""
 moved as (
     delete from raw.{dataset.name} r
     where r.delivery_id = %(delivery_id)s and r.source_row in (select source_row from duplicates)
@@ -224,11 +263,14 @@ moved as (
 moved_quarantined as (
     insert into quarantine.rows (agency, delivery_id, dataset, file_name, source_row, column_name, rule, reason, record)
     select %(agency)s, %(delivery_id)s, %(dataset)s, %(file)s, source_row, {_lit(key)}, 'duplicate_key',
-           %(file)s || ' row ' || source_row || ', column ' || {_lit(key + ': ' + duplicate_message(dataset))},
+           %(file)s || ' row ' || source_row || ', column ' || {_lit(key + ": " + duplicate_message(dataset))},
            (to_jsonb(m) - 'delivery_id' - 'source_row'){hex_pids}
     from moved m
     returning 1
-),""" if fast_rows else ""
+),"""
+        if fast_rows
+        else ""
+    )
     moved_count = "(select count(*) from moved_quarantined)" if fast_rows else "0"
     return f"""
 with miscounted as (

@@ -33,12 +33,10 @@ CRVS_PLATFORM_MAX_PAGE_BYTES (crvs.settings).
 from __future__ import annotations
 
 import csv
-import hashlib
 import http.client
 import json
 import logging
 import os
-import re
 import shutil
 import socket
 import threading
@@ -91,15 +89,17 @@ class PlatformConfig:
     token: str = field(repr=False)
     timeout: float = 60.0
     max_tries: int = 6
-    backoff: float = 1.0        # first retry waits this long, then twice as long each time
-    max_delay: float = 120.0    # no single wait is longer (Retry-After included)
+    backoff: float = 1.0  # first retry waits this long, then twice as long each time
+    max_delay: float = 120.0  # no single wait is longer (Retry-After included)
     where: str = "CRVS_PLATFORM_URL / CRVS_PLATFORM_TOKEN"  # named in error messages
     deadline: float = field(default_factory=settings.platform_deadline)  # one request, as a whole
     max_page_bytes: int = field(default_factory=settings.platform_max_page_bytes)  # one answer's body
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
-            raise settings.SettingsError(f"the platform address {self.url!r} ({self.where}) must start with http:// or https://")
+            raise settings.SettingsError(
+                f"the platform address {self.url!r} ({self.where}) must start with http:// or https://"
+            )
         if not self.token:
             raise settings.SettingsError(f"no platform token ({self.where})")
         if self.max_tries < 1:
@@ -180,12 +180,15 @@ class PlatformClient:
                 if attempt == self.config.max_tries:
                     raise PlatformUnavailable(
                         f"GET {path}: {trouble} — gave up after {attempt} tries; nothing of this "
-                        f"delivery was loaded, the next run resumes it") from None
-                delay = trouble.retry_after if trouble.retry_after is not None \
-                    else self.config.backoff * 2 ** (attempt - 1)
+                        f"delivery was loaded, the next run resumes it"
+                    ) from None
+                delay = (
+                    trouble.retry_after if trouble.retry_after is not None else self.config.backoff * 2 ** (attempt - 1)
+                )
                 delay = min(delay, self.config.max_delay)
-                log.warning("GET %s: %s; try %d of %d in %.1f s", path, trouble, attempt + 1,
-                            self.config.max_tries, delay)
+                log.warning(
+                    "GET %s: %s; try %d of %d in %.1f s", path, trouble, attempt + 1, self.config.max_tries, delay
+                )
                 self.retries += 1
                 self.sleep(delay)
         raise AssertionError("unreachable")
@@ -198,7 +201,8 @@ class PlatformClient:
         if status == 401:
             raise PlatformAuthError(
                 f"the platform refused the token (401) for GET {path}: the token in {self.config.where} "
-                f"is missing, wrong or expired — renew it; nothing was loaded")
+                f"is missing, wrong or expired — renew it; nothing was loaded"
+            )
         if status == 429 or status >= 500:
             return self._retry(f"HTTP {status}{_error_detail(data)}", headers.get("Retry-After"))
         if status != 200:
@@ -225,8 +229,11 @@ class PlatformClient:
             connection.connect()  # bounded by the socket timeout; from here the watchdog bounds the rest
             watchdog = _Watchdog(connection.sock, remaining)
             try:
-                connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={
-                    "Authorization": f"Bearer {self.config.token}", "Accept": "application/json"})
+                connection.request(
+                    "GET",
+                    parts.path + (f"?{parts.query}" if parts.query else ""),
+                    headers={"Authorization": f"Bearer {self.config.token}", "Accept": "application/json"},
+                )
                 answer = connection.getresponse()
                 if answer.status in REDIRECTS:
                     url = self._redirect_target(url, answer.getheader("Location"), path)
@@ -252,15 +259,19 @@ class PlatformClient:
         target = urljoin(url, location)
         if _origin(target) != self.config.origin:
             scheme, host, port = _origin(target)
-            raise PlatformError(f"GET {path}: the platform redirected to another origin ({scheme}://{host}:{port}); "
-                                f"refused: the token is only ever sent to {self.config.url}")
+            raise PlatformError(
+                f"GET {path}: the platform redirected to another origin ({scheme}://{host}:{port}); "
+                f"refused: the token is only ever sent to {self.config.url}"
+            )
         return target
 
     def _body(self, answer: http.client.HTTPResponse, path: str) -> bytes:
         """The answer's body, refused past max_page_bytes without reading the rest."""
         limit = self.config.max_page_bytes
-        too_large = PlatformError(f"GET {path}: the answer is larger than the limit of {limit:,} bytes "
-                                  "(CRVS_PLATFORM_MAX_PAGE_BYTES); refused without reading it")
+        too_large = PlatformError(
+            f"GET {path}: the answer is larger than the limit of {limit:,} bytes "
+            "(CRVS_PLATFORM_MAX_PAGE_BYTES); refused without reading it"
+        )
         declared = answer.getheader("Content-Length")
         if declared and declared.strip().isdigit() and int(declared) > limit:
             raise too_large
@@ -380,8 +391,9 @@ class _SpoolFile:
         self.part.unlink(missing_ok=True)
 
 
-def spool_delivery(client: PlatformClient, listed: dict, root: Path | None = None,
-                   progress: Callable[[str], None] | None = None) -> Path:
+def spool_delivery(
+    client: PlatformClient, listed: dict, root: Path | None = None, progress: Callable[[str], None] | None = None
+) -> Path:
     """Write one listed delivery to a complete spool folder and return it. Raises
     loader.DeliveryRejected (the listing's manifest is invalid, or the rows received disagree with
     it), PlatformError (the platform misbehaved beyond retrying)."""
@@ -395,8 +407,10 @@ def spool_delivery(client: PlatformClient, listed: dict, root: Path | None = Non
             return folder
         shutil.rmtree(folder)
     elif folder.exists() and _json(folder / PLATFORM_MANIFEST) != listed:
-        log.info("%s: the platform's manifest changed since the earlier partial fetch; fetching it anew",
-                 manifest.delivery_id)
+        log.info(
+            "%s: the platform's manifest changed since the earlier partial fetch; fetching it anew",
+            manifest.delivery_id,
+        )
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / PLATFORM_MANIFEST).write_text(json.dumps(listed, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -408,8 +422,9 @@ def spool_delivery(client: PlatformClient, listed: dict, root: Path | None = Non
             log.info("%s %s: kept from an earlier partial fetch", manifest.delivery_id, entry.name)
         else:
             _spool_file(client, manifest.delivery_id, entry, path, progress)
-        files.append({"name": entry.name, "dataset": entry.dataset.name, "rows": entry.rows,
-                      "sha256": loader.file_sha256(path)})
+        files.append(
+            {"name": entry.name, "dataset": entry.dataset.name, "rows": entry.rows, "sha256": loader.file_sha256(path)}
+        )
     spooled = dict(listed, files=files, channel="API")
     temporary = folder / (SPOOL_MANIFEST + ".part")
     temporary.write_text(json.dumps(spooled, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -417,8 +432,13 @@ def spool_delivery(client: PlatformClient, listed: dict, root: Path | None = Non
     return folder
 
 
-def _spool_file(client: PlatformClient, delivery_id: str, entry: loader.FileEntry, path: Path,
-                progress: Callable[[str], None] | None) -> None:
+def _spool_file(
+    client: PlatformClient,
+    delivery_id: str,
+    entry: loader.FileEntry,
+    path: Path,
+    progress: Callable[[str], None] | None,
+) -> None:
     out = _SpoolFile(path, DATASETS[entry.dataset.name].column_names)
     try:
         reported = 0
@@ -427,14 +447,16 @@ def _spool_file(client: PlatformClient, delivery_id: str, entry: loader.FileEntr
             if out.rows > entry.rows:  # at once: a platform sending rows for ever fills no disk
                 raise loader.DeliveryRejected(
                     f"{entry.name} ({entry.dataset.name}): the platform's manifest says {entry.rows:,} rows, "
-                    f"its pages gave more ({out.rows:,} by page {number})")
+                    f"its pages gave more ({out.rows:,} by page {number})"
+                )
             if out.rows - reported >= PROGRESS_EVERY_ROWS:
                 reported = out.rows
                 _tell(progress, f"{delivery_id} {entry.name}: {out.rows:,} of {entry.rows:,} rows received")
         if out.rows != entry.rows:
             raise loader.DeliveryRejected(
                 f"{entry.name} ({entry.dataset.name}): the platform's manifest says {entry.rows:,} rows, "
-                f"its pages gave {out.rows:,}")
+                f"its pages gave {out.rows:,}"
+            )
     except BaseException:
         out.discard()
         raise
@@ -462,8 +484,10 @@ def load_spooled(folder: Path, source: str) -> loader.IngestResult:
     for entry in manifest.files:
         digest = loader.file_sha256(folder / entry.name)
         if digest != entry.sha256:
-            raise loader.DeliveryRejected(f"{entry.name}: the spooled file changed after it was fetched "
-                                          f"(sha256 {digest}, manifest {entry.sha256})")
+            raise loader.DeliveryRejected(
+                f"{entry.name}: the spooled file changed after it was fetched "
+                f"(sha256 {digest}, manifest {entry.sha256})"
+            )
     sources = ((entry, loader.csv_rows(folder / entry.name)) for entry in manifest.files)
     return loader.load_delivery(manifest, sources, source)
 
@@ -480,7 +504,9 @@ def last_loaded_api_delivery(agency: str) -> str | None:
         ensure_tables(conn)
         row = conn.execute(
             "select delivery_id from raw.deliveries where agency = %s and channel = 'API' "
-            "order by loaded_at desc, delivery_id desc limit 1", (agency,)).fetchone()
+            "order by loaded_at desc, delivery_id desc limit 1",
+            (agency,),
+        ).fetchone()
     return row[0] if row else None
 
 
@@ -492,8 +518,11 @@ def _loaded_from_files(agency: str, ids: list[str]) -> dict[str, tuple[dict, str
     if not ids:
         return {}
     with database.connect(role=settings.LOADER_ROLE) as conn:
-        rows = conn.execute("select delivery_id, manifest, channel from raw.deliveries where agency = %s"
-                            " and delivery_id = any(%s) and channel <> 'API'", (agency, ids)).fetchall()
+        rows = conn.execute(
+            "select delivery_id, manifest, channel from raw.deliveries where agency = %s"
+            " and delivery_id = any(%s) and channel <> 'API'",
+            (agency, ids),
+        ).fetchall()
     return {d: (m, ch) for d, m, ch in rows}
 
 
@@ -508,8 +537,7 @@ def _same_as_loaded(listed: dict, loaded: tuple[dict, str]) -> bool:
     return not loader.resend_differences(loaded[0], loaded[1], manifest)
 
 
-def new_deliveries(client: PlatformClient, agency: str,
-                   progress: Callable[[str], None] | None = None) -> list[dict]:
+def new_deliveries(client: PlatformClient, agency: str, progress: Callable[[str], None] | None = None) -> list[dict]:
     """The listed manifests of `agency`'s deliveries published after the last one the warehouse
     loaded from the platform, oldest first, minus those loaded from files (FILE, EMAIL) whose
     manifest is the same. A listed delivery the platform publishes again is fetched: loading it
@@ -523,16 +551,28 @@ def new_deliveries(client: PlatformClient, agency: str,
     # Only well-formed ids are looked up: one the loader refuses (a NUL character...) is fetched as a
     # rejection with its reason, never a query that fails.
     from_files = _loaded_from_files(
-        agency, [m["delivery_id"] for m in listed if loader.valid_delivery_id(m.get("delivery_id"))])
-    already = {d for d, loaded in from_files.items()
-               if _same_as_loaded(next(m for m in listed if str(m.get("delivery_id")) == d), loaded)}
-    _tell(progress, f"{agency}: the platform lists {len(listed)} delivery(ies) after {after or 'the start'}"
-          + (f", {len(already)} of them already loaded from files" if already else ""))
+        agency, [m["delivery_id"] for m in listed if loader.valid_delivery_id(m.get("delivery_id"))]
+    )
+    already = {
+        d
+        for d, loaded in from_files.items()
+        if _same_as_loaded(next(m for m in listed if str(m.get("delivery_id")) == d), loaded)
+    }
+    _tell(
+        progress,
+        f"{agency}: the platform lists {len(listed)} delivery(ies) after {after or 'the start'}"
+        + (f", {len(already)} of them already loaded from files" if already else ""),
+    )
     return [m for m in listed if str(m.get("delivery_id")) not in already]
 
 
-def fetch_agency(config: PlatformConfig, agency: str, *, client: PlatformClient | None = None,
-                 progress: Callable[[str], None] | None = None) -> list[loader.IngestResult]:
+def fetch_agency(
+    config: PlatformConfig,
+    agency: str,
+    *,
+    client: PlatformClient | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[loader.IngestResult]:
     """Fetch and load every delivery of `agency` the platform has and the warehouse has not, one by
     one in the order the platform publishes them (the command line and the ingest DAGs alike). A
     rejected delivery is recorded (quarantine.rejected_deliveries: final, the agency sends a new
@@ -547,26 +587,38 @@ def fetch_agency(config: PlatformConfig, agency: str, *, client: PlatformClient 
         delivery_id = str(manifest.get("delivery_id"))
         source = f"{client.config.url}/v1/deliveries/{delivery_id}"
         if failed is not None:
-            results.append(loader.IngestResult(source, HELD_BACK, delivery_id, agency,
-                                               f"waits for {failed}, which could not be fetched or loaded; "
-                                               "the next run tries both again"))
+            results.append(
+                loader.IngestResult(
+                    source,
+                    HELD_BACK,
+                    delivery_id,
+                    agency,
+                    f"waits for {failed}, which could not be fetched or loaded; the next run tries both again",
+                )
+            )
             continue
         try:
             result = fetch_delivery(client, manifest, progress=progress)
         except PlatformAuthError:
             raise
-        except Exception as err:  # noqa: BLE001 — a load that broke (the database went away, ...) holds back the rest
+        except Exception as err:  # a load that broke (the database went away, ...) holds back the rest
             log.exception("could not load %s", delivery_id)
-            result = loader.IngestResult(source, FAILED, delivery_id, agency,
-                                         f"could not be loaded ({type(err).__name__}: {err}); nothing of it was kept")
+            result = loader.IngestResult(
+                source,
+                FAILED,
+                delivery_id,
+                agency,
+                f"could not be loaded ({type(err).__name__}: {err}); nothing of it was kept",
+            )
         results.append(result)
         if result.outcome == FAILED:
             failed = delivery_id
     return results
 
 
-def fetch_delivery(client: PlatformClient, listed: dict, *, root: Path | None = None,
-                   progress: Callable[[str], None] | None = None) -> loader.IngestResult:
+def fetch_delivery(
+    client: PlatformClient, listed: dict, *, root: Path | None = None, progress: Callable[[str], None] | None = None
+) -> loader.IngestResult:
     """Spool, then load one listed delivery. Never raises for bad input or transport trouble: the
     result says (REJECTED with the recorded reason, or FAILED with what went wrong); PlatformAuthError
     is raised, since every other delivery would fail the same way."""
@@ -579,7 +631,9 @@ def fetch_delivery(client: PlatformClient, listed: dict, *, root: Path | None = 
         result = load_spooled(folder, source)
     except loader.DeliveryRejected as err:
         reason = str(err)
-        delivery_id, agency = loader.record_rejection(source, reason, listed)  # the loader keeps the one record of refusals
+        delivery_id, agency = loader.record_rejection(
+            source, reason, listed
+        )  # the loader keeps the one record of refusals
         log.warning("rejected %s: %s", delivery_id, reason)
         if folder is None and delivery_id and agency:
             folder = root / delivery_folder_name(agency, delivery_id)

@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 10_000
 FAULT_KINDS = ("403", "429", "500", "502", "503", "drop", "truncate", "slow")
-_FAULT = re.compile(r"^(?P<kind>[a-z0-9]+)(?:@(?P<nth>[0-9,]+)|%(?P<p>[0-9.]+)|/(?P<delivery>[^*/]+)(?:\*(?P<times>[0-9]+))?)$")
+_FAULT = re.compile(
+    r"^(?P<kind>[a-z0-9]+)(?:@(?P<nth>[0-9,]+)|%(?P<p>[0-9.]+)|/(?P<delivery>[^*/]+)(?:\*(?P<times>[0-9]+))?)$"
+)
 
 
 class FaultSpecError(ValueError):
@@ -62,8 +64,8 @@ class FaultRule:
     kind: str
     requests: frozenset[int] = frozenset()
     probability: float = 0.0
-    delivery: str | None = None     # only the requests for this delivery's rows
-    times: int | None = None        # how many of them still fail (None: all)
+    delivery: str | None = None  # only the requests for this delivery's rows
+    times: int | None = None  # how many of them still fail (None: all)
 
     @classmethod
     def parse(cls, text: str) -> "FaultRule":
@@ -71,10 +73,10 @@ class FaultRule:
         if not match or match["kind"] not in FAULT_KINDS:
             raise FaultSpecError(
                 f"fault {text!r}: expected KIND@N[,M...], KIND%P or KIND/DELIVERY_ID[*N] with KIND one of "
-                f"{', '.join(FAULT_KINDS)} (e.g. 429@3, drop@2,5, 500%0.1, 403/MOJ-2025Q3-0002*3)")
+                f"{', '.join(FAULT_KINDS)} (e.g. 429@3, drop@2,5, 500%0.1, 403/MOJ-2025Q3-0002*3)"
+            )
         if match["delivery"]:
-            return cls(match["kind"], delivery=match["delivery"],
-                       times=int(match["times"]) if match["times"] else None)
+            return cls(match["kind"], delivery=match["delivery"], times=int(match["times"]) if match["times"] else None)
         if match["nth"]:
             numbers = frozenset(int(n) for n in match["nth"].split(",") if n)
             if not numbers or min(numbers) < 1:
@@ -165,8 +167,10 @@ class DeliveryStore:
                 continue
             if isinstance(manifest, dict) and manifest.get("delivery_id"):
                 found.append(_Published(manifest, folder, path.stat().st_mtime_ns))
-        return sorted(found, key=lambda p: (p.published_ns, _instant(p.manifest.get("extracted_at")),
-                                            str(p.manifest["delivery_id"])))
+        return sorted(
+            found,
+            key=lambda p: (p.published_ns, _instant(p.manifest.get("extracted_at")), str(p.manifest["delivery_id"])),
+        )
 
     def listing(self, agency: str, after: str | None) -> list[dict] | None:
         """The API manifests of `agency` published after `after`; None when `after` is unknown."""
@@ -175,7 +179,7 @@ class DeliveryStore:
             ids = [str(p.manifest["delivery_id"]) for p in mine]
             if after not in ids:
                 return None
-            mine = mine[ids.index(after) + 1:]
+            mine = mine[ids.index(after) + 1 :]
         return [api_manifest(p.manifest) for p in mine]
 
     def file_of(self, delivery_id: str, dataset: str) -> Path | None:
@@ -231,7 +235,7 @@ class DeliveryStore:
 
 def _row_object(header: list[str], record: list[str]) -> dict:
     row = {name: (value if value != "" else None) for name, value in zip(header, record)}
-    for i, value in enumerate(record[len(header):], len(header) + 1):
+    for i, value in enumerate(record[len(header) :], len(header) + 1):
         row[f"_field_{i}"] = value
     return row
 
@@ -240,8 +244,10 @@ def api_manifest(manifest: dict) -> dict:
     """A delivery's manifest as the platform lists it: channel API, files without sha256."""
     served = {k: v for k, v in manifest.items() if k != "files"}
     served["channel"] = "API"
-    served["files"] = [{k: v for k, v in entry.items() if k != "sha256"} if isinstance(entry, dict) else entry
-                       for entry in manifest.get("files") or []]
+    served["files"] = [
+        {k: v for k, v in entry.items() if k != "sha256"} if isinstance(entry, dict) else entry
+        for entry in manifest.get("files") or []
+    ]
     return served
 
 
@@ -266,8 +272,16 @@ class PlatformServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, root: Path, token: str, *, host: str = "127.0.0.1", port: int = 0,
-                 page_size: int = 1000, faults: FaultPlan | None = None):
+    def __init__(
+        self,
+        root: Path,
+        token: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        page_size: int = 1000,
+        faults: FaultPlan | None = None,
+    ):
         if not token:
             raise ValueError("the platform server needs a token")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -307,10 +321,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: PlatformServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 — the base class's name
+    def log_message(self, format: str, *args) -> None:  # the base class's name
         log.debug("platform: " + format, *args)
 
-    def do_GET(self) -> None:  # noqa: N802 — the base class's name
+    def do_GET(self) -> None:  # the base class's name
         try:
             self._get()
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. its timeout)
@@ -397,8 +411,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests_log.append(f"GET {path} -> {outcome}")
 
 
-def serve(root: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765, page_size: int = 1000,
-          faults: FaultPlan | None = None) -> None:
+def serve(
+    root: Path,
+    token: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    page_size: int = 1000,
+    faults: FaultPlan | None = None,
+) -> None:
     """Serve until interrupted (`crvs platform serve`)."""
     server = PlatformServer(root, token, host=host, port=port, page_size=page_size, faults=faults)
     print(f"sharing platform serving {root} on {server.url} (page size {page_size}); Ctrl-C stops", flush=True)

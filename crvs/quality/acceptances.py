@@ -55,8 +55,10 @@ class Acceptance:
     findings: list
 
     def line(self) -> str:
-        return (f"{self.check} accepted for {self.quarter} by {self.accepted_by} "
-                f"on {self.accepted_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC: {self.reason}")
+        return (
+            f"{self.check} accepted for {self.quarter} by {self.accepted_by} "
+            f"on {self.accepted_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC: {self.reason}"
+        )
 
     def to_json(self) -> dict:
         return {**asdict(self), "accepted_at": self.accepted_at.isoformat()}
@@ -87,22 +89,33 @@ def accept(quarter: str, check: str, reason: str, *, by: str | None = None) -> A
     check_quarter(quarter)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise AcceptanceRefused("give the reason the finding is accepted (--reason \"...\"): it is shown "
-                                "in the agency edition's notes")
+        raise AcceptanceRefused(
+            'give the reason the finding is accepted (--reason "..."): it is shown in the agency edition\'s notes'
+        )
     if len(reason) > REASON_MAX:
         raise AcceptanceRefused(f"the reason has {len(reason)} characters; at most {REASON_MAX}")
     checks = acceptable_checks()
     if check not in checks:
-        raise AcceptanceRefused(f"{check!r} is not a check that can be accepted; these can: {', '.join(sorted(checks))}")
-    acceptance = Acceptance(quarter, check, reason, by or who(), datetime.now(timezone.utc),
-                            latest_findings(quarter, check))
+        raise AcceptanceRefused(
+            f"{check!r} is not a check that can be accepted; these can: {', '.join(sorted(checks))}"
+        )
+    acceptance = Acceptance(
+        quarter, check, reason, by or who(), datetime.now(timezone.utc), latest_findings(quarter, check)
+    )
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         conn.execute(ACCEPTANCES_DDL)
         conn.execute(
             "insert into quality.acceptances (quarter, check_name, reason, accepted_by, accepted_at, findings) "
             "values (%s, %s, %s, %s, %s, %s)",
-            (acceptance.quarter, acceptance.check, acceptance.reason, acceptance.accepted_by,
-             acceptance.accepted_at, Jsonb(acceptance.findings)))
+            (
+                acceptance.quarter,
+                acceptance.check,
+                acceptance.reason,
+                acceptance.accepted_by,
+                acceptance.accepted_at,
+                Jsonb(acceptance.findings),
+            ),
+        )
     return acceptance
 
 
@@ -117,7 +130,9 @@ def latest_findings(quarter: str, check: str) -> list:
             "  select results from quality.gate_runs where quarter = %s order by run_at desc limit 1) run, "
             "  jsonb_array_elements(run.results -> 'outcomes') o, "
             "  jsonb_array_elements(coalesce(o -> 'findings', '[]'::jsonb)) f "
-            "where o ->> 'check' = %s", (quarter, check)).fetchone()
+            "where o ->> 'check' = %s",
+            (quarter, check),
+        ).fetchone()
     return row[0] if row else []
 
 
@@ -130,5 +145,6 @@ def for_quarter(quarter: str) -> dict[str, Acceptance]:
         rows = conn.execute(
             "select distinct on (check_name) quarter, check_name, reason, accepted_by, accepted_at, findings "
             "from quality.acceptances where quarter = %s order by check_name, accepted_at desc, acceptance_id desc",
-            (quarter,)).fetchall()
+            (quarter,),
+        ).fetchall()
     return {r[1]: Acceptance(*r) for r in rows}

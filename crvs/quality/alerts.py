@@ -31,8 +31,12 @@ def alerts_file() -> Path:
 
 def raise_alert(subject: str, message: str, **facts: Any) -> dict[str, Any]:
     """Record, log and (when configured) e-mail one alert; returns the recorded alert."""
-    alert = {"raised_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "subject": subject,
-             "message": message, **facts}
+    alert = {
+        "raised_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "subject": subject,
+        "message": message,
+        **facts,
+    }
     log.error("ALERT %s: %s", subject, message)
     smtp = settings.alert_smtp()
     if smtp is None:
@@ -73,6 +77,4 @@ def task_failure_alert(context: dict[str, Any]) -> None:
     run_id = getattr(ti, "run_id", None) or getattr(context.get("dag_run"), "run_id", "?")
     error = context.get("exception")
     message = str(error) if error else "the task failed (see its log)"
-    raise_alert(f"[crvs] {dag_id} failed at {task_id}", message,
-                dag_id=dag_id, task_id=task_id, run_id=run_id)
-
+    raise_alert(f"[crvs] {dag_id} failed at {task_id}", message, dag_id=dag_id, task_id=task_id, run_id=run_id)

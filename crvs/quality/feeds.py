@@ -65,8 +65,10 @@ class FeedCheckResult:
     def summary(self) -> str:
         if self.passed:
             return f"feed checks of {self.agency} {self.delivery_id}: all {len(self.outcomes)} passed"
-        return (f"feed checks of {self.agency} {self.delivery_id} FAILED {len(self.failures)} of {len(self.outcomes)}: "
-                + "; ".join(o.describe() for o in self.failures))
+        return (
+            f"feed checks of {self.agency} {self.delivery_id} FAILED {len(self.failures)} of {len(self.outcomes)}: "
+            + "; ".join(o.describe() for o in self.failures)
+        )
 
 
 # Recorded before deliveries were (agency, delivery_id): the outcomes are dropped, and the gate
@@ -103,14 +105,23 @@ def check_delivery(agency: str, delivery_id: str) -> FeedCheckResult | None:
     each dataset's table, every dataset belonging to one agency."""
     ensure_tables()
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
-        datasets = [r[0] for r in conn.execute(
-            "select dataset from raw.delivery_files where agency = %s and delivery_id = %s and rows_loaded > 0"
-            " order by dataset", (agency, delivery_id))]
+        datasets = [
+            r[0]
+            for r in conn.execute(
+                "select dataset from raw.delivery_files where agency = %s and delivery_id = %s and rows_loaded > 0"
+                " order by dataset",
+                (agency, delivery_id),
+            )
+        ]
     if not datasets:
         return None
     _refresh_valid_codes()
-    outcomes = run_suites(delivery_id, feed_suites(datasets),
-                          checkpoint=f"feed_{delivery_folder_name(agency, delivery_id)}", index_column="source_row")
+    outcomes = run_suites(
+        delivery_id,
+        feed_suites(datasets),
+        checkpoint=f"feed_{delivery_folder_name(agency, delivery_id)}",
+        index_column="source_row",
+    )
     result = FeedCheckResult(agency, delivery_id, outcomes)
     _record(result)
     (log.info if result.passed else log.error)("%s", result.summary())
@@ -121,13 +132,18 @@ def _record(result: FeedCheckResult) -> None:
     checked_at = datetime.now(timezone.utc)
     with database.connect(role=settings.GATE_ROLE) as conn, conn.cursor() as cur:
         cur.execute(FEED_CHECKS_DDL)
-        cur.execute("delete from quality.feed_checks where agency = %s and delivery_id = %s",
-                    (result.agency, result.delivery_id))
+        cur.execute(
+            "delete from quality.feed_checks where agency = %s and delivery_id = %s",
+            (result.agency, result.delivery_id),
+        )
         cur.executemany(
             "insert into quality.feed_checks (delivery_id, dataset, expectation, severity, passed, observed,"
             " checked_at, agency) values (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [(result.delivery_id, o.table, o.name, o.severity, o.success, o.observed, checked_at, result.agency)
-             for o in result.outcomes])
+            [
+                (result.delivery_id, o.table, o.name, o.severity, o.success, o.observed, checked_at, result.agency)
+                for o in result.outcomes
+            ],
+        )
 
 
 # The deliveries that fed a quarter: the one rule is the dbt model reports.rpt_quarter_deliveries
@@ -140,9 +156,11 @@ QUARTER_DELIVERIES = "reports.rpt_quarter_deliveries"
 def _quarter_deliveries(quarter: str) -> str:
     """SQL: the (agency, delivery_id) that fed the quarter, and those loaded since the last build.
     The quarter is validated before it is quoted."""
-    return (f"select agency, delivery_id from {QUARTER_DELIVERIES} where quarter = '{check_quarter(quarter)}' "
-            f"union select d.agency, d.delivery_id from raw.deliveries d where not exists (select 1 from "
-            f"{QUARTER_DELIVERIES} b where b.agency = d.agency and b.delivery_id = d.delivery_id)")
+    return (
+        f"select agency, delivery_id from {QUARTER_DELIVERIES} where quarter = '{check_quarter(quarter)}' "
+        f"union select d.agency, d.delivery_id from raw.deliveries d where not exists (select 1 from "
+        f"{QUARTER_DELIVERIES} b where b.agency = d.agency and b.delivery_id = d.delivery_id)"
+    )
 
 
 def check_unchecked_deliveries(quarter: str, recheck: bool = False) -> list[FeedCheckResult]:
@@ -158,18 +176,24 @@ def check_unchecked_deliveries(quarter: str, recheck: bool = False) -> list[Feed
         todo = conn.execute(
             f"select q.agency, q.delivery_id from ({fed}) q "
             "join raw.deliveries d on d.agency = q.agency and d.delivery_id = q.delivery_id "
-            + ("" if recheck else
-               "where not exists (select 1 from quality.feed_checks c"
-               " where c.agency = d.agency and c.delivery_id = d.delivery_id) ")
-            + "order by d.extracted_at, d.agency, d.delivery_id").fetchall()
+            + (
+                ""
+                if recheck
+                else "where not exists (select 1 from quality.feed_checks c"
+                " where c.agency = d.agency and c.delivery_id = d.delivery_id) "
+            )
+            + "order by d.extracted_at, d.agency, d.delivery_id"
+        ).fetchall()
     return [r for r in (check_delivery(agency, delivery_id) for agency, delivery_id in todo) if r is not None]
 
 
 def failed_checks_query(quarter: str) -> str:
     """The quarter's deliveries' failed blocking feed checks (the gate's suite reads this)."""
-    return (f"select c.delivery_id, c.dataset, c.expectation, c.observed from ({_quarter_deliveries(quarter)}) q "
-            f"join quality.feed_checks c on c.agency = q.agency and c.delivery_id = q.delivery_id "
-            f"where c.severity = '{BLOCKING}' and not c.passed")
+    return (
+        f"select c.delivery_id, c.dataset, c.expectation, c.observed from ({_quarter_deliveries(quarter)}) q "
+        f"join quality.feed_checks c on c.agency = q.agency and c.delivery_id = q.delivery_id "
+        f"where c.severity = '{BLOCKING}' and not c.passed"
+    )
 
 
 PASSED, FAILED, NOT_CHECKED = "PASSED", "FAILED", "NOT CHECKED"
@@ -185,6 +209,7 @@ def delivery_outcomes(deliveries: list[tuple[str, str]]) -> dict[tuple[str, str]
             "string_agg(dataset || ': ' || expectation, '; ' order by dataset, expectation) filter (where not passed) "
             "from quality.feed_checks where (agency, delivery_id) in (select * from unnest(%s::text[], %s::text[]))"
             " and severity = %s group by agency, delivery_id",
-            ([a for a, _ in deliveries], [d for _, d in deliveries], BLOCKING)).fetchall()
+            ([a for a, _ in deliveries], [d for _, d in deliveries], BLOCKING),
+        ).fetchall()
     found = {(a, d): PASSED if ok else f"{FAILED}: {failed}" for a, d, ok, failed in rows}
     return {key: found.get(key, NOT_CHECKED) for key in deliveries}

@@ -38,7 +38,7 @@ class FreshnessConfigError(ValueError):
 @dataclass(frozen=True)
 class AgencyWindow:
     agency: str
-    covers: str                 # "quarter" or "year"
+    covers: str  # "quarter" or "year"
     extracted_after_end: bool
     window_days: int
     datasets: tuple[str, ...]
@@ -76,7 +76,7 @@ def load_windows(path: Path | None = None) -> Windows:
             raise FreshnessConfigError(f"{where}: {agency} is not an agency of the feed contract")
         covers = entry.get("covers")
         if covers not in ("quarter", "year"):
-            raise FreshnessConfigError(f"{where}: covers must be \"quarter\" or \"year\", got {covers!r}")
+            raise FreshnessConfigError(f'{where}: covers must be "quarter" or "year", got {covers!r}')
         days = entry.get("window_days")
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
             raise FreshnessConfigError(f"{where}: window_days must be a whole number of days ≥ 0, got {days!r}")
@@ -86,8 +86,9 @@ def load_windows(path: Path | None = None) -> Windows:
         datasets = tuple(entry.get("datasets") or owed)
         foreign = sorted(set(datasets) - set(owed))
         if foreign:
-            raise FreshnessConfigError(f"{where}: {', '.join(foreign)} is not a dataset {agency} delivers "
-                                       f"({', '.join(owed)})")
+            raise FreshnessConfigError(
+                f"{where}: {', '.join(foreign)} is not a dataset {agency} delivers ({', '.join(owed)})"
+            )
         agencies.append(AgencyWindow(agency, covers, after_end, days, datasets))
     missing = sorted({d.agency for d in DATASETS.values()} - {a.agency for a in agencies})
     if missing:
@@ -104,8 +105,10 @@ def _expected_rows(quarter: str, windows: Windows) -> str:
         counted_from = last + dt.timedelta(days=1) if w.extracted_after_end else dt.date(1900, 1, 1)
         deadline = last + dt.timedelta(days=w.window_days)
         for dataset in w.datasets:  # names come from the contract (checked in load_windows)
-            rows.append(f"('{w.agency}', '{dataset}', date '{covers[0]}', date '{covers[1]}', "
-                        f"date '{counted_from}', date '{deadline}')")
+            rows.append(
+                f"('{w.agency}', '{dataset}', date '{covers[0]}', date '{covers[1]}', "
+                f"date '{counted_from}', date '{deadline}')"
+            )
     return ",\n        ".join(rows)
 
 
@@ -179,16 +182,18 @@ order by agency, dataset
 class DatasetFreshness:
     agency: str
     dataset: str
-    verdict: str        # FRESH, LATE, STALE or MISSING: from the deliveries alone (the gate's verdict)
-    status: str         # the operational status on `today`: FRESH, WAITING or OVERDUE
+    verdict: str  # FRESH, LATE, STALE or MISSING: from the deliveries alone (the gate's verdict)
+    status: str  # the operational status on `today`: FRESH, WAITING or OVERDUE
     must_cover: str
     extracted_within: str
     deadline: dt.date
     problem: str | None
 
     def line(self) -> str:
-        text = (f"{self.status:8} {self.agency} {self.dataset:16} cover {self.must_cover}, "
-                f"extracted {self.extracted_within}")
+        text = (
+            f"{self.status:8} {self.agency} {self.dataset:16} cover {self.must_cover}, "
+            f"extracted {self.extracted_within}"
+        )
         if self.status == WAITING:
             return text + f" — window open until {self.deadline}"
         return text + (f" — {self.problem}" if self.problem else "")

@@ -21,11 +21,10 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from crvs import database, settings
-from crvs.quality import acceptances
+from crvs.quality import acceptances, runner
 from crvs.quality.acceptances import Acceptance
 from crvs.quality.feeds import check_unchecked_deliveries
 from crvs.quality.quarter import check_quarter
-from crvs.quality import runner
 from crvs.quality.runner import ExpectationOutcome, GxFailure, present_suites, run_suites
 from crvs.quality.suites import BLOCKING, WARNING, ModelSuite, report_suites
 
@@ -68,8 +67,7 @@ class GateResult:
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes
-                if o.severity == BLOCKING and not o.success and self.acceptance_of(o) is None]
+        return [o for o in self.outcomes if o.severity == BLOCKING and not o.success and self.acceptance_of(o) is None]
 
     @property
     def accepted(self) -> list[tuple[ExpectationOutcome, Acceptance]]:
@@ -110,14 +108,18 @@ class GateResult:
         """The gate's outcome in a few lines, for the end of `crvs report`: the verdict, each blocking
         or accepted finding, the count of warnings, and where the detail is."""
         verdict = "passed" if self.passed else f"BLOCKED by {len(self.blocking_failures)} check(s)"
-        lines = [f"quality gate {self.quarter}: {verdict}; {len(self.accepted)} accepted finding(s), "
-                 f"{len(self.warnings)} warning(s) (run {self.run_id})"]
+        lines = [
+            f"quality gate {self.quarter}: {verdict}; {len(self.accepted)} accepted finding(s), "
+            f"{len(self.warnings)} warning(s) (run {self.run_id})"
+        ]
         lines += [f"  BLOCKING {o.describe()}" for o in self.blocking_failures]
         lines += [f"  ACCEPTED {o.describe()} — {a.line()}" for o, a in self.accepted]
         checks = sorted({o.check for o in self.blocking_failures if o.acceptable})
         if checks:
-            lines.append(f"  a statistician may accept a finding for {self.quarter} only: crvs gate accept "
-                         f"--quarter {self.quarter} --check {'|'.join(checks)} --reason \"...\"")
+            lines.append(
+                f"  a statistician may accept a finding for {self.quarter} only: crvs gate accept "
+                f'--quarter {self.quarter} --check {"|".join(checks)} --reason "..."'
+            )
         detail = [f"`crvs gate --quarter {self.quarter}` lists every check"]
         if manifest is not None:
             detail.append(f"{manifest} (gate) and the agency workbook's Notes")
@@ -139,8 +141,9 @@ class GateResult:
 
 def checks_could_not_run(message: str) -> ExpectationOutcome:
     """The one blocking outcome of a run GX could not carry out: nothing was checked, so nothing passes."""
-    return ExpectationOutcome(name="the checks ran", table="gate", severity=BLOCKING, success=False,
-                              observed=message, expectation="gx_run")
+    return ExpectationOutcome(
+        name="the checks ran", table="gate", severity=BLOCKING, success=False, observed=message, expectation="gx_run"
+    )
 
 
 def require_pass(result: GateResult) -> GateResult:
@@ -160,8 +163,9 @@ def run_gate(quarter: str, suites: list[ModelSuite] | None = None) -> GateResult
         outcomes += run_suites(quarter, present, checkpoint=f"gate_{quarter}", index_column="province_code")
     except GxFailure as err:
         outcomes = [checks_could_not_run(str(err))]
-    result = GateResult(quarter, str(uuid.uuid4()), datetime.now(timezone.utc), outcomes,
-                        acceptances.for_quarter(quarter))
+    result = GateResult(
+        quarter, str(uuid.uuid4()), datetime.now(timezone.utc), outcomes, acceptances.for_quarter(quarter)
+    )
     _record(result)
     return result
 
@@ -183,8 +187,9 @@ def recorded_run(quarter: str, run_id: str) -> GateResult | None:
     running every check twice. The acceptances are read again: one recorded since applies."""
     check_quarter(quarter)
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
-        if conn.execute("select to_regclass('quality.gate_runs') is null or to_regclass('raw.deliveries') is null"
-                        ).fetchone()[0]:
+        if conn.execute(
+            "select to_regclass('quality.gate_runs') is null or to_regclass('raw.deliveries') is null"
+        ).fetchone()[0]:
             return None
         found = conn.execute(LATEST_FRESH_RUN, {"quarter": quarter}).fetchone()
     if found is None or found[0] != run_id:
@@ -200,6 +205,11 @@ def _record(result: GateResult) -> None:
         conn.execute(GATE_RUNS_DDL)
         conn.execute(
             "insert into quality.gate_runs (run_id, quarter, run_at, passed, results) values (%s, %s, %s, %s, %s)",
-            (result.run_id, result.quarter, result.run_at, result.passed,
-             Jsonb(result.to_json(), dumps=lambda v: json.dumps(v, default=str))),
+            (
+                result.run_id,
+                result.quarter,
+                result.run_at,
+                result.passed,
+                Jsonb(result.to_json(), dumps=lambda v: json.dumps(v, default=str)),
+            ),
         )

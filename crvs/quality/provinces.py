@@ -14,6 +14,7 @@ CODE_VERSION = "2025"
 def province_codes() -> tuple[str, ...]:
     codes = reference.province_codes(CODE_VERSION)
     if len(codes) != 34:
-        raise RuntimeError(f"admin_provinces.csv lists {len(codes)} provinces with code_version {CODE_VERSION}, "
-                           "expected 34")
+        raise RuntimeError(
+            f"admin_provinces.csv lists {len(codes)} provinces with code_version {CODE_VERSION}, expected 34"
+        )
     return codes

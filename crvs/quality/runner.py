@@ -50,12 +50,12 @@ def data_docs_index() -> Path:
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
-    name: str          # the check, as the suite describes it
-    table: str         # the model (or check) the suite is about
-    severity: str      # BLOCKING or WARNING
+    name: str  # the check, as the suite describes it
+    table: str  # the model (or check) the suite is about
+    severity: str  # BLOCKING or WARNING
     success: bool
-    observed: str      # what was seen, in words: which provinces are missing, which rows break the rule
-    expectation: str   # the GX expectation type
+    observed: str  # what was seen, in words: which provinces are missing, which rows break the rule
+    expectation: str  # the GX expectation type
     details: dict = field(default_factory=dict)  # the same, as data (missing values, offending rows)
     # Plausibility bands only (suites.band_check): the short name `crvs gate accept --check` takes,
     # the band in words, the columns of a finding's area and figure, and whether it may be accepted.
@@ -75,16 +75,28 @@ class ExpectationOutcome:
         columns under `context`), for wording them elsewhere — e.g. without the figure in public text."""
         if self.success or not self.check:
             return []
-        return [{"check": self.check, "table": self.table, "area": row.get(self.area_column),
-                 "figure": row.get(self.figure_column), "band": self.band, "severity": self.severity,
-                 "context": {k: v for k, v in row.items() if k not in (self.area_column, self.figure_column)}}
-                for row in self.details.get("rows", [])]
+        return [
+            {
+                "check": self.check,
+                "table": self.table,
+                "area": row.get(self.area_column),
+                "figure": row.get(self.figure_column),
+                "band": self.band,
+                "severity": self.severity,
+                "context": {k: v for k, v in row.items() if k not in (self.area_column, self.figure_column)},
+            }
+            for row in self.details.get("rows", [])
+        ]
 
 
 def missing_table(suite: ModelSuite) -> ExpectationOutcome:
     return ExpectationOutcome(
-        name="the model exists", table=suite.model, severity=BLOCKING, success=False,
-        observed=f"table {suite.relation} does not exist (run dbt build)", expectation="table_exists",
+        name="the model exists",
+        table=suite.model,
+        severity=BLOCKING,
+        success=False,
+        observed=f"table {suite.relation} does not exist (run dbt build)",
+        expectation="table_exists",
     )
 
 
@@ -96,8 +108,7 @@ def present_suites(suites: list[ModelSuite]) -> tuple[list[ModelSuite], list[Exp
     """The suites whose table exists, and a blocking outcome for each required table that does not."""
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         absent = {s.model for s in suites if s.required and not table_exists(conn, s.relation)}
-    return ([s for s in suites if s.model not in absent],
-            [missing_table(s) for s in suites if s.model in absent])
+    return ([s for s in suites if s.model not in absent], [missing_table(s) for s in suites if s.model in absent])
 
 
 def _quiet_gx() -> None:
@@ -142,7 +153,7 @@ def file_context():
         config.unlink()  # an older version's, holding every run's query assets: GX writes a new one
     try:
         context = gx.get_context(mode="file", project_root_dir=str(context_root()))
-    except Exception as err:  # noqa: BLE001 — generated, so a broken one (a crash mid-write) is replaced
+    except Exception as err:  # generated, so a broken one (a crash mid-write) is replaced
         log.warning("the GX context's %s could not be read (%s): writing a new one", config, _one_line(err))
         config.unlink(missing_ok=True)
         context = gx.get_context(mode="file", project_root_dir=str(context_root()))
@@ -172,8 +183,9 @@ def _checkpoint_safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str,
-               index_column: str | None) -> list[ExpectationOutcome]:
+def run_suites(
+    key: str, suites: list[ModelSuite], *, checkpoint: str, index_column: str | None
+) -> list[ExpectationOutcome]:
     """Validate `suite.batch_query(key)` against each suite in one checkpoint run; data docs updated.
 
     `key` is the quarter or the delivery id the suites' queries select (already validated by the
@@ -183,7 +195,7 @@ def run_suites(key: str, suites: list[ModelSuite], *, checkpoint: str,
         return []
     try:
         run = _validate(key, suites, checkpoint, index_column)
-    except Exception as err:  # noqa: BLE001 — whatever GX raises, the caller gets one line
+    except Exception as err:  # whatever GX raises, the caller gets one line
         log.debug("GX failed on %s", checkpoint, exc_info=True)
         raise GxFailure(f"GX could not run the checks {checkpoint}: {_one_line(err)}") from err
     _publish(run)
@@ -204,14 +216,20 @@ def _validate(key: str, suites: list[ModelSuite], checkpoint: str, index_column:
     _quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
-        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
     )
 
     # No docs site: GX's default for an ephemeral context is a temporary folder left behind by every
     # run; the docs are built from the File context instead (_publish).
-    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        progress_bars=ProgressBarsConfig(globally=False)))
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            progress_bars=ProgressBarsConfig(globally=False),
+        ),
+    )
     os.environ[URL_VARIABLE] = settings.role_url(settings.GATE_ROLE)
     source = context.data_sources.add_postgres(DATASOURCE, connection_string="${" + URL_VARIABLE + "}")
     try:
@@ -223,19 +241,27 @@ def _validate(key: str, suites: list[ModelSuite], checkpoint: str, index_column:
             # Copies: an expectation object belongs to one GX suite, and a suite may be run again.
             expectations = [e.copy(update={"id": None}) for e in suite.expectations]
             gx_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
-            definitions.append(context.validation_definitions.add(gx.ValidationDefinition(
-                name=name, data=asset.add_batch_definition_whole_table(_checkpoint_safe(key)), suite=gx_suite,
-            )))
+            definitions.append(
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(
+                        name=name,
+                        data=asset.add_batch_definition_whole_table(_checkpoint_safe(key)),
+                        suite=gx_suite,
+                    )
+                )
+            )
         result_format = {"result_format": "COMPLETE"}
         if index_column:
             result_format["unexpected_index_column_names"] = [index_column]
-        return context.checkpoints.add(gx.Checkpoint(
-            name=_checkpoint_safe(checkpoint),
-            validation_definitions=definitions,
-            actions=[],  # data docs once after the run, from the File context (_publish)
-            # COMPLETE: the offending values and rows, so the summary can name the provinces.
-            result_format=result_format,
-        )).run()
+        return context.checkpoints.add(
+            gx.Checkpoint(
+                name=_checkpoint_safe(checkpoint),
+                validation_definitions=definitions,
+                actions=[],  # data docs once after the run, from the File context (_publish)
+                # COMPLETE: the offending values and rows, so the summary can name the provinces.
+                result_format=result_format,
+            )
+        ).run()
     finally:
         source.get_execution_engine().engine.dispose()
 
@@ -251,7 +277,7 @@ def _publish(run) -> None:
                 context.validation_results_store.set(identifier, result)
             _prune_validation_results()
             context.build_data_docs(resource_identifiers=list(run.run_results))
-    except Exception as err:  # noqa: BLE001 — see the docstring
+    except Exception as err:  # see the docstring
         log.warning("the data docs were not updated: %s", _one_line(err))
 
 
@@ -333,7 +359,7 @@ def _observed(config: dict, result: dict, index_column: str | None) -> tuple[str
         count = found.get("observed_value") or 0
         if not count:
             return "no offending rows", {"rows": []}
-        return f"{count} row(s): {_listed([_row_text(r) for r in rows], count)}", {"rows": rows[:_SHOWN * 5]}
+        return f"{count} row(s): {_listed([_row_text(r) for r in rows], count)}", {"rows": rows[: _SHOWN * 5]}
     if "unexpected_count" in found:
         count = found["unexpected_count"] or 0
         if not count:
@@ -344,8 +370,10 @@ def _observed(config: dict, result: dict, index_column: str | None) -> tuple[str
             texts = [f"{index_column} {r.get(index_column)}: {column}={r.get(column)}" for r in rows]
         else:
             texts = [json.dumps(v, default=str) for v in (found.get("partial_unexpected_list") or [])]
-        return (f"{count} row(s) unexpected ({_listed(texts, count)})",
-                {"unexpected_count": count, "rows": rows[:_SHOWN * 5]})
+        return (
+            f"{count} row(s) unexpected ({_listed(texts, count)})",
+            {"unexpected_count": count, "rows": rows[: _SHOWN * 5]},
+        )
     if "observed_value" in found:
         return f"observed {found['observed_value']}", {"observed_value": found["observed_value"]}
     return ("met" if result["success"] else "not met"), {}

@@ -85,8 +85,13 @@ def band_check(check: str, name: str, query: str, severity: str, *, band: str, a
     statistician passes to `crvs gate accept --check` (a BLOCKING band may be accepted for a quarter,
     nothing else may); `area` and `figure` name the columns each finding (check, area, figure, band)
     is read from, so the public wording can be made from the findings without their values."""
-    meta = {"check": check, "band": band, "area_column": area, "figure_column": figure,
-            "acceptable": severity == BLOCKING}
+    meta = {
+        "check": check,
+        "band": band,
+        "area_column": area,
+        "figure_column": figure,
+        "acceptable": severity == BLOCKING,
+    }
     return _expect(gxe.UnexpectedRowsExpectation, severity, name, meta=meta, unexpected_rows_query=query)
 
 
@@ -95,20 +100,25 @@ def not_null(columns: list[str]) -> list:
 
 
 def non_negative(columns: list[str]) -> list:
-    return [
-        blocking(gxe.ExpectColumnValuesToBeBetween, f"{c} is not negative", column=c, min_value=0)
-        for c in columns
-    ]
+    return [blocking(gxe.ExpectColumnValuesToBeBetween, f"{c} is not negative", column=c, min_value=0) for c in columns]
 
 
 def one_row_per_province(key: list[str]) -> list:
     """All 34 provinces and VN present, nothing else, each once."""
     wanted = [*province_codes(), NATIONAL_CODE]
     return [
-        blocking(gxe.ExpectColumnDistinctValuesToContainSet, "every province and VN present",
-                 column="province_code", value_set=wanted),
-        blocking(gxe.ExpectColumnValuesToBeInSet, "province_code is a 2025 province or VN",
-                 column="province_code", value_set=wanted),
+        blocking(
+            gxe.ExpectColumnDistinctValuesToContainSet,
+            "every province and VN present",
+            column="province_code",
+            value_set=wanted,
+        ),
+        blocking(
+            gxe.ExpectColumnValuesToBeInSet,
+            "province_code is a 2025 province or VN",
+            column="province_code",
+            value_set=wanted,
+        ),
         blocking(gxe.ExpectCompoundColumnsToBeUnique, "one row per province", column_list=key),
     ]
 

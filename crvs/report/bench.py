@@ -30,14 +30,31 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, seed: int | N
         from crvs.report import PublicationBlocked, loss_lines, write_report
 
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "crvs.cli", "-q", "sample", "--quarter", quarter, "--scale", str(scale),
-                        *(["--seed", str(seed)] if seed is not None else []), "--out", str(home / "inbox")],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crvs.cli",
+                "-q",
+                "sample",
+                "--quarter",
+                quarter,
+                "--scale",
+                str(scale),
+                *(["--seed", str(seed)] if seed is not None else []),
+                "--out",
+                str(home / "inbox"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
         results = [loader.ingest_path(folder) for folder in folders]
         transform.build()
-        out(f"sample {quarter} at scale {scale}{f' (seed {seed})' if seed is not None else ''}: "
-            f"{sum(r.rows_received for r in results):,} rows loaded and built in {time.perf_counter() - started:.1f} s")
+        out(
+            f"sample {quarter} at scale {scale}{f' (seed {seed})' if seed is not None else ''}: "
+            f"{sum(r.rows_received for r in results):,} rows loaded and built in {time.perf_counter() - started:.1f} s"
+        )
         gate = accept_blocking_bands(quarter)
 
         started = time.perf_counter()
@@ -51,10 +68,14 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, seed: int | N
         started = time.perf_counter()
         result = audit.audit_public_edition(folder)
         audit_seconds = time.perf_counter() - started
-        out(f"report {report_seconds:6.1f} s  (models, protect_quarter, both editions, PDF, and the audit "
-            f"inside it: {inside['seconds']} s)")
-        out(f"audit  {audit_seconds:6.1f} s  alone, on the written public edition: "
-            f"{'passed' if result.passed else 'FAILED'}, {inside['hidden_counts']} hidden counts")
+        out(
+            f"report {report_seconds:6.1f} s  (models, protect_quarter, both editions, PDF, and the audit "
+            f"inside it: {inside['seconds']} s)"
+        )
+        out(
+            f"audit  {audit_seconds:6.1f} s  alone, on the written public edition: "
+            f"{'passed' if result.passed else 'FAILED'}, {inside['hidden_counts']} hidden counts"
+        )
         for line in loss_lines(folder):
             out(f"  {line}")
         return report_seconds
@@ -69,8 +90,9 @@ def accept_blocking_bands(quarter: str):
 
     gate = quality.run_gate(quarter)
     acceptable = acceptances.acceptable_checks()
-    tripped = sorted({check for check, name in acceptable.items()
-                      for o in gate.blocking_failures if o.describe().startswith(name)})
+    tripped = sorted(
+        {check for check, name in acceptable.items() for o in gate.blocking_failures if o.describe().startswith(name)}
+    )
     if tripped:
         for check in tripped:
             acceptances.accept(quarter, check, "benchmark sample quarter", by="crvs bench report")

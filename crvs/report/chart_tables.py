@@ -55,8 +55,9 @@ SRB_BY_REGION = ReportTable(
         Column("region_code", KEY, "socio-economic region or VN"),
         Column("male", COUNT, "births of boys"),
         Column("female", COUNT, "births of girls"),
-        Column("sex_ratio_at_birth", RATE, "boys per 100 girls", numerator=("male", "female"),
-               inputs=("male", "female")),
+        Column(
+            "sex_ratio_at_birth", RATE, "boys per 100 girls", numerator=("male", "female"), inputs=("male", "female")
+        ),
     ),
     order_by="region_code = 'VN', region_code",
     # VN also counts births whose mother's region is unknown; when there are none the regions add up

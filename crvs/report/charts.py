@@ -14,10 +14,10 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from crvs.report.disclosure import SUPPRESSED  # noqa: E402
-from crvs.report.labels import vn_number  # noqa: E402,F401  (charts.vn_number: the PDF's spelling too)
+from crvs.report.disclosure import SUPPRESSED
+from crvs.report.labels import vn_number  # charts.vn_number: the PDF's spelling too
 
 FONT = "DejaVu Sans"
 DPI = 150
@@ -62,12 +62,17 @@ def registrations_by_province(rows: list[dict], province_names: dict[str, str]) 
     provinces.sort(key=lambda r: sum(_number(r[c]) or 0 for c in ("births", "deaths", "marriages")))
     fig = _figure(7.5, 8.2)
     ax = fig.add_subplot()
-    labels = [f"{province_names.get(r['province_code'], r['province_code'])} ({r['province_code']})"
-              + (" x" if any(r[c] == SUPPRESSED for c in ("births", "deaths", "marriages")) else "")
-              for r in provinces]
+    labels = [
+        f"{province_names.get(r['province_code'], r['province_code'])} ({r['province_code']})"
+        + (" x" if any(r[c] == SUPPRESSED for c in ("births", "deaths", "marriages")) else "")
+        for r in provinces
+    ]
     left = [0.0] * len(provinces)
-    for column, colour, name in (("births", BIRTH, "Khai sinh"), ("deaths", DEATH, "Khai tử"),
-                                 ("marriages", MARRIAGE, "Kết hôn")):
+    for column, colour, name in (
+        ("births", BIRTH, "Khai sinh"),
+        ("deaths", DEATH, "Khai tử"),
+        ("marriages", MARRIAGE, "Kết hôn"),
+    ):
         values = [_number(r[column]) or 0 for r in provinces]
         ax.barh(labels, values, left=left, color=colour, label=name, height=0.7)
         left = [a + b for a, b in zip(left, values)]
@@ -79,15 +84,15 @@ def registrations_by_province(rows: list[dict], province_names: dict[str, str]) 
     return _png(fig)
 
 
-def completeness_by_province(rows: list[dict], province_names: dict[str, str],
-                             birth_target: float, death_target: float) -> bytes:
+def completeness_by_province(
+    rows: list[dict], province_names: dict[str, str], birth_target: float, death_target: float
+) -> bytes:
     """Two panels: birth and death completeness (T8) per province against the 2030 targets, with
     the national figure as a line. Hidden or empty rates leave a gap marked x or —."""
     provinces = [r for r in rows if r["province_code"] != NATIONAL]
     national = next((r for r in rows if r["province_code"] == NATIONAL), None)
     provinces.sort(key=lambda r: r["province_code"], reverse=True)  # code order, 01 at the top
-    labels = [f"{province_names.get(r['province_code'], r['province_code'])} ({r['province_code']})"
-              for r in provinces]
+    labels = [f"{province_names.get(r['province_code'], r['province_code'])} ({r['province_code']})" for r in provinces]
     fig = _figure(7.5, 8.2)
     panels = fig.subplots(1, 2, sharey=True)
     for ax, column, target, colour, title in (
@@ -99,23 +104,38 @@ def completeness_by_province(rows: list[dict], province_names: dict[str, str],
         top = max([v for v in values if v is not None] + [target, 100.0])
         for y, (value, row) in enumerate(zip(values, provinces)):
             if value is None:
-                ax.text(1, y, SUPPRESSED if row[column] == SUPPRESSED else "—", va="center", fontsize=6,
-                        fontfamily=FONT)
+                ax.text(
+                    1, y, SUPPRESSED if row[column] == SUPPRESSED else "—", va="center", fontsize=6, fontfamily=FONT
+                )
         ax.axvline(target, color="black", linestyle="--", linewidth=1, label=f"Mục tiêu 2030: {vn_number(target)}%")
         if national is not None and _number(national[column]) is not None:
-            ax.axvline(_number(national[column]), color="#888888", linewidth=1,
-                       label=f"Toàn quốc: {vn_number(national[column], 1)}%")
+            ax.axvline(
+                _number(national[column]),
+                color="#888888",
+                linewidth=1,
+                label=f"Toàn quốc: {vn_number(national[column], 1)}%",
+            )
         ax.set_xlim(0, top * 1.05)
         ax.set_title(title, fontsize=8, fontfamily=FONT)
-        ax.legend(fontsize=6, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.05), ncols=2,
-                  prop={"family": FONT, "size": 6})
+        ax.legend(
+            fontsize=6,
+            frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.05),
+            ncols=2,
+            prop={"family": FONT, "size": 6},
+        )
         ax.margins(y=0.01)
         _style(ax)
     return _png(fig)
 
 
-TIMELINESS_PARTS = (("on_time", "Đúng hạn", "#2a9d8f"), ("late", "Quá hạn ≤ 1 năm", "#e9c46a"),
-                    ("delayed_1_5y", "1–5 năm", "#f4a261"), ("delayed_5y_plus", "> 5 năm", "#e76f51"))
+TIMELINESS_PARTS = (
+    ("on_time", "Đúng hạn", "#2a9d8f"),
+    ("late", "Quá hạn ≤ 1 năm", "#e9c46a"),
+    ("delayed_1_5y", "1–5 năm", "#f4a261"),
+    ("delayed_5y_plus", "> 5 năm", "#e76f51"),
+)
 
 
 def timeliness(rows: list[dict]) -> bytes:
@@ -134,14 +154,27 @@ def timeliness(rows: list[dict]) -> bytes:
         bars = ax.barh(labels, shares, left=left, color=colour, label=name, height=0.6)
         for bar, share in zip(bars, shares):
             if share >= 6:
-                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2,
-                        f"{vn_number(share, 1)}%", ha="center", va="center", fontsize=7, fontfamily=FONT)
+                ax.text(
+                    bar.get_x() + bar.get_width() / 2,
+                    bar.get_y() + bar.get_height() / 2,
+                    f"{vn_number(share, 1)}%",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    fontfamily=FONT,
+                )
         left = [a + b for a, b in zip(left, shares)]
     ax.set_xlim(0, 100)
     ax.invert_yaxis()  # births on top
     ax.set_xlabel("% số đăng ký mới trong quý", fontsize=8, fontfamily=FONT)
-    ax.legend(fontsize=7, frameon=False, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.35),
-              prop={"family": FONT, "size": 7})
+    ax.legend(
+        fontsize=7,
+        frameon=False,
+        ncols=4,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.35),
+        prop={"family": FONT, "size": 7},
+    )
     _style(ax)
     return _png(fig)
 
@@ -154,8 +187,12 @@ def pyramid_bars(rows: list[dict]) -> tuple[list[str], list[float | None], list[
     bands = list(DEATH_AGE_BANDS)
     males = [_number(national.get(b, {}).get("male")) for b in bands]
     females = [_number(national.get(b, {}).get("female")) for b in bands]
-    hidden = [(i, sex) for i, b in enumerate(bands) for sex in ("male", "female")
-              if national.get(b, {}).get(sex) == SUPPRESSED]
+    hidden = [
+        (i, sex)
+        for i, b in enumerate(bands)
+        for sex in ("male", "female")
+        if national.get(b, {}).get(sex) == SUPPRESSED
+    ]
     return bands, males, females, hidden
 
 
@@ -192,13 +229,27 @@ def srb_by_region(rows: list[dict], region_names: dict[str, str]) -> bytes:
     ax.axvspan(104, 106, color="#dddddd", label="Mức sinh học 104–106")
     bars = ax.barh(labels, [v or 0 for v in values], color=BIRTH, height=0.6)
     for bar, value, row in zip(bars, values, regions):
-        text = vn_number(row["sex_ratio_at_birth"], 1) if value is not None else (
-            SUPPRESSED if row["sex_ratio_at_birth"] == SUPPRESSED else "—")
-        ax.text(max(bar.get_width(), 80) + 0.5, bar.get_y() + bar.get_height() / 2, text, va="center",
-                fontsize=7, fontfamily=FONT)
+        text = (
+            vn_number(row["sex_ratio_at_birth"], 1)
+            if value is not None
+            else (SUPPRESSED if row["sex_ratio_at_birth"] == SUPPRESSED else "—")
+        )
+        ax.text(
+            max(bar.get_width(), 80) + 0.5,
+            bar.get_y() + bar.get_height() / 2,
+            text,
+            va="center",
+            fontsize=7,
+            fontfamily=FONT,
+        )
     if national is not None and _number(national["sex_ratio_at_birth"]) is not None:
-        ax.axvline(_number(national["sex_ratio_at_birth"]), color="black", linestyle="--", linewidth=1,
-                   label=f"Toàn quốc: {vn_number(national['sex_ratio_at_birth'], 1)}")
+        ax.axvline(
+            _number(national["sex_ratio_at_birth"]),
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label=f"Toàn quốc: {vn_number(national['sex_ratio_at_birth'], 1)}",
+        )
     ax.set_xlim(80, max([v for v in values if v is not None] + [120]) + 6)
     ax.invert_yaxis()
     ax.set_xlabel("Số bé trai trên 100 bé gái", fontsize=8, fontfamily=FONT)

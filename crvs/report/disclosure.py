@@ -33,7 +33,7 @@ from crvs.report import linkage, protection
 from crvs.report.tables import COUNT, RATE, ReportTable
 
 SUPPRESSED = "x"
-PRIMARY_MAX = 4          # counts 1..PRIMARY_MAX are suppressed
+PRIMARY_MAX = 4  # counts 1..PRIMARY_MAX are suppressed
 RATE_MIN_NUMERATOR = 20  # rates need a numerator of at least this
 
 Cell = tuple[int, str]  # (row index, column name)
@@ -53,16 +53,12 @@ class Line:
 
 def primary_cells(table: ReportTable, rows: list[dict]) -> set[Cell]:
     counts = [c.name for c in table.of_kind(COUNT)]
-    return {(i, c) for i, row in enumerate(rows) for c in counts
-            if row[c] is not None and 1 <= row[c] <= PRIMARY_MAX}
+    return {(i, c) for i, row in enumerate(rows) for c in counts if row[c] is not None and 1 <= row[c] <= PRIMARY_MAX}
 
 
 def additive_lines(table: ReportTable, rows: list[dict]) -> list[Line]:
     """Every line along which a suppressed cell could be recovered by subtraction."""
-    lines = [
-        Line(tuple((i, p) for p in rt.parts), (i, rt.total))
-        for i in range(len(rows)) for rt in table.row_totals
-    ]
+    lines = [Line(tuple((i, p) for p in rt.parts), (i, rt.total)) for i in range(len(rows)) for rt in table.row_totals]
     ct = table.column_total
     if ct is not None:
         others = ct.group_keys(table.key_names)
@@ -170,8 +166,9 @@ def suppressed_cells(table: ReportTable, rows: list[dict]) -> set[Cell]:
         cell = min(exposed, key=rank)
         beside = [c for line in lines if cell in line.cells for c in line.cells if c not in hidden]
         if not beside:
-            beside = [c for line in lines if any(x in hidden for x in line.cells)
-                      for c in line.cells if c not in hidden]
+            beside = [
+                c for line in lines if any(x in hidden for x in line.cells) for c in line.cells if c not in hidden
+            ]
         if not beside:
             break  # every cell of every line is hidden already
         hidden = complementary_cells(table, rows, hidden | {min(beside, key=rank)})
@@ -181,10 +178,7 @@ def suppressed_cells(table: ReportTable, rows: list[dict]) -> set[Cell]:
 def protect(table: ReportTable, rows: list[dict]) -> list[dict]:
     """The rows to publish: the same values, SUPPRESSED in every hidden cell."""
     hidden = suppressed_cells(table, rows)
-    return [
-        {c: (SUPPRESSED if (i, c) in hidden else v) for c, v in row.items()}
-        for i, row in enumerate(rows)
-    ]
+    return [{c: (SUPPRESSED if (i, c) in hidden else v) for c, v in row.items()} for i, row in enumerate(rows)]
 
 
 PROTECTION = protection.PROTECTION
@@ -204,10 +198,10 @@ class Loss:
     """What a table gives up: its hidden cells and the share of its counts they hold."""
 
     code: str
-    counts_hidden: int     # count cells
-    rates_hidden: int      # rate cells
-    hidden_total: int      # the sum of the hidden counts
-    count_total: int       # the sum of all its counts
+    counts_hidden: int  # count cells
+    rates_hidden: int  # rate cells
+    hidden_total: int  # the sum of the hidden counts
+    count_total: int  # the sum of all its counts
 
     @property
     def cells_hidden(self) -> int:
@@ -219,18 +213,27 @@ class Loss:
         return 100.0 * self.hidden_total / self.count_total if self.count_total else 0.0
 
     def line(self) -> str:
-        return (f"{self.code}: {self.cells_hidden} cells hidden ({self.counts_hidden} counts, {self.rates_hidden} rates), "
-                f"{self.share_hidden:.2f} % of its count hidden")
+        return (
+            f"{self.code}: {self.cells_hidden} cells hidden ({self.counts_hidden} counts, {self.rates_hidden} rates), "
+            f"{self.share_hidden:.2f} % of its count hidden"
+        )
 
     def to_json(self) -> dict:
-        return {"table": self.code, "cells_hidden": self.cells_hidden, "counts_hidden": self.counts_hidden,
-                "rates_hidden": self.rates_hidden, "share_of_count_hidden_pct": round(self.share_hidden, 2),
-                "count_hidden": self.hidden_total, "count_total": self.count_total}
+        return {
+            "table": self.code,
+            "cells_hidden": self.cells_hidden,
+            "counts_hidden": self.counts_hidden,
+            "rates_hidden": self.rates_hidden,
+            "share_of_count_hidden_pct": round(self.share_hidden, 2),
+            "count_hidden": self.hidden_total,
+            "count_total": self.count_total,
+        }
 
     @classmethod
     def from_json(cls, entry: dict) -> "Loss":
-        return cls(entry["table"], entry["counts_hidden"], entry["rates_hidden"], entry["count_hidden"],
-                   entry["count_total"])
+        return cls(
+            entry["table"], entry["counts_hidden"], entry["rates_hidden"], entry["count_hidden"], entry["count_total"]
+        )
 
 
 @dataclass(frozen=True)
@@ -245,8 +248,10 @@ def suppressed_cells_of_quarter(tables: list[tuple[ReportTable, list[dict]]]) ->
     sensitive = {(table.code, i, c) for table, rows in tables for i, c in primary_cells(table, rows)}
     hidden, failed = protection.protect_cells(values, relations, sensitive)
     if failed:
-        raise DisclosureError(f"{len(failed)} hidden cell(s) cannot be protected, e.g. "
-                              + ", ".join(f"{code} row {i + 1} {column}" for code, i, column in sorted(failed)[:5]))
+        raise DisclosureError(
+            f"{len(failed)} hidden cell(s) cannot be protected, e.g. "
+            + ", ".join(f"{code} row {i + 1} {column}" for code, i, column in sorted(failed)[:5])
+        )
     by_table = {table.code: {(i, c) for code, i, c in hidden if code == table.code} for table, _ in tables}
     for table, rows in tables:
         by_table[table.code] |= rate_cells(table, rows, by_table[table.code])
@@ -259,13 +264,15 @@ def protect_quarter(tables: list[tuple[ReportTable, list[dict]]]) -> Protected:
     published, loss = {}, {}
     for table, rows in tables:
         cells = hidden[table.code]
-        published[table.code] = [{c: (SUPPRESSED if (i, c) in cells else v) for c, v in row.items()}
-                                 for i, row in enumerate(rows)]
+        published[table.code] = [
+            {c: (SUPPRESSED if (i, c) in cells else v) for c, v in row.items()} for i, row in enumerate(rows)
+        ]
         counts = [c.name for c in table.of_kind(COUNT)]
         loss[table.code] = Loss(
             code=table.code,
             counts_hidden=sum(c in counts for _, c in cells),
             rates_hidden=sum(c not in counts for _, c in cells),
             hidden_total=sum(int(rows[i][c]) for i, c in cells if c in counts),
-            count_total=sum(int(row[c]) for row in rows for c in counts if row[c] is not None))
+            count_total=sum(int(row[c]) for row in rows for c in counts if row[c] is not None),
+        )
     return Protected(published, loss)

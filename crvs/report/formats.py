@@ -110,8 +110,13 @@ def fixed_time(quarter: str) -> datetime:
     return datetime(year, 3 * number - 2, 1)
 
 
-def write_xlsx(path: Path, quarter: str, cover: list[tuple[str, str]], notes: list[tuple[str, ...]],
-               tables: list[tuple[ReportTable, list[list]]]) -> None:
+def write_xlsx(
+    path: Path,
+    quarter: str,
+    cover: list[tuple[str, str]],
+    notes: list[tuple[str, ...]],
+    tables: list[tuple[ReportTable, list[list]]],
+) -> None:
     """One workbook: a cover sheet (what this is, the contents), a notes sheet (symbols, definitions,
     quality warnings), then one sheet per table with frozen headers, number formats and widths."""
     book = Workbook()
@@ -138,7 +143,9 @@ def _cover_sheet(sheet, cover: list[tuple[str, str]], tables: list[tuple[ReportT
     sheet.append(["Contents"])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     for table, rows in tables:
-        sheet.append([table.sheet_name, f"{table.code}. {labels.title_vi(table.code)} — {table.title} ({len(rows)} rows)"])
+        sheet.append(
+            [table.sheet_name, f"{table.code}. {labels.title_vi(table.code)} — {table.title} ({len(rows)} rows)"]
+        )
         link = sheet.cell(sheet.max_row, 1)
         link.hyperlink = f"#'{table.sheet_name}'!A1"
         link.font = Font(color="0563C1", underline="single")
@@ -163,7 +170,7 @@ def _notes_sheet(sheet, notes: list[tuple[str, ...]]) -> None:
 
 
 def _table_sheet(sheet, table: ReportTable, rows: list[list]) -> None:
-    sheet.append(table.column_names)   # the CSV's header, as machines read it; the reader's label beside
+    sheet.append(table.column_names)  # the CSV's header, as machines read it; the reader's label beside
     for cell in sheet[1]:
         cell.comment = Comment(f"{labels.column_vi(cell.value)} ({labels.column_en(cell.value)})", labels.PRODUCER_VI)
         cell.font = Font(bold=True)

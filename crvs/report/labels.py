@@ -23,7 +23,7 @@ class Headline:
     """One headline figure: the published cell it prints (table code, key column and value, column)."""
 
     label: str
-    table: str            # a report table (T1–T9) or a chart model (C1–C3)
+    table: str  # a report table (T1–T9) or a chart model (C1–C3)
     key: str
     value: str
     column: str
@@ -47,19 +47,34 @@ def _target(name: str) -> str:
 
 HEADLINES: tuple[Headline, ...] = (
     Headline("Khai sinh mới đăng ký trong quý", "T2", "province_code", NATIONAL, "total"),
-    Headline("Tỷ số giới tính khi sinh (bé trai/100 bé gái)", "T2", "province_code", NATIONAL,
-             "sex_ratio_at_birth", 1),
+    Headline("Tỷ số giới tính khi sinh (bé trai/100 bé gái)", "T2", "province_code", NATIONAL, "sex_ratio_at_birth", 1),
     Headline("Khai tử mới đăng ký trong quý", "T6", "province_code", NATIONAL, "deaths"),
     # No chart model's figure (C1's marriages, C2's births on time): no public text carries a figure its
     # tables do not publish (report.md), and the disclosure audit refuses the edition that does.
     Headline("Khai tử đúng hạn (≤ 15 ngày), % số khai tử", "T6", "province_code", NATIONAL, "on_time_pct", 1, "%"),
-    Headline(f"Mức độ đầy đủ khai sinh (mục tiêu 2030: {_target('birth_completeness_pct')}%)", "T8",
-             "province_code", NATIONAL, "birth_completeness_pct", 1, "%"),
-    Headline(f"Mức độ đầy đủ khai tử (mục tiêu 2030: {_target('death_completeness_pct')}%)", "T8",
-             "province_code", NATIONAL, "death_completeness_pct", 1, "%"),
-    Headline("Trẻ sinh tại cơ sở y tế đã được khai sinh", "T8", "province_code", NATIONAL,
-             "facility_linkage_pct", 1, "%"),
+    Headline(
+        f"Mức độ đầy đủ khai sinh (mục tiêu 2030: {_target('birth_completeness_pct')}%)",
+        "T8",
+        "province_code",
+        NATIONAL,
+        "birth_completeness_pct",
+        1,
+        "%",
+    ),
+    Headline(
+        f"Mức độ đầy đủ khai tử (mục tiêu 2030: {_target('death_completeness_pct')}%)",
+        "T8",
+        "province_code",
+        NATIONAL,
+        "death_completeness_pct",
+        1,
+        "%",
+    ),
+    Headline(
+        "Trẻ sinh tại cơ sở y tế đã được khai sinh", "T8", "province_code", NATIONAL, "facility_linkage_pct", 1, "%"
+    ),
 )
+
 
 def headline_values(has_table, cell) -> list[tuple[Headline, str]]:
     """Each headline whose table is at hand (`has_table(code)`), with its value as printed:
@@ -87,7 +102,7 @@ TABLE_TITLES_VI = {
     "T6": "Khai tử đăng ký trong quý: tính kịp thời và nguyên nhân chết, theo tỉnh cư trú",
     "T7": "Người kết hôn đăng ký trong quý theo vùng đăng ký, giới tính và nhóm tuổi",
     "T8": "Mức độ đầy đủ của đăng ký khai sinh, khai tử và trẻ sinh tại cơ sở y tế đã được khai sinh, "
-          "theo tỉnh (sự kiện xảy ra trong quý)",
+    "theo tỉnh (sự kiện xảy ra trong quý)",
     "T9": "Chất lượng dữ liệu: các lần gửi dữ liệu dùng cho quý",
 }
 
@@ -147,22 +162,40 @@ COLUMNS = {
 # Contract codes as the reader reads them (Vietnamese).
 CODES = {
     "event_type": {"BIRTH": "Khai sinh", "DEATH": "Khai tử", "MARRIAGE": "Kết hôn"},
-    "reg_kind": {"NEW": "Đăng ký mới", "RE_REGISTRATION": "Đăng ký lại",
-                 "RECORDED_ABROAD": "Ghi vào sổ việc đã đăng ký ở nước ngoài"},
-    "timeliness": {"ON_TIME": "Đúng hạn", "LATE": "Muộn, trong vòng 1 năm", "DELAYED_1_5Y": "Quá hạn 1–5 năm",
-                   "DELAYED_5Y_PLUS": "Quá hạn trên 5 năm", "NOT_APPLICABLE": "Không áp dụng"},
+    "reg_kind": {
+        "NEW": "Đăng ký mới",
+        "RE_REGISTRATION": "Đăng ký lại",
+        "RECORDED_ABROAD": "Ghi vào sổ việc đã đăng ký ở nước ngoài",
+    },
+    "timeliness": {
+        "ON_TIME": "Đúng hạn",
+        "LATE": "Muộn, trong vòng 1 năm",
+        "DELAYED_1_5Y": "Quá hạn 1–5 năm",
+        "DELAYED_5Y_PLUS": "Quá hạn trên 5 năm",
+        "NOT_APPLICABLE": "Không áp dụng",
+    },
     "place_of_birth": {"FACILITY": "Cơ sở y tế", "HOME": "Tại nhà", "OTHER": "Nơi khác", "ABROAD": "Nước ngoài"},
     "sex": {"male": "Nam", "female": "Nữ", "unknown": "Không rõ"},
     "geography_level": {"NATIONAL": "Toàn quốc", "REGION": "Vùng"},
     "agency": {"MOJ": "Bộ Tư pháp", "MOH": "Bộ Y tế", "GSO": "Thống kê (GSO)"},
-    "channel": {"FILE": "Tệp", "FOLDER": "Thư mục", "EMAIL": "Thư điện tử", "API": "Nền tảng (API)",
-                "PLATFORM": "Nền tảng (API)"},
-    "dataset": {"moj_births": "Khai sinh (Bộ Tư pháp)", "moj_deaths": "Khai tử (Bộ Tư pháp)",
-                "moj_marriages": "Kết hôn (Bộ Tư pháp)", "moh_births": "Thông báo sinh (Bộ Y tế)",
-                "moh_deaths": "Thông báo tử (Bộ Y tế)", "gso_population": "Dân số (GSO)",
-                "gso_vital_rates": "Tỷ suất sinh, chết thô (GSO)"},
+    "channel": {
+        "FILE": "Tệp",
+        "FOLDER": "Thư mục",
+        "EMAIL": "Thư điện tử",
+        "API": "Nền tảng (API)",
+        "PLATFORM": "Nền tảng (API)",
+    },
+    "dataset": {
+        "moj_births": "Khai sinh (Bộ Tư pháp)",
+        "moj_deaths": "Khai tử (Bộ Tư pháp)",
+        "moj_marriages": "Kết hôn (Bộ Tư pháp)",
+        "moh_births": "Thông báo sinh (Bộ Y tế)",
+        "moh_deaths": "Thông báo tử (Bộ Y tế)",
+        "gso_population": "Dân số (GSO)",
+        "gso_vital_rates": "Tỷ suất sinh, chết thô (GSO)",
+    },
 }
-UNKNOWN_BAND = "Không rõ"   # the age bands' UNKNOWN
+UNKNOWN_BAND = "Không rõ"  # the age bands' UNKNOWN
 NATIONAL_VI = "Toàn quốc"
 
 

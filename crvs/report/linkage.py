@@ -24,8 +24,12 @@ from crvs.report.tables import COUNT, ReportTable
 
 Cell = tuple[str, int, str]  # (table code, row index, column)
 NATIONAL = "VN"
-TIMELINESS_COLUMNS = {"ON_TIME": "on_time", "LATE": "late", "DELAYED_1_5Y": "delayed_1_5y",
-                      "DELAYED_5Y_PLUS": "delayed_5y_plus"}
+TIMELINESS_COLUMNS = {
+    "ON_TIME": "on_time",
+    "LATE": "late",
+    "DELAYED_1_5Y": "delayed_1_5y",
+    "DELAYED_5Y_PLUS": "delayed_5y_plus",
+}
 # Law on Marriage and Family: women under 18, men under 20; the bands that lie wholly below it.
 UNDER_LEGAL_AGE_BANDS = {"female": ("<18",), "male": ("<18", "18-19")}
 
@@ -62,8 +66,11 @@ class Quarter:
             return []
         _, rows = self.tables[code]
         wanted = {k: (v if isinstance(v, tuple) else (v,)) for k, v in keys.items()}
-        return [(code, i, column) for i, row in enumerate(rows)
-                if all(row.get(k) in values for k, values in wanted.items()) and (code, i, column) in self.values]
+        return [
+            (code, i, column)
+            for i, row in enumerate(rows)
+            if all(row.get(k) in values for k, values in wanted.items()) and (code, i, column) in self.values
+        ]
 
 
 def _sum(cells: list[Cell], coefficient: int = 1) -> list[tuple[Cell, int]]:
@@ -82,8 +89,11 @@ def _known(why: str, *sides: list[tuple[Cell, int]]) -> Relation | None:
 def region_provinces() -> dict[str, tuple[str, ...]]:
     """Each socio-economic region's 2025 provinces, by the rule dim_province applies (the seeds): a
     2025 province lies in the region of the PRE2025 province whose code it kept."""
-    old_regions = {r["province_code"]: r["region_code"] for r in reference.read_seed("province_regions.csv")
-                   if r["code_version"] == "PRE2025"}
+    old_regions = {
+        r["province_code"]: r["region_code"]
+        for r in reference.read_seed("province_regions.csv")
+        if r["code_version"] == "PRE2025"
+    }
     regions: dict[str, list[str]] = defaultdict(list)
     for row in reference.read_seed("province_crosswalk.csv"):
         if row["old_province_code"] == row["new_province_code"] and row["old_province_code"] in old_regions:
@@ -114,9 +124,13 @@ def within_tables(quarter: Quarter) -> list[Relation]:
             totals = [i for i in members if rows[i][ct.key] == ct.total_code]
             parts = [i for i in members if rows[i][ct.key] != ct.total_code]
             for column in ct.columns:
-                found.append(_known(f"{code} {column} down to {ct.total_code}",
-                                    _sum([(code, i, column) for i in parts if (code, i, column) in quarter.values]),
-                                    _sum([(code, i, column) for i in totals if (code, i, column) in quarter.values], -1)))
+                found.append(
+                    _known(
+                        f"{code} {column} down to {ct.total_code}",
+                        _sum([(code, i, column) for i in parts if (code, i, column) in quarter.values]),
+                        _sum([(code, i, column) for i in totals if (code, i, column) in quarter.values], -1),
+                    )
+                )
     return [r for r in found if r is not None]
 
 
@@ -145,22 +159,40 @@ def between_tables(quarter: Quarter) -> list[Relation]:
             found.append(_known(f"T2 = T4 births of {region}", t2, [(c, -k) for c, k in t4]))
         for sex in ("male", "female"):
             if quarter.has("T2", "C3"):
-                found.append(_known(f"C3 {sex} births of {region} from T2",
-                                    _sum(quarter.cells("C3", sex, region_code=region)),
-                                    _sum(_region_sum(quarter, "T2", sex, region, regions), -1)))
+                found.append(
+                    _known(
+                        f"C3 {sex} births of {region} from T2",
+                        _sum(quarter.cells("C3", sex, region_code=region)),
+                        _sum(_region_sum(quarter, "T2", sex, region, regions), -1),
+                    )
+                )
         # Deaths: T5 (all bands) = T6 by region and VN.
         if quarter.has("T5", "T6"):
-            found.append(_known(f"T5 = T6 deaths of {region}",
-                                _sum(quarter.cells("T5", "total", geography_code=region)),
-                                _sum(_region_sum(quarter, "T6", "deaths", region, regions), -1)))
+            found.append(
+                _known(
+                    f"T5 = T6 deaths of {region}",
+                    _sum(quarter.cells("T5", "total", geography_code=region)),
+                    _sum(_region_sum(quarter, "T6", "deaths", region, regions), -1),
+                )
+            )
         # Marriages: two spouses per NEW marriage of T1 (C1 by registration province).
         if quarter.has("T7", "C1"):
             c1 = _region_sum(quarter, "C1", "marriages", region, regions)
-            found.append(_known(f"T7 spouses of {region} = 2 × C1 marriages",
-                                _sum(quarter.cells("T7", "spouses", region_code=region)), _sum(c1, -2)))
+            found.append(
+                _known(
+                    f"T7 spouses of {region} = 2 × C1 marriages",
+                    _sum(quarter.cells("T7", "spouses", region_code=region)),
+                    _sum(c1, -2),
+                )
+            )
             for sex in ("male", "female"):
-                found.append(_known(f"T7 {sex} spouses of {region} = C1 marriages",
-                                    _sum(quarter.cells("T7", "spouses", region_code=region, sex=sex)), _sum(c1, -1)))
+                found.append(
+                    _known(
+                        f"T7 {sex} spouses of {region} = C1 marriages",
+                        _sum(quarter.cells("T7", "spouses", region_code=region, sex=sex)),
+                        _sum(c1, -1),
+                    )
+                )
     found += t1_new_rows(quarter, regions)
     # The charts drawn from T1's NEW rows: C1 by registration province, C2 nationally by timeliness.
     if quarter.has("T1", "C1"):
@@ -169,32 +201,61 @@ def between_tables(quarter: Quarter) -> list[Relation]:
             if row["province_code"] == NATIONAL:
                 continue
             for event, column in (("BIRTH", "births"), ("DEATH", "deaths"), ("MARRIAGE", "marriages")):
-                t1 = quarter.cells("T1", "registrations", province_code=row["province_code"],
-                                   event_type=event, reg_kind="NEW")
+                t1 = quarter.cells(
+                    "T1", "registrations", province_code=row["province_code"], event_type=event, reg_kind="NEW"
+                )
                 if not t1:  # no such T1 row: the figures disagree (a hand-made quarter); nothing to link
                     continue
-                found.append(_known(f"C1 {column} of {row['province_code']} from T1",
-                                    _sum([("C1", i, column)] if ("C1", i, column) in quarter.values else []),
-                                    _sum(t1, -1)))
+                found.append(
+                    _known(
+                        f"C1 {column} of {row['province_code']} from T1",
+                        _sum([("C1", i, column)] if ("C1", i, column) in quarter.values else []),
+                        _sum(t1, -1),
+                    )
+                )
     for event in ("BIRTH", "DEATH"):
         for timeliness, column in TIMELINESS_COLUMNS.items():
             c2 = _sum(quarter.cells("C2", column, event_type=event))
             if quarter.has("T1", "C2"):
-                found.append(_known(f"C2 {event} {column} from T1", c2, _sum(quarter.cells(
-                    "T1", "registrations", event_type=event, reg_kind="NEW", timeliness=timeliness), -1)))
+                found.append(
+                    _known(
+                        f"C2 {event} {column} from T1",
+                        c2,
+                        _sum(
+                            quarter.cells(
+                                "T1", "registrations", event_type=event, reg_kind="NEW", timeliness=timeliness
+                            ),
+                            -1,
+                        ),
+                    )
+                )
             if event == "BIRTH" and quarter.has("T4", "C2"):
-                found.append(_known(f"C2 births {column} = T4 VN", c2, _sum(quarter.cells(
-                    "T4", "births", region_code=NATIONAL, timeliness=timeliness), -1)))
+                found.append(
+                    _known(
+                        f"C2 births {column} = T4 VN",
+                        c2,
+                        _sum(quarter.cells("T4", "births", region_code=NATIONAL, timeliness=timeliness), -1),
+                    )
+                )
     if quarter.has("C2", "T6"):
         for c2_column, t6_column in (("total", "deaths"), ("on_time", "on_time")):
-            found.append(_known(f"C2 deaths {c2_column} = T6 VN {t6_column}",
-                                _sum(quarter.cells("C2", c2_column, event_type="DEATH")),
-                                _sum(quarter.cells("T6", t6_column, province_code=NATIONAL), -1)))
+            found.append(
+                _known(
+                    f"C2 deaths {c2_column} = T6 VN {t6_column}",
+                    _sum(quarter.cells("C2", c2_column, event_type="DEATH")),
+                    _sum(quarter.cells("T6", t6_column, province_code=NATIONAL), -1),
+                )
+            )
     # T7: every spouse in a band wholly under the legal age is under it.
     for sex, bands in UNDER_LEGAL_AGE_BANDS.items():
         for spouses in quarter.cells("T7", "spouses", sex=sex, age_band=bands):
-            found.append(_known("T7 under the legal age in its bands", _sum([spouses]),
-                                _sum([(spouses[0], spouses[1], "under_legal_age")], -1)))
+            found.append(
+                _known(
+                    "T7 under the legal age in its bands",
+                    _sum([spouses]),
+                    _sum([(spouses[0], spouses[1], "under_legal_age")], -1),
+                )
+            )
     return [r for r in found if r is not None]
 
 
@@ -211,26 +272,46 @@ def t1_new_rows(quarter: Quarter, regions: dict) -> list[Relation]:
 
     found = []
     if quarter.has("T2"):
-        found.append(_known("T1 NEW births = T2 VN", _sum(quarter.cells("T2", "total", province_code=NATIONAL)),
-                            t1("BIRTH")))
+        found.append(
+            _known("T1 NEW births = T2 VN", _sum(quarter.cells("T2", "total", province_code=NATIONAL)), t1("BIRTH"))
+        )
     if quarter.has("T4"):
         for timeliness in TIMELINESS_COLUMNS:
-            found.append(_known(f"T1 NEW births {timeliness} = T4 VN", t1("BIRTH", timeliness=timeliness),
-                                _sum(quarter.cells("T4", "births", region_code=NATIONAL, timeliness=timeliness))))
+            found.append(
+                _known(
+                    f"T1 NEW births {timeliness} = T4 VN",
+                    t1("BIRTH", timeliness=timeliness),
+                    _sum(quarter.cells("T4", "births", region_code=NATIONAL, timeliness=timeliness)),
+                )
+            )
     if quarter.has("T6"):
         for t6_column, timeliness in (("deaths", {}), ("on_time", {"timeliness": "ON_TIME"})):
-            found.append(_known(f"T1 NEW deaths = T6 VN {t6_column}", t1("DEATH", **timeliness),
-                                _sum(quarter.cells("T6", t6_column, province_code=NATIONAL))))
+            found.append(
+                _known(
+                    f"T1 NEW deaths = T6 VN {t6_column}",
+                    t1("DEATH", **timeliness),
+                    _sum(quarter.cells("T6", t6_column, province_code=NATIONAL)),
+                )
+            )
     if quarter.has("T7"):
         for region in (*sorted(regions), NATIONAL):
             where = {} if region == NATIONAL else {"province_code": regions[region]}
             marriages = t1("MARRIAGE", **where)
-            found.append(_known(f"T7 spouses of {region} = 2 × T1 NEW marriages",
-                                _sum(quarter.cells("T7", "spouses", region_code=region)),
-                                [(c, 2 * k) for c, k in marriages]))
+            found.append(
+                _known(
+                    f"T7 spouses of {region} = 2 × T1 NEW marriages",
+                    _sum(quarter.cells("T7", "spouses", region_code=region)),
+                    [(c, 2 * k) for c, k in marriages],
+                )
+            )
             for sex in ("male", "female"):
-                found.append(_known(f"T7 {sex} spouses of {region} = T1 NEW marriages",
-                                    _sum(quarter.cells("T7", "spouses", region_code=region, sex=sex)), marriages))
+                found.append(
+                    _known(
+                        f"T7 {sex} spouses of {region} = T1 NEW marriages",
+                        _sum(quarter.cells("T7", "spouses", region_code=region, sex=sex)),
+                        marriages,
+                    )
+                )
     return found
 
 
@@ -240,6 +321,9 @@ def relations(tables: list[tuple[ReportTable, list[dict]]]) -> tuple[dict[Cell, 
     intruder could not rely on it."""
     quarter = Quarter(tables)
     every = within_tables(quarter) + between_tables(quarter)
-    kept = [r for r in every if all(cell in quarter.values for cell, _ in r.terms)
-            and (r.known or r.value(quarter.values) <= 0)]
+    kept = [
+        r
+        for r in every
+        if all(cell in quarter.values for cell, _ in r.terms) and (r.known or r.value(quarter.values) <= 0)
+    ]
     return quarter.values, kept

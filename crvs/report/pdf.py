@@ -39,7 +39,7 @@ class PdfInputs:
     """Everything the PDF shows, already disclosure-controlled (public edition)."""
 
     quarter: str
-    tables: list[tuple[ReportTable, list[dict]]]          # the report's tables, as published
+    tables: list[tuple[ReportTable, list[dict]]]  # the report's tables, as published
     charts: dict[str, list[dict]] = field(default_factory=dict)  # chart model rows by code (C1–C3)
     province_names: dict[str, str] = field(default_factory=dict)
     region_names: dict[str, str] = field(default_factory=dict)
@@ -48,7 +48,7 @@ class PdfInputs:
     gate_checks: list[tuple[str, str, bool]] = field(default_factory=list)  # severity, check, ok
     warnings: list[str] = field(default_factory=list)
     deliveries: list[dict] = field(default_factory=list)
-    made_at: datetime | None = None   # when the report was made (the PDF's creation date)
+    made_at: datetime | None = None  # when the report was made (the PDF's creation date)
 
     def names(self) -> dict[str, dict[str, str]]:
         """Province and region names by key column, for the tables (the seeds' when not given)."""
@@ -100,8 +100,13 @@ class ReportPdf(FPDF):
         self.set_y(-10)
         self.set_font(FONT, "", 7)
         self.set_text_color(110)
-        self.cell(0, 5, f"Thống kê hộ tịch {quarter_label_vi(self.quarter)} — bản công bố (public edition) — "
-                        f"trang {self.page_no()}/{{nb}}", align="C")
+        self.cell(
+            0,
+            5,
+            f"Thống kê hộ tịch {quarter_label_vi(self.quarter)} — bản công bố (public edition) — "
+            f"trang {self.page_no()}/{{nb}}",
+            align="C",
+        )
         self.set_text_color(0)
 
     def heading(self, text: str, size: int = 13, level: int | None = None) -> None:
@@ -144,36 +149,59 @@ def write_pdf(path: Path, inputs: PdfInputs) -> int:
 def headline_figures(inputs: PdfInputs) -> list[tuple[str, str]]:
     """The front page's figures (label, value as printed), in the order printed: those whose table or
     chart model the report holds."""
-    return [(h.label, text) for h, text in
-            labels.headline_values(lambda code: inputs.rows(code) is not None, inputs.cell)]
+    return [
+        (h.label, text) for h, text in labels.headline_values(lambda code: inputs.rows(code) is not None, inputs.cell)
+    ]
 
 
 def _front_page(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.add_page()
     pdf.set_font(FONT, "B", 18)
-    pdf.multi_cell(0, 9, f"BÁO CÁO THỐNG KÊ HỘ TỊCH\n{quarter_label_vi(inputs.quarter).upper()}",
-                   align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        9,
+        f"BÁO CÁO THỐNG KÊ HỘ TỊCH\n{quarter_label_vi(inputs.quarter).upper()}",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font(FONT, "I", 10)
-    pdf.multi_cell(0, 5, f"Civil registration and vital statistics — quarterly report {inputs.quarter}",
-                   align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        5,
+        f"Civil registration and vital statistics — quarterly report {inputs.quarter}",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(4)
     pdf.paragraph(
         "Báo cáo tổng hợp số liệu đăng ký hộ tịch của Bộ Tư pháp, thông báo sinh và tử của các cơ sở y tế "
         "(Bộ Y tế) và số liệu dân số, tỷ suất sinh và chết của Tổng cục Thống kê, theo Quy chế phối hợp "
         "giữa Bộ Tư pháp, Bộ Y tế và Tổng cục Thống kê. Đây là bản công bố: các ô có số nhỏ đã được "
-        f"che bằng ký hiệu «{SUPPRESSED}» để bảo vệ thông tin cá nhân (xem phần Ghi chú).")
+        f"che bằng ký hiệu «{SUPPRESSED}» để bảo vệ thông tin cá nhân (xem phần Ghi chú)."
+    )
     pdf.heading("Số liệu chính", 13, level=0)
     pdf.set_font(FONT, "", 10)
-    with pdf.table(col_widths=(120, 60), text_align=("LEFT", "RIGHT"), first_row_as_headings=False,
-                   line_height=7, cell_fill_color=245, cell_fill_mode=TableCellFillMode.ROWS) as table:
+    with pdf.table(
+        col_widths=(120, 60),
+        text_align=("LEFT", "RIGHT"),
+        first_row_as_headings=False,
+        line_height=7,
+        cell_fill_color=245,
+        cell_fill_mode=TableCellFillMode.ROWS,
+    ) as table:
         for label, value in headline_figures(inputs):
             table.row((label, value))
     pdf.ln(4)
     pdf.heading("Kiểm tra chất lượng dữ liệu", 11)
     pdf.paragraph(inputs.gate_summary or "—", 8.5)
     agencies = sorted({d["agency"] for d in inputs.deliveries})
-    pdf.paragraph(f"Số liệu từ {len(inputs.deliveries)} lần gửi dữ liệu ({', '.join(agencies) or '—'}); "
-                  "danh sách đầy đủ ở Phụ lục.", 8.5)
+    pdf.paragraph(
+        f"Số liệu từ {len(inputs.deliveries)} lần gửi dữ liệu ({', '.join(agencies) or '—'}); "
+        "danh sách đầy đủ ở Phụ lục.",
+        8.5,
+    )
 
 
 def _charts(pdf: ReportPdf, inputs: PdfInputs) -> None:
@@ -181,37 +209,59 @@ def _charts(pdf: ReportPdf, inputs: PdfInputs) -> None:
     entries = []
     c1 = inputs.rows(REGISTRATIONS_BY_PROVINCE.code)
     if c1:
-        entries.append((
-            "Đăng ký khai sinh, khai tử, kết hôn mới theo tỉnh/thành phố",
-            charts.registrations_by_province(c1, inputs.province_names),
-            "Đăng ký mới trong quý theo tỉnh nơi đăng ký (danh mục 2025); new registrations by registration province. "
-            f"«{SUPPRESSED}»: một số ô bị che, không cộng vào thanh."))
+        entries.append(
+            (
+                "Đăng ký khai sinh, khai tử, kết hôn mới theo tỉnh/thành phố",
+                charts.registrations_by_province(c1, inputs.province_names),
+                "Đăng ký mới trong quý theo tỉnh nơi đăng ký (danh mục 2025); new registrations by registration province. "
+                f"«{SUPPRESSED}»: một số ô bị che, không cộng vào thanh.",
+            )
+        )
     t8 = inputs.rows("T8")
     if t8:
-        entries.append((
-            "Mức độ đầy đủ đăng ký khai sinh, khai tử theo tỉnh so với mục tiêu 2030",
-            charts.completeness_by_province(t8, inputs.province_names, TARGETS_2030["birth_completeness_pct"],
-                                            TARGETS_2030["death_completeness_pct"]),
-            "Completeness by province (T8): events of the quarter registered on time over the events expected "
-            "from GSO crude rates and population. Đường đứt nét: mục tiêu 2030 "
-            f"({TARGETS_2030['source']}); đường xám: toàn quốc."))
+        entries.append(
+            (
+                "Mức độ đầy đủ đăng ký khai sinh, khai tử theo tỉnh so với mục tiêu 2030",
+                charts.completeness_by_province(
+                    t8,
+                    inputs.province_names,
+                    TARGETS_2030["birth_completeness_pct"],
+                    TARGETS_2030["death_completeness_pct"],
+                ),
+                "Completeness by province (T8): events of the quarter registered on time over the events expected "
+                "from GSO crude rates and population. Đường đứt nét: mục tiêu 2030 "
+                f"({TARGETS_2030['source']}); đường xám: toàn quốc.",
+            )
+        )
     c2 = inputs.rows(TIMELINESS.code)
     if c2:
-        entries.append((
-            "Tính kịp thời của đăng ký khai sinh và khai tử", charts.timeliness(c2),
-            "Timeliness: births on time within 60 days (Law on Civil Status art. 15), deaths within 15 days "
-            "(art. 33); late: within 365 days."))
+        entries.append(
+            (
+                "Tính kịp thời của đăng ký khai sinh và khai tử",
+                charts.timeliness(c2),
+                "Timeliness: births on time within 60 days (Law on Civil Status art. 15), deaths within 15 days "
+                "(art. 33); late: within 365 days.",
+            )
+        )
     t5 = inputs.rows("T5")
     if t5:
-        entries.append((
-            "Tháp tuổi của người chết đã đăng ký khai tử", charts.deaths_pyramid(t5),
-            "Deaths by age and sex (T5, the whole country); deaths of unknown age are counted in table T5, not drawn."))
+        entries.append(
+            (
+                "Tháp tuổi của người chết đã đăng ký khai tử",
+                charts.deaths_pyramid(t5),
+                "Deaths by age and sex (T5, the whole country); deaths of unknown age are counted in table T5, not drawn.",
+            )
+        )
     c3 = inputs.rows(SRB_BY_REGION.code)
     if c3:
-        entries.append((
-            "Tỷ số giới tính khi sinh theo vùng kinh tế – xã hội", charts.srb_by_region(c3, inputs.region_names),
-            "Sex ratio at birth by the mother's region of residence (boys per 100 girls); grey band: the "
-            "biological range."))
+        entries.append(
+            (
+                "Tỷ số giới tính khi sinh theo vùng kinh tế – xã hội",
+                charts.srb_by_region(c3, inputs.region_names),
+                "Sex ratio at birth by the mother's region of residence (boys per 100 girls); grey band: the "
+                "biological range.",
+            )
+        )
     # the contents page's placeholder has just turned the page
     pdf.heading("Biểu đồ", 14, level=0)
     for number, (title, png, caption) in enumerate(entries, start=1):
@@ -228,7 +278,7 @@ def _png_aspect(png: bytes) -> float:
 
 
 TABLE_FONT = 7
-PORTRAIT_WIDTH = 180      # A4 less the margins, mm
+PORTRAIT_WIDTH = 180  # A4 less the margins, mm
 LANDSCAPE_WIDTH = 267
 
 
@@ -244,8 +294,7 @@ def _tables(pdf: ReportPdf, inputs: PdfInputs) -> None:
                 pdf.heading("Các bảng số liệu", 14, level=0)
             pdf.heading(f"{table.code}{'' if number == 1 else ' (tiếp)'}. {grid.title}", 10, level=1)
             pdf.set_font(FONT, "I", 7.5)
-            pdf.multi_cell(0, 3.6, f"{table.title} — {quarter_label_vi(inputs.quarter)}", new_x="LMARGIN",
-                           new_y="NEXT")
+            pdf.multi_cell(0, 3.6, f"{table.title} — {quarter_label_vi(inputs.quarter)}", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1.5)
             if not rows:
                 pdf.paragraph("Không có số liệu trong quý (no rows for this quarter).", 8.5, "I")
@@ -283,11 +332,11 @@ def _column_widths(pdf: ReportPdf, grid, comfortable: bool) -> list[float]:
     for level, cells in enumerate(grid.headings):
         i = 0 if level == 0 else grid.label_columns
         for text, colspan, rowspan in cells:
-            if level > 0:   # the second row holds only the cells under a spanning heading
+            if level > 0:  # the second row holds only the cells under a spanning heading
                 while i < columns and _spans_both(grid, i):
                     i += 1
             need = max((pdf.get_string_width(w) for w in text.split()), default=0) + pad
-            have = sum(widths[i:i + colspan])
+            have = sum(widths[i : i + colspan])
             if need > have:
                 for j in range(i, i + colspan):
                     widths[j] += (need - have) / colspan
@@ -311,9 +360,19 @@ def _spans_both(grid, i: int) -> bool:
 def _draw(pdf: ReportPdf, grid, widths: list[float]) -> None:
     pdf.set_font(FONT, "", TABLE_FONT)
     alignment = tuple("LEFT" if i < grid.label_columns else "RIGHT" for i in range(len(widths)))
-    with pdf.table(width=sum(widths), col_widths=widths, text_align=alignment, align="LEFT", line_height=3.4,
-                   num_heading_rows=len(grid.headings), repeat_headings=1, headings_style=_headings_style(),
-                   cell_fill_color=245, cell_fill_mode=TableCellFillMode.ROWS, padding=(0.6, 1.2)) as table:
+    with pdf.table(
+        width=sum(widths),
+        col_widths=widths,
+        text_align=alignment,
+        align="LEFT",
+        line_height=3.4,
+        num_heading_rows=len(grid.headings),
+        repeat_headings=1,
+        headings_style=_headings_style(),
+        cell_fill_color=245,
+        cell_fill_mode=TableCellFillMode.ROWS,
+        padding=(0.6, 1.2),
+    ) as table:
         for cells in grid.headings:
             row = table.row()
             for text, colspan, rowspan in cells:
@@ -348,45 +407,63 @@ def _contents(pdf: ReportPdf, outline) -> None:
 
 
 METHODS = (
-    ("Nguồn số liệu",
-     "Báo cáo tổng hợp ba nguồn: sổ đăng ký hộ tịch điện tử của Bộ Tư pháp (khai sinh, khai tử, kết hôn), "
-     "thông báo sinh và tử của các cơ sở y tế (Bộ Y tế), và dân số, tỷ suất sinh thô, tỷ suất chết thô của cơ quan "
-     "thống kê. Mỗi lần gửi dữ liệu được kiểm tra trước khi nạp; dòng sai bị loại và ghi lại lý do (bảng T9)."),
-    ("Bản ghi được tính",
-     "Mỗi hồ sơ hộ tịch chỉ tính phiên bản mới nhất, và không tính khi phiên bản đó đã bị hủy. Mỗi thông báo của "
-     "cơ sở y tế tính theo lần gửi mới nhất. Trừ khi bảng ghi khác, số đăng ký là các đăng ký mới (không tính "
-     "đăng ký lại và ghi vào sổ việc đã đăng ký ở nước ngoài) có ngày đăng ký trong quý."),
-    ("Thời gian",
-     "Các bảng T1 đến T7 đếm theo ngày đăng ký trong quý; bảng T8 đếm theo ngày xảy ra sự kiện (ngày sinh, ngày "
-     "chết) trong quý."),
-    ("Địa bàn",
-     "Các bảng dùng 34 tỉnh, thành phố theo danh mục 2025. Số liệu ghi theo mã tỉnh cũ được quy đổi theo bảng "
-     "chuyển đổi 63→34 chính thức (mỗi tỉnh cũ thuộc trọn một tỉnh mới). Vùng là sáu vùng kinh tế – xã hội; mỗi "
-     "tỉnh thuộc một vùng. Khai sinh tính theo nơi cư trú của mẹ, khai tử theo nơi cư trú của người chết, kết hôn "
-     "và bảng T1 theo nơi đăng ký. Toàn quốc gồm cả các sự kiện không rõ nơi cư trú."),
-    ("Tính kịp thời",
-     "Số ngày chậm là ngày đăng ký trừ ngày sinh (ngày chết). Khai sinh đúng hạn khi đăng ký trong vòng 60 ngày "
-     "(Luật Hộ tịch, Điều 15); khai tử đúng hạn trong vòng 15 ngày (Điều 33). Quá thời hạn đó là muộn (trong "
-     "vòng 365 ngày), quá hạn 1–5 năm (trong vòng 1825 ngày) hoặc quá hạn trên 5 năm. Kết hôn: không áp dụng."),
-    ("Tuổi",
-     "Tuổi tròn năm tại ngày xảy ra sự kiện. Nhóm tuổi người chết: dưới 1 tuổi, 1-4, 5-9, …, 80-84, 85+; tuổi của "
-     "mẹ: dưới 15, 15-19, …, 45-49, 50+; tuổi kết hôn: dưới 18, 18-19, 20-24, …, 55-59, 60+; «Không rõ» khi "
-     "thiếu ngày sinh. Dưới tuổi kết hôn: nữ dưới 18 tuổi, nam dưới 20 tuổi (Luật Hôn nhân và gia đình)."),
-    ("Tỷ lệ và tỷ số",
-     "Tỷ lệ phần trăm, tỷ số có một chữ số thập phân. Tỷ số giới tính khi sinh = số bé trai / số bé gái × 100. "
-     "Nguyên nhân không rõ ràng là các mã ICD-10 từ R00 đến R99, tính trên số khai tử có nguyên nhân chết."),
-    ("Mức độ đầy đủ của đăng ký (bảng T8)",
-     "Số sinh ước tính của một tỉnh = tổng theo các địa bàn của tỉnh của tỷ suất sinh thô / 1000 × dân số × số "
-     "ngày của quý / số ngày của năm, với số liệu của năm chứa quý; số chết ước tính tương tự với tỷ suất chết "
-     "thô. Mức độ đầy đủ khai sinh = số khai sinh đúng hạn của trẻ sinh trong quý / số sinh ước tính × 100; khai "
-     "tử tương tự. Trẻ sinh tại cơ sở y tế đã được khai sinh: thông báo sinh sống của cơ sở y tế được ghép một-một "
-     "với một khai sinh mới có cùng mã của mẹ, cùng ngày sinh và cùng giới tính (sinh đôi ghép theo số lượng); "
-     "thông báo không có mã của mẹ không được ghép."),
-    ("Bảo vệ thông tin cá nhân",
-     f"Bản công bố che mọi số đếm từ 1 đến 4 bằng ký hiệu «{SUPPRESSED}»; số 0 được công bố. Tỷ lệ, tỷ số có tử số "
-     f"dưới 20 cũng bị che. Sau đó che thêm một số ô khác, chọn sao cho mất ít thông tin nhất, để người đọc có "
-     "trong tay mọi tệp công bố của quý (các tổng, quan hệ giữa các bảng, các tỷ lệ đã công bố) cũng không suy ra "
-     "được số bị che: với mỗi ô bị che, giá trị nhỏ nhất và lớn nhất có thể suy ra chênh nhau tối thiểu 5."),
+    (
+        "Nguồn số liệu",
+        "Báo cáo tổng hợp ba nguồn: sổ đăng ký hộ tịch điện tử của Bộ Tư pháp (khai sinh, khai tử, kết hôn), "
+        "thông báo sinh và tử của các cơ sở y tế (Bộ Y tế), và dân số, tỷ suất sinh thô, tỷ suất chết thô của cơ quan "
+        "thống kê. Mỗi lần gửi dữ liệu được kiểm tra trước khi nạp; dòng sai bị loại và ghi lại lý do (bảng T9).",
+    ),
+    (
+        "Bản ghi được tính",
+        "Mỗi hồ sơ hộ tịch chỉ tính phiên bản mới nhất, và không tính khi phiên bản đó đã bị hủy. Mỗi thông báo của "
+        "cơ sở y tế tính theo lần gửi mới nhất. Trừ khi bảng ghi khác, số đăng ký là các đăng ký mới (không tính "
+        "đăng ký lại và ghi vào sổ việc đã đăng ký ở nước ngoài) có ngày đăng ký trong quý.",
+    ),
+    (
+        "Thời gian",
+        "Các bảng T1 đến T7 đếm theo ngày đăng ký trong quý; bảng T8 đếm theo ngày xảy ra sự kiện (ngày sinh, ngày "
+        "chết) trong quý.",
+    ),
+    (
+        "Địa bàn",
+        "Các bảng dùng 34 tỉnh, thành phố theo danh mục 2025. Số liệu ghi theo mã tỉnh cũ được quy đổi theo bảng "
+        "chuyển đổi 63→34 chính thức (mỗi tỉnh cũ thuộc trọn một tỉnh mới). Vùng là sáu vùng kinh tế – xã hội; mỗi "
+        "tỉnh thuộc một vùng. Khai sinh tính theo nơi cư trú của mẹ, khai tử theo nơi cư trú của người chết, kết hôn "
+        "và bảng T1 theo nơi đăng ký. Toàn quốc gồm cả các sự kiện không rõ nơi cư trú.",
+    ),
+    (
+        "Tính kịp thời",
+        "Số ngày chậm là ngày đăng ký trừ ngày sinh (ngày chết). Khai sinh đúng hạn khi đăng ký trong vòng 60 ngày "
+        "(Luật Hộ tịch, Điều 15); khai tử đúng hạn trong vòng 15 ngày (Điều 33). Quá thời hạn đó là muộn (trong "
+        "vòng 365 ngày), quá hạn 1–5 năm (trong vòng 1825 ngày) hoặc quá hạn trên 5 năm. Kết hôn: không áp dụng.",
+    ),
+    (
+        "Tuổi",
+        "Tuổi tròn năm tại ngày xảy ra sự kiện. Nhóm tuổi người chết: dưới 1 tuổi, 1-4, 5-9, …, 80-84, 85+; tuổi của "
+        "mẹ: dưới 15, 15-19, …, 45-49, 50+; tuổi kết hôn: dưới 18, 18-19, 20-24, …, 55-59, 60+; «Không rõ» khi "
+        "thiếu ngày sinh. Dưới tuổi kết hôn: nữ dưới 18 tuổi, nam dưới 20 tuổi (Luật Hôn nhân và gia đình).",
+    ),
+    (
+        "Tỷ lệ và tỷ số",
+        "Tỷ lệ phần trăm, tỷ số có một chữ số thập phân. Tỷ số giới tính khi sinh = số bé trai / số bé gái × 100. "
+        "Nguyên nhân không rõ ràng là các mã ICD-10 từ R00 đến R99, tính trên số khai tử có nguyên nhân chết.",
+    ),
+    (
+        "Mức độ đầy đủ của đăng ký (bảng T8)",
+        "Số sinh ước tính của một tỉnh = tổng theo các địa bàn của tỉnh của tỷ suất sinh thô / 1000 × dân số × số "
+        "ngày của quý / số ngày của năm, với số liệu của năm chứa quý; số chết ước tính tương tự với tỷ suất chết "
+        "thô. Mức độ đầy đủ khai sinh = số khai sinh đúng hạn của trẻ sinh trong quý / số sinh ước tính × 100; khai "
+        "tử tương tự. Trẻ sinh tại cơ sở y tế đã được khai sinh: thông báo sinh sống của cơ sở y tế được ghép một-một "
+        "với một khai sinh mới có cùng mã của mẹ, cùng ngày sinh và cùng giới tính (sinh đôi ghép theo số lượng); "
+        "thông báo không có mã của mẹ không được ghép.",
+    ),
+    (
+        "Bảo vệ thông tin cá nhân",
+        f"Bản công bố che mọi số đếm từ 1 đến 4 bằng ký hiệu «{SUPPRESSED}»; số 0 được công bố. Tỷ lệ, tỷ số có tử số "
+        f"dưới 20 cũng bị che. Sau đó che thêm một số ô khác, chọn sao cho mất ít thông tin nhất, để người đọc có "
+        "trong tay mọi tệp công bố của quý (các tổng, quan hệ giữa các bảng, các tỷ lệ đã công bố) cũng không suy ra "
+        "được số bị che: với mỗi ô bị che, giá trị nhỏ nhất và lớn nhất có thể suy ra chênh nhau tối thiểu 5.",
+    ),
 )
 
 
@@ -414,8 +491,9 @@ def _notes(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.ln(2)
     pdf.heading("Tên bảng và tên cột (table and column names in English)", 11)
     pdf.set_font(FONT, "", 7)
-    with pdf.table(col_widths=(12, 84, 84), line_height=3.4, headings_style=_headings_style(),
-                   padding=(0.6, 1.2)) as grid:
+    with pdf.table(
+        col_widths=(12, 84, 84), line_height=3.4, headings_style=_headings_style(), padding=(0.6, 1.2)
+    ) as grid:
         grid.row(("Bảng", "Tiếng Việt", "English"))
         for table, _ in inputs.tables:
             grid.row((table.code, labels.title_vi(table.code), table.title))
@@ -446,5 +524,13 @@ def _quality_annex(pdf: ReportPdf, inputs: PdfInputs) -> None:
     with pdf.table(col_widths=(44, 13, 15, 42, 36, 30), line_height=3.6, headings_style=_headings_style()) as grid:
         grid.row(("delivery_id", "agency", "channel", "extracted_at", "period", "feed checks"))
         for d in inputs.deliveries:
-            grid.row((d["delivery_id"], d["agency"], d["channel"], d["extracted_at"],
-                      f"{d['period_start']} – {d['period_end']}", d.get("feed_checks", "—")))
+            grid.row(
+                (
+                    d["delivery_id"],
+                    d["agency"],
+                    d["channel"],
+                    d["extracted_at"],
+                    f"{d['period_start']} – {d['period_end']}",
+                    d.get("feed_checks", "—"),
+                )
+            )

@@ -38,11 +38,11 @@ class Col:
 class Layout:
     code: str
     title: str
-    down: tuple[str, ...]                 # key columns down the side (their labels are the row's name)
+    down: tuple[str, ...]  # key columns down the side (their labels are the row's name)
     columns: tuple[Col, ...]
-    where: tuple[tuple[str, tuple[str, ...]], ...] = ()   # only rows whose key is one of these values
-    sum_over: bool = False                # several rows per cell, added up (T1's pivot); none means 0
-    every_province: bool = False          # one row for each of the 34 provinces, even without rows
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # only rows whose key is one of these values
+    sum_over: bool = False  # several rows per cell, added up (T1's pivot); none means 0
+    every_province: bool = False  # one row for each of the 34 provinces, even without rows
     note: str = ""
 
 
@@ -65,61 +65,130 @@ def _cols(values: tuple[str, ...]) -> tuple[Col, ...]:
 def _across(group: str, key: str, codes: tuple[str, ...], value: str, short=None, **pick) -> tuple[Col, ...]:
     """Columns under one group heading, one per code of `key`."""
     extra = tuple(pick.items())
-    return tuple(Col((group, (short or {}).get(c) or labels.code_vi(key, c)), value, ((key, c), *extra))
-                 for c in codes)
+    return tuple(Col((group, (short or {}).get(c) or labels.code_vi(key, c)), value, ((key, c), *extra)) for c in codes)
 
 
 T1_PIVOT = Layout(
-    "T1", labels.title_vi("T1"), ("province_code",),
-    tuple(Col((labels.code_vi("event_type", e), KIND_SHORT[k]), "registrations", (("event_type", e), ("reg_kind", k)))
-          for e in EVENTS for k in KINDS) + (Col((column_vi("foreign_element"),), "foreign_element"),),
-    sum_over=True, every_province=True,
+    "T1",
+    labels.title_vi("T1"),
+    ("province_code",),
+    tuple(
+        Col((labels.code_vi("event_type", e), KIND_SHORT[k]), "registrations", (("event_type", e), ("reg_kind", k)))
+        for e in EVENTS
+        for k in KINDS
+    )
+    + (Col((column_vi("foreign_element"),), "foreign_element"),),
+    sum_over=True,
+    every_province=True,
     note="Số đăng ký theo tỉnh nơi đăng ký, mọi loại đăng ký, cộng theo tính kịp thời. «Ghi vào sổ (nước ngoài)»: "
-         "ghi vào sổ hộ tịch việc hộ tịch đã đăng ký ở nước ngoài. Tính kịp thời của khai sinh, khai tử mới: bảng "
-         "tiếp theo; theo từng loại đăng ký: tệp T1_registrations.csv.")
+    "ghi vào sổ hộ tịch việc hộ tịch đã đăng ký ở nước ngoài. Tính kịp thời của khai sinh, khai tử mới: bảng "
+    "tiếp theo; theo từng loại đăng ký: tệp T1_registrations.csv.",
+)
 T1_TIMELINESS = Layout(
-    "T1", "Khai sinh, khai tử mới theo tỉnh đăng ký và tính kịp thời", ("province_code",),
+    "T1",
+    "Khai sinh, khai tử mới theo tỉnh đăng ký và tính kịp thời",
+    ("province_code",),
     _across("Khai sinh mới", "timeliness", TIMELINESS_ORDER, "registrations", event_type="BIRTH", reg_kind="NEW")
     + _across("Khai tử mới", "timeliness", TIMELINESS_ORDER, "registrations", event_type="DEATH", reg_kind="NEW"),
-    sum_over=True, every_province=True,
-    note="Đúng hạn: khai sinh trong vòng 60 ngày, khai tử trong vòng 15 ngày kể từ ngày sinh, ngày chết.")
+    sum_over=True,
+    every_province=True,
+    note="Đúng hạn: khai sinh trong vòng 60 ngày, khai tử trong vòng 15 ngày kể từ ngày sinh, ngày chết.",
+)
 
-LAYOUTS: dict[str, tuple[Layout, ...]] = {"T1": (T1_PIVOT, T1_TIMELINESS)} | {layout.code: (layout,) for layout in (
-    Layout("T2", labels.title_vi("T2"), ("province_code",),
-           _cols(("male", "female", "unknown", "total", "sex_ratio_at_birth")),
-           note="Theo tỉnh cư trú của mẹ. Tỷ số giới tính khi sinh: số bé trai trên 100 bé gái."),
-    Layout("T3", labels.title_vi("T3"), ("region_code",),
-           _across("Nhóm tuổi của mẹ", "mother_age_band", MOTHER_AGE_BANDS, "births")),
-    Layout("T4", labels.title_vi("T4"), ("region_code", "place_of_birth"),
-           _across("Tính kịp thời của khai sinh", "timeliness", TIMELINESS_ORDER, "births")),
-    Layout("T5", labels.title_vi("T5"), ("geography_code", "age_band"),
-           _cols(("male", "female", "unknown", "total")),
-           note="Theo vùng cư trú của người chết."),
-    Layout("T6", labels.title_vi("T6"), ("province_code",),
-           _cols(("deaths", "on_time", "on_time_pct", "with_cause", "certified", "certified_pct",
-                  "ill_defined", "ill_defined_pct")),
-           note="Đúng hạn: trong vòng 15 ngày. % không rõ: trên số khai tử có nguyên nhân chết."),
-    Layout("T7", labels.title_vi("T7"), ("region_code", "age_band"),
-           tuple(Col((labels.code_vi("sex", s), column_vi(v)), v, (("sex", s),))
-                 for s in ("male", "female") for v in ("spouses", "first_marriages", "under_legal_age")),
-           note="Dưới tuổi kết hôn: nữ dưới 18 tuổi, nam dưới 20 tuổi (Luật Hôn nhân và gia đình)."),
-    Layout("T8", labels.title_vi("T8"), ("province_code",),
-           tuple(Col((group, column_vi(v)), v) for group, values in (
-               ("Khai sinh", ("expected_births", "births_on_time", "birth_completeness_pct")),
-               ("Khai tử", ("expected_deaths", "deaths_on_time", "death_completeness_pct")),
-               ("Sinh tại cơ sở y tế", ("facility_live_births", "facility_births_registered", "facility_linkage_pct")))
-                 for v in values),
-           note="Sự kiện xảy ra trong quý. Mức độ đầy đủ: số đăng ký đúng hạn trên số ước tính từ tỷ suất sinh, "
-                "chết thô và dân số × 100."),
-    Layout("T9", labels.title_vi("T9"), ("agency", "dataset", "delivery_id", "channel", "extracted_at"),
-           _cols(("rows_received", "rows_loaded", "rows_rejected", "top_rejection_reason"))),
-)}
+LAYOUTS: dict[str, tuple[Layout, ...]] = {"T1": (T1_PIVOT, T1_TIMELINESS)} | {
+    layout.code: (layout,)
+    for layout in (
+        Layout(
+            "T2",
+            labels.title_vi("T2"),
+            ("province_code",),
+            _cols(("male", "female", "unknown", "total", "sex_ratio_at_birth")),
+            note="Theo tỉnh cư trú của mẹ. Tỷ số giới tính khi sinh: số bé trai trên 100 bé gái.",
+        ),
+        Layout(
+            "T3",
+            labels.title_vi("T3"),
+            ("region_code",),
+            _across("Nhóm tuổi của mẹ", "mother_age_band", MOTHER_AGE_BANDS, "births"),
+        ),
+        Layout(
+            "T4",
+            labels.title_vi("T4"),
+            ("region_code", "place_of_birth"),
+            _across("Tính kịp thời của khai sinh", "timeliness", TIMELINESS_ORDER, "births"),
+        ),
+        Layout(
+            "T5",
+            labels.title_vi("T5"),
+            ("geography_code", "age_band"),
+            _cols(("male", "female", "unknown", "total")),
+            note="Theo vùng cư trú của người chết.",
+        ),
+        Layout(
+            "T6",
+            labels.title_vi("T6"),
+            ("province_code",),
+            _cols(
+                (
+                    "deaths",
+                    "on_time",
+                    "on_time_pct",
+                    "with_cause",
+                    "certified",
+                    "certified_pct",
+                    "ill_defined",
+                    "ill_defined_pct",
+                )
+            ),
+            note="Đúng hạn: trong vòng 15 ngày. % không rõ: trên số khai tử có nguyên nhân chết.",
+        ),
+        Layout(
+            "T7",
+            labels.title_vi("T7"),
+            ("region_code", "age_band"),
+            tuple(
+                Col((labels.code_vi("sex", s), column_vi(v)), v, (("sex", s),))
+                for s in ("male", "female")
+                for v in ("spouses", "first_marriages", "under_legal_age")
+            ),
+            note="Dưới tuổi kết hôn: nữ dưới 18 tuổi, nam dưới 20 tuổi (Luật Hôn nhân và gia đình).",
+        ),
+        Layout(
+            "T8",
+            labels.title_vi("T8"),
+            ("province_code",),
+            tuple(
+                Col((group, column_vi(v)), v)
+                for group, values in (
+                    ("Khai sinh", ("expected_births", "births_on_time", "birth_completeness_pct")),
+                    ("Khai tử", ("expected_deaths", "deaths_on_time", "death_completeness_pct")),
+                    (
+                        "Sinh tại cơ sở y tế",
+                        ("facility_live_births", "facility_births_registered", "facility_linkage_pct"),
+                    ),
+                )
+                for v in values
+            ),
+            note="Sự kiện xảy ra trong quý. Mức độ đầy đủ: số đăng ký đúng hạn trên số ước tính từ tỷ suất sinh, "
+            "chết thô và dân số × 100.",
+        ),
+        Layout(
+            "T9",
+            labels.title_vi("T9"),
+            ("agency", "dataset", "delivery_id", "channel", "extracted_at"),
+            _cols(("rows_received", "rows_loaded", "rows_rejected", "top_rejection_reason")),
+        ),
+    )
+}
 
 
 def names() -> dict[str, dict[str, str]]:
     """Province and region names from the seeds (crvs/reference.py): 'Hà Nội', 'Đồng bằng sông Hồng'."""
-    provinces = {r["province_code"]: short_name(r["province_name"])
-                 for r in reference.read_seed("admin_provinces.csv") if r["code_version"] == "2025"}
+    provinces = {
+        r["province_code"]: short_name(r["province_name"])
+        for r in reference.read_seed("admin_provinces.csv")
+        if r["code_version"] == "2025"
+    }
     regions = {r["region_code"]: r["region_name_vi"] for r in reference.read_seed("regions.csv")}
     return {"province_code": provinces, "region_code": regions, "geography_code": regions}
 
@@ -128,7 +197,7 @@ def short_name(province_name: str) -> str:
     """'Thành phố Hà Nội' → 'Hà Nội', 'Tỉnh Cao Bằng' → 'Cao Bằng': the tables' and charts' spelling."""
     for prefix in ("Thành phố ", "Tỉnh "):
         if province_name.startswith(prefix):
-            return province_name[len(prefix):]
+            return province_name[len(prefix) :]
     return province_name
 
 
@@ -193,7 +262,7 @@ def grid(layout: Layout, table: ReportTable, rows: list[dict], names: dict) -> G
         group = by_key.get(key, [])
         shown = [label(k, v, names) for k, v in zip(layout.down, key)]
         if previous is not None and len(layout.down) > 1 and key[0] == previous[0]:
-            shown[0] = ""   # the group's name once, on its first row
+            shown[0] = ""  # the group's name once, on its first row
         previous = key
         body.append(shown + [_cell(layout, table, group, col) for col in layout.columns])
     return Grid(layout.title, [top, second] if two_levels else [top], body, len(layout.down), layout.note)

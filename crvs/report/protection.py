@@ -38,12 +38,12 @@ from crvs.report.linkage import Cell, Relation
 
 log = logging.getLogger(__name__)
 
-PROTECTION = 5          # the intruder's lowest and highest value of a hidden cell differ by at least this
-CELL_COST = 5.0         # the fixed cost of hiding one more cell, beside its value
+PROTECTION = 5  # the intruder's lowest and highest value of a hidden cell differ by at least this
+CELL_COST = 5.0  # the fixed cost of hiding one more cell, beside its value
 CHEAP_COLUMNS = {"unknown": 0.5}
-CHART_COST = 0.2        # a chart's figure (tables C1–C3, drawn in the PDF) is cheaper to hide than a table's
-MOVED = 1e-6            # a perturbation moves a cell when it changes it by more than this
-ENOUGH = 1e-6           # a span this close to PROTECTION is PROTECTION (the solver's tolerance)
+CHART_COST = 0.2  # a chart's figure (tables C1–C3, drawn in the PDF) is cheaper to hide than a table's
+MOVED = 1e-6  # a perturbation moves a cell when it changes it by more than this
+ENOUGH = 1e-6  # a span this close to PROTECTION is PROTECTION (the solver's tolerance)
 MAX_ROUNDS = 50
 
 
@@ -97,10 +97,16 @@ def components(values: dict[Cell, int], relations: list[Relation]) -> list[Compo
         index = {c: n for n, c in enumerate(cells)}
         known = [r for r in rels if r.known]
         unequal = [r for r in rels if not r.known]
-        found.append(Component(
-            cells=cells, values=np.array([values[c] for c in cells], dtype=float),
-            known=_matrix(known, index), inequalities=_matrix(unequal, index),
-            slack=np.array([-r.value(values) for r in unequal], dtype=float), index=index))
+        found.append(
+            Component(
+                cells=cells,
+                values=np.array([values[c] for c in cells], dtype=float),
+                known=_matrix(known, index),
+                inequalities=_matrix(unequal, index),
+                slack=np.array([-r.value(values) for r in unequal], dtype=float),
+                index=index,
+            )
+        )
     return found
 
 
@@ -127,11 +133,15 @@ class Perturbations:
         self.n = n = len(component.cells)
         self.costs = np.array([cell_cost(cell, int(v)) for cell, v in zip(component.cells, component.values)])
         self.down_limit = component.values - 1
-        matrix = vstack([m for m in (component.known, component.inequalities) if m.shape[0]], format="csr") \
-            if component.known.shape[0] + component.inequalities.shape[0] else csr_matrix((0, n))
+        matrix = (
+            vstack([m for m in (component.known, component.inequalities) if m.shape[0]], format="csr")
+            if component.known.shape[0] + component.inequalities.shape[0]
+            else csr_matrix((0, n))
+        )
         self.matrix = hstack([matrix, -matrix], format="csc")
-        self.row_lower = np.concatenate([np.zeros(component.known.shape[0]),
-                                         np.full(component.inequalities.shape[0], -np.inf)])
+        self.row_lower = np.concatenate(
+            [np.zeros(component.known.shape[0]), np.full(component.inequalities.shape[0], -np.inf)]
+        )
         self.row_upper = np.concatenate([np.zeros(component.known.shape[0]), component.slack])
         self.highs = self._highs()
 
@@ -175,7 +185,7 @@ class Perturbations:
         lower[self.n + target], upper[self.n + target] = down, down
         if self.highs is None:
             result = linprog(objective, bounds=list(zip(lower, upper)), method="highs", **self._linprog_rows())
-            return result.x[:self.n] - result.x[self.n:] if result.status == 0 else None
+            return result.x[: self.n] - result.x[self.n :] if result.status == 0 else None
         solver = self.highs
         columns = np.arange(2 * self.n, dtype=np.int32)
         solver.changeColsCost(len(columns), columns, objective)
@@ -187,14 +197,20 @@ class Perturbations:
         reset_lower, reset_upper = self._bounds()
         for column in (target, self.n + target):
             high = reset_upper[column]
-            solver.changeColBounds(int(column), float(reset_lower[column]), self._inf if np.isinf(high) else float(high))
-        return x[:self.n] - x[self.n:] if ok else None
+            solver.changeColBounds(
+                int(column), float(reset_lower[column]), self._inf if np.isinf(high) else float(high)
+            )
+        return x[: self.n] - x[self.n :] if ok else None
 
     def _linprog_rows(self) -> dict:
         a = self.matrix.tocsr()
         k = self.component.known.shape[0]
-        return {"A_eq": a[:k] if k else None, "b_eq": self.row_upper[:k] if k else None,
-                "A_ub": a[k:] if a.shape[0] > k else None, "b_ub": self.row_upper[k:] if a.shape[0] > k else None}
+        return {
+            "A_eq": a[:k] if k else None,
+            "b_eq": self.row_upper[:k] if k else None,
+            "A_ub": a[k:] if a.shape[0] > k else None,
+            "b_ub": self.row_upper[k:] if a.shape[0] > k else None,
+        }
 
 
 @dataclass
@@ -219,7 +235,9 @@ class Certificates:
         return self.up[cell] + self.down[cell]
 
 
-def protect_cells(values: dict[Cell, int], relations: list[Relation], sensitive: set[Cell]) -> tuple[set[Cell], set[Cell]]:
+def protect_cells(
+    values: dict[Cell, int], relations: list[Relation], sensitive: set[Cell]
+) -> tuple[set[Cell], set[Cell]]:
     """The hidden cells (`sensitive` and their complements) and the cells that could not be
     protected (none, unless the relations leave a cell no room at all)."""
     hidden = set(sensitive)
@@ -252,8 +270,10 @@ def protect_cells(values: dict[Cell, int], relations: list[Relation], sensitive:
                 failed.add(cell)
                 continue
             hidden |= certificates.record(component, y)
-        todo = sorted((c for c in hidden if c in by_cell and c not in failed
-                       and PROTECTION - certificates.span(c) > ENOUGH), key=lambda c: (values[c], c))
+        todo = sorted(
+            (c for c in hidden if c in by_cell and c not in failed and PROTECTION - certificates.span(c) > ENOUGH),
+            key=lambda c: (values[c], c),
+        )
     failed |= set(todo)
     if failed:
         log.warning("disclosure control could not protect %d cell(s): %s", len(failed), sorted(failed)[:10])

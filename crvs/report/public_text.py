@@ -22,14 +22,22 @@ from crvs.report.tables import REPORT_TABLES
 SEE_AGENCY_EDITION = "the agency edition gives the detail"
 
 # The key of an offending row names what the warning is about (its first column).
-_UNITS = {"province_code": "provinces", "region_code": "regions", "delivery_id": "deliveries",
-          "agency": "agencies", "dataset": "datasets"}
+_UNITS = {
+    "province_code": "provinces",
+    "region_code": "regions",
+    "delivery_id": "deliveries",
+    "agency": "agencies",
+    "dataset": "datasets",
+}
 
 # From the first number on, a check's name states its threshold ("within 50-120 %", "under 1 %",
 # "where births >= 1000"); the words before it say what is checked. A preposition or comparison
 # left dangling at the cut goes too.
-_THRESHOLD = re.compile(r"[\s(]*(?:(?:within|under|over|below|above|between|at most|at least|where|of)\s+)*"
-                        r"(?:[<>=≤≥±]+\s*)?[\d±].*$", re.IGNORECASE | re.DOTALL)
+_THRESHOLD = re.compile(
+    r"[\s(]*(?:(?:within|under|over|below|above|between|at most|at least|where|of)\s+)*"
+    r"(?:[<>=≤≥±]+\s*)?[\d±].*$",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _table_label(model: str) -> str:
@@ -61,7 +69,7 @@ def _units(outcome) -> str:
 def public_warning(outcome) -> str:
     """A gate warning as the public may read it: the table and the kind of check, no value."""
     subject = public_check_name(outcome.name)
-    verdict = ("outside its expected range" if _has_threshold(outcome.name) else "not met")
+    verdict = "outside its expected range" if _has_threshold(outcome.name) else "not met"
     return f"{_table_label(outcome.table)} {subject}: {verdict} for some {_units(outcome)}; {SEE_AGENCY_EDITION}"
 
 
@@ -69,15 +77,18 @@ def public_acceptance(outcome) -> str:
     """A blocking finding a statistician accepted for the quarter, as the public may read it: no
     value, no threshold, not who accepted it or why (the agency edition has that)."""
     subject = public_check_name(outcome.name)
-    return (f"{_table_label(outcome.table)} {subject}: outside its plausible range for some {_units(outcome)}, "
-            f"reviewed and accepted for this quarter by the statistics office; {SEE_AGENCY_EDITION}")
+    return (
+        f"{_table_label(outcome.table)} {subject}: outside its plausible range for some {_units(outcome)}, "
+        f"reviewed and accepted for this quarter by the statistics office; {SEE_AGENCY_EDITION}"
+    )
 
 
 def public_warnings(gate) -> list[dict]:
     """Each warning of the gate, then each accepted blocking finding, in its public wording, with the
     model it is about (for recipients that receive only some tables)."""
-    return ([{"table": o.table, "text": public_warning(o)} for o in gate.warnings]
-            + [{"table": o.table, "text": public_acceptance(o)} for o, _ in gate.accepted])
+    return [{"table": o.table, "text": public_warning(o)} for o in gate.warnings] + [
+        {"table": o.table, "text": public_acceptance(o)} for o, _ in gate.accepted
+    ]
 
 
 def public_check(outcome) -> str:

@@ -111,8 +111,11 @@ T1 = ReportTable(
         _key("province_code", "2-digit province code of the registration office (2025 list)"),
         _key("event_type", "BIRTH, DEATH or MARRIAGE"),
         _key("reg_kind", "NEW, RE_REGISTRATION or RECORDED_ABROAD"),
-        _key("timeliness", "ON_TIME (births ≤ 60 days, deaths ≤ 15 days), LATE (≤ 365 days), "
-                           "DELAYED_1_5Y, DELAYED_5Y_PLUS; NOT_APPLICABLE for marriages"),
+        _key(
+            "timeliness",
+            "ON_TIME (births ≤ 60 days, deaths ≤ 15 days), LATE (≤ 365 days), "
+            "DELAYED_1_5Y, DELAYED_5Y_PLUS; NOT_APPLICABLE for marriages",
+        ),
         _count("registrations", "current active registrations in the quarter"),
         _count("foreign_element", "of which with a foreign element"),
     ),
@@ -134,8 +137,9 @@ T2 = ReportTable(
         _count("total", "all births (male + female + unknown)"),
         # The ratio male / female × 100 is as unstable as its smaller count, and with the other
         # count published it gives the smaller one back; so both are its numerator.
-        Column("sex_ratio_at_birth", RATE, "boys per 100 girls", numerator=("male", "female"),
-               inputs=("male", "female")),
+        Column(
+            "sex_ratio_at_birth", RATE, "boys per 100 girls", numerator=("male", "female"), inputs=("male", "female")
+        ),
     ),
     order_by=VN_LAST,
     row_totals=(RowTotal(parts=("male", "female", "unknown"), total="total"),),
@@ -152,21 +156,36 @@ T8 = ReportTable(
         PROVINCE,
         Column("expected_births", ESTIMATE, "births expected from GSO crude birth rates and population"),
         _count("births_on_time", "births of the quarter registered within 60 days"),
-        Column("birth_completeness_pct", RATE, "births_on_time / expected_births × 100",
-               numerator=("births_on_time",), inputs=("births_on_time", "expected_births")),
+        Column(
+            "birth_completeness_pct",
+            RATE,
+            "births_on_time / expected_births × 100",
+            numerator=("births_on_time",),
+            inputs=("births_on_time", "expected_births"),
+        ),
         Column("expected_deaths", ESTIMATE, "deaths expected from GSO crude death rates and population"),
         _count("deaths_on_time", "deaths of the quarter registered within 15 days"),
-        Column("death_completeness_pct", RATE, "deaths_on_time / expected_deaths × 100",
-               numerator=("deaths_on_time",), inputs=("deaths_on_time", "expected_deaths")),
+        Column(
+            "death_completeness_pct",
+            RATE,
+            "deaths_on_time / expected_deaths × 100",
+            numerator=("deaths_on_time",),
+            inputs=("deaths_on_time", "expected_deaths"),
+        ),
         _count("facility_live_births", "live births notified by health facilities of the province"),
         _count("facility_births_registered", "of which matched to a registered birth"),
-        Column("facility_linkage_pct", RATE, "facility_births_registered / facility_live_births × 100",
-               numerator=("facility_births_registered",),
-               inputs=("facility_births_registered", "facility_live_births")),
+        Column(
+            "facility_linkage_pct",
+            RATE,
+            "facility_births_registered / facility_live_births × 100",
+            numerator=("facility_births_registered",),
+            inputs=("facility_births_registered", "facility_live_births"),
+        ),
     ),
     order_by=VN_LAST,
     column_total=ColumnTotal(
-        key="province_code", total_code="VN",
+        key="province_code",
+        total_code="VN",
         columns=("births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"),
     ),
     at_most=(("facility_births_registered", "facility_live_births"),),
@@ -188,8 +207,11 @@ def _in_order(column: str, values: tuple[str, ...]) -> str:
     return f"coalesce(array_position(array[{quoted}], {column}), {len(values) + 1})"
 
 
-REGION = _key("region_code", "socio-economic region of residence (NMM, RRD, NCC, CHL, SE, MRD); VN = the whole "
-                             "country, which also counts events whose residence is unknown")
+REGION = _key(
+    "region_code",
+    "socio-economic region of residence (NMM, RRD, NCC, CHL, SE, MRD); VN = the whole "
+    "country, which also counts events whose residence is unknown",
+)
 
 T3 = ReportTable(
     code="T3",
@@ -199,8 +221,11 @@ T3 = ReportTable(
     columns=(
         QUARTER,
         REGION,
-        _key("mother_age_band", "mother's age at the birth in completed years: <15, 15-19, …, 45-49, 50+; "
-                                "UNKNOWN when her birth date is missing"),
+        _key(
+            "mother_age_band",
+            "mother's age at the birth in completed years: <15, 15-19, …, 45-49, 50+; "
+            "UNKNOWN when her birth date is missing",
+        ),
         _count("births", "NEW births registered in the quarter"),
     ),
     order_by=f"{_in_order('region_code', REGION_ORDER)}, {_in_order('mother_age_band', MOTHER_AGE_BANDS)}",
@@ -216,12 +241,16 @@ T4 = ReportTable(
         QUARTER,
         REGION,
         _key("place_of_birth", "FACILITY (health facility), HOME, OTHER or ABROAD"),
-        _key("timeliness", "ON_TIME (≤ 60 days after the birth), LATE (≤ 365 days), DELAYED_1_5Y (≤ 5 years), "
-                           "DELAYED_5Y_PLUS"),
+        _key(
+            "timeliness",
+            "ON_TIME (≤ 60 days after the birth), LATE (≤ 365 days), DELAYED_1_5Y (≤ 5 years), DELAYED_5Y_PLUS",
+        ),
         _count("births", "NEW births registered in the quarter"),
     ),
-    order_by=(f"{_in_order('region_code', REGION_ORDER)}, {_in_order('place_of_birth', PLACE_ORDER)}, "
-              f"{_in_order('timeliness', TIMELINESS_ORDER)}"),
+    order_by=(
+        f"{_in_order('region_code', REGION_ORDER)}, {_in_order('place_of_birth', PLACE_ORDER)}, "
+        f"{_in_order('timeliness', TIMELINESS_ORDER)}"
+    ),
     column_total=ColumnTotal(key="region_code", total_code="VN", columns=("births",)),
 )
 
@@ -234,8 +263,10 @@ T5 = ReportTable(
         QUARTER,
         _key("geography_level", "NATIONAL or REGION"),
         _key("geography_code", "VN (NATIONAL) or the region of the deceased's residence (REGION)"),
-        _key("age_band", "age at death in completed years: <1, 1-4, 5-9, …, 80-84, 85+; UNKNOWN when the birth "
-                         "date is missing"),
+        _key(
+            "age_band",
+            "age at death in completed years: <1, 1-4, 5-9, …, 80-84, 85+; UNKNOWN when the birth date is missing",
+        ),
         _count("male", "deaths of men"),
         _count("female", "deaths of women"),
         _count("unknown", "deaths of unknown sex"),
@@ -243,8 +274,12 @@ T5 = ReportTable(
     ),
     order_by=f"{_in_order('geography_code', ('VN', *REGION_ORDER[:-1]))}, {_in_order('age_band', DEATH_AGE_BANDS)}",
     row_totals=(RowTotal(parts=("male", "female", "unknown"), total="total"),),
-    column_total=ColumnTotal(key="geography_code", total_code="VN", columns=("male", "female", "unknown", "total"),
-                             dependent_keys=("geography_level",)),
+    column_total=ColumnTotal(
+        key="geography_code",
+        total_code="VN",
+        columns=("male", "female", "unknown", "total"),
+        dependent_keys=("geography_level",),
+    ),
 )
 
 T6 = ReportTable(
@@ -260,15 +295,22 @@ T6 = ReportTable(
         Column("on_time_pct", RATE, "on_time / deaths × 100", numerator=("on_time",), inputs=("on_time", "deaths")),
         _count("with_cause", "of which with an ICD-10 cause of death"),
         _count("certified", "of which with a cause certified by a physician"),
-        Column("certified_pct", RATE, "certified / deaths × 100", numerator=("certified",),
-               inputs=("certified", "deaths")),
+        Column(
+            "certified_pct", RATE, "certified / deaths × 100", numerator=("certified",), inputs=("certified", "deaths")
+        ),
         _count("ill_defined", "of the deaths with a cause, those coded R00–R99 (ill-defined)"),
-        Column("ill_defined_pct", RATE, "ill_defined / with_cause × 100", numerator=("ill_defined",),
-               inputs=("ill_defined", "with_cause")),
+        Column(
+            "ill_defined_pct",
+            RATE,
+            "ill_defined / with_cause × 100",
+            numerator=("ill_defined",),
+            inputs=("ill_defined", "with_cause"),
+        ),
     ),
     order_by=VN_LAST,
-    column_total=ColumnTotal(key="province_code", total_code="VN",
-                             columns=("deaths", "on_time", "with_cause", "certified", "ill_defined")),
+    column_total=ColumnTotal(
+        key="province_code", total_code="VN", columns=("deaths", "on_time", "with_cause", "certified", "ill_defined")
+    ),
     at_most=(("on_time", "deaths"), ("certified", "deaths"), ("with_cause", "deaths"), ("ill_defined", "with_cause")),
 )
 
@@ -279,19 +321,24 @@ T7 = ReportTable(
     title="Spouses in marriages registered in the quarter by registration region, sex and age",
     columns=(
         QUARTER,
-        _key("region_code", "socio-economic region of the registration office (NMM, RRD, NCC, CHL, SE, MRD); "
-                            "VN = the whole country"),
+        _key(
+            "region_code",
+            "socio-economic region of the registration office (NMM, RRD, NCC, CHL, SE, MRD); VN = the whole country",
+        ),
         _key("sex", "male or female"),
         _key("age_band", "age at marriage in completed years: <18, 18-19, 20-24, …, 55-59, 60+"),
         _count("spouses", "spouses in NEW marriages registered in the quarter"),
         _count("first_marriages", "of which never married before"),
         _count("under_legal_age", "of which under the legal age (women under 18, men under 20)"),
     ),
-    order_by=(f"{_in_order('region_code', REGION_ORDER)}, {_in_order('sex', ('male', 'female'))}, "
-              f"{_in_order('age_band', MARRIAGE_AGE_BANDS)}"),
+    order_by=(
+        f"{_in_order('region_code', REGION_ORDER)}, {_in_order('sex', ('male', 'female'))}, "
+        f"{_in_order('age_band', MARRIAGE_AGE_BANDS)}"
+    ),
     # under_legal_age equals spouses in the bands under the legal age (crvs/report/linkage.py).
-    column_total=ColumnTotal(key="region_code", total_code="VN",
-                             columns=("spouses", "first_marriages", "under_legal_age")),
+    column_total=ColumnTotal(
+        key="region_code", total_code="VN", columns=("spouses", "first_marriages", "under_legal_age")
+    ),
     at_most=(("first_marriages", "spouses"), ("under_legal_age", "spouses")),
 )
 

@@ -72,17 +72,26 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
     made_at = datetime.now(timezone.utc).replace(microsecond=0)
     blocked, control = None, {}
     with _building(out, quarter) as building:
-        public_gate = {"public_summary": gate_texts(gate, "public")[0],
-                       "public_warnings": public_text.public_warnings(gate)}
+        public_gate = {
+            "public_summary": gate_texts(gate, "public")[0],
+            "public_warnings": public_text.public_warnings(gate),
+        }
         files = _write_edition(building, quarter, "agency", tables, gate, rejected=rejected)
         try:
             protected = disclosure.protect_quarter(
-                tables + [(t, chart_rows[t.code]) for t in CHART_TABLES if t.code in chart_rows])
+                tables + [(t, chart_rows[t.code]) for t in CHART_TABLES if t.code in chart_rows]
+            )
             control["loss"] = [loss.to_json() for loss in protected.loss.values()]
             published = [(table, protected.published[table.code]) for table, _ in tables]
             charts = {t.code: protected.published[t.code] for t in CHART_TABLES if t.code in chart_rows}
-            public_files = _write_edition(building, quarter, "public", published, gate,
-                                          pdf=pdf_inputs(quarter, published, charts, gate, deliveries, made_at))
+            public_files = _write_edition(
+                building,
+                quarter,
+                "public",
+                published,
+                gate,
+                pdf=pdf_inputs(quarter, published, charts, gate, deliveries, made_at),
+            )
             control["audit"] = audit_public(building / "public", public_gate)
             files += public_files
         except disclosure.PublicationBlocked as err:
@@ -110,8 +119,9 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
             "rejected_deliveries": rejected,
             "files": files,
         }
-        (building / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                                encoding="utf-8")
+        (building / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         target = _move_into_place(building, out / quarter)
     if blocked is not None:
         raise blocked
@@ -164,12 +174,16 @@ def _remove_stale_builds(out: Path, quarter: str) -> None:
 def audit_public(folder: Path, public_gate: dict) -> dict:
     """Run the disclosure audit on the public edition as written, with the manifest's texts that go
     to the public; raise PublicationBlocked (tables and kinds of finding, no value) when it fails."""
-    result = audit.audit_public_edition(folder, extra_texts={"manifest (public gate)": json.dumps(
-        public_gate, ensure_ascii=False)})
+    result = audit.audit_public_edition(
+        folder, extra_texts={"manifest (public gate)": json.dumps(public_gate, ensure_ascii=False)}
+    )
     if not result.passed:
         raise disclosure.PublicationBlocked(blocked_line(result.findings))
-    return {"passed": True, "hidden_counts": sum(s.hidden for s in result.tables.values()),
-            "seconds": round(result.seconds, 1)}
+    return {
+        "passed": True,
+        "hidden_counts": sum(s.hidden for s in result.tables.values()),
+        "seconds": round(result.seconds, 1),
+    }
 
 
 def loss_lines(folder: Path) -> list[str]:
@@ -177,8 +191,10 @@ def loss_lines(folder: Path) -> list[str]:
     control = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("disclosure_control", {})
     lines = [f"disclosure control: {disclosure.Loss.from_json(entry).line()}" for entry in control.get("loss", [])]
     if "audit" in control:
-        lines.append(f"disclosure audit passed ({control['audit']['hidden_counts']} hidden counts, "
-                     f"{control['audit']['seconds']} s)")
+        lines.append(
+            f"disclosure audit passed ({control['audit']['hidden_counts']} hidden counts, "
+            f"{control['audit']['seconds']} s)"
+        )
     return lines
 
 
@@ -189,10 +205,14 @@ def blocked_line(findings) -> str:
     for f in findings:
         column = f.where.split()[-1] if f.kind in ("range", "primary") else ""
         found.setdefault((f.table, f.kind), set()).add(column)
-    parts = [f"{table} {kind}" + (f" ({', '.join(sorted(c for c in columns if c))})" if any(columns) else "")
-             for (table, kind), columns in sorted(found.items())]
-    return (f"the disclosure audit refused the public edition ({len(findings)} finding(s): {'; '.join(parts)}); "
-            "nothing public was written")
+    parts = [
+        f"{table} {kind}" + (f" ({', '.join(sorted(c for c in columns if c))})" if any(columns) else "")
+        for (table, kind), columns in sorted(found.items())
+    ]
+    return (
+        f"the disclosure audit refused the public edition ({len(findings)} finding(s): {'; '.join(parts)}); "
+        "nothing public was written"
+    )
 
 
 def read_model(conn, table: ReportTable, quarter: str) -> list[dict]:
@@ -227,13 +247,32 @@ def read_deliveries(conn, quarter: str) -> list[dict]:
     rows = _read_report_model(conn, DELIVERIES_MODEL, quarter, "agency, extracted_at, delivery_id, dataset")
     deliveries: dict[tuple[str, str], dict] = {}
     for r in rows:
-        d = deliveries.setdefault((r["agency"], r["delivery_id"]), {
-            "delivery_id": r["delivery_id"], "agency": r["agency"], "channel": r["channel"],
-            "extracted_at": r["extracted_at"].astimezone(timezone.utc).isoformat(),
-            "period_start": r["period_start"].isoformat(), "period_end": r["period_end"].isoformat(),
-            "fed_by": r["fed_by"], "datasets": []})
-        d["datasets"].append({k: r[k] for k in ("dataset", "rows_received", "rows_loaded", "rows_rejected",
-                                                 "rows_of_quarter", "top_rejection_reason")})
+        d = deliveries.setdefault(
+            (r["agency"], r["delivery_id"]),
+            {
+                "delivery_id": r["delivery_id"],
+                "agency": r["agency"],
+                "channel": r["channel"],
+                "extracted_at": r["extracted_at"].astimezone(timezone.utc).isoformat(),
+                "period_start": r["period_start"].isoformat(),
+                "period_end": r["period_end"].isoformat(),
+                "fed_by": r["fed_by"],
+                "datasets": [],
+            },
+        )
+        d["datasets"].append(
+            {
+                k: r[k]
+                for k in (
+                    "dataset",
+                    "rows_received",
+                    "rows_loaded",
+                    "rows_rejected",
+                    "rows_of_quarter",
+                    "top_rejection_reason",
+                )
+            }
+        )
     # The gate outcome of each delivery (its feed checks) goes beside it: T9's columns are fixed by
     # report.md, so the manifest and the PDF's quality annex carry it.
     checks = delivery_outcomes(list(deliveries))
@@ -242,34 +281,51 @@ def read_deliveries(conn, quarter: str) -> list[dict]:
 
 def read_rejected_deliveries(conn, quarter: str) -> list[dict]:
     """The deliveries refused whole whose manifest's period overlaps the quarter, with the reason."""
-    return [{"agency": r["agency"], "delivery_id": r["delivery_id"], "channel": r["channel"],
-             "extracted_at": r["extracted_at"], "period_start": r["period_start"].isoformat(),
-             "period_end": r["period_end"].isoformat(), "rejected_at": r["rejected_at"].isoformat(),
-             "reason": r["reason"], "delivery_loaded": r["delivery_loaded"]}
-            for r in _read_report_model(conn, REJECTED_MODEL, quarter, "rejected_at, rejection_number")]
+    return [
+        {
+            "agency": r["agency"],
+            "delivery_id": r["delivery_id"],
+            "channel": r["channel"],
+            "extracted_at": r["extracted_at"],
+            "period_start": r["period_start"].isoformat(),
+            "period_end": r["period_end"].isoformat(),
+            "rejected_at": r["rejected_at"].isoformat(),
+            "reason": r["reason"],
+            "delivery_loaded": r["delivery_loaded"],
+        }
+        for r in _read_report_model(conn, REJECTED_MODEL, quarter, "rejected_at, rejection_number")
+    ]
 
 
 def _read_report_model(conn, model: str, quarter: str, order_by: str) -> list[dict]:
     if conn.execute("select to_regclass(%s)", (f"{REPORT_SCHEMA}.{model}",)).fetchone()[0] is None:
         raise ReportError(f"{REPORT_SCHEMA}.{model} does not exist: run `crvs build` first")
     query = sql.SQL("select * from {model} where quarter = %s order by {order}").format(
-        model=sql.Identifier(REPORT_SCHEMA, model), order=sql.SQL(order_by))
+        model=sql.Identifier(REPORT_SCHEMA, model), order=sql.SQL(order_by)
+    )
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(query, (quarter,)).fetchall()
 
 
 def rejected_lines(rejected: list[dict]) -> list[str]:
     """The agency edition's account of each refused delivery of the quarter: which, when, why."""
-    return [f"{r['agency'] or '?'} {r['delivery_id'] or '(no valid delivery_id)'} (period {r['period_start']} – "
-            f"{r['period_end']}), refused {r['rejected_at']}: {r['reason']}" for r in rejected]
+    return [
+        f"{r['agency'] or '?'} {r['delivery_id'] or '(no valid delivery_id)'} (period {r['period_start']} – "
+        f"{r['period_end']}), refused {r['rejected_at']}: {r['reason']}"
+        for r in rejected
+    ]
 
 
 NOTES_COMMON = [
     ("Empty cell", "", "not computable: the denominator is zero or not available"),
     ("Percentages", "", "one decimal place; rates and ratios likewise"),
     ("Counting period", "", "T1–T7 count registrations by registration date; T8 counts events by event date"),
-    ("Geography", "", "the 34 provinces of the 2025 list (2-digit codes), older codes mapped through the official "
-                      "63→34 crosswalk; regions are the six socio-economic regions; VN = the whole country"),
+    (
+        "Geography",
+        "",
+        "the 34 provinces of the 2025 list (2-digit codes), older codes mapped through the official "
+        "63→34 crosswalk; regions are the six socio-economic regions; VN = the whole country",
+    ),
 ]
 NOTES_BY_AUDIENCE = {
     "agency": [
@@ -277,9 +333,13 @@ NOTES_BY_AUDIENCE = {
     ],
     "public": [
         ("Edition", "public", "with statistical disclosure control"),
-        ("Symbol x", "", f"suppressed: a count from 1 to {disclosure.PRIMARY_MAX}, a cell hidden so that such a count "
-                         "cannot be recovered by subtraction from a total, or a rate whose numerator is below "
-                         f"{disclosure.RATE_MIN_NUMERATOR} or whose count is hidden. Zero is published."),
+        (
+            "Symbol x",
+            "",
+            f"suppressed: a count from 1 to {disclosure.PRIMARY_MAX}, a cell hidden so that such a count "
+            "cannot be recovered by subtraction from a total, or a rate whose numerator is below "
+            f"{disclosure.RATE_MIN_NUMERATOR} or whose count is hidden. Zero is published.",
+        ),
     ],
 }
 TITLE_EN = "Civil registration and vital statistics: quarterly report"
@@ -300,8 +360,14 @@ def cover_lines(quarter: str, audience: str, gate_summary: str, recipient: str |
     return lines
 
 
-def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
-                warnings: list[str], accepted: list[str] = (), rejected: list[str] = ()) -> list[tuple[str, ...]]:
+def notes_lines(
+    quarter: str,
+    audience: str,
+    tables: list[ReportTable],
+    warnings: list[str],
+    accepted: list[str] = (),
+    rejected: list[str] = (),
+) -> list[tuple[str, ...]]:
     """The notes sheet: symbols, conventions, the quality gate's warnings and accepted findings,
     the refused deliveries of the quarter (agency edition), every column's definition."""
     lines = [("Notes", "", ""), ("Quarter", quarter, "")]
@@ -312,8 +378,14 @@ def notes_lines(quarter: str, audience: str, tables: list[ReportTable],
         lines += [("", "", ""), ("Accepted findings", "", "blocking checks a statistician accepted for this quarter")]
         lines += [("Accepted", "", a) for a in accepted]
     if rejected:
-        lines += [("", "", ""), ("Rejected deliveries", "", "deliveries for the quarter's period refused whole; "
-                                                           "none of their rows is in the figures")]
+        lines += [
+            ("", "", ""),
+            (
+                "Rejected deliveries",
+                "",
+                "deliveries for the quarter's period refused whole; none of their rows is in the figures",
+            ),
+        ]
         lines += [("Rejected", "", r) for r in rejected]
     lines += [("", "", ""), ("Sheet", "Column", "Definition", "Tên (tiếng Việt)")]
     for table in tables:
@@ -333,12 +405,21 @@ def gate_texts(gate: GateResult, audience: str, where: str = "the Notes") -> tup
     findings with their values, the public their wording without values (public_text)."""
     if audience == "agency":
         return gate.summary(), [o.describe() for o in gate.warnings]
-    return (public_text.public_gate_line(gate.quarter, gate.passed, bool(gate.warnings or gate.accepted), where),
-            [w["text"] for w in public_text.public_warnings(gate)])
+    return (
+        public_text.public_gate_line(gate.quarter, gate.passed, bool(gate.warnings or gate.accepted), where),
+        [w["text"] for w in public_text.public_warnings(gate)],
+    )
 
 
-def _write_edition(root: Path, quarter: str, audience: str, tables: list[tuple[ReportTable, list[dict]]],
-                   gate: GateResult, pdf: PdfInputs | None = None, rejected: list[dict] = ()) -> list[dict]:
+def _write_edition(
+    root: Path,
+    quarter: str,
+    audience: str,
+    tables: list[tuple[ReportTable, list[dict]]],
+    gate: GateResult,
+    pdf: PdfInputs | None = None,
+    rejected: list[dict] = (),
+) -> list[dict]:
     """One edition's CSVs and workbook (and, given its inputs, the PDF): `tables` are the rows to
     write (the public edition's protected), `rejected` the refused deliveries the agency notes list;
     returns the files' manifest entries."""
@@ -356,29 +437,48 @@ def _write_edition(root: Path, quarter: str, audience: str, tables: list[tuple[R
         files.append(entry)
         sheets.append((table, typed))
     workbook = f"crvs_{quarter}_{audience}.xlsx"
-    write_xlsx(folder / workbook, quarter, cover_lines(quarter, audience, gate_line),
-               notes_lines(quarter, audience, [t for t, _ in tables], warnings,
-                           accepted_lines(gate) if audience == "agency" else (),
-                           rejected_lines(rejected) if audience == "agency" else ()), sheets)
-    files.append({"path": f"{audience}/{workbook}", "rows": sum(len(rows) for _, rows in sheets),
-                  "sheets": {table.sheet_name: len(rows) for table, rows in sheets}})
+    write_xlsx(
+        folder / workbook,
+        quarter,
+        cover_lines(quarter, audience, gate_line),
+        notes_lines(
+            quarter,
+            audience,
+            [t for t, _ in tables],
+            warnings,
+            accepted_lines(gate) if audience == "agency" else (),
+            rejected_lines(rejected) if audience == "agency" else (),
+        ),
+        sheets,
+    )
+    files.append(
+        {
+            "path": f"{audience}/{workbook}",
+            "rows": sum(len(rows) for _, rows in sheets),
+            "sheets": {table.sheet_name: len(rows) for table, rows in sheets},
+        }
+    )
     if pdf is not None:
         pdf_name = f"crvs_{quarter}_report.pdf"
         pages = write_pdf(folder / pdf_name, pdf)
-        files.append({"path": f"{audience}/{pdf_name}", "rows": sum(len(rows) for _, rows in sheets),
-                      "pages": pages})
+        files.append({"path": f"{audience}/{pdf_name}", "rows": sum(len(rows) for _, rows in sheets), "pages": pages})
     for entry in files:
         entry["sha256"] = hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest()
     return files
 
 
-def pdf_inputs(quarter: str, published_tables: list[tuple[ReportTable, list[dict]]],
-               charts: dict[str, list[dict]], gate: GateResult, deliveries: list[dict],
-               made_at: datetime | None = None) -> PdfInputs:
+def pdf_inputs(
+    quarter: str,
+    published_tables: list[tuple[ReportTable, list[dict]]],
+    charts: dict[str, list[dict]],
+    gate: GateResult,
+    deliveries: list[dict],
+    made_at: datetime | None = None,
+) -> PdfInputs:
     """What the public PDF shows: the published tables, the charts' rows protected with them (by
     chart code), names from the code lists, and the gate's checks in their public wording."""
     gate_line, warnings = gate_texts(gate, "public", where="the quality annex")
-    names = pdf_tables.names()   # the seeds' province and region names
+    names = pdf_tables.names()  # the seeds' province and region names
     return PdfInputs(
         quarter=quarter,
         tables=published_tables,

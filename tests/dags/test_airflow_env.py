@@ -56,8 +56,9 @@ def test_a_secret_from_the_environment_is_used_and_nothing_is_generated_for_it(h
     assert not (home / "secrets" / airflow_env.SHARED_SECRETS["AIRFLOW__API_AUTH__JWT_SECRET"]).exists()
 
 
-def test_what_tasks_hand_each_other_lives_in_the_shared_folder_and_the_host_s_own_state_does_not(home, tmp_path,
-                                                                                                monkeypatch):
+def test_what_tasks_hand_each_other_lives_in_the_shared_folder_and_the_host_s_own_state_does_not(
+    home, tmp_path, monkeypatch
+):
     monkeypatch.delenv("CRVS_MAIL_DIR", raising=False)
     assert settings.inbox_dir() == home / "inbox"  # default: everything in CRVS_HOME
     shared = tmp_path / "nfs" / "crvs"

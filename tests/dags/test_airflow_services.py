@@ -53,8 +53,9 @@ def _alive(pid: int) -> bool:
 
 
 def test_sigterm_to_the_supervisor_stops_every_process_it_started(tmp_path):
-    supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISOR, str(tmp_path)], cwd=tmp_path,
-                                  stdout=subprocess.PIPE, text=True)
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, str(tmp_path)], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert supervisor.stdout.readline().strip() == "started"
         deadline = time.monotonic() + 10
@@ -78,8 +79,9 @@ def test_sigterm_to_the_supervisor_stops_every_process_it_started(tmp_path):
 
 def test_a_service_that_exits_is_reported_with_the_end_of_its_log(tmp_path):
     services = Services()
-    services.add("broken", ["bash", "-c", "echo 'cannot bind 127.0.0.1:8793'; exit 3"], {"PATH": "/usr/bin:/bin"},
-                 tmp_path)
+    services.add(
+        "broken", ["bash", "-c", "echo 'cannot bind 127.0.0.1:8793'; exit 3"], {"PATH": "/usr/bin:/bin"}, tmp_path
+    )
     services.services[0].start()  # not Services.start(): this test process must not become a subreaper
     services.services[0].process.wait(timeout=10)
     with pytest.raises(ServiceFailed, match=r"broken exited with code 3; its log .* ends:\ncannot bind 127.0.0.1:8793"):
@@ -87,7 +89,8 @@ def test_a_service_that_exits_is_reported_with_the_end_of_its_log(tmp_path):
 
 
 def test_the_celery_smoke_starts_debian_s_redis_server_when_none_answers_and_it_stops_with_the_services(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     from crvs.airflow_smoke import _free_port, _redis_answers, ensure_redis
 
     port = _free_port()  # nothing answers here; the Redis of this machine (if any) is on 6379

@@ -61,8 +61,10 @@ def test_no_cycles(bag, dag_id):
     check_cycle(bag.dags[dag_id])  # raises on a cycle
 
 
-@pytest.mark.parametrize("dag_id, expression", [
-    ("crvs_ingest_moj", "0 0 * * *"), ("crvs_ingest_moh", "0 0 * * 0"), ("crvs_ingest_gso", "0 0 1 * *")])
+@pytest.mark.parametrize(
+    "dag_id, expression",
+    [("crvs_ingest_moj", "0 0 * * *"), ("crvs_ingest_moh", "0 0 * * 0"), ("crvs_ingest_gso", "0 0 1 * *")],
+)
 def test_each_agency_is_ingested_on_its_own_rhythm(bag, dag_id, expression):
     assert bag.dags[dag_id].timetable.expression == expression
 

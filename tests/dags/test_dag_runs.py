@@ -9,9 +9,9 @@ import json
 import shutil
 
 import pytest
+from handmade_delivery import write_vital_rates_delivery
 
 from crvs import orchestration, settings
-from handmade_delivery import write_vital_rates_delivery
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +42,9 @@ def task_instances(run) -> dict[tuple[str, int], object]:
 
 
 def asset_events(uri: str) -> list[dict]:
-    from sqlalchemy import select
-
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         rows = session.execute(
@@ -62,27 +61,34 @@ def test_ingest_loads_a_delivery_and_announces_the_raw_asset(dags, inbox, db):
     state = orchestration.run_dag(dags["crvs_ingest_gso"])
 
     assert state == "success"
-    rows = db.execute("select delivery_id, province_code, crude_birth_rate from raw.gso_vital_rates "
-                      "order by province_code").fetchall()
-    assert [(r[0], r[1], str(r[2])) for r in rows] == [
-        ("GSO-2025-0001", "01", "15.2"), ("GSO-2025-0001", "04", "17.9")]
-    assert db.execute("select count(*) from quarantine.rows where delivery_id = 'GSO-2025-0001'"
-                      ).fetchone()[0] == 1
+    rows = db.execute(
+        "select delivery_id, province_code, crude_birth_rate from raw.gso_vital_rates order by province_code"
+    ).fetchall()
+    assert [(r[0], r[1], str(r[2])) for r in rows] == [("GSO-2025-0001", "01", "15.2"), ("GSO-2025-0001", "04", "17.9")]
+    assert db.execute("select count(*) from quarantine.rows where delivery_id = 'GSO-2025-0001'").fetchone()[0] == 1
     # handled folders leave the inbox with their files
     assert not (inbox / "GSO-2025-0001").exists()
     assert (inbox / "processed" / "GSO-2025-0001" / "vital_rates.csv").is_file()
     # the raw asset says which delivery fed it
     events = [e for e in asset_events("crvs://raw/gso_vital_rates") if e["extra"].get("delivery_id") == "GSO-2025-0001"]
-    assert events == [{"extra": {"delivery_agency": "GSO", "delivery_id": "GSO-2025-0001", "delivery_channel": "FILE",
-                                 "delivery_rows_loaded": 2, "delivery_rows_quarantined": 1},
-                       "dag_id": "crvs_ingest_gso"}]
+    assert events == [
+        {
+            "extra": {
+                "delivery_agency": "GSO",
+                "delivery_id": "GSO-2025-0001",
+                "delivery_channel": "FILE",
+                "delivery_rows_loaded": 2,
+                "delivery_rows_quarantined": 1,
+            },
+            "dag_id": "crvs_ingest_gso",
+        }
+    ]
     assert not asset_events("crvs://raw/moj_births")
 
 
 def test_ingest_fails_the_run_on_a_rejected_delivery_after_loading_the_others(dags, inbox, db):
     # The rejected one is the older: it is tried first, and the newer still loads.
-    write_vital_rates_delivery(inbox, "GSO-2025-0002", extracted_at="2025-04-01T08:00:00+07:00",
-                               wrong_sha256=True)
+    write_vital_rates_delivery(inbox, "GSO-2025-0002", extracted_at="2025-04-01T08:00:00+07:00", wrong_sha256=True)
     write_vital_rates_delivery(inbox, "GSO-2025-0003", extracted_at="2025-05-01T08:00:00+07:00")
 
     from airflow.utils.state import TaskInstanceState
@@ -96,11 +102,15 @@ def test_ingest_fails_the_run_on_a_rejected_delivery_after_loading_the_others(da
     assert tis[("all_deliveries_loaded", -1)][0] == TaskInstanceState.UPSTREAM_FAILED
     # the loaded delivery is still announced
     assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
-    assert [e["extra"]["delivery_id"] for e in asset_events("crvs://raw/gso_vital_rates")
-            if e["extra"].get("delivery_id") in ("GSO-2025-0002", "GSO-2025-0003")] == ["GSO-2025-0003"]
+    assert [
+        e["extra"]["delivery_id"]
+        for e in asset_events("crvs://raw/gso_vital_rates")
+        if e["extra"].get("delivery_id") in ("GSO-2025-0002", "GSO-2025-0003")
+    ] == ["GSO-2025-0003"]
     assert db.execute("select distinct delivery_id from raw.gso_vital_rates").fetchall() == [("GSO-2025-0003",)]
-    reason = db.execute("select reason from quarantine.rejected_deliveries where delivery_id = 'GSO-2025-0002'"
-                        ).fetchone()[0]
+    reason = db.execute(
+        "select reason from quarantine.rejected_deliveries where delivery_id = 'GSO-2025-0002'"
+    ).fetchone()[0]
     assert "sha256" in reason
     assert (inbox / "rejected" / "GSO-2025-0002" / "manifest.json").is_file()
     assert (inbox / "processed" / "GSO-2025-0003" / "manifest.json").is_file()
@@ -128,8 +138,12 @@ def _mail_with(folder, *, skip=()) -> bytes:
     msg.set_content("Delivery attached.")
     for path in sorted(folder.iterdir()):
         if path.name not in skip:
-            msg.add_attachment(path.read_bytes(), maintype="text", subtype="csv" if path.suffix == ".csv" else "plain",
-                               filename=path.name)
+            msg.add_attachment(
+                path.read_bytes(),
+                maintype="text",
+                subtype="csv" if path.suffix == ".csv" else "plain",
+                filename=path.name,
+            )
     return msg.as_bytes()
 
 
@@ -150,12 +164,18 @@ def test_ingest_collects_e_mailed_deliveries_and_loads_its_agency_s(dags, inbox,
     assert orchestration.run_dag(dags["crvs_ingest_gso"]) == "success"
 
     assert db.execute("select delivery_id, channel from raw.deliveries").fetchall() == [("GSO-2025-0005", "EMAIL")]
-    assert [e["extra"]["delivery_channel"] for e in asset_events("crvs://raw/gso_vital_rates")
-            if e["extra"].get("delivery_id") == "GSO-2025-0005"] == ["EMAIL"]
+    assert [
+        e["extra"]["delivery_channel"]
+        for e in asset_events("crvs://raw/gso_vital_rates")
+        if e["extra"].get("delivery_id") == "GSO-2025-0005"
+    ] == ["EMAIL"]
     # every message handled (moved to cur/ and flagged seen, as a mail client would) ...
     assert list((mailbox / "new").iterdir()) == []
     assert sorted(p.name for p in (mailbox / "cur").iterdir()) == [
-        "1700000001.a.host:2,S", "1700000002.b.host:2,S", "1700000003.c.host:2,S"]
+        "1700000001.a.host:2,S",
+        "1700000002.b.host:2,S",
+        "1700000003.c.host:2,S",
+    ]
     # ... MOH's delivery waits in the inbox for MOH's DAG, the message without a manifest is refused
     assert (inbox / "MOH-2025Q1-0005" / "manifest.json").is_file()
     (reason,) = db.execute("select reason from quarantine.rejected_deliveries").fetchone()
@@ -177,8 +197,10 @@ def platform(tmp_path, monkeypatch, warehouse):
     root.mkdir()
     with PlatformServer(root, PLATFORM_TOKEN, page_size=1) as server:
         host, port = server.server_address[:2]
-        monkeypatch.setenv("AIRFLOW_CONN_CRVS_PLATFORM", json.dumps(
-            {"conn_type": "http", "host": host, "port": port, "schema": "http", "password": PLATFORM_TOKEN}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_CRVS_PLATFORM",
+            json.dumps({"conn_type": "http", "host": host, "port": port, "schema": "http", "password": PLATFORM_TOKEN}),
+        )
         yield server
     shutil.rmtree(settings.platform_spool_dir(), ignore_errors=True)
 
@@ -188,9 +210,15 @@ def _return_values(run, task_id) -> list:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        values = session.execute(
-            XComModel.get_many(run_id=run.run_id, dag_ids=run.dag_id, task_ids=task_id, key="return_value")
-            .with_only_columns(XComModel.value)).scalars().all()
+        values = (
+            session.execute(
+                XComModel.get_many(
+                    run_id=run.run_id, dag_ids=run.dag_id, task_ids=task_id, key="return_value"
+                ).with_only_columns(XComModel.value)
+            )
+            .scalars()
+            .all()
+        )
     return [XComModel.deserialize_value(type("Row", (), {"value": v})()) for v in values]
 
 
@@ -207,15 +235,31 @@ def test_ingest_fetches_from_the_platform_and_shows_which_delivery_it_loaded(dag
     assert tis[("fetch_platform_deliveries", -1)][0] == TaskInstanceState.SUCCESS
     assert tis[("load_inbox_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0012")
     assert db.execute("select delivery_id, channel from raw.deliveries order by 1").fetchall() == [
-        ("GSO-2025-0011", "API"), ("GSO-2025-0012", "FILE")]
+        ("GSO-2025-0011", "API"),
+        ("GSO-2025-0012", "FILE"),
+    ]
     ((fetched,),) = _return_values(run, "fetch_platform_deliveries")
     assert (fetched["delivery_id"], fetched["channel"], fetched["rows_loaded"], fetched["rows_quarantined"]) == (
-        "GSO-2025-0011", "API", 2, 1)
+        "GSO-2025-0011",
+        "API",
+        2,
+        1,
+    )
     assert PLATFORM_TOKEN not in json.dumps(_return_values(run, "fetch_platform_deliveries"))
-    events = [e["extra"] for e in asset_events("crvs://raw/gso_vital_rates")
-              if e["extra"].get("delivery_id") == "GSO-2025-0011"]
-    assert events == [{"delivery_agency": "GSO", "delivery_id": "GSO-2025-0011", "delivery_channel": "API",
-                       "delivery_rows_loaded": 2, "delivery_rows_quarantined": 1}]
+    events = [
+        e["extra"]
+        for e in asset_events("crvs://raw/gso_vital_rates")
+        if e["extra"].get("delivery_id") == "GSO-2025-0011"
+    ]
+    assert events == [
+        {
+            "delivery_agency": "GSO",
+            "delivery_id": "GSO-2025-0011",
+            "delivery_channel": "API",
+            "delivery_rows_loaded": 2,
+            "delivery_rows_quarantined": 1,
+        }
+    ]
     # the next run finds nothing new on the platform
     again = dags["crvs_ingest_gso"].test()
     assert str(again.state) in ("success", "DagRunState.SUCCESS")
@@ -237,20 +281,25 @@ def test_a_rejected_platform_delivery_fails_the_run_after_loading_the_others(dag
     assert str(run.state) in ("failed", "DagRunState.FAILED")
     ((rejected, loaded),) = _return_values(run, "fetch_platform_deliveries")
     assert [(s["delivery_id"], s["outcome"]) for s in (rejected, loaded)] == [
-        ("GSO-2025-0021", "REJECTED"), ("GSO-2025-0022", "LOADED")]
+        ("GSO-2025-0021", "REJECTED"),
+        ("GSO-2025-0022", "LOADED"),
+    ]
     assert tis[("platform_deliveries_loaded", -1)][0] == TaskInstanceState.FAILED
     assert tis[("all_deliveries_loaded", -1)][0] == TaskInstanceState.UPSTREAM_FAILED
     assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
     assert db.execute("select reason from quarantine.rejected_deliveries").fetchall() == [
-        ("vital_rates.csv (gso_vital_rates): the platform's manifest says 5 rows, its pages gave 3",)]
+        ("vital_rates.csv (gso_vital_rates): the platform's manifest says 5 rows, its pages gave 3",)
+    ]
 
 
 def test_a_refused_token_fails_the_run_at_once_and_the_inbox_still_loads(dags, inbox, db, platform, monkeypatch):
     from airflow.utils.state import TaskInstanceState
 
     host, port = platform.server_address[:2]
-    monkeypatch.setenv("AIRFLOW_CONN_CRVS_PLATFORM", json.dumps(
-        {"conn_type": "http", "host": host, "port": port, "schema": "http", "password": "expired"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CRVS_PLATFORM",
+        json.dumps({"conn_type": "http", "host": host, "port": port, "schema": "http", "password": "expired"}),
+    )
     write_vital_rates_delivery(inbox, "GSO-2025-0031", extracted_at="2025-04-01T08:00:00+07:00")
 
     run = dags["crvs_ingest_gso"].test()
@@ -260,8 +309,11 @@ def test_a_refused_token_fails_the_run_at_once_and_the_inbox_still_loads(dags, i
     assert tis[("fetch_platform_deliveries", -1)][0] == TaskInstanceState.FAILED
     assert tis[("load_inbox_delivery", 0)] == (TaskInstanceState.SUCCESS, "GSO-2025-0031")
     assert tis[("announce_raw_updates", -1)][0] == TaskInstanceState.SUCCESS
-    assert [e["extra"]["delivery_id"] for e in asset_events("crvs://raw/gso_vital_rates")
-            if e["extra"].get("delivery_id") == "GSO-2025-0031"] == ["GSO-2025-0031"]
+    assert [
+        e["extra"]["delivery_id"]
+        for e in asset_events("crvs://raw/gso_vital_rates")
+        if e["extra"].get("delivery_id") == "GSO-2025-0031"
+    ] == ["GSO-2025-0031"]
     assert platform.requests_log == ["GET /v1/deliveries -> 401"]
 
 
@@ -271,8 +323,9 @@ def _chosen_quarter(run) -> str:
 
     with create_session() as session:
         value = session.execute(
-            XComModel.get_many(run_id=run.run_id, dag_ids=run.dag_id, task_ids="choose_quarter",
-                               key="return_value").with_only_columns(XComModel.value)
+            XComModel.get_many(
+                run_id=run.run_id, dag_ids=run.dag_id, task_ids="choose_quarter", key="return_value"
+            ).with_only_columns(XComModel.value)
         ).scalar_one()
     return XComModel.deserialize_value(type("Row", (), {"value": value})())
 
@@ -288,26 +341,32 @@ def report_dag(airflow_db):
 
 def test_report_quarter_comes_from_the_param(report_dag):
     run = report_dag.test(
-        run_conf={"quarter": "2024Q2"}, logical_date=dt.datetime(2025, 11, 1, tzinfo=dt.timezone.utc),
-        mark_success_pattern=REPORT_STEPS)
+        run_conf={"quarter": "2024Q2"},
+        logical_date=dt.datetime(2025, 11, 1, tzinfo=dt.timezone.utc),
+        mark_success_pattern=REPORT_STEPS,
+    )
     assert _chosen_quarter(run) == "2024Q2"
 
 
 def test_report_quarter_defaults_to_the_last_complete_quarter_before_the_run(report_dag):
     # (a logical date of its own: dag.test() reuses the run of a logical date it has seen)
     run = report_dag.test(
-        logical_date=dt.datetime(2025, 11, 2, tzinfo=dt.timezone.utc), mark_success_pattern=REPORT_STEPS)
+        logical_date=dt.datetime(2025, 11, 2, tzinfo=dt.timezone.utc), mark_success_pattern=REPORT_STEPS
+    )
     assert _chosen_quarter(run) == "2025Q3"
 
 
 def test_a_platform_delivery_refused_several_times_holds_back_the_later_ones_and_is_never_skipped(
-        dags, inbox, db, platform):
+    dags, inbox, db, platform
+):
     """0002 is refused by the platform three times (each ingest run asks once): the runs fail, 0003
     waits behind it, and once the platform serves 0002 both load, in the platform's order."""
     from crvs.platform.server import FaultPlan
 
     for n, month in ((1, "03"), (2, "04"), (3, "05")):
-        write_vital_rates_delivery(platform.store.root, f"GSO-2025-004{n}", extracted_at=f"2025-{month}-01T08:00:00+07:00")
+        write_vital_rates_delivery(
+            platform.store.root, f"GSO-2025-004{n}", extracted_at=f"2025-{month}-01T08:00:00+07:00"
+        )
     platform.faults = FaultPlan.parse(["403/GSO-2025-0042*3"])
 
     def loaded():

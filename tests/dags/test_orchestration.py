@@ -47,8 +47,9 @@ def test_the_demo_serves_moj_from_the_platform_and_drops_the_others_in_the_inbox
         with orchestration.demo_platform() as url:
             conn = json.loads(os.environ[orchestration.demo_platform.VARIABLE])
             assert url == f"http://{conn['host']}:{conn['port']}"
-            request = urllib.request.Request(f"{url}/v1/deliveries?agency=MOJ",
-                                             headers={"Authorization": f"Bearer {conn['password']}"})
+            request = urllib.request.Request(
+                f"{url}/v1/deliveries?agency=MOJ", headers={"Authorization": f"Bearer {conn['password']}"}
+            )
             with urllib.request.urlopen(request, timeout=5) as answer:
                 assert [d["delivery_id"] for d in json.loads(answer.read())["deliveries"]] == ["MOJ-2025Q3-0001"]
         # the token lived only in this process's environment, for the demo's runs

@@ -6,23 +6,34 @@ import datetime as dt
 import json
 
 import pytest
-
-from crvs import pipeline
 from handmade_delivery import write_vital_rates_delivery
 
+from crvs import pipeline
 
-@pytest.mark.parametrize("day, quarter", [
-    (dt.date(2025, 1, 1), "2025Q1"), (dt.date(2025, 3, 31), "2025Q1"), (dt.date(2025, 4, 1), "2025Q2"),
-    (dt.date(2025, 9, 30), "2025Q3"), (dt.datetime(2025, 12, 31, 23, 59), "2025Q4"),
-])
+
+@pytest.mark.parametrize(
+    "day, quarter",
+    [
+        (dt.date(2025, 1, 1), "2025Q1"),
+        (dt.date(2025, 3, 31), "2025Q1"),
+        (dt.date(2025, 4, 1), "2025Q2"),
+        (dt.date(2025, 9, 30), "2025Q3"),
+        (dt.datetime(2025, 12, 31, 23, 59), "2025Q4"),
+    ],
+)
 def test_quarter_of(day, quarter):
     assert pipeline.quarter_of(day) == quarter
 
 
-@pytest.mark.parametrize("day, quarter", [
-    (dt.date(2025, 10, 5), "2025Q3"), (dt.date(2025, 1, 1), "2024Q4"), (dt.date(2025, 3, 31), "2024Q4"),
-    (dt.date(2025, 7, 1), "2025Q2"),
-])
+@pytest.mark.parametrize(
+    "day, quarter",
+    [
+        (dt.date(2025, 10, 5), "2025Q3"),
+        (dt.date(2025, 1, 1), "2024Q4"),
+        (dt.date(2025, 3, 31), "2024Q4"),
+        (dt.date(2025, 7, 1), "2025Q2"),
+    ],
+)
 def test_last_complete_quarter(day, quarter):
     assert pipeline.last_complete_quarter(day) == quarter
 
@@ -101,10 +112,22 @@ def test_scan_inbox_for_an_agency_takes_its_folders_and_the_unattributable_go_to
 
 
 def test_raw_updates_are_one_event_per_dataset_of_a_loaded_delivery():
-    summary = {"agency": "MOJ", "delivery_id": "MOJ-2025Q3-0001", "channel": "API", "outcome": "LOADED",
-               "rows_loaded": 5, "rows_quarantined": 1, "datasets": ["moj_births", "moj_deaths"]}
-    extra = {"delivery_agency": "MOJ", "delivery_id": "MOJ-2025Q3-0001", "delivery_channel": "API",
-             "delivery_rows_loaded": 5, "delivery_rows_quarantined": 1}
+    summary = {
+        "agency": "MOJ",
+        "delivery_id": "MOJ-2025Q3-0001",
+        "channel": "API",
+        "outcome": "LOADED",
+        "rows_loaded": 5,
+        "rows_quarantined": 1,
+        "datasets": ["moj_births", "moj_deaths"],
+    }
+    extra = {
+        "delivery_agency": "MOJ",
+        "delivery_id": "MOJ-2025Q3-0001",
+        "delivery_channel": "API",
+        "delivery_rows_loaded": 5,
+        "delivery_rows_quarantined": 1,
+    }
     assert pipeline.raw_updates(summary) == [("crvs://raw/moj_births", extra), ("crvs://raw/moj_deaths", extra)]
     assert pipeline.raw_updates({**summary, "outcome": "ALREADY_LOADED"}) == []
 
@@ -126,16 +149,22 @@ def test_archive_keeps_files_and_never_overwrites(tmp_path):
 
 def test_ingest_summarises_each_delivery_and_archives_it(warehouse, db, tmp_path):
     good = write_vital_rates_delivery(tmp_path, "GSO-2025-0101", extracted_at="2025-03-01T08:00:00+07:00")
-    bad = write_vital_rates_delivery(tmp_path, "GSO-2025-0102", extracted_at="2025-03-02T08:00:00+07:00",
-                                     wrong_sha256=True)
+    bad = write_vital_rates_delivery(
+        tmp_path, "GSO-2025-0102", extracted_at="2025-03-02T08:00:00+07:00", wrong_sha256=True
+    )
 
     summaries = pipeline.ingest([good, bad])
 
     assert summaries[0] == {
-        "folder": "GSO-2025-0101", "channel": "FILE", "agency": "GSO", "delivery_id": "GSO-2025-0101",
+        "folder": "GSO-2025-0101",
+        "channel": "FILE",
+        "agency": "GSO",
+        "delivery_id": "GSO-2025-0101",
         "outcome": "LOADED",
         "reason": None,
-        "rows_loaded": 2, "rows_quarantined": 1, "datasets": ["gso_vital_rates"],
+        "rows_loaded": 2,
+        "rows_quarantined": 1,
+        "datasets": ["gso_vital_rates"],
         "feed_checks": {"passed": True, "failed": []},
         "archived_to": str(tmp_path / "processed" / "GSO-2025-0101"),
     }

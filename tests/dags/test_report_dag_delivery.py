@@ -16,8 +16,8 @@ import pytest
 from crvs import orchestration, pipeline, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
-from report_quarter import QUARTER, fill_quarter  # noqa: E402
-from smtp_inbox import attachments, smtp_server  # noqa: E402
+from report_quarter import QUARTER, fill_quarter
+from smtp_inbox import attachments, smtp_server
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -41,18 +41,26 @@ def test_the_schedule_runs_after_each_quarter_with_the_quarter_as_its_data_inter
     for _ in range(4):
         info = timetable.next_dagrun_info(
             last_automated_data_interval=last,
-            restriction=TimeRestriction(earliest=pendulum.datetime(2025, 1, 1, tz="UTC"), latest=None, catchup=True))
+            restriction=TimeRestriction(earliest=pendulum.datetime(2025, 1, 1, tz="UTC"), latest=None, catchup=True),
+        )
         runs.append(info)
         last = info.data_interval
     # 06:00 Vietnam on the 15th after each quarter; each interval starts at the quarter's first midnight.
     assert [r.run_after.in_timezone("Asia/Ho_Chi_Minh").isoformat() for r in runs] == [
-        "2025-01-15T06:00:00+07:00", "2025-04-15T06:00:00+07:00", "2025-07-15T06:00:00+07:00",
-        "2025-10-15T06:00:00+07:00"]
+        "2025-01-15T06:00:00+07:00",
+        "2025-04-15T06:00:00+07:00",
+        "2025-07-15T06:00:00+07:00",
+        "2025-10-15T06:00:00+07:00",
+    ]
     assert [r.data_interval.start.in_timezone("Asia/Ho_Chi_Minh").isoformat() for r in runs] == [
-        "2024-10-01T00:00:00+07:00", "2025-01-01T00:00:00+07:00", "2025-04-01T00:00:00+07:00",
-        "2025-07-01T00:00:00+07:00"]
-    assert [pipeline.quarter_for_run(None, interval_start=r.data_interval.start, run_date=r.run_after)
-            for r in runs] == ["2024Q4", "2025Q1", "2025Q2", "2025Q3"]
+        "2024-10-01T00:00:00+07:00",
+        "2025-01-01T00:00:00+07:00",
+        "2025-04-01T00:00:00+07:00",
+        "2025-07-01T00:00:00+07:00",
+    ]
+    assert [
+        pipeline.quarter_for_run(None, interval_start=r.data_interval.start, run_date=r.run_after) for r in runs
+    ] == ["2024Q4", "2025Q1", "2025Q2", "2025Q3"]
 
 
 def test_the_quarter_of_a_run():
@@ -65,8 +73,10 @@ def test_the_quarter_of_a_run():
         pipeline.quarter_for_run("2025Q5", interval_start=None, run_date=None)
 
 
-@pytest.mark.parametrize("run_type, delivers", [
-    ("scheduled", True), ("manual", True), ("asset_triggered", False), ("asset_materialization", False)])
+@pytest.mark.parametrize(
+    "run_type, delivers",
+    [("scheduled", True), ("manual", True), ("asset_triggered", False), ("asset_materialization", False)],
+)
 def test_only_runs_of_the_schedule_or_by_hand_send_e_mail(run_type, delivers):
     assert pipeline.run_delivers(run_type) is delivers
 
@@ -78,25 +88,31 @@ def test_a_manual_run_gates_writes_and_delivers_by_smtp(report_dag, db, monkeypa
     try:
         with smtp_server() as (inbox, port):
             monkeypatch.setenv("AIRFLOW_CONN_CRVS_SMTP", f"smtp://127.0.0.1:{port}")
-            run = report_dag.test(run_conf={"quarter": QUARTER},
-                                  logical_date=dt.datetime(2026, 2, 3, tzinfo=dt.timezone.utc))
+            run = report_dag.test(
+                run_conf={"quarter": QUARTER}, logical_date=dt.datetime(2026, 2, 3, tzinfo=dt.timezone.utc)
+            )
             assert str(getattr(run.state, "value", run.state)) == "success"
             assert len(inbox.messages) == 4
             (moh,) = [m for _, rcpt, m in inbox.messages if "thongke@moh.example.invalid" in rcpt]
             assert f"crvs_{QUARTER}_agency_moh.xlsx" in attachments(moh)
-            sent = db.execute("select count(distinct recipient), bool_and(status = 'SENT') "
-                              "from delivery.deliveries where quarter = %s", (QUARTER,)).fetchone()
+            sent = db.execute(
+                "select count(distinct recipient), bool_and(status = 'SENT') "
+                "from delivery.deliveries where quarter = %s",
+                (QUARTER,),
+            ).fetchone()
             assert sent == (4, True)
             # The gate ran once, in quality_gate; write_report's manifest rests on that very run.
-            gate_runs = [r[0] for r in db.execute("select run_id from quality.gate_runs where quarter = %s",
-                                                  (QUARTER,))]
+            gate_runs = [
+                r[0] for r in db.execute("select run_id from quality.gate_runs where quarter = %s", (QUARTER,))
+            ]
             assert len(gate_runs) == 1
             manifest = json.loads((settings.reports_dir() / QUARTER / "manifest.json").read_text())
             assert manifest["gate"]["run_id"] == gate_runs[0]
 
             # Triggered again for the same quarter: the report is rewritten, nobody is e-mailed twice.
-            again = report_dag.test(run_conf={"quarter": QUARTER},
-                                    logical_date=dt.datetime(2026, 2, 4, tzinfo=dt.timezone.utc))
+            again = report_dag.test(
+                run_conf={"quarter": QUARTER}, logical_date=dt.datetime(2026, 2, 4, tzinfo=dt.timezone.utc)
+            )
             assert str(getattr(again.state, "value", again.state)) == "success"
             assert len(inbox.messages) == 4
         assert (settings.reports_dir() / QUARTER / "public" / f"crvs_{QUARTER}_report.pdf").is_file()
@@ -117,8 +133,9 @@ def test_a_public_edition_the_disclosure_audit_refuses_fails_the_report_task_and
     shutil.rmtree(settings.outbox_dir(), ignore_errors=True)
     alerts.alerts_file().unlink(missing_ok=True)
     try:
-        run = report_dag.test(run_conf={"quarter": QUARTER},
-                              logical_date=dt.datetime(2026, 2, 5, tzinfo=dt.timezone.utc))
+        run = report_dag.test(
+            run_conf={"quarter": QUARTER}, logical_date=dt.datetime(2026, 2, 5, tzinfo=dt.timezone.utc)
+        )
         assert str(getattr(run.state, "value", run.state)) == "failed"
         (alert,) = read_alerts()
         assert alert["task_id"] == "write_report"

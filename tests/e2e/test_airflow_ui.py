@@ -28,9 +28,9 @@ import pytest
 from crvs import orchestration, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
-from report_quarter import QUARTER, fill_quarter  # noqa: E402
-from smtp_inbox import free_port, smtp_server  # noqa: E402
-from test_celery_smoke import _processes_mentioning  # noqa: E402
+from report_quarter import QUARTER, fill_quarter
+from smtp_inbox import free_port, smtp_server
+from test_celery_smoke import _processes_mentioning
 
 CHROMIUM = Path("/usr/bin/chromium")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -55,26 +55,34 @@ def airflow_up(db, tmp_path):
     out = tmp_path / "airflow-up.out"
     with smtp_server() as (inbox, smtp_port):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-        env.update({
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-            "CRVS_AIRFLOW_PORT": str(free_port()),
-            "CRVS_AIRFLOW_DB_URL": settings._with_database(settings.airflow_db_url(), UI_DB),
-            "CRVS_SHARED_DIR": str(shared),
-            "AIRFLOW_HOME": str(airflow_home),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW_CONN_CRVS_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port}),
-        })
+        env.update(
+            {
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+                "CRVS_AIRFLOW_PORT": str(free_port()),
+                "CRVS_AIRFLOW_DB_URL": settings._with_database(settings.airflow_db_url(), UI_DB),
+                "CRVS_SHARED_DIR": str(shared),
+                "AIRFLOW_HOME": str(airflow_home),
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW_CONN_CRVS_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port}),
+            }
+        )
         with out.open("wb") as log:
-            up = subprocess.Popen([sys.executable, "-m", "crvs.cli", "airflow", "up"], env=env,
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            up = subprocess.Popen(
+                [sys.executable, "-m", "crvs.cli", "airflow", "up"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             deadline = time.monotonic() + READY_TIMEOUT
             while "[crvs airflow] ready." not in out.read_text():
                 assert up.poll() is None, out.read_text()[-3000:]
                 assert time.monotonic() < deadline, out.read_text()[-3000:]
                 time.sleep(1)
-            hint = re.search(r"Airflow UI: (http://127\.0\.0\.1:\d+) \(user `admin`; the password is in (\S+)\)",
-                             out.read_text())
+            hint = re.search(
+                r"Airflow UI: (http://127\.0\.0\.1:\d+) \(user `admin`; the password is in (\S+)\)", out.read_text()
+            )
             assert hint, out.read_text()
             password = json.loads(Path(hint.group(2)).read_text())["admin"]  # the file the hint names exists
             yield hint.group(1), password, shared, inbox
@@ -114,8 +122,9 @@ def test_an_engineer_logs_in_reads_the_docs_triggers_the_quarter_and_finds_the_r
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US",
-                                          timezone_id="Asia/Ho_Chi_Minh")  # an engineer in Vietnam
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 900}, locale="en-US", timezone_id="Asia/Ho_Chi_Minh"
+            )  # an engineer in Vietnam
             page = context.new_page()
             page.set_default_timeout(60_000)
 

@@ -33,12 +33,27 @@ def _processes_mentioning(text: str) -> list[str]:
 
 @pytest.mark.slow
 def test_a_quarter_runs_from_delivery_to_e_mail_on_two_celery_workers_and_nothing_is_left_running():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AIRFLOW", "CRVS_")) or k == "CRVS_CELERY_BROKER_URL"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CRVS_")) or k == "CRVS_CELERY_BROKER_URL"
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    done = subprocess.run([sys.executable, "-m", "crvs.cli", "airflow", "celery-smoke", "--scale", "0.002",
-                           "--timeout", str(SMOKE_TIMEOUT - 60)],
-                          env=env, capture_output=True, text=True, timeout=SMOKE_TIMEOUT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crvs.cli",
+            "airflow",
+            "celery-smoke",
+            "--scale",
+            "0.002",
+            "--timeout",
+            str(SMOKE_TIMEOUT - 60),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SMOKE_TIMEOUT,
+    )
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-6000:]
     lines = done.stdout.strip().splitlines()
@@ -60,10 +75,13 @@ def test_a_quarter_runs_from_delivery_to_e_mail_on_two_celery_workers_and_nothin
     ran = dict(re.findall(r"\[celery-smoke\] (worker-\d) ran (\d+) distinct task", done.stdout))
     assert set(ran) == {"worker-1", "worker-2"} and all(int(n) > 0 for n in ran.values()), done.stdout
     # the UI reads a task's log from the log server of the worker that ran it (its own address, one port)
-    shown = re.findall(r"the UI shows \S+ log, run on (worker-\d): (\d+) lines from http://(127\.0\.0\.\d+):\d+/log/",
-                       done.stdout)
-    assert {(worker, address) for worker, _, address in shown} == {("worker-1", "127.0.0.2"),
-                                                                   ("worker-2", "127.0.0.3")}, done.stdout
+    shown = re.findall(
+        r"the UI shows \S+ log, run on (worker-\d): (\d+) lines from http://(127\.0\.0\.\d+):\d+/log/", done.stdout
+    )
+    assert {(worker, address) for worker, _, address in shown} == {
+        ("worker-1", "127.0.0.2"),
+        ("worker-2", "127.0.0.3"),
+    }, done.stdout
     assert all(int(lines) > 0 for _, lines, _ in shown), done.stdout
 
     root = re.search(r"starting the embedded PostgreSQL in (\S+)/main", done.stdout).group(1)

@@ -44,13 +44,19 @@ def in_hundreds(module_warehouse, tmp_path_factory):
     moj, moh, gso = generate_quarter(QUARTER, 0.002, inbox)
     # GSO sends 2025 again as GSO-2025-0002 with every population cell in hundreds (value / 100);
     # the same rates. Each cell replaces the earlier delivery's (feeds.md).
-    population = [{**r, "population": str(round(int(r["population"]) / 100))}
-                  for r in _rows(gso, "population.csv")]
+    population = [{**r, "population": str(round(int(r["population"]) / 100))} for r in _rows(gso, "population.csv")]
     rates = _rows(gso, "vital_rates.csv")
-    resent = write_delivery(inbox / "GSO-2025-0002", dict(
-        delivery_id="GSO-2025-0002", agency="GSO", extracted_at="2025-10-01T08:00:00+07:00",
-        period_start="2025-01-01", period_end="2025-12-31"),
-        {"population.csv": ("gso_population", population), "vital_rates.csv": ("gso_vital_rates", rates)})
+    resent = write_delivery(
+        inbox / "GSO-2025-0002",
+        dict(
+            delivery_id="GSO-2025-0002",
+            agency="GSO",
+            extracted_at="2025-10-01T08:00:00+07:00",
+            period_start="2025-01-01",
+            period_end="2025-12-31",
+        ),
+        {"population.csv": ("gso_population", population), "vital_rates.csv": ("gso_vital_rates", rates)},
+    )
     summaries = pipeline.ingest([moj, moh, gso, resent])
     assert [s["outcome"] for s in summaries] == ["LOADED"] * 4, summaries
     pipeline.transform()
@@ -59,19 +65,30 @@ def in_hundreds(module_warehouse, tmp_path_factory):
     people = {}
     for r in population:
         people[r["province_code"]] = people.get(r["province_code"], 0) + int(r["population"])
-    expected = sum(Fraction(r["crude_birth_rate"]) / 1000 * people[r["province_code"]] for r in rates) \
-        * DAYS_IN_Q3 / DAYS_IN_2025
+    expected = (
+        sum(Fraction(r["crude_birth_rate"]) / 1000 * people[r["province_code"]] for r in rates)
+        * DAYS_IN_Q3
+        / DAYS_IN_2025
+    )
     with psycopg.connect(module_warehouse) as conn:
         # the numerator is the quarter's on-time births, which the unit error does not touch
-        (on_time,) = conn.execute("select births_on_time from reports.rpt_t8_completeness "
-                                  "where quarter = %s and province_code = 'VN'", (QUARTER,)).fetchone()
+        (on_time,) = conn.execute(
+            "select births_on_time from reports.rpt_t8_completeness where quarter = %s and province_code = 'VN'",
+            (QUARTER,),
+        ).fetchone()
     return {"pct": _one_decimal(Fraction(on_time) / expected * 100), "on_time": on_time}
 
 
 def test_crvs_report_refuses_the_quarter_naming_check_and_figure(in_hundreds, tmp_path):
     out = tmp_path / "reports"
-    result = subprocess.run([CRVS, "-q", "report", "--quarter", QUARTER, "--out", str(out)], cwd=tmp_path,
-                            env=os.environ.copy(), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [CRVS, "-q", "report", "--quarter", QUARTER, "--out", str(out)],
+        cwd=tmp_path,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.splitlines()
@@ -80,8 +97,9 @@ def test_crvs_report_refuses_the_quarter_naming_check_and_figure(in_hundreds, tm
     assert len(blocking) == 1, result.stderr
     # about a hundred times the true completeness: far above the blocking band's 150 %
     assert float(in_hundreds["pct"]) > 1000
-    assert (f"province_code=VN, birth_completeness_pct={in_hundreds['pct']}, "
-            f"births_on_time={in_hundreds['on_time']}") in blocking[0]
+    assert (
+        f"province_code=VN, birth_completeness_pct={in_hundreds['pct']}, births_on_time={in_hundreds['on_time']}"
+    ) in blocking[0]
     assert "GSO-2025-0002" in blocking[0]  # the delivery the population came from
     assert "birth completeness within 10-150 %" in blocking[0]
     assert not out.exists() or not any(out.rglob("*"))

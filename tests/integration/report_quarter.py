@@ -45,18 +45,25 @@ def fill_quarter(db):
 
     special_t2 = {"01": (3, 40, 0, 43, "7.5"), "04": (50, 45, 0, 95, "111.1")}
     for code in reversed(province_codes()):
-        db.execute("insert into reports.rpt_t2_births_by_sex values (%s, %s, %s, %s, %s, %s, %s)",
-                   (QUARTER, code, *special_t2.get(code, (100, 90, 0, 190, "111.1"))))
+        db.execute(
+            "insert into reports.rpt_t2_births_by_sex values (%s, %s, %s, %s, %s, %s, %s)",
+            (QUARTER, code, *special_t2.get(code, (100, 90, 0, 190, "111.1"))),
+        )
         t8 = ["1000.0", 900, "90.0", "500.0", 400, "80.0", 800, 760, "95.0"]
         if code == "01":
             t8[4:6] = [60, "12.0"]
         if code == "04":
             t8[6:9] = [0, 0, None]
-        db.execute("insert into reports.rpt_t8_completeness values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                   (QUARTER, code, *t8))
+        db.execute(
+            "insert into reports.rpt_t8_completeness values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (QUARTER, code, *t8),
+        )
     db.execute("insert into reports.rpt_t2_births_by_sex values (%s, 'VN', 3253, 2965, 0, 6218, 109.7)", (QUARTER,))
-    db.execute("insert into reports.rpt_t8_completeness values "
-               "(%s, 'VN', 34000.0, 30600, 90.0, 17000.0, 13260, 78.0, 26400, 25080, 95.0)", (QUARTER,))
+    db.execute(
+        "insert into reports.rpt_t8_completeness values "
+        "(%s, 'VN', 34000.0, 30600, 90.0, 17000.0, 13260, 78.0, 26400, 25080, 95.0)",
+        (QUARTER,),
+    )
 
     fill_births_deaths_marriages(db)
 
@@ -69,14 +76,18 @@ def fill_quarter(db):
         ("gso-2024", "GSO", "platform", "2024-06-30T00:00:00+00:00", "2024-01-01", "2024-12-31"),
     ]
     for d in deliveries:
-        db.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, "
-                   "period_start, period_end, source, manifest) values (%s, %s, %s, '1.0', %s, %s, %s, 'test', '{}')",
-                   d)
+        db.execute(
+            "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, "
+            "period_start, period_end, source, manifest) values (%s, %s, %s, '1.0', %s, %s, %s, 'test', '{}')",
+            d,
+        )
     # The datasets each delivery carried (the gate's freshness check needs every one the agency owes).
     for delivery_id, agency, *_ in deliveries:
         for dataset in [name for name, d in DATASETS.items() if d.agency == agency]:
-            db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 0, 0, 0, %s)",
-                       (delivery_id, dataset, f"{dataset}.csv", agency))
+            db.execute(
+                "insert into raw.delivery_files values (%s, %s, %s, null, 0, 0, 0, %s)",
+                (delivery_id, dataset, f"{dataset}.csv", agency),
+            )
     return db
 
 
@@ -85,12 +96,12 @@ REGIONS = ["NMM", "RRD", "NCC", "CHL", "SE", "MRD"]
 # T3 and T4 by region of residence: each region's births are T2's over its provinces (the regions of
 # crvs/report/linkage.py: RRD 01, 22, 31, 33, 37; NMM 04 and 9 more; NCC 9; CHL 2; SE 2; MRD 6).
 T3_BANDS = {  # region: {mother's age band: births}
-    "NMM": {"<15": 3, "20-24": 700, "25-29": 900, "30-34": 202},   # 1805
-    "RRD": {"20-24": 300, "25-29": 400, "30-34": 101, "50+": 2},   # 803
-    "NCC": {"20-24": 700, "25-29": 800, "30-34": 210},             # 1710
-    "CHL": {"20-24": 150, "25-29": 180, "30-34": 50},              # 380
+    "NMM": {"<15": 3, "20-24": 700, "25-29": 900, "30-34": 202},  # 1805
+    "RRD": {"20-24": 300, "25-29": 400, "30-34": 101, "50+": 2},  # 803
+    "NCC": {"20-24": 700, "25-29": 800, "30-34": 210},  # 1710
+    "CHL": {"20-24": 150, "25-29": 180, "30-34": 50},  # 380
     "SE": {"20-24": 100, "25-29": 50, "30-34": 17, "UNKNOWN": 213},  # 380
-    "MRD": {"20-24": 400, "25-29": 600, "30-34": 140},             # 1140
+    "MRD": {"20-24": 400, "25-29": 600, "30-34": 140},  # 1140
 }
 T4_PLACES = {  # region: [(place of birth, timeliness, births)]
     "NMM": [("FACILITY", "ON_TIME", 1600), ("HOME", "ON_TIME", 205)],
@@ -101,12 +112,12 @@ T4_PLACES = {  # region: [(place of birth, timeliness, births)]
     "MRD": [("FACILITY", "ON_TIME", 1000), ("HOME", "ON_TIME", 140)],
 }
 T5_BANDS = {  # region: (70-74 male, female), (85+ male, female, unknown); totals = T6's deaths of the region
-    "NMM": ((150, 120), (80, 148, 2)),   # 270 + 230 = 500 = 10 × 50
-    "RRD": ((50, 40), (42, 70, 0)),      # 90 + 112 = 202 = 4 × 50 + 2
-    "NCC": ((130, 100), (90, 130, 0)),   # 230 + 220 = 450 = 9 × 50
-    "CHL": ((30, 20), (20, 30, 0)),      # 100
-    "SE": ((30, 20), (20, 30, 0)),       # 100
-    "MRD": ((110, 100), (48, 42, 0)),    # 210 + 90 = 300 = 6 × 50
+    "NMM": ((150, 120), (80, 148, 2)),  # 270 + 230 = 500 = 10 × 50
+    "RRD": ((50, 40), (42, 70, 0)),  # 90 + 112 = 202 = 4 × 50 + 2
+    "NCC": ((130, 100), (90, 130, 0)),  # 230 + 220 = 450 = 9 × 50
+    "CHL": ((30, 20), (20, 30, 0)),  # 100
+    "SE": ((30, 20), (20, 30, 0)),  # 100
+    "MRD": ((110, 100), (48, 42, 0)),  # 210 + 90 = 300 = 6 × 50
 }
 
 
@@ -135,64 +146,109 @@ def fill_births_deaths_marriages(db):
     t4_vn: dict[tuple[str, str], int] = {}
     for region in REGIONS:
         for band, births in T3_BANDS[region].items():
-            db.execute("insert into reports.rpt_t3_births_by_mother_age values (%s, %s, %s, %s)",
-                       (QUARTER, region, band, births))
+            db.execute(
+                "insert into reports.rpt_t3_births_by_mother_age values (%s, %s, %s, %s)",
+                (QUARTER, region, band, births),
+            )
             t3_vn[band] = t3_vn.get(band, 0) + births
         for place, timeliness, births in T4_PLACES[region]:
-            db.execute("insert into reports.rpt_t4_births_by_place values (%s, %s, %s, %s, %s)",
-                       (QUARTER, region, place, timeliness, births))
+            db.execute(
+                "insert into reports.rpt_t4_births_by_place values (%s, %s, %s, %s, %s)",
+                (QUARTER, region, place, timeliness, births),
+            )
             t4_vn[place, timeliness] = t4_vn.get((place, timeliness), 0) + births
     assert t3_vn == {"<15": 3, "20-24": 2350, "25-29": 2930, "30-34": 720, "50+": 2, "UNKNOWN": 213}
     assert t4_vn == {("FACILITY", "ON_TIME"): 5480, ("HOME", "ON_TIME"): 734, ("HOME", "LATE"): 4}
     for band, births in t3_vn.items():
         db.execute("insert into reports.rpt_t3_births_by_mother_age values (%s, 'VN', %s, %s)", (QUARTER, band, births))
     for (place, timeliness), births in t4_vn.items():
-        db.execute("insert into reports.rpt_t4_births_by_place values (%s, 'VN', %s, %s, %s)",
-                   (QUARTER, place, timeliness, births))
+        db.execute(
+            "insert into reports.rpt_t4_births_by_place values (%s, 'VN', %s, %s, %s)",
+            (QUARTER, place, timeliness, births),
+        )
 
     t5 = [("NATIONAL", "VN", "70-74", 500, 400, 0), ("NATIONAL", "VN", "85+", 300, 450, 2)]
     for region in REGIONS:
         (male, female), old = T5_BANDS[region]
         t5 += [("REGION", region, "70-74", male, female, 0), ("REGION", region, "85+", *old)]
     for level, code, band, male, female, unknown in t5:
-        db.execute("insert into reports.rpt_t5_deaths_by_age_sex values (%s, %s, %s, %s, %s, %s, %s, %s)",
-                   (QUARTER, level, code, band, male, female, unknown, male + female + unknown))
+        db.execute(
+            "insert into reports.rpt_t5_deaths_by_age_sex values (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (QUARTER, level, code, band, male, female, unknown, male + female + unknown),
+        )
 
     for code in province_codes():
         t6 = (2, 1, "50.0", 2, 1, "50.0", 0, "0.0") if code == "01" else (50, 40, "80.0", 45, 30, "60.0", 3, "6.7")
-        db.execute("insert into reports.rpt_t6_deaths_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                   (QUARTER, code, *t6))
-    db.execute("insert into reports.rpt_t6_deaths_quality values "
-               "(%s, 'VN', 1652, 1321, 80.0, 1487, 991, 60.0, 99, 6.7)", (QUARTER,))
+        db.execute(
+            "insert into reports.rpt_t6_deaths_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (QUARTER, code, *t6),
+        )
+    db.execute(
+        "insert into reports.rpt_t6_deaths_quality values (%s, 'VN', 1652, 1321, 80.0, 1487, 991, 60.0, 99, 6.7)",
+        (QUARTER,),
+    )
 
-    t7 = [("NMM", "male", "30-34", 3), ("NMM", "female", "25-29", 3), ("RRD", "male", "25-29", 4),
-          ("RRD", "female", "20-24", 4)]
+    t7 = [
+        ("NMM", "male", "30-34", 3),
+        ("NMM", "female", "25-29", 3),
+        ("RRD", "male", "25-29", 4),
+        ("RRD", "female", "20-24", 4),
+    ]
     t7 += [("VN", sex, band, n) for _, sex, band, n in t7]
     t7 += [(region, "male", "25-29", 0) for region in ("NCC", "CHL", "SE", "MRD")]  # every region has a row
     for region, sex, band, spouses in t7:
-        db.execute("insert into reports.rpt_t7_marriages_by_age values (%s, %s, %s, %s, %s, %s, 0)",
-                   (QUARTER, region, sex, band, spouses, spouses))
+        db.execute(
+            "insert into reports.rpt_t7_marriages_by_age values (%s, %s, %s, %s, %s, %s, 0)",
+            (QUARTER, region, sex, band, spouses, spouses),
+        )
 
     t9 = [
         ("GSO", "gso_population", "gso-2025", "API", "2025-06-30T00:00:00Z", 68, 68, 0, None),
         ("MOH", "moh_births", "moh-2025q3", "EMAIL", "2025-10-03T10:00:00Z", 800, 800, 0, None),
-        ("MOJ", "moj_births", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", 6300, 6297, 3,
-         "reg_province_code: not_in_code_list (3 rows)"),
+        (
+            "MOJ",
+            "moj_births",
+            "moj-2025q3-01",
+            "FILE",
+            "2025-10-05T01:00:00Z",
+            6300,
+            6297,
+            3,
+            "reg_province_code: not_in_code_list (3 rows)",
+        ),
         ("MOJ", "moj_deaths", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", 1652, 1652, 0, None),
         ("MOJ", "moj_marriages", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", 7, 7, 0, None),
     ]
     for row in t9:
-        db.execute("insert into reports.rpt_t9_data_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                   (QUARTER, *row))
+        db.execute(
+            "insert into reports.rpt_t9_data_quality values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", (QUARTER, *row)
+        )
     # The deliveries behind T9 (rpt_quarter_deliveries, which T9 selects from): each fed the quarter
     # by its period, every row of it bearing on the quarter.
-    periods = {"GSO": ("2025-01-01", "2025-12-31"), "MOH": ("2025-07-01", "2025-09-30"),
-               "MOJ": ("2025-07-01", "2025-09-30")}
+    periods = {
+        "GSO": ("2025-01-01", "2025-12-31"),
+        "MOH": ("2025-07-01", "2025-09-30"),
+        "MOJ": ("2025-07-01", "2025-09-30"),
+    }
     for agency, dataset, delivery_id, channel, extracted_at, received, loaded, rejected, reason in t9:
-        db.execute("insert into reports.rpt_quarter_deliveries values "
-                   "(%s, %s, %s, %s, 'PERIOD', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                   (QUARTER, agency, delivery_id, dataset, channel, extracted_at, *periods[agency], received, loaded,
-                    rejected, loaded, reason))
+        db.execute(
+            "insert into reports.rpt_quarter_deliveries values "
+            "(%s, %s, %s, %s, 'PERIOD', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                QUARTER,
+                agency,
+                delivery_id,
+                dataset,
+                channel,
+                extracted_at,
+                *periods[agency],
+                received,
+                loaded,
+                rejected,
+                loaded,
+                reason,
+            ),
+        )
 
 
 def skew_the_sex_ratio(db):
@@ -200,7 +256,13 @@ def skew_the_sex_ratio(db):
     coherent across the tables (a gate warning the public edition may carry): every province but 01
     and 04 105 boys, 85 girls (123.5; totals unchanged, so T3/T4 still agree); VN 32 × 105 + 3 + 50 =
     3413 boys, 32 × 85 + 40 + 45 = 2805 girls, 3413 / 2805 × 100 = 121.7."""
-    db.execute("update reports.rpt_t2_births_by_sex set male = 105, female = 85, sex_ratio_at_birth = 123.5 "
-               "where quarter = %s and province_code not in ('01', '04', 'VN')", (QUARTER,))
-    db.execute("update reports.rpt_t2_births_by_sex set male = 3413, female = 2805, sex_ratio_at_birth = 121.7 "
-               "where quarter = %s and province_code = 'VN'", (QUARTER,))
+    db.execute(
+        "update reports.rpt_t2_births_by_sex set male = 105, female = 85, sex_ratio_at_birth = 123.5 "
+        "where quarter = %s and province_code not in ('01', '04', 'VN')",
+        (QUARTER,),
+    )
+    db.execute(
+        "update reports.rpt_t2_births_by_sex set male = 3413, female = 2805, sex_ratio_at_birth = 121.7 "
+        "where quarter = %s and province_code = 'VN'",
+        (QUARTER,),
+    )

@@ -18,16 +18,38 @@ CRVS = str(Path(sys.executable).with_name("crvs"))
 
 
 def crvs(*args, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([CRVS, "-q", *args], cwd=cwd, env=os.environ.copy(), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [CRVS, "-q", *args], cwd=cwd, env=os.environ.copy(), capture_output=True, text=True, timeout=300
+    )
 
 
 def rates_delivery(folder: Path, delivery_id: str, rate: str) -> Path:
-    return write_delivery(folder / delivery_id, dict(
-        delivery_id=delivery_id, agency="GSO", channel="FILE", schema_version="1.0",
-        extracted_at="2025-10-01T08:00:00+07:00", period_start="2025-01-01", period_end="2025-12-31"),
-        {"vital_rates.csv": ("gso_vital_rates", [dict(year="2025", province_code="01", admin_code_version="2025",
-                                                      crude_birth_rate=rate, crude_death_rate="6.1")])})
+    return write_delivery(
+        folder / delivery_id,
+        dict(
+            delivery_id=delivery_id,
+            agency="GSO",
+            channel="FILE",
+            schema_version="1.0",
+            extracted_at="2025-10-01T08:00:00+07:00",
+            period_start="2025-01-01",
+            period_end="2025-12-31",
+        ),
+        {
+            "vital_rates.csv": (
+                "gso_vital_rates",
+                [
+                    dict(
+                        year="2025",
+                        province_code="01",
+                        admin_code_version="2025",
+                        crude_birth_rate=rate,
+                        crude_death_rate="6.1",
+                    )
+                ],
+            )
+        },
+    )
 
 
 def test_db_url_prints_a_working_dsn_on_its_last_line(warehouse, tmp_path):
@@ -57,7 +79,9 @@ def test_ingest_loads_the_good_deliveries_then_exits_non_zero_for_a_rejected_one
     assert lines[1] == ("rejected        GSO-2025-0002: vital_rates.csv: the manifest says 2 rows, the file has 1")
     assert lines[2].startswith("loaded          GSO-2025-0003")
     assert db.execute("select delivery_id from raw.deliveries order by 1").fetchall() == [
-        ("GSO-2025-0001",), ("GSO-2025-0003",)]
+        ("GSO-2025-0001",),
+        ("GSO-2025-0003",),
+    ]
 
     again = crvs("ingest", str(inbox / "GSO-2025-0001"), cwd=tmp_path)
     assert (again.returncode, again.stdout.strip()) == (0, "already loaded  GSO-2025-0001")
@@ -106,8 +130,9 @@ def test_db_start_status_url_stop_on_a_home_of_its_own(tmp_path):
     env["CRVS_HOME"] = str(tmp_path / "home")
 
     def run(*args):
-        return subprocess.run([CRVS, "-q", "db", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run(
+            [CRVS, "-q", "db", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
 
     assert "not initialised" in run("status").stdout
     started = run("start")
@@ -126,8 +151,9 @@ def test_db_start_status_url_stop_on_a_home_of_its_own(tmp_path):
     assert stopped.returncode == 0 and "stopped" in run("status").stdout
 
 
-def test_fetch_loads_from_the_platform_one_line_per_delivery_and_exits_1_on_a_rejection(warehouse, db, tmp_path,
-                                                                                          monkeypatch):
+def test_fetch_loads_from_the_platform_one_line_per_delivery_and_exits_1_on_a_rejection(
+    warehouse, db, tmp_path, monkeypatch
+):
     from crvs.platform.server import PlatformServer
 
     served = tmp_path / "platform"
@@ -145,7 +171,8 @@ def test_fetch_loads_from_the_platform_one_line_per_delivery_and_exits_1_on_a_re
         assert result.stdout.splitlines() == [
             "loaded          GSO-2025-0001: 1 rows loaded, 0 quarantined (gso_vital_rates)",
             "rejected        GSO-2025-0002: vital_rates.csv (gso_vital_rates): the platform's manifest says 3 rows, "
-            "its pages gave 1"]
+            "its pages gave 1",
+        ]
         monkeypatch.setenv("CRVS_PLATFORM_TOKEN", "expired-tok-3f9a")
         refused = crvs("fetch", "--agency", "GSO", cwd=tmp_path)
     assert refused.returncode == 2

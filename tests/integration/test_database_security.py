@@ -36,16 +36,23 @@ def stranger() -> str:
     try:
         pwd.getpwnam(STRANGER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", STRANGER],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", STRANGER],
+            check=True,
+            capture_output=True,
+        )
     return STRANGER
 
 
 def as_user(user: str, *command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run a command as `user`, with an empty environment (no ~/.pgpass, no PGPASSWORD of ours)."""
     variables = [f"{k}={v}" for k, v in {"HOME": "/nonexistent", **(env or {})}.items()]
-    return subprocess.run(["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
-                           "env", "-i", *variables, *command], capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", "env", "-i", *variables, *command],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def stranger_psql(conninfo: str, statement: str = "select current_user", **env: str) -> subprocess.CompletedProcess:
@@ -69,16 +76,20 @@ def _refused(url: str, statement: str) -> psycopg.Error:
 
 # ------------------------------------------------------------------ authentication
 
+
 @pytest.mark.parametrize("password", [None, "wrong", ""])
 def test_a_local_user_cannot_connect_as_the_superuser(postgres_server, stranger, password):
     env = {} if password is None else {"PGPASSWORD": password}
-    for conninfo in (_conninfo(ADMIN, "postgres"),
-                     _conninfo(ADMIN, settings.WAREHOUSE_DB),
-                     _conninfo(ADMIN, "postgres", "replication=true")):
+    for conninfo in (
+        _conninfo(ADMIN, "postgres"),
+        _conninfo(ADMIN, settings.WAREHOUSE_DB),
+        _conninfo(ADMIN, "postgres", "replication=true"),
+    ):
         result = stranger_psql(conninfo, "select current_user", **env)
         assert result.returncode != 0, f"{conninfo} let a stranger in: {result.stdout}"
-        assert ("password authentication failed" in result.stderr or "no password supplied" in result.stderr), \
+        assert "password authentication failed" in result.stderr or "no password supplied" in result.stderr, (
             result.stderr
+        )
 
 
 def test_a_local_user_cannot_connect_as_any_other_role_either(postgres_server, stranger, analyst_url):
@@ -97,16 +108,18 @@ def test_the_owner_connects_as_each_role_with_its_password_file(postgres_server)
         with database.connect(role=role) as conn:
             assert conn.execute("select current_user").fetchone() == (role,)
     with psycopg.connect(settings.airflow_db_url()) as conn:
-        assert conn.execute("select current_user, current_database()").fetchone() == (
-            AIRFLOW, settings.AIRFLOW_DB)
+        assert conn.execute("select current_user, current_database()").fetchone() == (AIRFLOW, settings.AIRFLOW_DB)
     # The URLs hold no secret: libpq reads the password from the role's file.
     for url in (settings.warehouse_url(), settings.role_url(LOADER), settings.airflow_db_url()):
         assert settings.role_password(settings.urlsplit(url).username) not in url
 
 
 def test_every_line_of_pg_hba_asks_for_the_password(postgres_server):
-    lines = [line.split() for line in (postgres_server.data_dir / "pg_hba.conf").read_text().splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line.split()
+        for line in (postgres_server.data_dir / "pg_hba.conf").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert lines, "pg_hba.conf has no rule"
     assert {line[-1] for line in lines} == {"scram-sha-256"}
     assert any(line[0] == "host" and line[1] == "replication" for line in lines)
@@ -130,6 +143,7 @@ def test_the_secrets_are_readable_by_their_owner_only(postgres_server, stranger)
 
 # ------------------------------------------------------------------ the server's process
 
+
 def _status(pid: int) -> dict[str, str]:
     return dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":\t" in line)
 
@@ -149,8 +163,11 @@ def test_the_server_process_holds_no_capability(postgres_server):
 def test_even_the_superuser_cannot_make_the_server_read_the_secrets_or_etc_shadow(module_warehouse):
     key = settings.home() / "secrets" / "pseudonym.key"
     settings.ensure_pseudonym_key()
-    for statement in (f"select pg_read_file('{key}')", "select pg_read_file('/etc/shadow')",
-                      "copy (select 1) to program 'cat /etc/shadow > /dev/null'"):
+    for statement in (
+        f"select pg_read_file('{key}')",
+        "select pg_read_file('/etc/shadow')",
+        "copy (select 1) to program 'cat /etc/shadow > /dev/null'",
+    ):
         error = _refused(module_warehouse, statement)
         assert "Permission denied" in str(error) or "failed" in str(error), (statement, str(error))
 
@@ -179,6 +196,7 @@ def test_the_server_reaches_a_private_home_by_search_permission_only(postgres_se
 
 # ------------------------------------------------------------------ the analysts' role
 
+
 def _as_another_user(analyst_url: str, user: str) -> str:
     """The analysts' URL with another role's name in place of theirs ("an analyst only has to change
     the user name")."""
@@ -193,35 +211,46 @@ def test_the_analysts_password_opens_no_other_role(analyst_url, user):
 
 def test_the_analyst_cannot_read_raw_or_quarantine(analyst_url):
     for relation in ("raw.deliveries", "raw.moj_births", "quarantine.rows", "quarantine.rejected_deliveries"):
-        assert isinstance(_refused(analyst_url, f"select * from {relation} limit 1"),
-                          psycopg.errors.InsufficientPrivilege), relation
+        assert isinstance(
+            _refused(analyst_url, f"select * from {relation} limit 1"), psycopg.errors.InsufficientPrivilege
+        ), relation
 
 
 def test_the_analyst_cannot_read_server_files_or_run_programs(analyst_url):
-    for statement in ("select pg_read_file('/etc/hostname')", "select pg_ls_dir('.')",
-                      "copy (select 1) to program 'id'"):
+    for statement in (
+        "select pg_read_file('/etc/hostname')",
+        "select pg_ls_dir('.')",
+        "copy (select 1) to program 'id'",
+    ):
         assert isinstance(_refused(analyst_url, statement), psycopg.errors.InsufficientPrivilege), statement
 
 
-@pytest.mark.parametrize("statement", [
-    "alter role crvs_analyst password 'mine now'",
-    "alter role crvs_analyst password null",
-    "alter user current_user with encrypted password 'SCRAM-SHA-256$4096:c2FsdA==$a2V5:a2V5'",
-    "alter role crvs_analyst set statement_timeout = 1",
-    "alter role crvs_analyst reset all",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "alter role crvs_analyst password 'mine now'",
+        "alter role crvs_analyst password null",
+        "alter user current_user with encrypted password 'SCRAM-SHA-256$4096:c2FsdA==$a2V5:a2V5'",
+        "alter role crvs_analyst set statement_timeout = 1",
+        "alter role crvs_analyst reset all",
+    ],
+)
 def test_the_analyst_cannot_change_its_role(analyst_url, statement):
     assert isinstance(_refused(analyst_url, statement), psycopg.errors.InsufficientPrivilege)
     with psycopg.connect(analyst_url) as conn:  # the password the others use still works
-        assert conn.execute("select current_user, current_setting('statement_timeout')").fetchone() == (
-            ANALYST, "0")
+        assert conn.execute("select current_user, current_setting('statement_timeout')").fetchone() == (ANALYST, "0")
 
 
 def test_the_analyst_cannot_create_temporary_tables_or_anything(analyst_url):
-    for statement in ("create temp table mine (x int)", "create temporary table mine as select 1",
-                      "create schema mine", "create table marts.mine (x int)"):
-        assert isinstance(_refused(analyst_url, statement),
-                          (psycopg.errors.InsufficientPrivilege, psycopg.errors.InvalidSchemaName)), statement
+    for statement in (
+        "create temp table mine (x int)",
+        "create temporary table mine as select 1",
+        "create schema mine",
+        "create table marts.mine (x int)",
+    ):
+        assert isinstance(
+            _refused(analyst_url, statement), (psycopg.errors.InsufficientPrivilege, psycopg.errors.InvalidSchemaName)
+        ), statement
 
 
 @pytest.mark.parametrize("other", [settings.AIRFLOW_DB, "postgres", "template1"])
@@ -231,6 +260,7 @@ def test_the_analyst_cannot_connect_to_another_database(analyst_url, other):
 
 
 # ------------------------------------------------------------------ least privilege of the pipeline's roles
+
 
 @pytest.fixture(scope="module")
 def a_mart(module_warehouse):
@@ -247,8 +277,13 @@ def a_mart(module_warehouse):
 
 def test_the_loader_cannot_read_marts_or_create_roles(a_mart):
     with database.connect(autocommit=True, role=LOADER) as loader:
-        for statement in (f"select * from {a_mart}", "create role intruder", "alter role crvs_loader createrole",
-                          "alter role crvs_analyst password 'x'", f"drop table {a_mart}"):
+        for statement in (
+            f"select * from {a_mart}",
+            "create role intruder",
+            "alter role crvs_loader createrole",
+            "alter role crvs_analyst password 'x'",
+            f"drop table {a_mart}",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 loader.execute(statement)
 
@@ -256,11 +291,15 @@ def test_the_loader_cannot_read_marts_or_create_roles(a_mart):
 def test_each_reader_reads_what_it_needs(a_mart):
     with database.connect(autocommit=True, role=GATE) as gate:
         assert gate.execute(f"select x from {a_mart}").fetchall() == [(1,)]
-        assert gate.execute("select count(*) from quarantine.rejected_deliveries where source = 'probe'").fetchone() == (1,)
+        assert gate.execute(
+            "select count(*) from quarantine.rejected_deliveries where source = 'probe'"
+        ).fetchone() == (1,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             gate.execute(f"delete from {a_mart}")
     with database.connect(autocommit=True, role=TRANSFORMER) as dbt:
-        assert dbt.execute("select count(*) from quarantine.rejected_deliveries where source = 'probe'").fetchone() == (1,)
+        assert dbt.execute("select count(*) from quarantine.rejected_deliveries where source = 'probe'").fetchone() == (
+            1,
+        )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             dbt.execute("delete from quarantine.rejected_deliveries")
 
@@ -273,11 +312,13 @@ def test_copy_from_program_is_refused_to_every_role_but_the_superuser(analyst_ur
     with psycopg.connect(settings.server_admin_url()) as admin:
         rows = admin.execute(
             "select rolname from pg_roles where (rolsuper or rolcreaterole or rolcreatedb or rolreplication"
-            " or rolbypassrls) and rolname like 'crvs%'").fetchall()
+            " or rolbypassrls) and rolname like 'crvs%'"
+        ).fetchall()
     assert rows == [(ADMIN,)]
 
 
 # ------------------------------------------------------------------ a warehouse made before all this
+
 
 def test_a_warehouse_made_with_trust_is_migrated_on_start(postgres_server, tmp_path, monkeypatch):
     """An old CRVS_HOME: initdb --auth=trust, a passwordless superuser owning every table. The next
@@ -290,8 +331,17 @@ def test_a_warehouse_made_with_trust_is_migrated_on_start(postgres_server, tmp_p
     old._own(old.data_dir)
     old._own(old.log_file.parent)
     old._run("initdb", "-D", str(old.data_dir), "-U", "crvs", "--auth=trust", "--encoding=UTF8", "--no-locale")
-    old._run("pg_ctl", "start", "-D", str(old.data_dir), "-l", str(old.log_file), "-w",
-             "-o", f"-h 127.0.0.1 -p {settings.embedded_port()} -k ''")
+    old._run(
+        "pg_ctl",
+        "start",
+        "-D",
+        str(old.data_dir),
+        "-l",
+        str(old.log_file),
+        "-w",
+        "-o",
+        f"-h 127.0.0.1 -p {settings.embedded_port()} -k ''",
+    )
     shutil.rmtree(old.install_dir)  # the old server ran from the wheel's own files
     trusting = f"postgresql://crvs@127.0.0.1:{settings.embedded_port()}"
     try:
@@ -299,9 +349,11 @@ def test_a_warehouse_made_with_trust_is_migrated_on_start(postgres_server, tmp_p
             conn.execute("create database crvs_warehouse")
             conn.execute("create database crvs_airflow")
         with psycopg.connect(f"{trusting}/crvs_warehouse", autocommit=True) as conn:
-            conn.execute("create schema raw; create table raw.old_rows (row_id text primary key);"
-                         "insert into raw.old_rows values ('OLD-1');"
-                         "create schema marts; create table marts.fct_old as select 1 as x")
+            conn.execute(
+                "create schema raw; create table raw.old_rows (row_id text primary key);"
+                "insert into raw.old_rows values ('OLD-1');"
+                "create schema marts; create table marts.fct_old as select 1 as x"
+            )
         with psycopg.connect(f"{trusting}/crvs_airflow", autocommit=True) as conn:
             conn.execute("create table dag (dag_id serial primary key, name text); insert into dag (name) values ('d')")
 
@@ -314,9 +366,12 @@ def test_a_warehouse_made_with_trust_is_migrated_on_start(postgres_server, tmp_p
             assert loader.execute("select row_id from raw.old_rows").fetchall() == [("OLD-1",)]
             loader.execute("insert into raw.old_rows (row_id) values ('NEW-1')")
         with psycopg.connect(settings.warehouse_url()) as admin:
-            owners = dict(admin.execute(
-                "select c.oid::regclass::text, pg_get_userbyid(c.relowner) from pg_class c"
-                " where c.oid in ('raw.old_rows'::regclass, 'marts.fct_old'::regclass)").fetchall())
+            owners = dict(
+                admin.execute(
+                    "select c.oid::regclass::text, pg_get_userbyid(c.relowner) from pg_class c"
+                    " where c.oid in ('raw.old_rows'::regclass, 'marts.fct_old'::regclass)"
+                ).fetchall()
+            )
         assert owners == {"raw.old_rows": LOADER, "marts.fct_old": TRANSFORMER}
         with psycopg.connect(settings.airflow_db_url(), autocommit=True) as airflow:
             airflow.execute("insert into dag (name) values ('e')")  # its sequence moved with its table

@@ -63,14 +63,23 @@ def _rows(conn, sql: str) -> list[tuple]:
 
 def test_the_hand_typed_expectations_add_up():
     assert {r: len(c.split()) for r, c in PRE2025_REGIONS.items()} == {
-        "NMM": 14, "RRD": 11, "NCC": 14, "CHL": 5, "SE": 6, "MRD": 13}
+        "NMM": 14,
+        "RRD": 11,
+        "NCC": 14,
+        "CHL": 5,
+        "SE": 6,
+        "MRD": 13,
+    }
     assert len(HISTORICAL_REGION) == 63
     assert len(REGION_2025) == 34
 
 
 def test_six_regions(built):
-    assert _rows(built, "select region_code, region_name_en, region_name_vi, sort_order,"
-                        " provinces_pre2025, provinces_2025 from marts.dim_region order by sort_order") == [
+    assert _rows(
+        built,
+        "select region_code, region_name_en, region_name_vi, sort_order,"
+        " provinces_pre2025, provinces_2025 from marts.dim_region order by sort_order",
+    ) == [
         ("NMM", "Northern Midlands and Mountains", "Trung du và miền núi phía Bắc", 1, 14, 10),
         ("RRD", "Red River Delta", "Đồng bằng sông Hồng", 2, 11, 5),
         ("NCC", "North Central and Central Coast", "Bắc Trung Bộ và duyên hải miền Trung", 3, 14, 9),
@@ -81,66 +90,93 @@ def test_six_regions(built):
 
 
 def test_pre2025_provinces_keep_their_historical_region(built):
-    rows = _rows(built, "select province_code, region_code_historical from marts.dim_province"
-                        " where code_version = 'PRE2025'")
+    rows = _rows(
+        built, "select province_code, region_code_historical from marts.dim_province where code_version = 'PRE2025'"
+    )
     assert dict(rows) == HISTORICAL_REGION
     assert Counter(region for _, region in rows) == {"NMM": 14, "RRD": 11, "NCC": 14, "CHL": 5, "SE": 6, "MRD": 13}
 
 
 def test_2025_provinces_are_each_in_one_region(built):
-    rows = _rows(built, "select province_code, region_code, region_code_historical from marts.dim_province"
-                        " where code_version = '2025'")
+    rows = _rows(
+        built,
+        "select province_code, region_code, region_code_historical from marts.dim_province where code_version = '2025'",
+    )
     assert len(rows) == 34
     assert {code: region for code, region, _ in rows} == REGION_2025
     assert all(historical is None for _, _, historical in rows)
 
 
 def test_the_seven_straddlers_are_resolved_by_the_code_keeper(built):
-    rows = _rows(built, "select province_2025_code, code_kept_from, region_code, constituent_region_codes"
-                        " from intermediate.int_provinces__regions_2025 where straddles_regions")
+    rows = _rows(
+        built,
+        "select province_2025_code, code_kept_from, region_code, constituent_region_codes"
+        " from intermediate.int_provinces__regions_2025 where straddles_regions",
+    )
     assert {code: (kept, region) for code, kept, region, _ in rows} == {
-        code: (code, region) for code, region in STRADDLERS.items()}
+        code: (code, region) for code, region in STRADDLERS.items()
+    }
     assert {code: regions for code, _, _, regions in rows} == {
-        "24": "NMM,RRD", "25": "NMM,RRD", "51": "CHL,NCC", "52": "CHL,NCC",
-        "66": "CHL,NCC", "68": "CHL,NCC", "80": "MRD,SE"}
+        "24": "NMM,RRD",
+        "25": "NMM,RRD",
+        "51": "CHL,NCC",
+        "52": "CHL,NCC",
+        "66": "CHL,NCC",
+        "68": "CHL,NCC",
+        "80": "MRD,SE",
+    }
 
 
 def test_a_pre2025_province_takes_the_region_of_its_2025_province(built):
-    rows = _rows(built, "select province_code, province_2025_code, region_code, region_code_historical"
-                        " from marts.dim_province where code_version = 'PRE2025'"
-                        " and province_code in ('27', '64', '72', '24')")
+    rows = _rows(
+        built,
+        "select province_code, province_2025_code, region_code, region_code_historical"
+        " from marts.dim_province where code_version = 'PRE2025'"
+        " and province_code in ('27', '64', '72', '24')",
+    )
     assert sorted(rows) == [
         ("24", "24", "NMM", "NMM"),  # Bắc Giang kept its code
         ("27", "24", "NMM", "RRD"),  # Bắc Ninh of RRD is now part of 2025 Bắc Ninh, NMM
         ("64", "52", "NCC", "CHL"),  # Gia Lai of CHL is now part of 2025 Gia Lai, NCC
-        ("72", "80", "MRD", "SE"),   # Tây Ninh of SE is now part of 2025 Tây Ninh, MRD
+        ("72", "80", "MRD", "SE"),  # Tây Ninh of SE is now part of 2025 Tây Ninh, MRD
     ]
 
 
 def test_age_bands_cover_every_year_from_0_to_120(built):
     ages = [age for (age,) in _rows(built, "select age_years from marts.dim_age_band order by age_years")]
     assert ages == list(range(121))
-    assert _rows(built, "select death_age_band, mother_age_band, marriage_age_band, gso_age_group"
-                        " from marts.dim_age_band where age_years in (0, 120) order by age_years") == [
+    assert _rows(
+        built,
+        "select death_age_band, mother_age_band, marriage_age_band, gso_age_group"
+        " from marts.dim_age_band where age_years in (0, 120) order by age_years",
+    ) == [
         ("<1", "<15", "<18", "0-4"),
         ("85+", "50+", "60+", "80+"),
     ]
     # one distinct label per band: 19 death bands, 9 mother's, 11 marriage, 17 GSO groups
-    assert _rows(built, "select count(distinct death_age_band), count(distinct mother_age_band),"
-                        " count(distinct marriage_age_band), count(distinct gso_age_group)"
-                        " from marts.dim_age_band") == [(19, 9, 11, 17)]
+    assert _rows(
+        built,
+        "select count(distinct death_age_band), count(distinct mother_age_band),"
+        " count(distinct marriage_age_band), count(distinct gso_age_group)"
+        " from marts.dim_age_band",
+    ) == [(19, 9, 11, 17)]
 
 
 def test_moh_rows_after_an_empty_first_build_reach_the_incremental_fact(built):
     """The first build ran on empty raw tables (this module's fixture): the incremental MOH fact
     exists but is empty. A MOH delivery loaded later must still be picked up by the next build."""
     assert _rows(built, "select count(*) from marts.fct_health_notification") == [(0,)]
-    built.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
-                  " period_start, period_end, source, manifest) values ('MOH-2025Q3-0001', 'MOH', 'FILE', '1.0',"
-                  " '2025-10-06T08:00:00+07:00', '2025-07-01', '2025-09-30', 'test', '{}')")
-    built.execute("insert into raw.moh_births (source_row, delivery_id, notification_id, facility_code,"
-                  " facility_province_code, admin_code_version, birth_date, sex, outcome)"
-                  " values (1, 'MOH-2025Q3-0001', 'N1', 'F01', '01', '2025', '2025-08-01', 'F', 'LIVE')")
+    built.execute(
+        "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
+        " period_start, period_end, source, manifest) values ('MOH-2025Q3-0001', 'MOH', 'FILE', '1.0',"
+        " '2025-10-06T08:00:00+07:00', '2025-07-01', '2025-09-30', 'test', '{}')"
+    )
+    built.execute(
+        "insert into raw.moh_births (source_row, delivery_id, notification_id, facility_code,"
+        " facility_province_code, admin_code_version, birth_date, sex, outcome)"
+        " values (1, 'MOH-2025Q3-0001', 'N1', 'F01', '01', '2025', '2025-08-01', 'F', 'LIVE')"
+    )
     transform.build(select="fct_health_notification")
     assert _rows(built, "select notification_id, facility_province_2025 from marts.fct_health_notification") == [
-        ("N1", "01")]
+        ("N1", "01")
+    ]

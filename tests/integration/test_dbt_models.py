@@ -22,9 +22,19 @@ from crvs.feeds.tables import ensure_tables
 # Column lists exactly as in report.md ("Tables").
 T1_COLUMNS = ["quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"]
 T2_COLUMNS = ["quarter", "province_code", "male", "female", "unknown", "total", "sex_ratio_at_birth"]
-T8_COLUMNS = ["quarter", "province_code", "expected_births", "births_on_time", "birth_completeness_pct",
-              "expected_deaths", "deaths_on_time", "death_completeness_pct", "facility_live_births",
-              "facility_births_registered", "facility_linkage_pct"]
+T8_COLUMNS = [
+    "quarter",
+    "province_code",
+    "expected_births",
+    "births_on_time",
+    "birth_completeness_pct",
+    "expected_deaths",
+    "deaths_on_time",
+    "death_completeness_pct",
+    "facility_live_births",
+    "facility_births_registered",
+    "facility_linkage_pct",
+]
 
 MOTHER_A, MOTHER_B, MOTHER_C, MOTHER_D, MOTHER_E = (c * 64 for c in "abcde")
 
@@ -40,13 +50,38 @@ DELIVERIES = [
 MOJ1, MOJ2, MOH1, MOH2, GSO1, GSO2 = (d[0] for d in DELIVERIES)
 
 
-def _birth(delivery, record_id, reg, born, sex, residence, mother=None, *, reg_province=None, version=1,
-           status="ACTIVE", kind="NEW", foreign=False):
-    return dict(delivery_id=delivery, record_id=record_id, record_version=version, record_status=status,
-                reg_kind=kind, registration_date=reg, reg_province_code=reg_province or residence,
-                admin_code_version="PRE2025", sex=sex, birth_date=born, place_of_birth="FACILITY",
-                birth_province_code=reg_province or residence, mother_pid=mother,
-                mother_residence_province_code=residence, foreign_element=foreign)
+def _birth(
+    delivery,
+    record_id,
+    reg,
+    born,
+    sex,
+    residence,
+    mother=None,
+    *,
+    reg_province=None,
+    version=1,
+    status="ACTIVE",
+    kind="NEW",
+    foreign=False,
+):
+    return dict(
+        delivery_id=delivery,
+        record_id=record_id,
+        record_version=version,
+        record_status=status,
+        reg_kind=kind,
+        registration_date=reg,
+        reg_province_code=reg_province or residence,
+        admin_code_version="PRE2025",
+        sex=sex,
+        birth_date=born,
+        place_of_birth="FACILITY",
+        birth_province_code=reg_province or residence,
+        mother_pid=mother,
+        mother_residence_province_code=residence,
+        foreign_element=foreign,
+    )
 
 
 MOJ_BIRTHS = [
@@ -76,11 +111,24 @@ MOJ_BIRTHS = [
 
 
 def _death(record_id, reg, died, sex, residence, *, reg_province=None, foreign=False):
-    return dict(delivery_id=MOJ1, record_id=record_id, record_version=1, record_status="ACTIVE", reg_kind="NEW",
-                registration_date=reg, reg_province_code=reg_province or residence, admin_code_version="PRE2025",
-                sex=sex, death_date=died, place_of_death="HOME", death_province_code=residence,
-                residence_province_code=residence, cause_icd10="I21.9", cause_certified=True,
-                foreign_element=foreign)
+    return dict(
+        delivery_id=MOJ1,
+        record_id=record_id,
+        record_version=1,
+        record_status="ACTIVE",
+        reg_kind="NEW",
+        registration_date=reg,
+        reg_province_code=reg_province or residence,
+        admin_code_version="PRE2025",
+        sex=sex,
+        death_date=died,
+        place_of_death="HOME",
+        death_province_code=residence,
+        residence_province_code=residence,
+        cause_icd10="I21.9",
+        cause_certified=True,
+        foreign_element=foreign,
+    )
 
 
 MOJ_DEATHS = [
@@ -91,21 +139,43 @@ MOJ_DEATHS = [
 
 
 def _marriage(record_id, reg, province, foreign=False):
-    return dict(delivery_id=MOJ1, record_id=record_id, record_version=1, record_status="ACTIVE", reg_kind="NEW",
-                registration_date=reg, reg_province_code=province, admin_code_version="PRE2025",
-                spouse1_sex="M", spouse1_birth_date="1995-01-01", spouse1_prev_status="NEVER",
-                spouse2_sex="F", spouse2_birth_date="1997-01-01", spouse2_prev_status="NEVER",
-                foreign_element=foreign)
+    return dict(
+        delivery_id=MOJ1,
+        record_id=record_id,
+        record_version=1,
+        record_status="ACTIVE",
+        reg_kind="NEW",
+        registration_date=reg,
+        reg_province_code=province,
+        admin_code_version="PRE2025",
+        spouse1_sex="M",
+        spouse1_birth_date="1995-01-01",
+        spouse1_prev_status="NEVER",
+        spouse2_sex="F",
+        spouse2_birth_date="1997-01-01",
+        spouse2_prev_status="NEVER",
+        foreign_element=foreign,
+    )
 
 
 MOJ_MARRIAGES = [_marriage("M1", "2024-08-15", "24", foreign=True), _marriage("M2", "2024-09-15", "15")]
 
 
-def _moh_birth(delivery, notification_id, born, sex, facility_province, mother=None, *, outcome="LIVE",
-               code_version="PRE2025"):
-    return dict(delivery_id=delivery, notification_id=notification_id, facility_code="F" + facility_province,
-                facility_province_code=facility_province, admin_code_version=code_version, birth_date=born,
-                sex=sex, outcome=outcome, mother_pid=mother, mother_residence_province_code=facility_province)
+def _moh_birth(
+    delivery, notification_id, born, sex, facility_province, mother=None, *, outcome="LIVE", code_version="PRE2025"
+):
+    return dict(
+        delivery_id=delivery,
+        notification_id=notification_id,
+        facility_code="F" + facility_province,
+        facility_province_code=facility_province,
+        admin_code_version=code_version,
+        birth_date=born,
+        sex=sex,
+        outcome=outcome,
+        mother_pid=mother,
+        mother_residence_province_code=facility_province,
+    )
 
 
 MOH_BIRTHS = [
@@ -121,21 +191,34 @@ MOH_BIRTHS = [
 ]
 
 MOH_DEATHS = [
-    dict(delivery_id=MOH1, notification_id="HD1", facility_code="F24", facility_province_code="24",
-         admin_code_version="PRE2025", death_date="2024-08-01", sex="M", certified=True),
+    dict(
+        delivery_id=MOH1,
+        notification_id="HD1",
+        facility_code="F24",
+        facility_province_code="24",
+        admin_code_version="PRE2025",
+        death_date="2024-08-01",
+        sex="M",
+        certified=True,
+    ),
 ]
 
 # GSO 2024 in PRE2025 areas. Population summed over sexes and age groups per area:
 #   10: 400 + 600 = 1000, 15: 800 + 1200 = 2000, 24: 1500, 27: 3000 (GSO2 replaces GSO1's 2500).
 GSO_POPULATION = [
-    (GSO1, "10", "M", "0-4", 400), (GSO1, "10", "F", "5-9", 600),
-    (GSO1, "15", "M", "0-4", 800), (GSO1, "15", "F", "80+", 1200),
+    (GSO1, "10", "M", "0-4", 400),
+    (GSO1, "10", "F", "5-9", 600),
+    (GSO1, "15", "M", "0-4", 800),
+    (GSO1, "15", "F", "80+", 1200),
     (GSO1, "24", "M", "0-4", 1500),
-    (GSO1, "27", "F", "0-4", 2500), (GSO2, "27", "F", "0-4", 3000),
+    (GSO1, "27", "F", "0-4", 2500),
+    (GSO2, "27", "F", "0-4", 3000),
 ]
 GSO_RATES = [  # area, crude birth rate, crude death rate (per 1,000)
-    (GSO1, "10", "14.0", "6.0"), (GSO1, "15", "18.5", "7.5"),
-    (GSO1, "24", "16.0", "5.0"), (GSO1, "27", "12.0", "6.5"),
+    (GSO1, "10", "14.0", "6.0"),
+    (GSO1, "15", "18.5", "7.5"),
+    (GSO1, "24", "16.0", "5.0"),
+    (GSO1, "27", "12.0", "6.5"),
 ]
 
 # 2024 is a leap year; Q3 and Q4 both have 92 days.
@@ -166,12 +249,37 @@ def _write_fixture(conn: psycopg.Connection) -> None:
     _insert(conn, "moj_marriages", MOJ_MARRIAGES)
     _insert(conn, "moh_births", MOH_BIRTHS)
     _insert(conn, "moh_deaths", MOH_DEATHS)
-    _insert(conn, "gso_population", [
-        dict(delivery_id=d, year=2024, province_code=p, admin_code_version="PRE2025", sex=s, age_group=a,
-             population=n) for d, p, s, a, n in GSO_POPULATION])
-    _insert(conn, "gso_vital_rates", [
-        dict(delivery_id=d, year=2024, province_code=p, admin_code_version="PRE2025", crude_birth_rate=b,
-             crude_death_rate=r) for d, p, b, r in GSO_RATES])
+    _insert(
+        conn,
+        "gso_population",
+        [
+            dict(
+                delivery_id=d,
+                year=2024,
+                province_code=p,
+                admin_code_version="PRE2025",
+                sex=s,
+                age_group=a,
+                population=n,
+            )
+            for d, p, s, a, n in GSO_POPULATION
+        ],
+    )
+    _insert(
+        conn,
+        "gso_vital_rates",
+        [
+            dict(
+                delivery_id=d,
+                year=2024,
+                province_code=p,
+                admin_code_version="PRE2025",
+                crude_birth_rate=b,
+                crude_death_rate=r,
+            )
+            for d, p, b, r in GSO_RATES
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -189,9 +297,14 @@ def _rows(conn, sql: str) -> list[tuple]:
 
 
 def _columns(conn, model: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = 'reports' and table_name = %s"
-        " order by ordinal_position", [model]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'reports' and table_name = %s"
+            " order by ordinal_position",
+            [model],
+        ).fetchall()
+    ]
 
 
 def _num(value: float | None) -> Decimal | None:
@@ -212,8 +325,11 @@ def test_schemas_are_the_layer_names(built):
 
 
 def test_reused_codes_are_read_with_their_code_version(built):
-    rows = _rows(built, "select province_key, province_name, province_2025_code, province_2025_name"
-                        " from marts.dim_province where province_code in ('10', '15') order by province_key")
+    rows = _rows(
+        built,
+        "select province_key, province_name, province_2025_code, province_2025_name"
+        " from marts.dim_province where province_code in ('10', '15') order by province_key",
+    )
     assert rows == [
         ("2025:15", "Tỉnh Lào Cai", "15", "Tỉnh Lào Cai"),
         ("PRE2025:10", "Tỉnh Lào Cai", "15", "Tỉnh Lào Cai"),
@@ -223,24 +339,36 @@ def test_reused_codes_are_read_with_their_code_version(built):
 
 
 def test_current_records(built):
-    births = dict(_rows(built, "select record_id, sex || ':' || residence_province_code from marts.fct_registration"
-                               " where event_type = 'BIRTH'"))
+    births = dict(
+        _rows(
+            built,
+            "select record_id, sex || ':' || residence_province_code from marts.fct_registration"
+            " where event_type = 'BIRTH'",
+        )
+    )
     assert "B6" not in births  # cancelled
     assert births["B5"] == "M:27"  # version 2 wins
     assert births["B9"] == "M:10"  # same version twice: the later extraction wins
     # births B1-B5, B4b, B7-B9 (not B6); deaths D1-D3; marriages M1-M2
     assert _rows(built, "select count(*) from marts.fct_registration") == [(9 + 3 + 2,)]
     # H5 from the later MOH delivery; H6 is a stillbirth, so it is not in the linkage of live births.
-    assert _rows(built, "select notification_id, sex from marts.fct_health_notification"
-                        " where notification_id in ('H5', 'H6', 'HD1') order by 1") == [
-        ("H5", "F"), ("H6", "M"), ("HD1", "M")]
-    assert _rows(built, "select notification_id, is_registered, matched_record_id from marts.fct_birth_linkage"
-                        " where notification_id in ('H5', 'H6') order by 1") == [("H5", True, "B2")]
+    assert _rows(
+        built,
+        "select notification_id, sex from marts.fct_health_notification"
+        " where notification_id in ('H5', 'H6', 'HD1') order by 1",
+    ) == [("H5", "F"), ("H6", "M"), ("HD1", "M")]
+    assert _rows(
+        built,
+        "select notification_id, is_registered, matched_record_id from marts.fct_birth_linkage"
+        " where notification_id in ('H5', 'H6') order by 1",
+    ) == [("H5", True, "B2")]
 
 
 def test_t1_registrations(built):
-    rows = _rows(built, "select * from reports.rpt_t1_registrations order by quarter, province_code, event_type,"
-                        " reg_kind, timeliness")
+    rows = _rows(
+        built,
+        "select * from reports.rpt_t1_registrations order by quarter, province_code, event_type, reg_kind, timeliness",
+    )
     assert rows == [
         # 2025 15 = PRE2025 10 + 15
         ("2024Q3", "15", "BIRTH", "NEW", "LATE", 1, 0),  # B3 (61 days)
@@ -260,8 +388,9 @@ def test_t1_registrations(built):
 
 
 def test_t2_births_by_sex(built):
-    rows = _rows(built, "select * from reports.rpt_t2_births_by_sex order by quarter, province_code = 'VN',"
-                        " province_code")
+    rows = _rows(
+        built, "select * from reports.rpt_t2_births_by_sex order by quarter, province_code = 'VN', province_code"
+    )
     assert len(rows) == 34 + 1  # one quarter: every province, zeros included, and VN
     by_province = {r[1]: r for r in rows}
     # 24: B1 M, B5 M (corrected from U), B8 M, B2 F → 3 M, 1 F; ratio 3 / 1 × 100.
@@ -283,24 +412,45 @@ def test_t8_completeness(built):
     # 2024Q3, province 24. On time by the mother's residence: B1, B2 (60 days), B5 → 3 (B8's event is 2023).
     # Deaths on time: D3 → 1. Facility live births in 27/24: H1, H4, H5 → 3, registered H1, H5 → 2.
     assert t8[("2024Q3", "24")] == (
-        _num(EXPECTED_BIRTHS_24), 3, _num(3 / EXPECTED_BIRTHS_24 * 100),  # 15.1, 19.9
-        _num(EXPECTED_DEATHS_24), 1, _num(1 / EXPECTED_DEATHS_24 * 100),  # 6.8, 14.7
-        3, 2, _num(2 / 3 * 100),  # 66.7
+        _num(EXPECTED_BIRTHS_24),
+        3,
+        _num(3 / EXPECTED_BIRTHS_24 * 100),  # 15.1, 19.9
+        _num(EXPECTED_DEATHS_24),
+        1,
+        _num(1 / EXPECTED_DEATHS_24 * 100),  # 6.8, 14.7
+        3,
+        2,
+        _num(2 / 3 * 100),  # 66.7
     )
     # 2024Q3, province 15: births on time B4a, B4b, B9 (B3 is late) → 3; deaths on time D1 (D2 late) → 1.
     # Facility live births in 10/15: twins H2, H3 (both registered) and H7 (date differs; H6 stillborn).
     assert t8[("2024Q3", "15")] == (
-        _num(EXPECTED_BIRTHS_15), 3, _num(3 / EXPECTED_BIRTHS_15 * 100),  # 12.8, 23.4
-        _num(EXPECTED_DEATHS_15), 1, _num(1 / EXPECTED_DEATHS_15 * 100),  # 5.3, 18.9
-        3, 2, _num(2 / 3 * 100),
+        _num(EXPECTED_BIRTHS_15),
+        3,
+        _num(3 / EXPECTED_BIRTHS_15 * 100),  # 12.8, 23.4
+        _num(EXPECTED_DEATHS_15),
+        1,
+        _num(1 / EXPECTED_DEATHS_15 * 100),  # 5.3, 18.9
+        3,
+        2,
+        _num(2 / 3 * 100),
     )
     # No GSO figures for province 01, so no expectation and no completeness; nothing happened there.
     assert t8[("2024Q3", "01")] == (None, 0, None, None, 0, None, 0, 0, None)
     # VN: expectation only when all 34 provinces have one; counts over the whole country.
     assert t8[("2024Q3", "VN")] == (None, 6, None, None, 2, None, 6, 4, _num(4 / 6 * 100))
     # 2024Q4: the same 2024 GSO figures (92 days again); only H8, unregistered.
-    assert t8[("2024Q4", "24")] == (_num(EXPECTED_BIRTHS_24), 0, Decimal("0.0"),
-                                    _num(EXPECTED_DEATHS_24), 0, Decimal("0.0"), 1, 0, Decimal("0.0"))
+    assert t8[("2024Q4", "24")] == (
+        _num(EXPECTED_BIRTHS_24),
+        0,
+        Decimal("0.0"),
+        _num(EXPECTED_DEATHS_24),
+        0,
+        Decimal("0.0"),
+        1,
+        0,
+        Decimal("0.0"),
+    )
     # 2023Q1: B8 was registered late, so it is not on time; no 2023 GSO figures.
     assert t8[("2023Q1", "24")] == (None, 0, None, None, 0, None, 0, 0, None)
     # Sorted by quarter, then province with VN last.
@@ -314,9 +464,11 @@ def test_docs_generate(built):
 
 
 def test_failed_build_names_the_failed_node(built):
-    built.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
-                  " period_start, period_end, source, manifest) values ('BAD-1', 'XYZ', 'FILE', '1.0', now(),"
-                  " '2024-01-01', '2024-01-01', 'test', '{}')")
+    built.execute(
+        "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
+        " period_start, period_end, source, manifest) values ('BAD-1', 'XYZ', 'FILE', '1.0', now(),"
+        " '2024-01-01', '2024-01-01', 'test', '{}')"
+    )
     try:
         with pytest.raises(transform.TransformError, match="accepted_values_stg_raw__deliveries_agency"):
             transform.build(select="stg_raw__deliveries")
@@ -384,12 +536,17 @@ def test_seeds_are_loaded_only_when_they_change_and_full_refresh_reloads_them(bu
 
 def test_the_documentation_is_in_the_database_too(built):
     """persist_docs: the models' and columns' descriptions are COMMENTs on marts, reports and reference."""
+
     def comment(schema, table, column=None):
         if column is None:
-            return built.execute("select obj_description(%s::regclass, 'pg_class')", (f"{schema}.{table}",)).fetchone()[0]
+            return built.execute("select obj_description(%s::regclass, 'pg_class')", (f"{schema}.{table}",)).fetchone()[
+                0
+            ]
         return built.execute(
             "select col_description(%s::regclass, a.attnum) from pg_attribute a "
-            "where a.attrelid = %s::regclass and a.attname = %s", (f"{schema}.{table}",) * 2 + (column,)).fetchone()[0]
+            "where a.attrelid = %s::regclass and a.attname = %s",
+            (f"{schema}.{table}",) * 2 + (column,),
+        ).fetchone()[0]
 
     assert comment("reports", "rpt_t8_completeness")
     assert comment("reports", "rpt_t8_completeness", "births_on_time")
@@ -398,10 +555,11 @@ def test_the_documentation_is_in_the_database_too(built):
         "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
         "left join pg_description d on d.objoid = c.oid and d.objsubid = a.attnum "
         "where n.nspname in ('marts', 'reports', 'reference') and c.relkind = 'r' and a.attnum > 0 "
-        "and not a.attisdropped group by n.nspname order by n.nspname").fetchall()
+        "and not a.attisdropped group by n.nspname order by n.nspname"
+    ).fetchall()
     assert [schema for schema, with_comment, _ in commented if with_comment] == ["marts", "reference", "reports"]
     reports = next((w, n) for s, w, n in commented if s == "reports")
-    assert reports[0] >= reports[1] * 0.9, commented   # the reports' columns are documented (contracts)
+    assert reports[0] >= reports[1] * 0.9, commented  # the reports' columns are documented (contracts)
     target = transform.docs_generate()
     manifest = json.loads((target / "manifest.json").read_text())
     assert "doc.crvs.__overview__" in manifest["docs"]

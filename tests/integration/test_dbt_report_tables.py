@@ -49,12 +49,24 @@ QUARANTINED = [  # the three rejected birth rows: two for one rule, one for anot
 ]
 
 
-def _birth(record_id, reg, born, residence, mother_born, place="FACILITY", *, kind="NEW", version=1,
-           status="ACTIVE"):
-    return dict(delivery_id=MOJ, record_id=record_id, record_version=version, record_status=status, reg_kind=kind,
-                registration_date=reg, reg_province_code=residence or "01", admin_code_version="2025", sex="M",
-                birth_date=born, place_of_birth=place, birth_province_code=residence,
-                mother_birth_date=mother_born, mother_residence_province_code=residence, foreign_element=False)
+def _birth(record_id, reg, born, residence, mother_born, place="FACILITY", *, kind="NEW", version=1, status="ACTIVE"):
+    return dict(
+        delivery_id=MOJ,
+        record_id=record_id,
+        record_version=version,
+        record_status=status,
+        reg_kind=kind,
+        registration_date=reg,
+        reg_province_code=residence or "01",
+        admin_code_version="2025",
+        sex="M",
+        birth_date=born,
+        place_of_birth=place,
+        birth_province_code=residence,
+        mother_birth_date=mother_born,
+        mother_residence_province_code=residence,
+        foreign_element=False,
+    )
 
 
 MOJ_BIRTHS = [
@@ -78,11 +90,25 @@ MOJ_BIRTHS = [
 
 
 def _death(record_id, reg, died, sex, residence, born, cause, certified):
-    return dict(delivery_id=MOJ, record_id=record_id, record_version=1, record_status="ACTIVE", reg_kind="NEW",
-                registration_date=reg, reg_province_code=residence or "01", admin_code_version="2025", sex=sex,
-                birth_date=born, death_date=died, place_of_death="HOME", death_province_code=residence,
-                residence_province_code=residence, cause_icd10=cause, cause_certified=certified,
-                foreign_element=False)
+    return dict(
+        delivery_id=MOJ,
+        record_id=record_id,
+        record_version=1,
+        record_status="ACTIVE",
+        reg_kind="NEW",
+        registration_date=reg,
+        reg_province_code=residence or "01",
+        admin_code_version="2025",
+        sex=sex,
+        birth_date=born,
+        death_date=died,
+        place_of_death="HOME",
+        death_province_code=residence,
+        residence_province_code=residence,
+        cause_icd10=cause,
+        cause_certified=certified,
+        foreign_element=False,
+    )
 
 
 MOJ_DEATHS = [
@@ -99,10 +125,23 @@ MOJ_DEATHS = [
 
 def _marriage(record_id, reg, province, spouse1, spouse2):
     (sex1, born1, prev1), (sex2, born2, prev2) = spouse1, spouse2
-    return dict(delivery_id=MOJ, record_id=record_id, record_version=1, record_status="ACTIVE", reg_kind="NEW",
-                registration_date=reg, reg_province_code=province, admin_code_version="2025",
-                spouse1_sex=sex1, spouse1_birth_date=born1, spouse1_prev_status=prev1,
-                spouse2_sex=sex2, spouse2_birth_date=born2, spouse2_prev_status=prev2, foreign_element=False)
+    return dict(
+        delivery_id=MOJ,
+        record_id=record_id,
+        record_version=1,
+        record_status="ACTIVE",
+        reg_kind="NEW",
+        registration_date=reg,
+        reg_province_code=province,
+        admin_code_version="2025",
+        spouse1_sex=sex1,
+        spouse1_birth_date=born1,
+        spouse1_prev_status=prev1,
+        spouse2_sex=sex2,
+        spouse2_birth_date=born2,
+        spouse2_prev_status=prev2,
+        foreign_element=False,
+    )
 
 
 MOJ_MARRIAGES = [
@@ -116,8 +155,10 @@ MOJ_MARRIAGES = [
 def _insert(conn, table: str, rows: list[dict]) -> None:
     for i, row in enumerate(rows, start=1):
         columns = ["source_row", *row]
-        conn.execute(f"insert into raw.{table} ({', '.join(columns)}) values ({', '.join(['%s'] * len(columns))})",
-                     [i, *row.values()])
+        conn.execute(
+            f"insert into raw.{table} ({', '.join(columns)}) values ({', '.join(['%s'] * len(columns))})",
+            [i, *row.values()],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -125,18 +166,31 @@ def built(module_warehouse):
     with psycopg.connect(module_warehouse, autocommit=True) as conn:
         ensure_tables(conn)
         for delivery_id, agency, channel, extracted_at, start, end in DELIVERIES:
-            conn.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
-                         " period_start, period_end, source, manifest) values (%s, %s, %s, '1.0', %s, %s, %s,"
-                         " 'test fixture', %s)",
-                         [delivery_id, agency, channel, extracted_at, start, end, json.dumps({})])
+            conn.execute(
+                "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at,"
+                " period_start, period_end, source, manifest) values (%s, %s, %s, '1.0', %s, %s, %s,"
+                " 'test fixture', %s)",
+                [delivery_id, agency, channel, extracted_at, start, end, json.dumps({})],
+            )
         for delivery_id, dataset, received, loaded, quarantined in DELIVERY_FILES:
-            conn.execute("insert into raw.delivery_files values (%s, %s, %s, null, %s, %s, %s, %s)",
-                         [delivery_id, dataset, f"{dataset}.csv", received, loaded, quarantined,
-                          DATASETS[dataset].agency])
+            conn.execute(
+                "insert into raw.delivery_files values (%s, %s, %s, null, %s, %s, %s, %s)",
+                [delivery_id, dataset, f"{dataset}.csv", received, loaded, quarantined, DATASETS[dataset].agency],
+            )
         for delivery_id, dataset, row, column, rule in QUARANTINED:
-            conn.execute("insert into quarantine.rows values (%s, %s, %s, %s, %s, %s, %s, '{}', %s)",
-                         [delivery_id, dataset, f"{dataset}.csv", row, column, rule, f"row {row}: {rule}",
-                          DATASETS[dataset].agency])
+            conn.execute(
+                "insert into quarantine.rows values (%s, %s, %s, %s, %s, %s, %s, '{}', %s)",
+                [
+                    delivery_id,
+                    dataset,
+                    f"{dataset}.csv",
+                    row,
+                    column,
+                    rule,
+                    f"row {row}: {rule}",
+                    DATASETS[dataset].agency,
+                ],
+            )
         _insert(conn, "moj_births", MOJ_BIRTHS)
         _insert(conn, "moj_deaths", MOJ_DEATHS)
         _insert(conn, "moj_marriages", MOJ_MARRIAGES)
@@ -149,26 +203,69 @@ def _table(conn, model: str) -> list[tuple]:
 
 
 def _columns(conn, model: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = 'reports' and table_name = %s"
-        " order by ordinal_position", [model]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'reports' and table_name = %s"
+            " order by ordinal_position",
+            [model],
+        ).fetchall()
+    ]
 
 
 def test_columns_are_the_reports(built):
     assert _columns(built, "rpt_t3_births_by_mother_age") == ["quarter", "region_code", "mother_age_band", "births"]
-    assert _columns(built, "rpt_t4_births_by_place") == ["quarter", "region_code", "place_of_birth", "timeliness",
-                                                         "births"]
-    assert _columns(built, "rpt_t5_deaths_by_age_sex") == ["quarter", "geography_level", "geography_code", "age_band",
-                                                           "male", "female", "unknown", "total"]
+    assert _columns(built, "rpt_t4_births_by_place") == [
+        "quarter",
+        "region_code",
+        "place_of_birth",
+        "timeliness",
+        "births",
+    ]
+    assert _columns(built, "rpt_t5_deaths_by_age_sex") == [
+        "quarter",
+        "geography_level",
+        "geography_code",
+        "age_band",
+        "male",
+        "female",
+        "unknown",
+        "total",
+    ]
     assert _columns(built, "rpt_t6_deaths_quality") == [
-        "quarter", "province_code", "deaths", "on_time", "on_time_pct", "with_cause", "certified", "certified_pct",
-        "ill_defined", "ill_defined_pct"]
-    assert _columns(built, "rpt_t7_marriages_by_age") == ["quarter", "region_code", "sex", "age_band", "spouses",
-                                                          "first_marriages", "under_legal_age"]
+        "quarter",
+        "province_code",
+        "deaths",
+        "on_time",
+        "on_time_pct",
+        "with_cause",
+        "certified",
+        "certified_pct",
+        "ill_defined",
+        "ill_defined_pct",
+    ]
+    assert _columns(built, "rpt_t7_marriages_by_age") == [
+        "quarter",
+        "region_code",
+        "sex",
+        "age_band",
+        "spouses",
+        "first_marriages",
+        "under_legal_age",
+    ]
     # T9 leads with the quarter it is filtered on; the report writes the other columns
     assert _columns(built, "rpt_t9_data_quality") == [
-        "quarter", "agency", "dataset", "delivery_id", "channel", "extracted_at", "rows_received", "rows_loaded",
-        "rows_rejected", "top_rejection_reason"]
+        "quarter",
+        "agency",
+        "dataset",
+        "delivery_id",
+        "channel",
+        "extracted_at",
+        "rows_received",
+        "rows_loaded",
+        "rows_rejected",
+        "top_rejection_reason",
+    ]
 
 
 def test_t3_births_by_mother_age(built):
@@ -179,9 +276,15 @@ def test_t3_births_by_mother_age(built):
     assert nonzero == {
         ("RRD", "<15"): 1,  # B1: 14, a day-counted birthday away from 15
         ("RRD", "15-19"): 1,  # B2: 15 on the day
-        ("SE", "45-49"): 1, ("SE", "50+"): 1, ("SE", "UNKNOWN"): 1,  # B3, B4, B5
+        ("SE", "45-49"): 1,
+        ("SE", "50+"): 1,
+        ("SE", "UNKNOWN"): 1,  # B3, B4, B5
         # VN: the five above and B6 (residence unknown); not B7 (re-registration), not B8 (cancelled)
-        ("VN", "<15"): 1, ("VN", "15-19"): 1, ("VN", "30-34"): 1, ("VN", "45-49"): 1, ("VN", "50+"): 1,
+        ("VN", "<15"): 1,
+        ("VN", "15-19"): 1,
+        ("VN", "30-34"): 1,
+        ("VN", "45-49"): 1,
+        ("VN", "50+"): 1,
         ("VN", "UNKNOWN"): 1,
     }
     assert {r[0] for r in rows} == {Q}
@@ -216,8 +319,11 @@ def test_t5_deaths_by_age_sex(built):
         ("VN", "75-79"): (1, 0, 0, 1),  # D1
         ("VN", "80-84"): (1, 0, 0, 1),  # D3: 84 on 28 February, not 85
         ("VN", "UNKNOWN"): (0, 0, 1, 1),  # D4
-        ("RRD", "<1"): (0, 1, 0, 1), ("RRD", "75-79"): (1, 0, 0, 1),
-        ("SE", "25-29"): (0, 1, 0, 1), ("SE", "80-84"): (1, 0, 0, 1), ("SE", "UNKNOWN"): (0, 0, 1, 1),
+        ("RRD", "<1"): (0, 1, 0, 1),
+        ("RRD", "75-79"): (1, 0, 0, 1),
+        ("SE", "25-29"): (0, 1, 0, 1),
+        ("SE", "80-84"): (1, 0, 0, 1),
+        ("SE", "UNKNOWN"): (0, 0, 1, 1),
     }
     assert sum(r[7] for r in rows if r[1] == "NATIONAL") == len(MOJ_DEATHS)
 
@@ -229,8 +335,16 @@ def test_t6_deaths_quality(built):
     # 01: D1 (15 days, R99, not certified), D2 (16 days, R00.1, certified)
     assert t6["01"] == (2, 1, Decimal("50.0"), 2, 1, Decimal("50.0"), 2, Decimal("100.0"))
     # 79: D3 (late, Q99, certified), D4 (on time, no cause), D5 (on time, S00, certified)
-    assert t6["79"] == (3, 2, Decimal(str(round(2 / 3 * 100, 1))), 2, 2, Decimal(str(round(2 / 3 * 100, 1))),
-                        0, Decimal("0.0"))
+    assert t6["79"] == (
+        3,
+        2,
+        Decimal(str(round(2 / 3 * 100, 1))),
+        2,
+        2,
+        Decimal(str(round(2 / 3 * 100, 1))),
+        0,
+        Decimal("0.0"),
+    )
     # VN: 6 deaths; on time D1, D4, D5, D6 = 4 → 66.7; causes on all but D4 = 5; certified D2, D3, D5, D6 = 4;
     # ill-defined R99, R00.1 = 2 of 5 with a cause → 40.0
     assert t6["VN"] == (6, 4, Decimal("66.7"), 5, 4, Decimal("66.7"), 2, Decimal("40.0"))
@@ -238,25 +352,31 @@ def test_t6_deaths_quality(built):
 
 
 def test_t5_national_total_equals_t6_vn(built):
-    t5 = built.execute("select sum(total) from reports.rpt_t5_deaths_by_age_sex where geography_level = 'NATIONAL'"
-                       " and quarter = %s", [Q]).fetchone()[0]
-    t6 = built.execute("select deaths from reports.rpt_t6_deaths_quality where province_code = 'VN' and quarter = %s",
-                       [Q]).fetchone()[0]
+    t5 = built.execute(
+        "select sum(total) from reports.rpt_t5_deaths_by_age_sex where geography_level = 'NATIONAL' and quarter = %s",
+        [Q],
+    ).fetchone()[0]
+    t6 = built.execute(
+        "select deaths from reports.rpt_t6_deaths_quality where province_code = 'VN' and quarter = %s", [Q]
+    ).fetchone()[0]
     assert t5 == t6 == 6
 
 
 def test_t7_marriages_by_age(built):
     rows = _table(built, "rpt_t7_marriages_by_age")
     assert [(r[1], r[2], r[3]) for r in rows] == [
-        (g, s, b) for g in [*REGIONS, "VN"] for s in ("male", "female") for b in MARRIAGE_BANDS]
+        (g, s, b) for g in [*REGIONS, "VN"] for s in ("male", "female") for b in MARRIAGE_BANDS
+    ]
     nonzero = {(r[1], r[2], r[3]): r[4:] for r in rows if r[4]}
     assert nonzero == {
         ("RRD", "male", "18-19"): (1, 1, 1),  # 19, under 20
         ("RRD", "female", "18-19"): (1, 1, 0),  # 18 on the day: of legal age
         ("SE", "female", "<18"): (1, 1, 1),  # 16
         ("SE", "male", "60+"): (1, 0, 0),  # 61, widowed
-        ("VN", "male", "18-19"): (1, 1, 1), ("VN", "female", "18-19"): (1, 1, 0),
-        ("VN", "female", "<18"): (1, 1, 1), ("VN", "male", "60+"): (1, 0, 0),
+        ("VN", "male", "18-19"): (1, 1, 1),
+        ("VN", "female", "18-19"): (1, 1, 0),
+        ("VN", "female", "<18"): (1, 1, 1),
+        ("VN", "male", "60+"): (1, 0, 0),
     }
 
 
@@ -266,13 +386,24 @@ def test_t9_data_quality(built):
         # GSO's yearly figures feed every quarter of 2025; extracted_at in UTC
         ("GSO", "gso_population", GSO, "API", "2025-03-01T00:00:00Z", 5, 5, 0, None),
         # 08:00 at +07:00 is 01:00 UTC; two of the three rejected rows broke the same rule
-        ("MOJ", "moj_births", MOJ, "FILE", "2025-10-05T01:00:00Z", 11, 8, 3,
-         "reg_province_code: not_in_code_list (2 rows)"),
+        (
+            "MOJ",
+            "moj_births",
+            MOJ,
+            "FILE",
+            "2025-10-05T01:00:00Z",
+            11,
+            8,
+            3,
+            "reg_province_code: not_in_code_list (2 rows)",
+        ),
         ("MOJ", "moj_deaths", MOJ, "FILE", "2025-10-05T01:00:00Z", 6, 6, 0, None),
         ("MOJ", "moj_marriages", MOJ, "FILE", "2025-10-05T01:00:00Z", 2, 2, 0, None),
     ]  # MOH's 2025Q2 delivery did not feed 2025Q3
-    quarters = built.execute("select delivery_id, string_agg(distinct quarter, ',' order by quarter)"
-                             " from reports.rpt_t9_data_quality group by delivery_id order by 1").fetchall()
+    quarters = built.execute(
+        "select delivery_id, string_agg(distinct quarter, ',' order by quarter)"
+        " from reports.rpt_t9_data_quality group by delivery_id order by 1"
+    ).fetchall()
     assert quarters == [(GSO, "2025Q1,2025Q2,2025Q3,2025Q4"), (MOH_Q2, "2025Q2"), (MOJ, "2025Q3")]
 
 
@@ -283,7 +414,11 @@ def test_the_writer_reads_rows_in_the_models_order(built):
     from crvs.report.writer import read_model
 
     for table in (T3, T4, T5, T6, T7, T9):
-        stored = [tuple(r) for r in built.execute(
-            f"select {', '.join(table.key_names)} from reports.{table.model} where quarter = %s", [Q]).fetchall()]
+        stored = [
+            tuple(r)
+            for r in built.execute(
+                f"select {', '.join(table.key_names)} from reports.{table.model} where quarter = %s", [Q]
+            ).fetchall()
+        ]
         written = [tuple(row[k] for k in table.key_names) for row in read_model(built, table, Q)]
         assert written == stored, table.code

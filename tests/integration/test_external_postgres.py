@@ -22,8 +22,9 @@ def _external_server_available() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(not _external_server_available(),
-                                reason="no PostgreSQL on 127.0.0.1:5432 to act as the managed server")
+pytestmark = pytest.mark.skipif(
+    not _external_server_available(), reason="no PostgreSQL on 127.0.0.1:5432 to act as the managed server"
+)
 
 
 @pytest.fixture
@@ -43,17 +44,39 @@ def external_warehouse(monkeypatch):
 def test_everything_uses_the_given_server(external_warehouse, tmp_path, monkeypatch):
     assert not settings.uses_embedded_postgres()
     assert database.ensure_server() == external_warehouse  # creates both databases, starts nothing
-    folder = write_delivery(tmp_path / "GSO-2025-0001", dict(
-        delivery_id="GSO-2025-0001", agency="GSO", channel="FILE", schema_version="1.0",
-        extracted_at="2025-10-01T08:00:00+07:00", period_start="2025-01-01", period_end="2025-12-31"),
-        {"vital_rates.csv": ("gso_vital_rates", [dict(year="2025", province_code="01", admin_code_version="2025",
-                                                      crude_birth_rate="14.20", crude_death_rate="6.10")])})
+    folder = write_delivery(
+        tmp_path / "GSO-2025-0001",
+        dict(
+            delivery_id="GSO-2025-0001",
+            agency="GSO",
+            channel="FILE",
+            schema_version="1.0",
+            extracted_at="2025-10-01T08:00:00+07:00",
+            period_start="2025-01-01",
+            period_end="2025-12-31",
+        ),
+        {
+            "vital_rates.csv": (
+                "gso_vital_rates",
+                [
+                    dict(
+                        year="2025",
+                        province_code="01",
+                        admin_code_version="2025",
+                        crude_birth_rate="14.20",
+                        crude_death_rate="6.10",
+                    )
+                ],
+            )
+        },
+    )
 
     assert loader.ingest_path(folder).outcome == loader.LOADED
 
     with psycopg.connect(external_warehouse) as conn:
         assert conn.execute("select province_code, crude_birth_rate::text from raw.gso_vital_rates").fetchall() == [
-            ("01", "14.20")]
+            ("01", "14.20")
+        ]
         assert conn.execute("show server_version_num").fetchone()[0] < "180000"  # not the embedded 18
     status = database.status()
     assert status["mode"].startswith("external") and status["state"].startswith("reachable")

@@ -17,8 +17,11 @@ def test_a_blocked_gate_names_each_failed_check_on_its_own_line_and_says_it_once
         pipeline.gate("2025Q3")
     error = blocked.value
     lines = str(error).splitlines()
-    verdict = re.fullmatch(r"quality gate of 2025Q3 FAILED on (\d+) blocking check\(s\)(, \d+ warning\(s\))?; "
-                           r"the report is not written:", lines[0])
+    verdict = re.fullmatch(
+        r"quality gate of 2025Q3 FAILED on (\d+) blocking check\(s\)(, \d+ warning\(s\))?; "
+        r"the report is not written:",
+        lines[0],
+    )
     assert verdict, lines[0]
     checks = [line for line in lines[1:] if line.startswith("  blocking: ")]
     assert len(checks) == int(verdict.group(1)) >= 2

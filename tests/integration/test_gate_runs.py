@@ -46,8 +46,9 @@ def built(module_warehouse, tmp_path_factory):
 
 
 def crvs(*args: str, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([CRVS, "-q", *args], cwd=cwd, env=os.environ.copy(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [CRVS, "-q", *args], cwd=cwd, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def gate_runs(conn) -> list[tuple[str, bool]]:
@@ -119,8 +120,10 @@ def test_a_broken_or_older_gx_context_is_replaced_not_fatal(built):
     assert "broken" not in config.read_text()
 
     # An older version's layout: its query assets in the yml, its suites and checkpoints stored.
-    config.write_text(text + "fluent_datasources:\n  warehouse:\n    type: postgres\n"
-                      "    connection_string: ${CRVS_GX_WAREHOUSE_URL}\n")
+    config.write_text(
+        text + "fluent_datasources:\n  warehouse:\n    type: postgres\n"
+        "    connection_string: ${CRVS_GX_WAREHOUSE_URL}\n"
+    )
     (gx_root / "expectations" / "gate_2025Q3").mkdir(parents=True, exist_ok=True)
     (gx_root / "expectations" / "gate_2025Q3" / "rpt_t2_births_by_sex.json").write_text('{"name": "stale"}')
     (gx_root / "checkpoints" / "gate_2025Q3.json").write_text('{"name": "stale"}')
@@ -144,6 +147,7 @@ def test_a_gx_failure_is_one_line_and_a_recorded_failed_run(built):
     assert failure.observed.startswith("GX could not run the checks gate_2025Q3: ")
     assert "\n" not in result.summary()
     assert result.summary().startswith("Gate 2025Q3 FAILED on 1 blocking check(s): gate: the checks ran — GX could")
-    recorded = conn.execute("select passed, results ->> 'summary' from quality.gate_runs where run_id = %s",
-                            (result.run_id,)).fetchone()
+    recorded = conn.execute(
+        "select passed, results ->> 'summary' from quality.gate_runs where run_id = %s", (result.run_id,)
+    ).fetchone()
     assert recorded == (False, result.summary())

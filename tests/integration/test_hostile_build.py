@@ -23,8 +23,9 @@ CRVS = str(Path(sys.executable).with_name("crvs"))
 def test_losing_the_database_mid_build_is_one_line_and_a_non_zero_exit(warehouse, tmp_path):
     info = psycopg.conninfo.conninfo_to_dict(warehouse)
     relay = RecordingRelay(info["host"], int(info["port"]))
-    through = urlsplit(warehouse)._replace(netloc=f"{info['user']}:{quote(info.get('password', ''), safe='')}"
-                                                  f"@127.0.0.1:{relay.port}")
+    through = urlsplit(warehouse)._replace(
+        netloc=f"{info['user']}:{quote(info.get('password', ''), safe='')}@127.0.0.1:{relay.port}"
+    )
     env = dict(os.environ, CRVS_WAREHOUSE_URL=urlunsplit(through))
     with at_most(280):
         build = subprocess.Popen([CRVS, "build"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from crvs.feeds import loader
-from tests.time_bound import at_most
 from crvs.sample import write_delivery
 from tests.integration.test_ingest import birth, births_delivery, edit_manifest, fetch, manifest
 from tests.integration.test_loader_privacy import _every_table_as_text
+from tests.time_bound import at_most
 
 CRVS = str(Path(sys.executable).with_name("crvs"))
 CITIZEN, MOTHER_CITIZEN = "079123456789", "079987654321"
@@ -36,8 +36,9 @@ def bounded_in_time():
 
 def crvs_ingest(*paths) -> subprocess.CompletedProcess:
     """`crvs ingest` as an operator runs it, with its INFO log on stderr."""
-    return subprocess.run([CRVS, "ingest", *map(str, paths)], env=os.environ.copy(), capture_output=True,
-                          text=True, timeout=50)
+    return subprocess.run(
+        [CRVS, "ingest", *map(str, paths)], env=os.environ.copy(), capture_output=True, text=True, timeout=50
+    )
 
 
 def rejected(db):
@@ -150,8 +151,13 @@ def test_a_device_is_refused(warehouse, db, tmp_path):
 
 def headerless_delivery(tmp_path) -> Path:
     """A births file whose header row is missing: its first line is a data row."""
-    folder = births_delivery(tmp_path, [birth(child_id=CITIZEN, child_name=CHILD, mother_id=MOTHER_CITIZEN,
-                                              mother_name=MOTHER), birth(record_id="B-2")])
+    folder = births_delivery(
+        tmp_path,
+        [
+            birth(child_id=CITIZEN, child_name=CHILD, mother_id=MOTHER_CITIZEN, mother_name=MOTHER),
+            birth(record_id="B-2"),
+        ],
+    )
     path = folder / "births.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[1:]), encoding="utf-8")
@@ -181,15 +187,21 @@ def test_a_file_without_its_header_row_quotes_none_of_its_first_row(warehouse, d
 
 # Values that break a rule, none of which the contract proves harmless: none is quoted.
 HOSTILE_VALUES = [
-    dict(sex=CHILD), dict(record_version=CITIZEN), dict(birth_date=MOTHER_CITIZEN),
-    dict(reg_province_code=MOTHER), dict(foreign_element=CITIZEN), dict(reg_kind=MOTHER),
-    dict(mother_birth_date=CHILD), dict(record_version="-5"),
+    dict(sex=CHILD),
+    dict(record_version=CITIZEN),
+    dict(birth_date=MOTHER_CITIZEN),
+    dict(reg_province_code=MOTHER),
+    dict(foreign_element=CITIZEN),
+    dict(reg_kind=MOTHER),
+    dict(mother_birth_date=CHILD),
+    dict(record_version="-5"),
 ]
 
 
 @pytest.mark.parametrize("fast_path", ["1", "0"])
-def test_quarantine_reasons_name_the_row_column_and_rule_never_the_value(warehouse, db, tmp_path, monkeypatch,
-                                                                        fast_path):
+def test_quarantine_reasons_name_the_row_column_and_rule_never_the_value(
+    warehouse, db, tmp_path, monkeypatch, fast_path
+):
     monkeypatch.setenv("CRVS_LOADER_FAST_PATH", fast_path)
     rows = [birth(record_id=f"B-{i}", **change) for i, change in enumerate(HOSTILE_VALUES, 1)]
     rows.append(birth(record_id="B-99", reg_province_code="02"))  # a 2-digit code of another list: harmless
@@ -201,8 +213,9 @@ def test_quarantine_reasons_name_the_row_column_and_rule_never_the_value(warehou
         ((name, value),) = change.items()
         assert column == name and reason.startswith(f"births.csv row {row}, column {name}: {name} ")
         assert value not in reason, reason
-    assert reasons[-1][3] == ("births.csv row 9, column reg_province_code: reg_province_code '02' is not a "
-                              "province code of the 2025 list")
+    assert reasons[-1][3] == (
+        "births.csv row 9, column reg_province_code: reg_province_code '02' is not a province code of the 2025 list"
+    )
 
 
 # --- item 6: malformed manifests are recorded rejections and never stop the batch -------------
@@ -218,24 +231,42 @@ def _set(**fields):
 
 MALFORMED = [
     ("name-number", _set_file(name=5), "manifest.json: files[1] has no valid 'name' (a file name without folders)"),
-    ("name-list", _set_file(name=["births.csv"]),
-     "manifest.json: files[1] has no valid 'name' (a file name without folders)"),
-    ("name-nul", _set_file(name="births\u0000.csv"),
-     "manifest.json: files[1] has no valid 'name' (a file name without folders)"),
-    ("name-long", _set_file(name="b" * 300 + ".csv"),
-     "manifest.json: files[1] has no valid 'name' (a file name without folders)"),
+    (
+        "name-list",
+        _set_file(name=["births.csv"]),
+        "manifest.json: files[1] has no valid 'name' (a file name without folders)",
+    ),
+    (
+        "name-nul",
+        _set_file(name="births\u0000.csv"),
+        "manifest.json: files[1] has no valid 'name' (a file name without folders)",
+    ),
+    (
+        "name-long",
+        _set_file(name="b" * 300 + ".csv"),
+        "manifest.json: files[1] has no valid 'name' (a file name without folders)",
+    ),
     ("dataset-list", _set_file(dataset=["moj_births"]), "manifest.json: births.csv: dataset is not in the contract"),
-    ("id-nul", _set(delivery_id="MOJ-2025Q3\u00000001"),
-     "manifest.json: delivery_id is not a valid identifier (no control characters, '/' or '\\', not starting "
-     "with '.', at most 1024 bytes)"),
+    (
+        "id-nul",
+        _set(delivery_id="MOJ-2025Q3\u00000001"),
+        "manifest.json: delivery_id is not a valid identifier (no control characters, '/' or '\\', not starting "
+        "with '.', at most 1024 bytes)",
+    ),
     ("id-blank", _set(delivery_id="   "), "manifest.json: field 'delivery_id' is missing"),
     ("id-number", _set(delivery_id=20253001), "manifest.json: delivery_id must be a string"),
-    ("id-too-long", _set(delivery_id="MOJ-" + "9" * 1100),
-     "manifest.json: delivery_id is not a valid identifier (no control characters, '/' or '\\', not starting "
-     "with '.', at most 1024 bytes)"),
-    ("version-number", _set(schema_version=1.0), "manifest.json: schema_version must be a string such as \"1.0\""),
-    ("extracted-future", _set(extracted_at="2999-01-01T00:00:00+00:00"),
-     "manifest.json: extracted_at 2999-01-01T00:00:00+00:00 is in the future"),
+    (
+        "id-too-long",
+        _set(delivery_id="MOJ-" + "9" * 1100),
+        "manifest.json: delivery_id is not a valid identifier (no control characters, '/' or '\\', not starting "
+        "with '.', at most 1024 bytes)",
+    ),
+    ("version-number", _set(schema_version=1.0), 'manifest.json: schema_version must be a string such as "1.0"'),
+    (
+        "extracted-future",
+        _set(extracted_at="2999-01-01T00:00:00+00:00"),
+        "manifest.json: extracted_at 2999-01-01T00:00:00+00:00 is in the future",
+    ),
     ("agency-list", _set(agency=["MOJ"]), "manifest.json: agency is not one of MOJ, MOH, GSO"),
     ("files-object", _set(files={"name": "births.csv"}), "manifest.json: 'files' must be a non-empty list"),
 ]
@@ -299,8 +330,7 @@ NAMES = [CHILD, MOTHER, "Xuyến", "Nguyen-Van-An", "O'Brien"]
 
 
 @pytest.mark.parametrize("fast_path", ["1", "0"])
-def test_record_id_and_child_name_swapped_in_the_header_loads_no_name(warehouse, db, tmp_path, monkeypatch,
-                                                                       fast_path):
+def test_record_id_and_child_name_swapped_in_the_header_loads_no_name(warehouse, db, tmp_path, monkeypatch, fast_path):
     monkeypatch.setenv("CRVS_LOADER_FAST_PATH", fast_path)
     folder = births_delivery(tmp_path, [birth(record_id=f"B-{i}", child_name=name) for i, name in enumerate(NAMES, 1)])
     path = folder / "births.csv"
@@ -317,18 +347,24 @@ def test_record_id_and_child_name_swapped_in_the_header_loads_no_name(warehouse,
     assert f"0 rows loaded, {len(NAMES)} quarantined" in result.stdout
     assert fetch(db, "select count(*) from raw.moj_births") == [(0,)]
     assert fetch(db, "select column_name, rule, reason from quarantine.rows order by source_row") == [
-        ("record_id", "not_a_registration_number",
-         f"births.csv row {row}, column record_id: record_id is not a registration number (ASCII letters and "
-         "digits, with - / . _ inside, at least one digit, at most 64 characters, not 12 digits alone; value "
-         "withheld)") for row in range(1, len(NAMES) + 1)]
+        (
+            "record_id",
+            "not_a_registration_number",
+            f"births.csv row {row}, column record_id: record_id is not a registration number (ASCII letters and "
+            "digits, with - / . _ inside, at least one digit, at most 64 characters, not 12 digits alone; value "
+            "withheld)",
+        )
+        for row in range(1, len(NAMES) + 1)
+    ]
     stored, output = _every_table_as_text(db), result.stdout + result.stderr
     for name in NAMES:
         assert name not in stored and name not in output, name
 
 
 @pytest.mark.parametrize("fast_path", ["1", "0"])
-def test_a_registration_number_shaped_as_a_citizen_number_is_quarantined(warehouse, db, tmp_path, monkeypatch,
-                                                                           fast_path):
+def test_a_registration_number_shaped_as_a_citizen_number_is_quarantined(
+    warehouse, db, tmp_path, monkeypatch, fast_path
+):
     """record_id and child_id swapped the other way round: the child_id column is caught by its own
     check (B-1 is no citizen number) and the record_id column's 12 digits by theirs."""
     monkeypatch.setenv("CRVS_LOADER_FAST_PATH", fast_path)
@@ -336,8 +372,10 @@ def test_a_registration_number_shaped_as_a_citizen_number_is_quarantined(warehou
     result = loader.ingest_path(births_delivery(tmp_path, rows))
 
     assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
-    assert fetch(db, "select record_id from raw.moj_births order by source_row") == [("2025/KS-0001",),
-                                                                                    ("07912345678",)]
+    assert fetch(db, "select record_id from raw.moj_births order by source_row") == [
+        ("2025/KS-0001",),
+        ("07912345678",),
+    ]
     assert fetch(db, "select source_row, rule from quarantine.rows") == [(1, "not_a_registration_number")]
     assert CITIZEN not in _every_table_as_text(db)
 

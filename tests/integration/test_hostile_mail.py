@@ -46,8 +46,9 @@ def test_attachments_named_with_a_nul_or_too_long_are_rejected_and_later_message
     (mailbox / "0002.eml").write_bytes(with_attachment_named("y" * 300 + ".csv"))  # 304 characters
     (mailbox / "0003.eml").write_bytes(message(delivery_files(tmp_path)))
 
-    first = subprocess.run([CRVS, "ingest", "--mail", str(mailbox)], env=os.environ.copy(),
-                           capture_output=True, text=True, timeout=50)
+    first = subprocess.run(
+        [CRVS, "ingest", "--mail", str(mailbox)], env=os.environ.copy(), capture_output=True, text=True, timeout=50
+    )
 
     assert first.returncode == 1, first.stdout + first.stderr
     assert "Traceback" not in first.stderr
@@ -65,8 +66,9 @@ def test_attachments_named_with_a_nul_or_too_long_are_rejected_and_later_message
     assert [p.name for p in (mailbox / "processed").iterdir()] == ["0003.eml"]
     assert not [p for p in inbox.iterdir() if p.name.startswith(".mail-")]  # no half-saved folder left
 
-    again = subprocess.run([CRVS, "ingest", "--mail", str(mailbox)], env=os.environ.copy(),
-                           capture_output=True, text=True, timeout=50)
+    again = subprocess.run(
+        [CRVS, "ingest", "--mail", str(mailbox)], env=os.environ.copy(), capture_output=True, text=True, timeout=50
+    )
     assert (again.returncode, again.stdout) == (0, "")
 
 

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crvs.feeds import loader
-from tests.time_bound import at_most
 from crvs.platform import client as platform
 from tests.integration.test_ingest import fetch
+from tests.time_bound import at_most
 
 CRVS = str(Path(sys.executable).with_name("crvs"))
 TOKEN = "hostile-test-token-5f1e"
@@ -34,14 +34,26 @@ def bounded_in_time():
 
 
 def rates_manifest(delivery_id="GSO-2025-0001", rows=2) -> dict:
-    return {"delivery_id": delivery_id, "agency": "GSO", "channel": "API", "schema_version": "1.0",
-            "extracted_at": "2025-03-01T08:00:00+07:00", "period_start": "2025-01-01", "period_end": "2025-12-31",
-            "files": [{"name": "vital_rates.csv", "dataset": "gso_vital_rates", "rows": rows}]}
+    return {
+        "delivery_id": delivery_id,
+        "agency": "GSO",
+        "channel": "API",
+        "schema_version": "1.0",
+        "extracted_at": "2025-03-01T08:00:00+07:00",
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "files": [{"name": "vital_rates.csv", "dataset": "gso_vital_rates", "rows": rows}],
+    }
 
 
 def rate(province="01") -> dict:
-    return {"year": "2025", "province_code": province, "admin_code_version": "2025",
-            "crude_birth_rate": "15.2", "crude_death_rate": "6.1"}
+    return {
+        "year": "2025",
+        "province_code": province,
+        "admin_code_version": "2025",
+        "crude_birth_rate": "15.2",
+        "crude_death_rate": "6.1",
+    }
 
 
 class Hostile:
@@ -58,7 +70,7 @@ class Hostile:
             def log_message(self, *args):
                 pass
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 hostile.requests.append((self.path, self.headers.get("Authorization")))
                 path = urlsplit(self.path).path
                 for prefix, answer in sorted(hostile.routes.items(), key=lambda kv: -len(kv[0])):
@@ -91,10 +103,12 @@ class Hostile:
 
     def pages(self, delivery_id, pages: list[list[dict]]):
         """Serve `pages` in order (tokens p1, p2, ...; the last page's token is null)."""
+
         def answer(h):
             n = int(h.query().get("page_token", "p0")[1:])
             token = f"p{n + 1}" if n + 1 < len(pages) else None
             h.json({"rows": pages[n], "next_page_token": token})
+
         self.routes[f"/v1/deliveries/{delivery_id}/"] = answer
 
     def authorised(self) -> list[str]:
@@ -120,8 +134,13 @@ def elsewhere():
 
 
 def crvs_fetch(url: str, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([CRVS, "fetch", "--agency", "GSO"], capture_output=True, text=True, timeout=50,
-                          env={**os.environ, "CRVS_PLATFORM_URL": url, "CRVS_PLATFORM_TOKEN": TOKEN, **env})
+    return subprocess.run(
+        [CRVS, "fetch", "--agency", "GSO"],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env={**os.environ, "CRVS_PLATFORM_URL": url, "CRVS_PLATFORM_TOKEN": TOKEN, **env},
+    )
 
 
 def rates_loaded(db) -> int:
@@ -145,6 +164,7 @@ def redirect_to(target: str, status=302):
         h.send_header("Location", target + h.path)
         h.send_header("Content-Length", "0")
         h.end_headers()
+
     return answer
 
 
@@ -184,6 +204,7 @@ def test_a_redirect_within_the_origin_is_followed_with_the_token(warehouse, db, 
 
 def drip(where: str):
     """One byte a second, for ever: in the status line and headers, or in the body."""
+
     def answer(h):
         if where == "headers":
             for byte in b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n":
@@ -198,6 +219,7 @@ def drip(where: str):
             h.wfile.write(b" ")
             h.wfile.flush()
             time.sleep(1)
+
     return answer
 
 
@@ -220,6 +242,7 @@ def test_a_drip_fed_answer_fails_at_the_deadline_of_the_whole_request(warehouse,
 
 def huge_page(declared: bool):
     """A page far above the limit: declared by Content-Length, or sent chunked without a length."""
+
     def answer(h):
         h.protocol_version = "HTTP/1.1"
         h.send_response(200)
@@ -233,6 +256,7 @@ def huge_page(declared: bool):
         for _ in range(400 << 4):  # 400 MiB, 64 KiB at a time
             h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if not declared else chunk)
             chunk = b" " * (1 << 16)
+
     return answer
 
 
@@ -254,6 +278,7 @@ def test_a_repeating_next_page_token_is_detected(warehouse, db, origin):
 
     def same_token(h):
         h.json({"rows": [rate()], "next_page_token": "again"})
+
     origin.routes["/v1/deliveries/GSO-2025-0001/"] = same_token
 
     result = platform.fetch_delivery(client_for(origin), rates_manifest(rows=1000))
@@ -268,6 +293,7 @@ def test_pages_beyond_what_the_manifest_allows_are_refused(warehouse, db, origin
     def endless(h):
         n = int(h.query().get("page_token", "t0")[1:])
         h.json({"rows": [], "next_page_token": f"t{n + 1}"})
+
     origin.routes["/v1/deliveries/GSO-2025-0001/"] = endless
 
     result = platform.fetch_delivery(client_for(origin), rates_manifest(rows=3))
@@ -281,6 +307,7 @@ def endless_pages(rows_a_page: int):
     def answer(h):
         n = int(h.query().get("page_token", "t0")[1:])
         h.json({"rows": [rate()] * rows_a_page, "next_page_token": f"t{n + 1}"})
+
     return answer
 
 
@@ -290,8 +317,9 @@ def test_rows_beyond_the_manifest_reject_the_delivery_as_soon_as_they_arrive(war
     result = platform.fetch_delivery(client_for(origin), rates_manifest(rows=3))
 
     assert result.outcome == loader.REJECTED
-    assert result.reason == ("vital_rates.csv (gso_vital_rates): the platform's manifest says 3 rows, "
-                             "its pages gave more (4 by page 2)")
+    assert result.reason == (
+        "vital_rates.csv (gso_vital_rates): the platform's manifest says 3 rows, its pages gave more (4 by page 2)"
+    )
     assert len(origin.requests) == 2
 
 
@@ -333,6 +361,7 @@ def test_a_nul_in_a_listed_delivery_id_is_a_recorded_rejection_and_the_next_deli
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("rejected ") and "delivery_id is not a valid identifier" in lines[0]
     assert lines[1].startswith(f"loaded          {long_id}: 1 rows loaded")
-    assert fetch(db, "select delivery_id, reason like '%%not a valid identifier%%' from quarantine.rejected_deliveries") \
-        == [(None, True)]
+    assert fetch(
+        db, "select delivery_id, reason like '%%not a valid identifier%%' from quarantine.rejected_deliveries"
+    ) == [(None, True)]
     assert fetch(db, "select delivery_id from raw.gso_vital_rates") == [(long_id,)]

@@ -27,8 +27,13 @@ def warehouse_quarter(db):
 
 def crvs_report(out: Path) -> subprocess.CompletedProcess:
     with at_most(170):
-        return subprocess.run([CRVS, "report", "--quarter", QUARTER, "--out", str(out)], env=os.environ.copy(),
-                              capture_output=True, text=True, timeout=160)
+        return subprocess.run(
+            [CRVS, "report", "--quarter", QUARTER, "--out", str(out)],
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            timeout=160,
+        )
 
 
 def test_a_file_where_the_quarter_folder_goes_is_one_line_and_nothing_written(warehouse_quarter, tmp_path):
@@ -41,7 +46,8 @@ def test_a_file_where_the_quarter_folder_goes_is_one_line_and_nothing_written(wa
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        f"crvs report: {out / QUARTER} is a file, not a report folder: move it away, or choose another --out")
+        f"crvs report: {out / QUARTER} is a file, not a report folder: move it away, or choose another --out"
+    )
     assert sorted(p.name for p in out.iterdir()) == [QUARTER]
     assert (out / QUARTER).read_text() == "not a folder"
 
@@ -55,25 +61,26 @@ def test_an_out_folder_that_cannot_be_made_is_one_line(warehouse_quarter, tmp_pa
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        f"crvs report: cannot write the report to {out}: {out} Not a directory")
+        f"crvs report: cannot write the report to {out}: {out} Not a directory"
+    )
 
 
 def test_a_killed_builds_folder_is_removed_and_a_live_ones_kept(warehouse_quarter, tmp_path):
     out = tmp_path / "reports"
     out.mkdir()
-    killed = out / f".{QUARTER}-building-killed1"   # its lock file is there, no one holds it
+    killed = out / f".{QUARTER}-building-killed1"  # its lock file is there, no one holds it
     killed.mkdir()
     (killed / "T1_registrations.csv").write_text("half")
     (out / f"{killed.name}.lock").touch()
-    old = out / f".{QUARTER}-building-old1"         # an older version's, without a lock file, two days old
+    old = out / f".{QUARTER}-building-old1"  # an older version's, without a lock file, two days old
     old.mkdir()
     os.utime(old, (time.time() - 2 * 86400,) * 2)
-    young = out / f".{QUARTER}-building-young1"     # without a lock file and an hour old: may be starting
+    young = out / f".{QUARTER}-building-young1"  # without a lock file and an hour old: may be starting
     young.mkdir()
     os.utime(young, (time.time() - 3600,) * 2)
-    live = out / f".{QUARTER}-building-live1"       # another build holds its lock right now
+    live = out / f".{QUARTER}-building-live1"  # another build holds its lock right now
     live.mkdir()
-    other = out / ".2025Q2-building-killed2"        # another quarter's: not this build's to judge
+    other = out / ".2025Q2-building-killed2"  # another quarter's: not this build's to judge
     other.mkdir()
     with open(out / f"{live.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -81,4 +88,5 @@ def test_a_killed_builds_folder_is_removed_and_a_live_ones_kept(warehouse_quarte
 
     assert folder == out / QUARTER and (folder / "manifest.json").is_file()
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [QUARTER, young.name, live.name, f"{live.name}.lock", other.name])
+        [QUARTER, young.name, live.name, f"{live.name}.lock", other.name]
+    )

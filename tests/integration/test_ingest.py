@@ -22,27 +22,48 @@ CHILD_NAME = "Nguyễn Văn An"
 
 def birth(**changes) -> dict:
     row = dict(
-        record_id="B-1", record_version="1", record_status="ACTIVE", reg_kind="NEW",
-        registration_date="2025-08-01", reg_province_code="01", reg_commune_code="00004",
-        admin_code_version="2025", child_id=CHILD_ID, child_name=CHILD_NAME, sex="M",
-        birth_date="2025-07-15", place_of_birth="FACILITY", birth_province_code="01",
-        mother_id=MOTHER_ID, mother_name=MOTHER_NAME, mother_birth_date="1990-01-01",
-        mother_residence_province_code="01", foreign_element="0",
+        record_id="B-1",
+        record_version="1",
+        record_status="ACTIVE",
+        reg_kind="NEW",
+        registration_date="2025-08-01",
+        reg_province_code="01",
+        reg_commune_code="00004",
+        admin_code_version="2025",
+        child_id=CHILD_ID,
+        child_name=CHILD_NAME,
+        sex="M",
+        birth_date="2025-07-15",
+        place_of_birth="FACILITY",
+        birth_province_code="01",
+        mother_id=MOTHER_ID,
+        mother_name=MOTHER_NAME,
+        mother_birth_date="1990-01-01",
+        mother_residence_province_code="01",
+        foreign_element="0",
     )
     row.update(changes)
     return row
 
 
 def manifest(delivery_id="MOJ-2025Q3-0001", agency="MOJ", **changes) -> dict:
-    fields = dict(delivery_id=delivery_id, agency=agency, channel="FILE", schema_version="1.0",
-                  extracted_at="2025-10-05T08:00:00+07:00", period_start="2025-07-01", period_end="2025-09-30")
+    fields = dict(
+        delivery_id=delivery_id,
+        agency=agency,
+        channel="FILE",
+        schema_version="1.0",
+        extracted_at="2025-10-05T08:00:00+07:00",
+        period_start="2025-07-01",
+        period_end="2025-09-30",
+    )
     fields.update(changes)
     return fields
 
 
 def births_delivery(tmp_path, rows, delivery_id="MOJ-2025Q3-0001", **changes):
-    return write_delivery(tmp_path / delivery_id, manifest(delivery_id, **changes),
-                          {"births.csv": ("moj_births", rows)})
+    return write_delivery(
+        tmp_path / delivery_id, manifest(delivery_id, **changes), {"births.csv": ("moj_births", rows)}
+    )
 
 
 def edit_manifest(folder, change):
@@ -66,11 +87,17 @@ BAD_ROWS = [
     (dict(birth_date="2025-02-30"), "birth_date", "not_a_date"),
     (dict(birth_date="15/07/2025"), "birth_date", "not_a_date"),
     (dict(birth_date="2025-08-02"), "birth_date", "event_after_registration"),
-    (dict(registration_date="2025-10-06", birth_date="2025-10-01"), "registration_date",
-     "registration_after_extraction"),
+    (
+        dict(registration_date="2025-10-06", birth_date="2025-10-01"),
+        "registration_date",
+        "registration_after_extraction",
+    ),
     (dict(reg_province_code="02"), "reg_province_code", "unknown_code"),  # 02 exists only before 2025
-    (dict(admin_code_version="PRE2025", reg_province_code="02", reg_commune_code="00004"),
-     "reg_commune_code", "commune_outside_province"),
+    (
+        dict(admin_code_version="PRE2025", reg_province_code="02", reg_commune_code="00004"),
+        "reg_commune_code",
+        "commune_outside_province",
+    ),
     (dict(reg_commune_code="99999"), "reg_commune_code", "unknown_code"),
     (dict(admin_code_version="2026"), "admin_code_version", "not_in_code_list"),
     (dict(child_id="12345"), "child_id", "malformed_identifier"),
@@ -80,9 +107,17 @@ BAD_ROWS = [
 
 
 def test_each_contract_violation_is_quarantined_with_its_reason_and_nothing_is_lost(warehouse, db, tmp_path):
-    good = [birth(record_id="OK-1"), birth(record_id="OK-2", admin_code_version="PRE2025", reg_province_code="24",
-                                            reg_commune_code="", mother_residence_province_code="27",
-                                            birth_province_code="27")]
+    good = [
+        birth(record_id="OK-1"),
+        birth(
+            record_id="OK-2",
+            admin_code_version="PRE2025",
+            reg_province_code="24",
+            reg_commune_code="",
+            mother_residence_province_code="27",
+            birth_province_code="27",
+        ),
+    ]
     bad = [birth(record_id=f"BAD-{i}", **changes) for i, (changes, _, _) in enumerate(BAD_ROWS)]
     duplicate = birth(record_id="OK-1")  # same (record_id, record_version) as the first row
     folder = births_delivery(tmp_path, good + bad + [duplicate])
@@ -113,19 +148,25 @@ def test_a_row_with_the_wrong_number_of_fields_is_quarantined(warehouse, db, tmp
 
     assert (result.outcome, result.rows_loaded, result.rows_quarantined) == (loader.LOADED, 1, 1)
     assert fetch(db, "select source_row, rule, reason from quarantine.rows") == [
-        (2, "wrong_field_count", f"births.csv row 2: 3 fields, the header has {len(DATASETS['moj_births'].columns)}")]
+        (2, "wrong_field_count", f"births.csv row 2: 3 fields, the header has {len(DATASETS['moj_births'].columns)}")
+    ]
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda m: m["files"][0].update(rows=5), "births.csv: the manifest says 5 rows, the file has 2"),
-    (lambda m: m["files"][0].update(sha256="0" * 64), "births.csv: sha256 "),
-    (lambda m: m.update(schema_version="2.0"), "schema_version is not supported (supported: 1.0)"),
-    (lambda m: m.update(agency="MOH"), "dataset moj_births is not delivered by MOH"),
-    (lambda m: m["files"][0].update(dataset="moj_divorces"), "births.csv: dataset is not in the contract"),
-    (lambda m: m.update(extracted_at="2025-10-05 08:00"), "extracted_at has no UTC offset"),
-    (lambda m: m["files"].append({"name": "deaths.csv", "dataset": "moj_deaths", "rows": 1, "sha256": "a" * 64}),
-     "deaths.csv: named in the manifest but not in the folder"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda m: m["files"][0].update(rows=5), "births.csv: the manifest says 5 rows, the file has 2"),
+        (lambda m: m["files"][0].update(sha256="0" * 64), "births.csv: sha256 "),
+        (lambda m: m.update(schema_version="2.0"), "schema_version is not supported (supported: 1.0)"),
+        (lambda m: m.update(agency="MOH"), "dataset moj_births is not delivered by MOH"),
+        (lambda m: m["files"][0].update(dataset="moj_divorces"), "births.csv: dataset is not in the contract"),
+        (lambda m: m.update(extracted_at="2025-10-05 08:00"), "extracted_at has no UTC offset"),
+        (
+            lambda m: m["files"].append({"name": "deaths.csv", "dataset": "moj_deaths", "rows": 1, "sha256": "a" * 64}),
+            "deaths.csv: named in the manifest but not in the folder",
+        ),
+    ],
+)
 def test_a_delivery_whose_manifest_disagrees_is_rejected_whole_with_the_reason(warehouse, db, tmp_path, change, reason):
     folder = births_delivery(tmp_path, [birth(), birth(record_id="B-2")])
     edit_manifest(folder, change)
@@ -137,7 +178,8 @@ def test_a_delivery_whose_manifest_disagrees_is_rejected_whole_with_the_reason(w
     assert fetch(db, "select count(*) from raw.moj_births") == [(0,)]
     assert fetch(db, "select count(*) from raw.deliveries") == [(0,)]
     assert fetch(db, "select delivery_id, reason from quarantine.rejected_deliveries") == [
-        ("MOJ-2025Q3-0001", result.reason)]
+        ("MOJ-2025Q3-0001", result.reason)
+    ]
 
 
 def test_a_header_that_breaks_the_contract_rejects_the_delivery_naming_the_columns(warehouse, db, tmp_path):
@@ -149,8 +191,10 @@ def test_a_header_that_breaks_the_contract_rejects_the_delivery_naming_the_colum
     result = loader.ingest_path(folder)
 
     assert result.outcome == loader.REJECTED
-    assert result.reason == ("births.csv: header does not match moj_births (missing mother_name; "
-                             "column 16 is not a moj_births column (name not shown))")
+    assert result.reason == (
+        "births.csv: header does not match moj_births (missing mother_name; "
+        "column 16 is not a moj_births column (name not shown))"
+    )
 
 
 def test_columns_in_any_order_with_a_bom_and_quoted_fields_load(warehouse, db, tmp_path):
@@ -162,30 +206,43 @@ def test_columns_in_any_order_with_a_bom_and_quoted_fields_load(warehouse, db, t
         writer.writerow(columns)
         row = birth(child_name='Lê "Bé", Tí\nNhỏ')
         writer.writerow([row[c] for c in columns])
-    write_manifest = {**manifest("MOJ-2025Q3-0002"), "files": [{
-        "name": "births.csv", "dataset": "moj_births", "rows": 1,
-        "sha256": loader.file_sha256(folder / "births.csv")}]}
+    write_manifest = {
+        **manifest("MOJ-2025Q3-0002"),
+        "files": [
+            {
+                "name": "births.csv",
+                "dataset": "moj_births",
+                "rows": 1,
+                "sha256": loader.file_sha256(folder / "births.csv"),
+            }
+        ],
+    }
     (folder / "manifest.json").write_text(json.dumps(write_manifest))
 
     result = loader.ingest_path(folder)
 
     assert (result.outcome, result.rows_loaded) == (loader.LOADED, 1), result.reason
     assert fetch(db, "select record_id, sex, birth_date::text, foreign_element from raw.moj_births") == [
-        ("B-1", "M", "2025-07-15", False)]
+        ("B-1", "M", "2025-07-15", False)
+    ]
 
 
 def test_the_same_delivery_twice_changes_nothing(warehouse, db, tmp_path):
     folder = births_delivery(tmp_path, [birth(), birth(record_id="B-2", sex="X")])
     first = loader.ingest_path(folder)
-    snapshot = [fetch(db, f"select * from {t} order by 1, 2")
-                for t in ("raw.moj_births", "quarantine.rows", "raw.deliveries", "raw.delivery_files")]
+    snapshot = [
+        fetch(db, f"select * from {t} order by 1, 2")
+        for t in ("raw.moj_births", "quarantine.rows", "raw.deliveries", "raw.delivery_files")
+    ]
 
     second = loader.ingest_path(folder)
 
     assert (first.outcome, second.outcome) == (loader.LOADED, loader.ALREADY_LOADED)
     assert second.line() == "already loaded  MOJ-2025Q3-0001"
-    assert [fetch(db, f"select * from {t} order by 1, 2")
-            for t in ("raw.moj_births", "quarantine.rows", "raw.deliveries", "raw.delivery_files")] == snapshot
+    assert [
+        fetch(db, f"select * from {t} order by 1, 2")
+        for t in ("raw.moj_births", "quarantine.rows", "raw.deliveries", "raw.delivery_files")
+    ] == snapshot
 
 
 WAREHOUSE_TABLES = ("raw.moj_births", "quarantine.rows", "raw.deliveries", "raw.delivery_files")
@@ -210,23 +267,28 @@ def test_a_resend_with_a_changed_value_is_rejected_with_both_sha256s_and_recorde
     assert result.reason == (
         "MOJ delivery MOJ-2025Q3-0001 is already loaded and this one differs from it (births.csv (moj_births): "
         f"sha256 loaded {loaded_sha}, received {received_sha}); nothing was changed. A delivery_id names one "
-        "delivery: send the changed data as a new delivery_id, with higher record_version for corrections")
+        "delivery: send the changed data as a new delivery_id, with higher record_version for corrections"
+    )
     assert snapshot(db) == before
     assert fetch(db, "select agency, delivery_id, reason from quarantine.rejected_deliveries") == [
-        ("MOJ", "MOJ-2025Q3-0001", result.reason)]
+        ("MOJ", "MOJ-2025Q3-0001", result.reason)
+    ]
 
 
 def test_a_resend_with_a_changed_manifest_is_rejected_naming_the_field_and_the_figures(warehouse, db, tmp_path):
     assert loader.ingest_path(births_delivery(tmp_path / "first", [birth()])).outcome == loader.LOADED
     before = snapshot(db)
-    resend = births_delivery(tmp_path / "resend", [birth(), birth(record_id="B-2")],
-                             extracted_at="2025-10-06T08:00:00+07:00")
+    resend = births_delivery(
+        tmp_path / "resend", [birth(), birth(record_id="B-2")], extracted_at="2025-10-06T08:00:00+07:00"
+    )
 
     result = loader.ingest_path(resend)
 
     assert result.outcome == loader.REJECTED
-    assert ("extracted_at loaded 2025-10-05T08:00:00+07:00, received 2025-10-06T08:00:00+07:00; "
-            "births.csv (moj_births): rows loaded 1, received 2; births.csv (moj_births): sha256 loaded") in result.reason
+    assert (
+        "extracted_at loaded 2025-10-05T08:00:00+07:00, received 2025-10-06T08:00:00+07:00; "
+        "births.csv (moj_births): rows loaded 1, received 2; births.csv (moj_births): sha256 loaded"
+    ) in result.reason
     assert snapshot(db) == before
 
 
@@ -238,17 +300,49 @@ def test_the_same_delivery_again_with_another_utc_offset_is_the_same_delivery(wa
 
 
 def gso_rates(folder, delivery_id, rate="14.2"):
-    return write_delivery(folder, manifest(delivery_id, agency="GSO", period_start="2025-01-01", period_end="2025-12-31"),
-                          {"vital_rates.csv": ("gso_vital_rates", [dict(
-                              year="2025", province_code="01", admin_code_version="2025",
-                              crude_birth_rate=rate, crude_death_rate="6.1")])})
+    return write_delivery(
+        folder,
+        manifest(delivery_id, agency="GSO", period_start="2025-01-01", period_end="2025-12-31"),
+        {
+            "vital_rates.csv": (
+                "gso_vital_rates",
+                [
+                    dict(
+                        year="2025",
+                        province_code="01",
+                        admin_code_version="2025",
+                        crude_birth_rate=rate,
+                        crude_death_rate="6.1",
+                    )
+                ],
+            )
+        },
+    )
 
 
 def moh_births(folder, delivery_id):
-    return write_delivery(folder, manifest(delivery_id, agency="MOH"), {"births.csv": ("moh_births", [dict(
-        notification_id="N-1", facility_code="F1", facility_province_code="01", admin_code_version="2025",
-        birth_date="2025-07-15", sex="M", outcome="LIVE", mother_id=MOTHER_ID,
-        mother_residence_province_code="01")])})
+    return write_delivery(
+        folder,
+        manifest(delivery_id, agency="MOH"),
+        {
+            "births.csv": (
+                "moh_births",
+                [
+                    dict(
+                        notification_id="N-1",
+                        facility_code="F1",
+                        facility_province_code="01",
+                        admin_code_version="2025",
+                        birth_date="2025-07-15",
+                        sex="M",
+                        outcome="LIVE",
+                        mother_id=MOTHER_ID,
+                        mother_residence_province_code="01",
+                    )
+                ],
+            )
+        },
+    )
 
 
 def test_a_moh_delivery_whose_id_a_gso_delivery_used_loads(warehouse, db, tmp_path):
@@ -258,9 +352,13 @@ def test_a_moh_delivery_whose_id_a_gso_delivery_used_loads(warehouse, db, tmp_pa
 
     assert (result.outcome, result.rows_loaded) == (loader.LOADED, 1), result.reason
     assert fetch(db, "select agency, delivery_id from raw.deliveries order by 1") == [
-        ("GSO", "2025-0001"), ("MOH", "2025-0001")]
+        ("GSO", "2025-0001"),
+        ("MOH", "2025-0001"),
+    ]
     assert fetch(db, "select agency, delivery_id, dataset from raw.delivery_files order by 1") == [
-        ("GSO", "2025-0001", "gso_vital_rates"), ("MOH", "2025-0001", "moh_births")]
+        ("GSO", "2025-0001", "gso_vital_rates"),
+        ("MOH", "2025-0001", "moh_births"),
+    ]
     # and each agency's resend is judged against its own delivery
     assert loader.ingest_path(moh_births(tmp_path / "moh-again", "2025-0001")).outcome == loader.ALREADY_LOADED
     assert loader.ingest_path(gso_rates(tmp_path / "gso-changed", "2025-0001", "15.0")).outcome == loader.REJECTED
@@ -273,32 +371,44 @@ def test_a_warehouse_keyed_by_delivery_id_alone_is_upgraded_on_the_next_load(war
 
     with psycopg.connect(warehouse) as conn:
         ensure_tables(conn)
-    assert loader.ingest_path(births_delivery(tmp_path / "first", [birth(), birth(record_id="B-2", sex="X")])
-                              ).outcome == loader.LOADED
+    assert (
+        loader.ingest_path(births_delivery(tmp_path / "first", [birth(), birth(record_id="B-2", sex="X")])).outcome
+        == loader.LOADED
+    )
     for statement in (
-            "alter table raw.delivery_files drop constraint delivery_files_agency_delivery_id_fkey",
-            "alter table raw.delivery_files drop constraint delivery_files_pkey",
-            "alter table raw.delivery_files drop column agency",
-            "alter table raw.delivery_files add primary key (delivery_id, dataset)",
-            "alter table quarantine.rows drop column agency",
-            "alter table quarantine.rows add primary key (delivery_id, dataset, source_row)",
-            "alter table raw.deliveries drop constraint deliveries_pkey",
-            "alter table raw.deliveries add primary key (delivery_id)",
-            "alter table raw.delivery_files add foreign key (delivery_id) references raw.deliveries"):
+        "alter table raw.delivery_files drop constraint delivery_files_agency_delivery_id_fkey",
+        "alter table raw.delivery_files drop constraint delivery_files_pkey",
+        "alter table raw.delivery_files drop column agency",
+        "alter table raw.delivery_files add primary key (delivery_id, dataset)",
+        "alter table quarantine.rows drop column agency",
+        "alter table quarantine.rows add primary key (delivery_id, dataset, source_row)",
+        "alter table raw.deliveries drop constraint deliveries_pkey",
+        "alter table raw.deliveries add primary key (delivery_id)",
+        "alter table raw.delivery_files add foreign key (delivery_id) references raw.deliveries",
+    ):
         db.execute(statement)
 
     result = loader.ingest_path(gso_rates(tmp_path / "gso", "MOJ-2025Q3-0001"))  # the same id, another agency
 
     assert result.outcome == loader.LOADED, result.reason
     assert fetch(db, "select agency, delivery_id, dataset from raw.delivery_files order by 1") == [
-        ("GSO", "MOJ-2025Q3-0001", "gso_vital_rates"), ("MOJ", "MOJ-2025Q3-0001", "moj_births")]
+        ("GSO", "MOJ-2025Q3-0001", "gso_vital_rates"),
+        ("MOJ", "MOJ-2025Q3-0001", "moj_births"),
+    ]
     assert fetch(db, "select agency, source_row from quarantine.rows") == [("MOJ", 2)]
-    keys = dict(fetch(db, "select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint"
-                          " where contype = 'p' and connamespace in ('raw'::regnamespace, 'quarantine'::regnamespace)"
-                          " and conrelid::regclass::text in ('raw.deliveries', 'raw.delivery_files', 'quarantine.rows')"))
-    assert keys == {"raw.deliveries": "PRIMARY KEY (agency, delivery_id)",
-                    "raw.delivery_files": "PRIMARY KEY (agency, delivery_id, dataset)",
-                    "quarantine.rows": "PRIMARY KEY (agency, delivery_id, dataset, source_row)"}
+    keys = dict(
+        fetch(
+            db,
+            "select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint"
+            " where contype = 'p' and connamespace in ('raw'::regnamespace, 'quarantine'::regnamespace)"
+            " and conrelid::regclass::text in ('raw.deliveries', 'raw.delivery_files', 'quarantine.rows')",
+        )
+    )
+    assert keys == {
+        "raw.deliveries": "PRIMARY KEY (agency, delivery_id)",
+        "raw.delivery_files": "PRIMARY KEY (agency, delivery_id, dataset)",
+        "quarantine.rows": "PRIMARY KEY (agency, delivery_id, dataset, source_row)",
+    }
 
 
 def test_a_rejected_delivery_can_be_sent_again_corrected(warehouse, db, tmp_path):
@@ -314,15 +424,24 @@ def test_a_rejected_delivery_can_be_sent_again_corrected(warehouse, db, tmp_path
 def test_corrections_and_cancellations_are_kept_as_versions(warehouse, db, tmp_path):
     """The loader keeps every version; the current-record rule lives in dbt (tested end to end)."""
     loader.ingest_path(births_delivery(tmp_path, [birth(), birth(record_id="B-2")]))
-    later = births_delivery(tmp_path, [birth(record_version="2", sex="F"),
-                                       birth(record_id="B-2", record_version="2", record_status="CANCELLED")],
-                            delivery_id="MOJ-2025Q3-0002", extracted_at="2025-10-20T08:00:00+07:00")
+    later = births_delivery(
+        tmp_path,
+        [birth(record_version="2", sex="F"), birth(record_id="B-2", record_version="2", record_status="CANCELLED")],
+        delivery_id="MOJ-2025Q3-0002",
+        extracted_at="2025-10-20T08:00:00+07:00",
+    )
     assert loader.ingest_path(later).outcome == loader.LOADED
 
-    assert fetch(db, "select delivery_id, record_id, record_version, record_status, sex from raw.moj_births"
-                     " order by record_id, record_version") == [
-        ("MOJ-2025Q3-0001", "B-1", 1, "ACTIVE", "M"), ("MOJ-2025Q3-0002", "B-1", 2, "ACTIVE", "F"),
-        ("MOJ-2025Q3-0001", "B-2", 1, "ACTIVE", "M"), ("MOJ-2025Q3-0002", "B-2", 2, "CANCELLED", "M")]
+    assert fetch(
+        db,
+        "select delivery_id, record_id, record_version, record_status, sex from raw.moj_births"
+        " order by record_id, record_version",
+    ) == [
+        ("MOJ-2025Q3-0001", "B-1", 1, "ACTIVE", "M"),
+        ("MOJ-2025Q3-0002", "B-1", 2, "ACTIVE", "F"),
+        ("MOJ-2025Q3-0001", "B-2", 1, "ACTIVE", "M"),
+        ("MOJ-2025Q3-0002", "B-2", 2, "CANCELLED", "M"),
+    ]
 
 
 def test_no_personal_identifier_or_name_is_stored_anywhere(warehouse, db, tmp_path):
@@ -333,8 +452,11 @@ def test_no_personal_identifier_or_name_is_stored_anywhere(warehouse, db, tmp_pa
     loader.ingest_path(bad)
 
     # Every text-like value of every table in the database, as one dump.
-    tables = fetch(db, "select table_schema, table_name from information_schema.tables"
-                       " where table_schema not in ('pg_catalog', 'information_schema')")
+    tables = fetch(
+        db,
+        "select table_schema, table_name from information_schema.tables"
+        " where table_schema not in ('pg_catalog', 'information_schema')",
+    )
     dump = "\n".join(str(row) for schema, table in tables for row in fetch(db, f'select * from "{schema}"."{table}"'))
     assert "B-2" in dump and "MOJ-2025Q3-0009" in dump  # it holds the quarantined row and the rejected delivery
     for secret in (MOTHER_ID, CHILD_ID, "123", MOTHER_NAME, CHILD_NAME, "Trần", "Nguyễn"):
@@ -369,21 +491,33 @@ def test_a_warehouse_made_before_bytea_pseudonyms_is_upgraded_on_the_next_load(w
     from crvs.feeds.tables import raw_table_ddl
 
     old = raw_table_ddl(DATASETS["moj_births"]).split(";")[0].replace("bytea", "char(64)")
-    old = old.replace("source_row integer not null,", "source_row integer not null, primary key (delivery_id, source_row),")
+    old = old.replace(
+        "source_row integer not null,", "source_row integer not null, primary key (delivery_id, source_row),"
+    )
     db.execute("drop table raw.moj_births")
     db.execute(old)  # as the superuser, who owned everything then
     pseudonym = "ab" * 32
-    db.execute("insert into raw.moj_births (delivery_id, source_row, record_id, record_version, child_pid)"
-               " values ('MOJ-2025Q2-0001', 1, 'OLD-1', 1, %s)", (pseudonym,))
+    db.execute(
+        "insert into raw.moj_births (delivery_id, source_row, record_id, record_version, child_pid)"
+        " values ('MOJ-2025Q2-0001', 1, 'OLD-1', 1, %s)",
+        (pseudonym,),
+    )
     database.prepare_warehouse()  # as at the next start: the old table becomes the loader's
 
     result = loader.ingest_path(births_delivery(tmp_path, [birth()]))
 
     assert result.outcome == loader.LOADED, result.reason
-    types = dict(fetch(db, "select column_name, data_type from information_schema.columns"
-                           " where table_schema = 'raw' and table_name = 'moj_births' and column_name like '%%pid'"))
+    types = dict(
+        fetch(
+            db,
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'raw' and table_name = 'moj_births' and column_name like '%%pid'",
+        )
+    )
     assert types == {"child_pid": "bytea", "mother_pid": "bytea"}
-    assert fetch(db, "select conname from pg_constraint where conrelid = 'raw.moj_births'::regclass"
-                     " and contype = 'p'") == []
+    assert (
+        fetch(db, "select conname from pg_constraint where conrelid = 'raw.moj_births'::regclass and contype = 'p'")
+        == []
+    )
     assert fetch(db, "select child_pid from raw.moj_births where record_id = 'OLD-1'") == [(bytes.fromhex(pseudonym),)]
     assert fetch(db, "select count(*) from raw.moj_births") == [(2,)]

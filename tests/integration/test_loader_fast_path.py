@@ -19,29 +19,42 @@ from crvs.feeds.pseudonym import Pseudonymiser
 from crvs.sample import generate_quarter, write_delivery
 from tests.integration.test_ingest import BAD_ROWS, CHILD_ID, MOTHER_ID, birth, edit_manifest, fetch, manifest
 
-TABLES = {**{f"raw.{name}": "delivery_id, source_row" for name in DATASETS},
-          "quarantine.rows": "agency, delivery_id, dataset, source_row",
-          "raw.delivery_files": "agency, delivery_id, dataset",
-          "raw.deliveries": "agency, delivery_id"}
+TABLES = {
+    **{f"raw.{name}": "delivery_id, source_row" for name in DATASETS},
+    "quarantine.rows": "agency, delivery_id, dataset, source_row",
+    "raw.delivery_files": "agency, delivery_id, dataset",
+    "raw.deliveries": "agency, delivery_id",
+}
 
 
 def warehouse_contents(db) -> dict[str, list[tuple]]:
     contents = {}
     for table, order in TABLES.items():
         # loaded_at differs between two loads; everything else must not.
-        columns = [r[0] for r in fetch(db, "select column_name from information_schema.columns where"
-                                           " table_schema || '.' || table_name = %s and column_name <> 'loaded_at'"
-                                           " order by ordinal_position", table)]
+        columns = [
+            r[0]
+            for r in fetch(
+                db,
+                "select column_name from information_schema.columns where"
+                " table_schema || '.' || table_name = %s and column_name <> 'loaded_at'"
+                " order by ordinal_position",
+                table,
+            )
+        ]
         contents[table] = fetch(db, f"select {', '.join(columns)} from {table} order by {order}")
     # (the reasons are compared by the test that rejects: the general way names the line less exactly)
     contents["quarantine.rejected_deliveries"] = fetch(
-        db, "select delivery_id from quarantine.rejected_deliveries order by rejection_id")
+        db, "select delivery_id from quarantine.rejected_deliveries order by rejection_id"
+    )
     return contents
 
 
 def empty(db) -> None:
-    db.execute("truncate " + ", ".join(t for t in TABLES if t != "raw.deliveries")
-               + ", quarantine.rejected_deliveries; delete from raw.deliveries")
+    db.execute(
+        "truncate "
+        + ", ".join(t for t in TABLES if t != "raw.deliveries")
+        + ", quarantine.rejected_deliveries; delete from raw.deliveries"
+    )
 
 
 def load_both_ways(db, monkeypatch, caplog, folders: list[Path]):
@@ -82,54 +95,75 @@ def line_based(folder: Path, name: str, change) -> None:
     body = change(body)
     path.write_bytes(b"\n".join([header, *body]) + b"\n")
     rows = sum(1 for line in body if line.strip(b"\r"))
-    edit_manifest(folder, lambda m: next(f for f in m["files"] if f["name"] == name).update(
-        rows=rows, sha256=loader.file_sha256(path)))
+    edit_manifest(
+        folder,
+        lambda m: next(f for f in m["files"] if f["name"] == name).update(rows=rows, sha256=loader.file_sha256(path)),
+    )
 
 
 # Rows the general way loads but the fast path hands back (it is stricter, never looser), and
 # duplicates between rows of both ways.
-EDGE_BIRTHS = [
-    birth(record_id="E-1"),
-    birth(record_id="E-2", child_id="", mother_id="", reg_commune_code="", mother_birth_date=""),
-    birth(record_id="E-3", record_version="01"),                           # SQL reads 1: loaded
-    birth(record_id="E-4", record_version="+2"),                           # SQL reads 2: loaded
-    birth(record_id="E-5", mother_id=f" {MOTHER_ID}\t"),                   # trimmed: the same person
-    birth(record_id="E-6", place_of_birth="ABROAD", birth_province_code=""),
-    birth(record_id="E-7", mother_birth_date="2000-02-29", birth_date="2024-02-29"),
-    birth(record_id="E-8", mother_birth_date="1900-02-29"),                # not a calendar date
-    birth(record_id="E-9", mother_birth_date="1800-01-01"),
-    birth(record_id="E-10", child_name="Ê Văn Đặc Biệt", admin_code_version="PRE2025", reg_province_code="24", reg_commune_code="",
-          mother_residence_province_code="27", birth_province_code="27"),
-    birth(record_id="E-11", registration_date="2025-10-05", birth_date="2025-10-05"),   # = extraction day
-    birth(record_id="E-12", sex="m"),
-    birth(record_id="E-13", foreign_element="1"),
-    birth(record_id="E-14", reg_commune_code="0004"),
-    birth(record_id="E-15", child_id="00122501234٥"),                      # a non-ASCII digit
-    # duplicates: fast then fast; slow (loaded) then fast; rule-broken then fast (a duplicate:
-    # the earlier row had no format problem); format-broken then fast (not a duplicate); fast then
-    # slow with a rule broken (its rule, not the duplicate, is reported); fast then slow duplicate.
-    birth(record_id="E-1"),
-    birth(record_id="E-3"),
-    birth(record_id="D-1", birth_date="2025-08-02"),
-    birth(record_id="D-1"),
-    birth(record_id="D-2", sex="X"),
-    birth(record_id="D-2"),
-    birth(record_id="D-3"),
-    birth(record_id="D-3", birth_date="2025-08-02"),
-    birth(record_id="D-4"),
-    birth(record_id="D-4", record_version="001"),
-] + [birth(record_id=f"BAD-{i}", **changes) for i, (changes, _, _) in enumerate(BAD_ROWS)] + [
-    birth(record_id="E-16", mother_birth_date="2025-07-15"),               # not strictly before the child
-    birth(record_id="E-17", birth_date="2025-08-01"),                      # on the registration day: fine
-]
+EDGE_BIRTHS = (
+    [
+        birth(record_id="E-1"),
+        birth(record_id="E-2", child_id="", mother_id="", reg_commune_code="", mother_birth_date=""),
+        birth(record_id="E-3", record_version="01"),  # SQL reads 1: loaded
+        birth(record_id="E-4", record_version="+2"),  # SQL reads 2: loaded
+        birth(record_id="E-5", mother_id=f" {MOTHER_ID}\t"),  # trimmed: the same person
+        birth(record_id="E-6", place_of_birth="ABROAD", birth_province_code=""),
+        birth(record_id="E-7", mother_birth_date="2000-02-29", birth_date="2024-02-29"),
+        birth(record_id="E-8", mother_birth_date="1900-02-29"),  # not a calendar date
+        birth(record_id="E-9", mother_birth_date="1800-01-01"),
+        birth(
+            record_id="E-10",
+            child_name="Ê Văn Đặc Biệt",
+            admin_code_version="PRE2025",
+            reg_province_code="24",
+            reg_commune_code="",
+            mother_residence_province_code="27",
+            birth_province_code="27",
+        ),
+        birth(record_id="E-11", registration_date="2025-10-05", birth_date="2025-10-05"),  # = extraction day
+        birth(record_id="E-12", sex="m"),
+        birth(record_id="E-13", foreign_element="1"),
+        birth(record_id="E-14", reg_commune_code="0004"),
+        birth(record_id="E-15", child_id="00122501234٥"),  # a non-ASCII digit
+        # duplicates: fast then fast; slow (loaded) then fast; rule-broken then fast (a duplicate:
+        # the earlier row had no format problem); format-broken then fast (not a duplicate); fast then
+        # slow with a rule broken (its rule, not the duplicate, is reported); fast then slow duplicate.
+        birth(record_id="E-1"),
+        birth(record_id="E-3"),
+        birth(record_id="D-1", birth_date="2025-08-02"),
+        birth(record_id="D-1"),
+        birth(record_id="D-2", sex="X"),
+        birth(record_id="D-2"),
+        birth(record_id="D-3"),
+        birth(record_id="D-3", birth_date="2025-08-02"),
+        birth(record_id="D-4"),
+        birth(record_id="D-4", record_version="001"),
+    ]
+    + [birth(record_id=f"BAD-{i}", **changes) for i, (changes, _, _) in enumerate(BAD_ROWS)]
+    + [
+        birth(record_id="E-16", mother_birth_date="2025-07-15"),  # not strictly before the child
+        birth(record_id="E-17", birth_date="2025-08-01"),  # on the registration day: fine
+    ]
+)
 
 
 def test_edge_rows_and_duplicates_end_as_the_general_way_leaves_them(warehouse, db, tmp_path, monkeypatch, caplog):
     folder = write_delivery(tmp_path / "MOJ-2025Q3-0001", manifest(), {"births.csv": ("moj_births", EDGE_BIRTHS)})
     # Windows line ends on some lines, a row of another width, blank lines between rows.
-    line_based(folder, "births.csv", lambda body: [
-        *(line + b"\r" if i % 3 == 0 else line for i, line in enumerate(body)),
-        b"B-9,1,ACTIVE", b"", b"\r", body[0] + b",extra"])
+    line_based(
+        folder,
+        "births.csv",
+        lambda body: [
+            *(line + b"\r" if i % 3 == 0 else line for i, line in enumerate(body)),
+            b"B-9,1,ACTIVE",
+            b"",
+            b"\r",
+            body[0] + b",extra",
+        ],
+    )
 
     fast, general, results, handed_back, fast_files = load_both_ways(db, monkeypatch, caplog, [folder])
 
@@ -139,11 +173,26 @@ def test_edge_rows_and_duplicates_end_as_the_general_way_leaves_them(warehouse, 
     assert [(r.outcome, r.rows_received) for r in results["1"]] == [(loader.LOADED, received)]
     loaded = {row[2] for row in fast["raw.moj_births"]}
     # Worked out by hand from the list above.
-    assert loaded == {"E-1", "E-2", "E-3", "E-4", "E-5", "E-6", "E-7", "E-9", "E-10", "E-11", "E-13",
-                      "D-2", "D-3", "D-4", "E-17"}
+    assert loaded == {
+        "E-1",
+        "E-2",
+        "E-3",
+        "E-4",
+        "E-5",
+        "E-6",
+        "E-7",
+        "E-9",
+        "E-10",
+        "E-11",
+        "E-13",
+        "D-2",
+        "D-3",
+        "D-4",
+        "E-17",
+    }
     rules = {(r[3], r[5]) for r in fast["quarantine.rows"] if r[2] == "births.csv"}
     by_row = {r[3]: r[5] for r in fast["quarantine.rows"]}
-    assert by_row[16] == "duplicate_key" and by_row[17] == "duplicate_key"   # E-1 again, E-3 as "1" after "01"
+    assert by_row[16] == "duplicate_key" and by_row[17] == "duplicate_key"  # E-1 again, E-3 as "1" after "01"
     assert by_row[18] == "event_after_registration" and by_row[19] == "duplicate_key"
     assert by_row[20] == "not_in_code_list" and 21 not in by_row
     assert by_row[23] == "event_after_registration" and by_row[25] == "duplicate_key"
@@ -156,8 +205,14 @@ def test_edge_rows_and_duplicates_end_as_the_general_way_leaves_them(warehouse, 
     # and loaded there, with every broken row.
     assert handed_back == received - 15
     pseudonymise = Pseudonymiser(settings.pseudonym_key())
-    columns = [c for c in fetch(db, "select column_name from information_schema.columns where table_schema = 'raw'"
-                                    " and table_name = 'moj_births' order by ordinal_position")]
+    columns = [
+        c
+        for c in fetch(
+            db,
+            "select column_name from information_schema.columns where table_schema = 'raw'"
+            " and table_name = 'moj_births' order by ordinal_position",
+        )
+    ]
     names = [c[0] for c in columns]
     for row in fast["raw.moj_births"]:
         values = dict(zip(names, row))
@@ -168,38 +223,88 @@ def test_edge_rows_and_duplicates_end_as_the_general_way_leaves_them(warehouse, 
 
 
 def moh_birth(**changes) -> dict:
-    row = dict(notification_id="N-1", facility_code="F010031", facility_province_code="01",
-               admin_code_version="2025", birth_date="2025-07-15", sex="F", outcome="LIVE", birth_weight_g="3200",
-               gestation_weeks="39", mother_id=MOTHER_ID, mother_birth_date="1990-01-01",
-               mother_residence_province_code="01")
+    row = dict(
+        notification_id="N-1",
+        facility_code="F010031",
+        facility_province_code="01",
+        admin_code_version="2025",
+        birth_date="2025-07-15",
+        sex="F",
+        outcome="LIVE",
+        birth_weight_g="3200",
+        gestation_weeks="39",
+        mother_id=MOTHER_ID,
+        mother_birth_date="1990-01-01",
+        mother_residence_province_code="01",
+    )
     row.update(changes)
     return row
 
 
 def moh_death(**changes) -> dict:
-    row = dict(notification_id="M-1", facility_code="F010031", facility_province_code="01",
-               admin_code_version="2025", death_date="2025-08-01", deceased_id=MOTHER_ID, sex="F",
-               birth_date="1950-03-01", underlying_cause_icd10="I21.9", certified="1")
+    row = dict(
+        notification_id="M-1",
+        facility_code="F010031",
+        facility_province_code="01",
+        admin_code_version="2025",
+        death_date="2025-08-01",
+        deceased_id=MOTHER_ID,
+        sex="F",
+        birth_date="1950-03-01",
+        underlying_cause_icd10="I21.9",
+        certified="1",
+    )
     row.update(changes)
     return row
 
 
 def test_bounds_and_cause_codes_end_as_the_general_way_leaves_them(warehouse, db, tmp_path, monkeypatch, caplog):
-    births = [moh_birth(notification_id=f"N-{i}", **changes) for i, changes in enumerate([
-        {}, dict(birth_weight_g="200"), dict(birth_weight_g="199"), dict(birth_weight_g="7000"),
-        dict(birth_weight_g="7001"), dict(birth_weight_g="0200"), dict(birth_weight_g=""),
-        dict(gestation_weeks="45"), dict(gestation_weeks="46"), dict(gestation_weeks="2x"),
-        dict(outcome="STILLBIRTH"), dict(birth_date="2025-10-06"), dict(birth_date="2025-10-05"),
-        dict(facility_code=""), dict(mother_id="", mother_birth_date=""), dict(birth_weight_g="9999999999"),
-    ])] + [moh_birth(notification_id="N-0")]
-    deaths = [moh_death(notification_id=f"M-{i}", **changes) for i, changes in enumerate([
-        {}, dict(underlying_cause_icd10="I21"), dict(underlying_cause_icd10="i21"),
-        dict(underlying_cause_icd10="I21."), dict(underlying_cause_icd10="I2"), dict(underlying_cause_icd10=""),
-        dict(underlying_cause_icd10="R99"), dict(certified="2"), dict(birth_date="2025-08-02"),
-        dict(birth_date=""), dict(deceased_id="00119001234"),
-    ])]
-    folder = write_delivery(tmp_path / "MOH-2025Q3-0001", manifest("MOH-2025Q3-0001", agency="MOH"),
-                            {"births.csv": ("moh_births", births), "deaths.csv": ("moh_deaths", deaths)})
+    births = [
+        moh_birth(notification_id=f"N-{i}", **changes)
+        for i, changes in enumerate(
+            [
+                {},
+                dict(birth_weight_g="200"),
+                dict(birth_weight_g="199"),
+                dict(birth_weight_g="7000"),
+                dict(birth_weight_g="7001"),
+                dict(birth_weight_g="0200"),
+                dict(birth_weight_g=""),
+                dict(gestation_weeks="45"),
+                dict(gestation_weeks="46"),
+                dict(gestation_weeks="2x"),
+                dict(outcome="STILLBIRTH"),
+                dict(birth_date="2025-10-06"),
+                dict(birth_date="2025-10-05"),
+                dict(facility_code=""),
+                dict(mother_id="", mother_birth_date=""),
+                dict(birth_weight_g="9999999999"),
+            ]
+        )
+    ] + [moh_birth(notification_id="N-0")]
+    deaths = [
+        moh_death(notification_id=f"M-{i}", **changes)
+        for i, changes in enumerate(
+            [
+                {},
+                dict(underlying_cause_icd10="I21"),
+                dict(underlying_cause_icd10="i21"),
+                dict(underlying_cause_icd10="I21."),
+                dict(underlying_cause_icd10="I2"),
+                dict(underlying_cause_icd10=""),
+                dict(underlying_cause_icd10="R99"),
+                dict(certified="2"),
+                dict(birth_date="2025-08-02"),
+                dict(birth_date=""),
+                dict(deceased_id="00119001234"),
+            ]
+        )
+    ]
+    folder = write_delivery(
+        tmp_path / "MOH-2025Q3-0001",
+        manifest("MOH-2025Q3-0001", agency="MOH"),
+        {"births.csv": ("moh_births", births), "deaths.csv": ("moh_deaths", deaths)},
+    )
 
     fast, general, results, handed_back, fast_files = load_both_ways(db, monkeypatch, caplog, [folder])
 
@@ -219,12 +324,68 @@ def test_bounds_and_cause_codes_end_as_the_general_way_leaves_them(warehouse, db
 
 # Values a mutated row may take: every kind's edge and near-misses. No double quote: a file with
 # one takes the general way as a whole (test_a_file_with_quotes_takes_the_general_way).
-TRICKY = ["", " ", "0", "1", "01", "+1", "-1", "007", "1e3", "2.5", "999999999", "1000000000",
-          "2025-02-29", "2024-02-29", "1900-02-29", "2000-02-29", "1799-12-31", "1800-01-01", "2999-12-31",
-          "3000-01-01", "2025-7-01", "2025-07-01 ", "2025-09-30", "2025-10-06", "ABROAD", "FACILITY", "HOME",
-          "M", "F", "U", "m", "LIVE", "NEW", "ACTIVE", "CANCELLED", "NEVER", "00004", "00007", "99999",
-          "01", "02", "24", "27", "79", "PRE2025", "2025", "I21.9", "I21", "i21", "I21.", "R99",
-          "001190012345", " 001190012345", "00119001234", "00119001234٥", "Đà Nẵng", "a,b", "\t", "80+", "0-4"]
+TRICKY = [
+    "",
+    " ",
+    "0",
+    "1",
+    "01",
+    "+1",
+    "-1",
+    "007",
+    "1e3",
+    "2.5",
+    "999999999",
+    "1000000000",
+    "2025-02-29",
+    "2024-02-29",
+    "1900-02-29",
+    "2000-02-29",
+    "1799-12-31",
+    "1800-01-01",
+    "2999-12-31",
+    "3000-01-01",
+    "2025-7-01",
+    "2025-07-01 ",
+    "2025-09-30",
+    "2025-10-06",
+    "ABROAD",
+    "FACILITY",
+    "HOME",
+    "M",
+    "F",
+    "U",
+    "m",
+    "LIVE",
+    "NEW",
+    "ACTIVE",
+    "CANCELLED",
+    "NEVER",
+    "00004",
+    "00007",
+    "99999",
+    "01",
+    "02",
+    "24",
+    "27",
+    "79",
+    "PRE2025",
+    "2025",
+    "I21.9",
+    "I21",
+    "i21",
+    "I21.",
+    "R99",
+    "001190012345",
+    " 001190012345",
+    "00119001234",
+    "00119001234٥",
+    "Đà Nẵng",
+    "a,b",
+    "\t",
+    "80+",
+    "0-4",
+]
 
 
 def mutate(body: list[bytes], rng: random.Random) -> list[bytes]:
@@ -237,11 +398,11 @@ def mutate(body: list[bytes], rng: random.Random) -> list[bytes]:
             for _ in range(rng.randint(1, 3)):
                 fields[rng.randrange(len(fields))] = rng.choice(TRICKY)
         elif roll < 0.20 and keys:
-            fields[0] = rng.choice(keys)         # the key of an earlier row
+            fields[0] = rng.choice(keys)  # the key of an earlier row
         elif roll < 0.22:
-            fields = fields[:-1]                 # a field short
+            fields = fields[:-1]  # a field short
         elif roll < 0.24:
-            out.append(b"")                      # a blank line before the row
+            out.append(b"")  # a blank line before the row
         keys.append(fields[0])
         text = ",".join(fields).encode("utf-8")
         out.append(text + (b"\r" if roll > 0.9 else b""))
@@ -280,14 +441,21 @@ def test_a_file_with_quotes_takes_the_general_way(warehouse, db, tmp_path, monke
     assert fast_files == 0 and results["1"][0].rows_loaded == 2
 
 
-@pytest.mark.parametrize("bad, reason", [
-    (b"\xff", "births.csv: not UTF-8 near data row 3"),
-    (b"\x00", "births.csv: a NUL character at line 3"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (b"\xff", "births.csv: not UTF-8 near data row 3"),
+        (b"\x00", "births.csv: a NUL character at line 3"),
+    ],
+)
 def test_a_plain_file_with_bad_bytes_is_rejected_as_the_general_way_rejects_it(
-        warehouse, db, tmp_path, monkeypatch, caplog, bad, reason):
-    folder = write_delivery(tmp_path / "MOJ-2025Q3-0001", manifest(),
-                            {"births.csv": ("moj_births", [birth(record_id="U-1"), birth(record_id="U-2")])})
+    warehouse, db, tmp_path, monkeypatch, caplog, bad, reason
+):
+    folder = write_delivery(
+        tmp_path / "MOJ-2025Q3-0001",
+        manifest(),
+        {"births.csv": ("moj_births", [birth(record_id="U-1"), birth(record_id="U-2")])},
+    )
     line_based(folder, "births.csv", lambda body: [body[0], body[1].replace(b"U-2", b"U-2" + bad)])
 
     fast, general, results, _, _ = load_both_ways(db, monkeypatch, caplog, [folder])

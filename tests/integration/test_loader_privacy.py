@@ -86,40 +86,53 @@ def relay(warehouse, monkeypatch):
     info = psycopg.conninfo.conninfo_to_dict(warehouse)
     recording = RecordingRelay(info["host"], int(info["port"]))
     # Plain TCP, no TLS, so the relay reads what is sent; the loader sees an ordinary server URL.
-    monkeypatch.setenv("CRVS_WAREHOUSE_URL", psycopg.conninfo.make_conninfo(
-        warehouse, port=str(recording.port), sslmode="disable"))
+    monkeypatch.setenv(
+        "CRVS_WAREHOUSE_URL", psycopg.conninfo.make_conninfo(warehouse, port=str(recording.port), sslmode="disable")
+    )
     yield recording
     recording.close()
 
 
 def _every_table_as_text(db) -> str:
-    tables = fetch(db, "select table_schema, table_name from information_schema.tables"
-                       " where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')")
+    tables = fetch(
+        db,
+        "select table_schema, table_name from information_schema.tables"
+        " where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')",
+    )
     assert {("raw", "moj_births"), ("quarantine", "rows"), ("quarantine", "rejected_deliveries")} <= set(tables)
-    return "\n".join(text for schema, table in tables
-                     for (text,) in fetch(db, f'select t::text from "{schema}"."{table}" t'))
+    return "\n".join(
+        text for schema, table in tables for (text,) in fetch(db, f'select t::text from "{schema}"."{table}" t')
+    )
 
 
 def test_no_identifier_or_name_reaches_the_server_on_any_path(relay, db, tmp_path):
     rows = [
-        birth(record_id=CANARY, child_id=CHILD_ID, child_name=CHILD_NAME,      # loaded; the quoted name
-              mother_id=f" {MOTHER_ID} ", mother_name=MOTHER_NAME),              # takes the csv-module path
+        birth(
+            record_id=CANARY,
+            child_id=CHILD_ID,
+            child_name=CHILD_NAME,  # loaded; the quoted name
+            mother_id=f" {MOTHER_ID} ",
+            mother_name=MOTHER_NAME,
+        ),  # takes the csv-module path
         birth(record_id="R-2", child_id=OTHER_ID, mother_id=MOTHER_ID, sex="X"),  # quarantined by a rule
-        birth(record_id="R-3", child_id=BAD_ID, mother_id=MOTHER_ID),            # malformed identifier
+        birth(record_id="R-3", child_id=BAD_ID, mother_id=MOTHER_ID),  # malformed identifier
     ]
     folder = births_delivery(tmp_path, rows)
     with open(folder / "births.csv", "a", encoding="utf-8", newline="") as f:
         f.write(f"R-4,1,ACTIVE,{STRAY_ID},{STRAY_NAME}\r\n")  # wrong field count
     edit_manifest(folder, lambda m: m["files"][0].update(rows=4, sha256=loader.file_sha256(folder / "births.csv")))
     # A second delivery rejected after its rows were sent (the manifest's count is wrong).
-    rejected = births_delivery(tmp_path, [birth(record_id="R-5", child_id=STRAY_ID, child_name=STRAY_NAME)],
-                               delivery_id="MOJ-2025Q3-0009")
+    rejected = births_delivery(
+        tmp_path, [birth(record_id="R-5", child_id=STRAY_ID, child_name=STRAY_NAME)], delivery_id="MOJ-2025Q3-0009"
+    )
     edit_manifest(rejected, lambda m: m["files"][0].update(rows=2))
 
     results = [loader.ingest_path(folder), loader.ingest_path(rejected)]
 
     assert [(r.outcome, r.rows_loaded, r.rows_quarantined) for r in results] == [
-        (loader.LOADED, 1, 3), (loader.REJECTED, 0, 0)], results
+        (loader.LOADED, 1, 3),
+        (loader.REJECTED, 0, 0),
+    ], results
     sent = relay.sent.decode("utf-8", errors="replace")
     table_text = _every_table_as_text(db)
     assert CANARY in sent and CANARY in table_text  # the relay saw the traffic, the dump holds the rows
@@ -131,14 +144,22 @@ def test_no_identifier_or_name_reaches_the_server_on_any_path(relay, db, tmp_pat
     assert fetch(db, "select source_row, column_name, rule, record->>'child_pid' from quarantine.rows order by 1") == [
         (2, "sex", "not_in_code_list", pseudonymise(OTHER_ID)),
         (3, "child_id", "malformed_identifier", INVALID_ID),
-        (4, "*", "wrong_field_count", None)]
+        (4, "*", "wrong_field_count", None),
+    ]
     assert fetch(db, "select encode(child_pid, 'hex'), encode(mother_pid, 'hex') from raw.moj_births") == [
-        (pseudonymise(CHILD_ID), pseudonymise(MOTHER_ID))]
+        (pseudonymise(CHILD_ID), pseudonymise(MOTHER_ID))
+    ]
 
 
 def test_rows_handed_over_as_lists_send_no_identifier_or_name_either(relay, db, tmp_path):
-    folder = births_delivery(tmp_path, [birth(record_id=CANARY, child_id=CHILD_ID, child_name=CHILD_NAME,
-                                              mother_id=MOTHER_ID, mother_name=MOTHER_NAME)])
+    folder = births_delivery(
+        tmp_path,
+        [
+            birth(
+                record_id=CANARY, child_id=CHILD_ID, child_name=CHILD_NAME, mother_id=MOTHER_ID, mother_name=MOTHER_NAME
+            )
+        ],
+    )
     manifest = loader.read_manifest(folder)
     file_rows = loader.csv_rows(folder / "births.csv")
     rows = loader.RowSource(file_rows.file_name, file_rows.header, list(file_rows.rows))
@@ -158,11 +179,16 @@ def test_the_fast_path_sends_no_identifier_or_name_either(relay, db, tmp_path, c
     raw.*, the others handed back, a repeated key moved to quarantine afterwards."""
     plain_mother = "Plainmarker Mother"
     rows = [
-        birth(record_id=CANARY, child_id=CHILD_ID, child_name="Plainmarker Child", mother_id=MOTHER_ID,
-              mother_name=plain_mother),                                               # fast
+        birth(
+            record_id=CANARY,
+            child_id=CHILD_ID,
+            child_name="Plainmarker Child",
+            mother_id=MOTHER_ID,
+            mother_name=plain_mother,
+        ),  # fast
         birth(record_id="R-2", child_id=OTHER_ID, mother_id=f" {MOTHER_ID} ", sex="X"),  # handed back
-        birth(record_id="R-3", child_id=BAD_ID, mother_id=MOTHER_ID),                  # handed back, malformed
-        birth(record_id=CANARY, child_id=STRAY_ID, child_name=STRAY_NAME),             # fast, then moved
+        birth(record_id="R-3", child_id=BAD_ID, mother_id=MOTHER_ID),  # handed back, malformed
+        birth(record_id=CANARY, child_id=STRAY_ID, child_name=STRAY_NAME),  # fast, then moved
     ]
     folder = births_delivery(tmp_path, rows)
     assert b'"' not in (folder / "births.csv").read_bytes()
@@ -179,5 +205,7 @@ def test_the_fast_path_sends_no_identifier_or_name_either(relay, db, tmp_path, c
         assert secret.encode() not in relay.sent, f"{secret!r} was sent to the database server"
         assert secret not in table_text, f"{secret!r} is stored in the warehouse"
     assert fetch(db, "select source_row, rule, record->>'child_pid' from quarantine.rows order by 1") == [
-        (2, "not_in_code_list", pseudonymise(OTHER_ID)), (3, "malformed_identifier", INVALID_ID),
-        (4, "duplicate_key", pseudonymise(STRAY_ID))]
+        (2, "not_in_code_list", pseudonymise(OTHER_ID)),
+        (3, "malformed_identifier", INVALID_ID),
+        (4, "duplicate_key", pseudonymise(STRAY_ID)),
+    ]

@@ -15,15 +15,35 @@ from crvs.feeds import mail
 from crvs.sample import write_delivery
 
 RATES = [
-    {"year": "2025", "province_code": "01", "admin_code_version": "2025", "crude_birth_rate": "15.2", "crude_death_rate": "6.1"},
-    {"year": "2025", "province_code": "99", "admin_code_version": "2025", "crude_birth_rate": "16.0", "crude_death_rate": "6.0"},
+    {
+        "year": "2025",
+        "province_code": "01",
+        "admin_code_version": "2025",
+        "crude_birth_rate": "15.2",
+        "crude_death_rate": "6.1",
+    },
+    {
+        "year": "2025",
+        "province_code": "99",
+        "admin_code_version": "2025",
+        "crude_birth_rate": "16.0",
+        "crude_death_rate": "6.0",
+    },
 ]
 
 
 def delivery_files(tmp_path, delivery_id="GSO-2025-0001") -> Path:
-    return write_delivery(tmp_path / "made" / delivery_id, {
-        "delivery_id": delivery_id, "agency": "GSO", "extracted_at": "2025-03-01T08:00:00+07:00",
-        "period_start": "2025-01-01", "period_end": "2025-12-31"}, {"vital_rates.csv": ("gso_vital_rates", RATES)})
+    return write_delivery(
+        tmp_path / "made" / delivery_id,
+        {
+            "delivery_id": delivery_id,
+            "agency": "GSO",
+            "extracted_at": "2025-03-01T08:00:00+07:00",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
+        {"vital_rates.csv": ("gso_vital_rates", RATES)},
+    )
 
 
 def message(folder: Path | None, *, with_manifest=True) -> bytes:
@@ -61,14 +81,20 @@ def test_a_good_message_loads_as_an_email_delivery_and_is_moved_to_processed(tmp
     (summary,) = mail.ingest_mail(mailbox)
 
     assert (summary["outcome"], summary["delivery_id"], summary["rows_loaded"], summary["rows_quarantined"]) == (
-        "LOADED", "GSO-2025-0001", 1, 1)
+        "LOADED",
+        "GSO-2025-0001",
+        1,
+        1,
+    )
     assert db.execute("select channel from raw.deliveries").fetchall() == [("EMAIL",)]
     assert db.execute("select province_code from raw.gso_vital_rates").fetchall() == [("01",)]
     assert (mailbox / "processed" / "0001.eml").is_file() and not (mailbox / "0001.eml").exists()
     saved = inbox / "processed" / "GSO-2025-0001"
     assert json.loads((saved / "manifest.json").read_text())["channel"] == "EMAIL"
     # the CSV attachment is saved byte for byte (its sha256 matched the manifest)
-    assert (saved / "vital_rates.csv").read_bytes() == (tmp_path / "made" / "GSO-2025-0001" / "vital_rates.csv").read_bytes()
+    assert (saved / "vital_rates.csv").read_bytes() == (
+        tmp_path / "made" / "GSO-2025-0001" / "vital_rates.csv"
+    ).read_bytes()
     assert mail.waiting_messages(mailbox) == []
 
 
@@ -111,9 +137,17 @@ def test_a_changed_resend_by_mail_is_rejected_with_both_sha256s_and_the_message_
     first = delivery_files(tmp_path)
     (mailbox / "0001.eml").write_bytes(message(first))
     changed_rates = [dict(RATES[0], crude_birth_rate="15.3"), RATES[1]]
-    changed = write_delivery(tmp_path / "changed" / "GSO-2025-0001", {
-        "delivery_id": "GSO-2025-0001", "agency": "GSO", "extracted_at": "2025-03-01T08:00:00+07:00",
-        "period_start": "2025-01-01", "period_end": "2025-12-31"}, {"vital_rates.csv": ("gso_vital_rates", changed_rates)})
+    changed = write_delivery(
+        tmp_path / "changed" / "GSO-2025-0001",
+        {
+            "delivery_id": "GSO-2025-0001",
+            "agency": "GSO",
+            "extracted_at": "2025-03-01T08:00:00+07:00",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
+        {"vital_rates.csv": ("gso_vital_rates", changed_rates)},
+    )
     (mailbox / "0002.eml").write_bytes(message(changed))
 
     loaded, resent = mail.ingest_mail(mailbox)
@@ -125,14 +159,23 @@ def test_a_changed_resend_by_mail_is_rejected_with_both_sha256s_and_the_message_
     assert "send the changed data as a new delivery_id" in resent["reason"]
     assert db.execute("select crude_birth_rate::text from raw.gso_vital_rates").fetchall() == [("15.2",)]
     assert db.execute("select agency, delivery_id from quarantine.rejected_deliveries").fetchall() == [
-        ("GSO", "GSO-2025-0001")]
+        ("GSO", "GSO-2025-0001")
+    ]
     assert (mailbox / "rejected" / "0002.eml").is_file()
 
 
 def test_an_emailed_delivery_is_saved_under_its_agency_and_id(tmp_path, inbox, db):
-    made = write_delivery(tmp_path / "made" / "2025-0001", {
-        "delivery_id": "2025-0001", "agency": "GSO", "extracted_at": "2025-03-01T08:00:00+07:00",
-        "period_start": "2025-01-01", "period_end": "2025-12-31"}, {"vital_rates.csv": ("gso_vital_rates", RATES)})
+    made = write_delivery(
+        tmp_path / "made" / "2025-0001",
+        {
+            "delivery_id": "2025-0001",
+            "agency": "GSO",
+            "extracted_at": "2025-03-01T08:00:00+07:00",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
+        {"vital_rates.csv": ("gso_vital_rates", RATES)},
+    )
     mailbox = tmp_path / "mail"
     mailbox.mkdir()
     (mailbox / "0001.eml").write_bytes(message(made))

@@ -20,16 +20,42 @@ TOKEN = "test-platform-token"
 
 # Three GSO rows; province 99 is in no code list, so that row is quarantined wherever it comes from.
 RATES = [
-    {"year": "2025", "province_code": "01", "admin_code_version": "2025", "crude_birth_rate": "15.2", "crude_death_rate": "6.1"},
-    {"year": "2025", "province_code": "04", "admin_code_version": "2025", "crude_birth_rate": "17.9", "crude_death_rate": "5.4"},
-    {"year": "2025", "province_code": "99", "admin_code_version": "2025", "crude_birth_rate": "16.0", "crude_death_rate": "6.0"},
+    {
+        "year": "2025",
+        "province_code": "01",
+        "admin_code_version": "2025",
+        "crude_birth_rate": "15.2",
+        "crude_death_rate": "6.1",
+    },
+    {
+        "year": "2025",
+        "province_code": "04",
+        "admin_code_version": "2025",
+        "crude_birth_rate": "17.9",
+        "crude_death_rate": "5.4",
+    },
+    {
+        "year": "2025",
+        "province_code": "99",
+        "admin_code_version": "2025",
+        "crude_birth_rate": "16.0",
+        "crude_death_rate": "6.0",
+    },
 ]
 
 
 def gso_delivery(root, delivery_id="GSO-2025-0001", extracted_at="2025-03-01T08:00:00+07:00", rows=RATES):
-    return write_delivery(root / delivery_id, {"delivery_id": delivery_id, "agency": "GSO", "extracted_at": extracted_at,
-                                               "period_start": "2025-01-01", "period_end": "2025-12-31"},
-                          {"vital_rates.csv": ("gso_vital_rates", rows)})
+    return write_delivery(
+        root / delivery_id,
+        {
+            "delivery_id": delivery_id,
+            "agency": "GSO",
+            "extracted_at": extracted_at,
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
+        {"vital_rates.csv": ("gso_vital_rates", rows)},
+    )
 
 
 @pytest.fixture
@@ -66,8 +92,10 @@ def get(url, token=TOKEN):
 
 
 def raw_rates(db):
-    return db.execute("select delivery_id, source_row, province_code, crude_birth_rate::text, crude_death_rate::text "
-                      "from raw.gso_vital_rates order by source_row").fetchall()
+    return db.execute(
+        "select delivery_id, source_row, province_code, crude_birth_rate::text, crude_death_rate::text "
+        "from raw.gso_vital_rates order by source_row"
+    ).fetchall()
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -80,7 +108,9 @@ def test_every_request_needs_the_token(served):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 get(f"{server.url}/v1/deliveries?agency=GSO", token)
             assert refused.value.code == 401
-        assert [m["delivery_id"] for m in get(f"{server.url}/v1/deliveries?agency=GSO")["deliveries"]] == ["GSO-2025-0001"]
+        assert [m["delivery_id"] for m in get(f"{server.url}/v1/deliveries?agency=GSO")["deliveries"]] == [
+            "GSO-2025-0001"
+        ]
 
 
 def test_listing_is_in_publication_order_after_the_given_delivery_with_channel_api_and_no_sha256(served):
@@ -107,8 +137,13 @@ def test_pages_follow_the_token_and_carry_the_csv_values(served):
     with start(served, page_size=2) as server:
         pages = list(client_of(server).pages("GSO-2025-0001", "gso_vital_rates"))
     assert [len(p) for p in pages] == [2, 1]
-    assert pages[0][1] == {"year": "2025", "province_code": "04", "admin_code_version": "2025",
-                           "crude_birth_rate": "17.9", "crude_death_rate": None}  # empty → null
+    assert pages[0][1] == {
+        "year": "2025",
+        "province_code": "04",
+        "admin_code_version": "2025",
+        "crude_birth_rate": "17.9",
+        "crude_death_rate": None,
+    }  # empty → null
     assert pages[1][0]["province_code"] == "99"
 
 
@@ -138,12 +173,18 @@ def test_fetch_loads_the_delivery_quarantines_its_bad_row_and_fetches_nothing_tw
     with start(served) as server:
         (result,) = platform.fetch_agency(config(server), "GSO")
         assert (result.outcome, result.delivery_id, result.rows_loaded, result.rows_quarantined) == (
-            loader.LOADED, "GSO-2025-0001", 2, 1)
+            loader.LOADED,
+            "GSO-2025-0001",
+            2,
+            1,
+        )
         assert raw_rates(db) == [("GSO-2025-0001", 1, "01", "15.2", "6.1"), ("GSO-2025-0001", 2, "04", "17.9", "5.4")]
         assert db.execute("select source_row, column_name, rule from quarantine.rows").fetchall() == [
-            (3, "province_code", "unknown_code")]
+            (3, "province_code", "unknown_code")
+        ]
         assert db.execute("select channel, source from raw.deliveries").fetchall() == [
-            ("API", f"{server.url}/v1/deliveries/GSO-2025-0001")]
+            ("API", f"{server.url}/v1/deliveries/GSO-2025-0001")
+        ]
         # the next run asks only for deliveries after the one loaded: there are none
         assert platform.fetch_agency(config(server), "GSO") == []
         assert server.requests_log[-1] == "GET /v1/deliveries -> 200"
@@ -214,7 +255,8 @@ def test_rows_disagreeing_with_the_manifest_reject_the_delivery_with_the_reason(
     assert result.outcome == loader.REJECTED
     assert result.reason == "vital_rates.csv (gso_vital_rates): the platform's manifest says 4 rows, its pages gave 3"
     assert db.execute("select delivery_id, agency, reason from quarantine.rejected_deliveries").fetchall() == [
-        ("GSO-2025-0001", "GSO", result.reason)]
+        ("GSO-2025-0001", "GSO", result.reason)
+    ]
     assert db.execute("select count(*) from raw.deliveries").fetchone()[0] == 0
     assert not (platform.spool_root() / "GSO-2025-0001").exists()
 
@@ -230,7 +272,10 @@ def test_a_row_of_the_wrong_width_is_quarantined_as_from_a_file(served, db, tmp_
         (result,) = platform.fetch_agency(config(server), "GSO")
     assert (result.outcome, result.rows_loaded, result.rows_quarantined) == (loader.LOADED, 2, 2)
     assert db.execute("select source_row, rule, reason from quarantine.rows order by source_row").fetchall()[1] == (
-        4, "wrong_field_count", "vital_rates.csv row 4: 6 fields, the header has 5")
+        4,
+        "wrong_field_count",
+        "vital_rates.csv row 4: 6 fields, the header has 5",
+    )
 
 
 def test_a_crash_mid_delivery_resumes_keeping_the_complete_files(served, db, tmp_path):
@@ -270,7 +315,6 @@ def test_an_api_delivery_loads_exactly_as_the_same_delivery_dropped_as_files(tmp
     """The MOJ and MOH sample deliveries of a small quarter, loaded once from the folders and once
     from the platform serving those folders: every raw and quarantine row is the same."""
     import psycopg
-
     from conftest import recreate_warehouse
 
     sample = generate_quarter("2025Q3", 0.002, tmp_path / "sample")[:2]
@@ -280,10 +324,12 @@ def test_an_api_delivery_loads_exactly_as_the_same_delivery_dropped_as_files(tmp
         with psycopg.connect(warehouse) as conn:
             got = {t: conn.execute(f"select * from {t} order by delivery_id, source_row").fetchall() for t in tables}
             got["quarantine.rows"] = conn.execute(
-                "select * from quarantine.rows order by delivery_id, dataset, source_row").fetchall()
+                "select * from quarantine.rows order by delivery_id, dataset, source_row"
+            ).fetchall()
             got["raw.delivery_files"] = conn.execute(
                 "select delivery_id, dataset, file_name, rows_received, rows_loaded, rows_quarantined "
-                "from raw.delivery_files order by 1, 2").fetchall()
+                "from raw.delivery_files order by 1, 2"
+            ).fetchall()
             got["channels"] = conn.execute("select channel from raw.deliveries").fetchall()
             return got
 
@@ -309,16 +355,21 @@ def test_progress_is_reported_as_rows_arrive(served, db, monkeypatch):
     told = []
     with start(served) as server:
         platform.fetch_agency(config(server), "GSO", progress=told.append)
-    assert told == ["GSO: the platform lists 1 delivery(ies) after the start",
-                    "GSO-2025-0001 vital_rates.csv: 2 of 3 rows received",
-                    "GSO-2025-0001 vital_rates.csv: 3 rows received"]
+    assert told == [
+        "GSO: the platform lists 1 delivery(ies) after the start",
+        "GSO-2025-0001 vital_rates.csv: 2 of 3 rows received",
+        "GSO-2025-0001 vital_rates.csv: 3 rows received",
+    ]
 
 
-@pytest.mark.parametrize("host, port, schema, url", [
-    ("platform.example.gov.vn", None, None, "https://platform.example.gov.vn"),
-    ("127.0.0.1", 8765, "http", "http://127.0.0.1:8765"),
-    ("https://platform.example.gov.vn/", 443, None, "https://platform.example.gov.vn:443"),
-])
+@pytest.mark.parametrize(
+    "host, port, schema, url",
+    [
+        ("platform.example.gov.vn", None, None, "https://platform.example.gov.vn"),
+        ("127.0.0.1", 8765, "http", "http://127.0.0.1:8765"),
+        ("https://platform.example.gov.vn/", 443, None, "https://platform.example.gov.vn:443"),
+    ],
+)
 def test_the_airflow_connection_gives_the_address_and_token(host, port, schema, url):
     from types import SimpleNamespace
 
@@ -360,9 +411,12 @@ def test_a_platform_delivery_published_again_with_a_changed_value_is_rejected_wi
     assert f"vital_rates.csv (gso_vital_rates): sha256 loaded {before}, received {after}" in result.reason
     assert "send the changed data as a new delivery_id" in result.reason
     assert db.execute("select crude_death_rate::text from raw.gso_vital_rates order by source_row").fetchall() == [
-        ("6.1",), ("5.4",)]
+        ("6.1",),
+        ("5.4",),
+    ]
     assert db.execute("select agency, delivery_id, reason from quarantine.rejected_deliveries").fetchall() == [
-        ("GSO", "GSO-2025-0001", result.reason)]
+        ("GSO", "GSO-2025-0001", result.reason)
+    ]
     assert folder.exists()
 
 
@@ -383,10 +437,22 @@ def test_a_platform_delivery_loaded_from_files_is_not_fetched_again_unless_its_m
 
 
 def test_a_platform_delivery_whose_id_another_agency_used_is_spooled_and_loaded_apart(served, db, tmp_path):
-    assert loader.ingest_path(write_delivery(tmp_path / "moh", {
-        "delivery_id": "2025-0001", "agency": "MOH", "extracted_at": "2025-03-01T08:00:00+07:00",
-        "period_start": "2025-01-01", "period_end": "2025-03-31"}, {"births.csv": ("moh_births", [])})
-    ).outcome == loader.LOADED
+    assert (
+        loader.ingest_path(
+            write_delivery(
+                tmp_path / "moh",
+                {
+                    "delivery_id": "2025-0001",
+                    "agency": "MOH",
+                    "extracted_at": "2025-03-01T08:00:00+07:00",
+                    "period_start": "2025-01-01",
+                    "period_end": "2025-03-31",
+                },
+                {"births.csv": ("moh_births", [])},
+            )
+        ).outcome
+        == loader.LOADED
+    )
     gso_delivery(served, delivery_id="2025-0001")
     shutil.rmtree(platform.spool_root(), ignore_errors=True)
     with start(served) as server:
@@ -394,7 +460,9 @@ def test_a_platform_delivery_whose_id_another_agency_used_is_spooled_and_loaded_
     assert (result.outcome, result.rows_loaded) == (loader.LOADED, 2), result.reason
     assert (platform.spool_root() / "processed" / "GSO-2025-0001" / "vital_rates.csv").is_file()
     assert db.execute("select agency, delivery_id, channel from raw.deliveries order by 1").fetchall() == [
-        ("GSO", "2025-0001", "API"), ("MOH", "2025-0001", "FILE")]
+        ("GSO", "2025-0001", "API"),
+        ("MOH", "2025-0001", "FILE"),
+    ]
 
 
 def test_a_delivery_refused_several_times_holds_back_the_later_ones_until_it_loads(served, db):
@@ -406,16 +474,23 @@ def test_a_delivery_refused_several_times_holds_back_the_later_ones_until_it_loa
         runs = [platform.fetch_agency(config(server), "GSO") for _ in range(4)]
         refused = [line for line in server.requests_log if line.endswith("-> 403")]
     outcomes = [[(r.delivery_id, r.outcome) for r in run] for run in runs]
-    assert outcomes[0] == [("GSO-2025-0001", loader.LOADED), ("GSO-2025-0002", platform.FAILED),
-                           ("GSO-2025-0003", platform.HELD_BACK)]
+    assert outcomes[0] == [
+        ("GSO-2025-0001", loader.LOADED),
+        ("GSO-2025-0002", platform.FAILED),
+        ("GSO-2025-0003", platform.HELD_BACK),
+    ]
     assert outcomes[1] == outcomes[2] == [("GSO-2025-0002", platform.FAILED), ("GSO-2025-0003", platform.HELD_BACK)]
     assert outcomes[3] == [("GSO-2025-0002", loader.LOADED), ("GSO-2025-0003", loader.LOADED)]
-    assert runs[0][2].reason == ("waits for GSO-2025-0002, which could not be fetched or loaded; "
-                                 "the next run tries both again")
+    assert runs[0][2].reason == (
+        "waits for GSO-2025-0002, which could not be fetched or loaded; the next run tries both again"
+    )
     assert "HTTP 403" in runs[0][1].reason
     assert refused == ["GET /v1/deliveries/GSO-2025-0002/gso_vital_rates -> 403"] * 3
     assert [r[0] for r in db.execute("select delivery_id from raw.deliveries order by loaded_at")] == [
-        "GSO-2025-0001", "GSO-2025-0002", "GSO-2025-0003"]
+        "GSO-2025-0001",
+        "GSO-2025-0002",
+        "GSO-2025-0003",
+    ]
 
 
 def test_a_delivery_fault_names_its_delivery_and_count():

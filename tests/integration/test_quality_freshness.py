@@ -13,17 +13,24 @@ from crvs.quality import alerts, freshness
 from tests.alert_log import read_alerts
 
 QUARTER = "2025Q3"  # 2025-07-01..2025-09-30; the default windows close on 2025-10-30
-OWED = {"MOJ": ["moj_births", "moj_deaths", "moj_marriages"], "MOH": ["moh_births", "moh_deaths"],
-        "GSO": ["gso_population", "gso_vital_rates"]}
+OWED = {
+    "MOJ": ["moj_births", "moj_deaths", "moj_marriages"],
+    "MOH": ["moh_births", "moh_deaths"],
+    "GSO": ["gso_population", "gso_vital_rates"],
+}
 
 
 def deliver(db, delivery_id, agency, extracted_at, start, end, datasets=None):
-    db.execute("insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, "
-               "period_start, period_end, source, manifest) values (%s, %s, 'FILE', '1.0', %s, %s, %s, 'test', '{}')",
-               (delivery_id, agency, extracted_at, start, end))
+    db.execute(
+        "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, "
+        "period_start, period_end, source, manifest) values (%s, %s, 'FILE', '1.0', %s, %s, %s, 'test', '{}')",
+        (delivery_id, agency, extracted_at, start, end),
+    )
     for dataset in datasets or OWED[agency]:
-        db.execute("insert into raw.delivery_files values (%s, %s, %s, null, 1, 1, 0, %s)",
-                   (delivery_id, dataset, dataset + ".csv", agency))
+        db.execute(
+            "insert into raw.delivery_files values (%s, %s, %s, null, 1, 1, 0, %s)",
+            (delivery_id, dataset, dataset + ".csv", agency),
+        )
 
 
 @pytest.fixture
@@ -54,16 +61,22 @@ def test_a_late_stale_or_missing_delivery_is_named(on_time):
     found = {r.dataset: r for r in freshness.check(QUARTER, today=dt.date(2025, 12, 1))}
 
     assert {d: (r.verdict, r.status) for d, r in found.items()} == {
-        "moj_births": ("LATE", "OVERDUE"), "moj_deaths": ("LATE", "OVERDUE"), "moj_marriages": ("LATE", "OVERDUE"),
-        "moh_births": ("STALE", "OVERDUE"), "moh_deaths": ("STALE", "OVERDUE"),
-        "gso_population": ("FRESH", "FRESH"), "gso_vital_rates": ("MISSING", "OVERDUE"),
+        "moj_births": ("LATE", "OVERDUE"),
+        "moj_deaths": ("LATE", "OVERDUE"),
+        "moj_marriages": ("LATE", "OVERDUE"),
+        "moh_births": ("STALE", "OVERDUE"),
+        "moh_deaths": ("STALE", "OVERDUE"),
+        "gso_population": ("FRESH", "FRESH"),
+        "gso_vital_rates": ("MISSING", "OVERDUE"),
     }
     assert found["moj_births"].problem == (
         "MOJ moj_births late: no deliveries extracted 2025-10-01..2025-10-30 cover 2025-07-01..2025-09-30; "
-        "extracted after the window: MOJ-Q3 (extracted 2025-11-02)")
+        "extracted after the window: MOJ-Q3 (extracted 2025-11-02)"
+    )
     assert found["moh_deaths"].problem.endswith("extracted before the quarter ended: MOH-Q3 (extracted 2025-09-30)")
     assert found["gso_vital_rates"].problem == (
-        "GSO gso_vital_rates missing: no deliveries extracted by 2025-10-30 cover 2025-01-01..2025-12-31")
+        "GSO gso_vital_rates missing: no deliveries extracted by 2025-10-30 cover 2025-01-01..2025-12-31"
+    )
 
 
 def test_deliveries_cover_the_quarter_together_and_later_ones_change_nothing(db):
@@ -107,13 +120,20 @@ def test_windows_come_from_the_configuration(on_time, tmp_path, monkeypatch):
     assert found[("MOJ", "moj_births")] == ("LATE", "OVERDUE")
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("[agencies.MOJ]", "[agencies.MOJX]", "[agencies.MOJX]: MOJX is not an agency of the feed contract"),
-    ("[agencies.GSO]", "[other.GSO]", "no window for GSO"),
-    ("window_days = 30", "window_days = -1", "[agencies.MOJ]: window_days must be a whole number of days ≥ 0, got -1"),
-    ('covers = "quarter"', 'covers = "decade"', 'covers must be "quarter" or "year", got \'decade\''),
-    ('"moh_births", "moh_deaths"', '"moh_births", "moj_deaths"', "moj_deaths is not a dataset MOH delivers"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("[agencies.MOJ]", "[agencies.MOJX]", "[agencies.MOJX]: MOJX is not an agency of the feed contract"),
+        ("[agencies.GSO]", "[other.GSO]", "no window for GSO"),
+        (
+            "window_days = 30",
+            "window_days = -1",
+            "[agencies.MOJ]: window_days must be a whole number of days ≥ 0, got -1",
+        ),
+        ('covers = "quarter"', 'covers = "decade"', 'covers must be "quarter" or "year", got \'decade\''),
+        ('"moh_births", "moh_deaths"', '"moh_births", "moj_deaths"', "moj_deaths is not a dataset MOH delivers"),
+    ],
+)
 def test_a_wrong_configuration_is_refused_with_the_entry(tmp_path, old, new, message):
     config = tmp_path / "windows.toml"
     config.write_text(freshness.config_file().read_text().replace(old, new, 1))

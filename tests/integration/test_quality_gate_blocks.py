@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-
 import json
 import shutil
 import socket
@@ -77,80 +76,114 @@ def test_the_clean_quarter_passes_and_every_delivery_was_feed_checked(built, db)
     summaries = built["summaries"]
     assert [s["outcome"] for s in summaries] == ["LOADED"] * 3
     assert all(s["feed_checks"] == {"passed": True, "failed": []} for s in summaries), summaries
-    checked = db.execute("select delivery_id, dataset, bool_and(passed), count(*) from quality.feed_checks "
-                         "group by delivery_id, dataset order by delivery_id, dataset").fetchall()
+    checked = db.execute(
+        "select delivery_id, dataset, bool_and(passed), count(*) from quality.feed_checks "
+        "group by delivery_id, dataset order by delivery_id, dataset"
+    ).fetchall()
     assert [(d, ds, ok) for d, ds, ok, _ in checked] == [
-        ("GSO-2025-0001", "gso_population", True), ("GSO-2025-0001", "gso_vital_rates", True),
-        ("MOH-2025Q3-0001", "moh_births", True), ("MOH-2025Q3-0001", "moh_deaths", True),
-        ("MOJ-2025Q3-0001", "moj_births", True), ("MOJ-2025Q3-0001", "moj_deaths", True),
+        ("GSO-2025-0001", "gso_population", True),
+        ("GSO-2025-0001", "gso_vital_rates", True),
+        ("MOH-2025Q3-0001", "moh_births", True),
+        ("MOH-2025Q3-0001", "moh_deaths", True),
+        ("MOJ-2025Q3-0001", "moj_births", True),
+        ("MOJ-2025Q3-0001", "moj_deaths", True),
         ("MOJ-2025Q3-0001", "moj_marriages", True),
     ]
     names = {r[0] for r in db.execute("select expectation from quality.feed_checks where dataset = 'moj_births'")}
-    assert {"(record_id, record_version) unique in the delivery", "child_pid is an HMAC-SHA256 pseudonym",
-            "event_after_registration (birth_date)", "reg_province_code valid for its admin_code_version",
-            "sex is in its code list", "registration_date is never null"} <= names
+    assert {
+        "(record_id, record_version) unique in the delivery",
+        "child_pid is an HMAC-SHA256 pseudonym",
+        "event_after_registration (birth_date)",
+        "reg_province_code valid for its admin_code_version",
+        "sex is in its code list",
+        "registration_date is never null",
+    } <= names
 
     gate = pipeline.gate(QUARTER)
     assert gate["passed"], gate["summary"]
 
 
 def test_a_province_missing_blocks(built, db, tmp_path):
-    with tripped(db, "reports.rpt_t2_births_by_sex",
-                 "delete from reports.rpt_t2_births_by_sex where province_code = '15'"):
+    with tripped(
+        db, "reports.rpt_t2_births_by_sex", "delete from reports.rpt_t2_births_by_sex where province_code = '15'"
+    ):
         assert_blocked(tmp_path, "every province and VN present", "missing 1 province(s): 15")
 
 
 def test_missing_denominators_block(built, db, tmp_path):
-    with tripped(db, "reports.rpt_t8_completeness",
-                 "update reports.rpt_t8_completeness set expected_deaths = null where province_code = '24'"):
-        assert_blocked(tmp_path, "GSO denominators present for every province", "province_code=24",
-                       "expected_deaths=None")
+    with tripped(
+        db,
+        "reports.rpt_t8_completeness",
+        "update reports.rpt_t8_completeness set expected_deaths = null where province_code = '24'",
+    ):
+        assert_blocked(
+            tmp_path, "GSO denominators present for every province", "province_code=24", "expected_deaths=None"
+        )
 
 
 def test_a_personal_identifier_in_a_report_model_blocks(built, db, tmp_path):
     db.execute("alter table reports.rpt_t8_completeness add column child_pid char(64)")
     try:
-        assert_blocked(tmp_path, "no personal identifiers in the report models",
-                       "model=rpt_t8_completeness, column_name=child_pid")
+        assert_blocked(
+            tmp_path, "no personal identifiers in the report models", "model=rpt_t8_completeness, column_name=child_pid"
+        )
     finally:
         db.execute("alter table reports.rpt_t8_completeness drop column child_pid")
 
 
 def test_t1_and_t2_disagreeing_blocks(built, db, tmp_path):
-    births = db.execute("select total from reports.rpt_t2_births_by_sex where quarter = %s and province_code = 'VN'",
-                        (QUARTER,)).fetchone()[0]
-    with tripped(db, "reports.rpt_t2_births_by_sex",
-                 "update reports.rpt_t2_births_by_sex set unknown = unknown + 1, total = total + 1 "
-                 "where province_code = 'VN'"):
-        assert_blocked(tmp_path, "T1 NEW births = T2 total (VN)",
-                       f"province_code=VN, t2_total={births + 1}, t1_new_births={births}")
+    births = db.execute(
+        "select total from reports.rpt_t2_births_by_sex where quarter = %s and province_code = 'VN'", (QUARTER,)
+    ).fetchone()[0]
+    with tripped(
+        db,
+        "reports.rpt_t2_births_by_sex",
+        "update reports.rpt_t2_births_by_sex set unknown = unknown + 1, total = total + 1 where province_code = 'VN'",
+    ):
+        assert_blocked(
+            tmp_path,
+            "T1 NEW births = T2 total (VN)",
+            f"province_code=VN, t2_total={births + 1}, t1_new_births={births}",
+        )
 
 
 def test_a_late_delivery_blocks(built, db, tmp_path):
     # The sample's MOJ delivery was extracted on 2025-10-05; 60 days later is past the 30-day window.
     db.execute("update raw.deliveries set extracted_at = extracted_at + interval '60 days' where agency = 'MOJ'")
     try:
-        assert_blocked(tmp_path, "every agency delivered the quarter within its agreed window",
-                       "MOJ moj_births late: no deliveries extracted 2025-10-01..2025-10-30 "
-                       "cover 2025-07-01..2025-09-30",
-                       "extracted after the window: MOJ-2025Q3-0001 (extracted 2025-12-04)")
+        assert_blocked(
+            tmp_path,
+            "every agency delivered the quarter within its agreed window",
+            "MOJ moj_births late: no deliveries extracted 2025-10-01..2025-10-30 cover 2025-07-01..2025-09-30",
+            "extracted after the window: MOJ-2025Q3-0001 (extracted 2025-12-04)",
+        )
     finally:
         db.execute("update raw.deliveries set extracted_at = extracted_at - interval '60 days' where agency = 'MOJ'")
 
 
 def test_a_delivery_failing_its_feed_checks_blocks(built, db, tmp_path):
     # A raw citizen number where a pseudonym belongs: the loader never writes one, a hand edit could.
-    with tripped(db, "raw.moh_births",
-                 "update raw.moh_births set mother_pid = '079195000002' where source_row = "
-                 "(select min(source_row) from raw.moh_births where mother_pid is not null)"):
+    with tripped(
+        db,
+        "raw.moh_births",
+        "update raw.moh_births set mother_pid = '079195000002' where source_row = "
+        "(select min(source_row) from raw.moh_births where mother_pid is not null)",
+    ):
         result = feeds.check_delivery("MOH", "MOH-2025Q3-0001")
         assert [o.name for o in result.failures] == ["mother_pid is an HMAC-SHA256 pseudonym"]
-        assert_blocked(tmp_path, "every delivery of the quarter passed its feed checks", "MOH-2025Q3-0001",
-                       "mother_pid is an HMAC-SHA256 pseudonym")
+        assert_blocked(
+            tmp_path,
+            "every delivery of the quarter passed its feed checks",
+            "MOH-2025Q3-0001",
+            "mother_pid is an HMAC-SHA256 pseudonym",
+        )
         moh, moj = ("MOH", "MOH-2025Q3-0001"), ("MOJ", "MOJ-2025Q3-0001")
         assert feeds.delivery_outcomes([moh, moj, ("GSO", "MOH-2025Q3-0001"), ("MOJ", "NOT-LOADED")]) == {
             moh: "FAILED: moh_births: mother_pid is an HMAC-SHA256 pseudonym",
-            moj: "PASSED", ("GSO", "MOH-2025Q3-0001"): "NOT CHECKED", ("MOJ", "NOT-LOADED"): "NOT CHECKED"}
+            moj: "PASSED",
+            ("GSO", "MOH-2025Q3-0001"): "NOT CHECKED",
+            ("MOJ", "NOT-LOADED"): "NOT CHECKED",
+        }
     assert feeds.check_delivery("MOH", "MOH-2025Q3-0001").passed
     assert feeds.delivery_outcomes([("MOH", "MOH-2025Q3-0001")]) == {("MOH", "MOH-2025Q3-0001"): "PASSED"}
 
@@ -159,14 +192,19 @@ def test_a_warning_does_not_block_and_is_in_the_manifest(built, db, tmp_path):
     # Half of MOJ's delivered birth rows rejected: a warning. T9 counts delivered rows, which no other
     # table rests on, so the public edition stays coherent (a national sex ratio changed alone would
     # contradict its published counts, and the disclosure audit would refuse the public edition).
-    with tripped(db, "reports.rpt_t9_data_quality",
-                 "update reports.rpt_t9_data_quality set rows_rejected = rows_rejected + rows_loaded / 2, "
-                 "rows_loaded = rows_loaded - rows_loaded / 2 where dataset = 'moj_births'"):
+    with tripped(
+        db,
+        "reports.rpt_t9_data_quality",
+        "update reports.rpt_t9_data_quality set rows_rejected = rows_rejected + rows_loaded / 2, "
+        "rows_loaded = rows_loaded - rows_loaded / 2 where dataset = 'moj_births'",
+    ):
         folder = pipeline.report(QUARTER, tmp_path / "reports")
     manifest = json.loads((tmp_path / "reports" / QUARTER / "manifest.json").read_text())
     assert manifest["gate"]["passed"] is True
-    assert any(w.startswith("rpt_t9_data_quality: rows rejected under 1 % of rows received — 1 row(s): ")
-               for w in manifest["gate"]["warnings"]), manifest["gate"]["warnings"]
+    assert any(
+        w.startswith("rpt_t9_data_quality: rows rejected under 1 % of rows received — 1 row(s): ")
+        for w in manifest["gate"]["warnings"]
+    ), manifest["gate"]["warnings"]
     assert "agency/T2_births_by_sex.csv" in files_under(tmp_path / "reports" / QUARTER)
     assert folder == str(tmp_path / "reports" / QUARTER)
 
@@ -206,8 +244,11 @@ def test_the_report_dag_fails_with_the_check_and_alerts(built, db, airflow_db, s
     dag = orchestration.load_dags()["crvs_quarterly_report"]
     missing = province_codes()[3]
     try:
-        with tripped(db, "reports.rpt_t8_completeness",
-                     f"delete from reports.rpt_t8_completeness where province_code = '{missing}'"):
+        with tripped(
+            db,
+            "reports.rpt_t8_completeness",
+            f"delete from reports.rpt_t8_completeness where province_code = '{missing}'",
+        ):
             state = orchestration.run_dag(dag, run_conf={"quarter": QUARTER})
     finally:
         from airflow import settings as airflow_settings

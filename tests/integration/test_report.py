@@ -20,23 +20,52 @@ from crvs.report import REPORT_TABLES, PublicationBlocked, write_report
 # The columns exactly as docs report.md lists them.
 T1_COLUMNS = ["quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"]
 T2_COLUMNS = ["quarter", "province_code", "male", "female", "unknown", "total", "sex_ratio_at_birth"]
-T8_COLUMNS = ["quarter", "province_code", "expected_births", "births_on_time", "birth_completeness_pct",
-              "expected_deaths", "deaths_on_time", "death_completeness_pct", "facility_live_births",
-              "facility_births_registered", "facility_linkage_pct"]
+T8_COLUMNS = [
+    "quarter",
+    "province_code",
+    "expected_births",
+    "births_on_time",
+    "birth_completeness_pct",
+    "expected_deaths",
+    "deaths_on_time",
+    "death_completeness_pct",
+    "facility_live_births",
+    "facility_births_registered",
+    "facility_linkage_pct",
+]
 
 
-TABLE_FILES = ["T1_registrations.csv", "T2_births_by_sex.csv", "T3_births_by_mother_age.csv", "T4_births_by_place.csv",
-               "T5_deaths_by_age_sex.csv", "T6_deaths_quality.csv", "T7_marriages_by_age.csv", "T8_completeness.csv",
-               "T9_data_quality.csv"]
+TABLE_FILES = [
+    "T1_registrations.csv",
+    "T2_births_by_sex.csv",
+    "T3_births_by_mother_age.csv",
+    "T4_births_by_place.csv",
+    "T5_deaths_by_age_sex.csv",
+    "T6_deaths_quality.csv",
+    "T7_marriages_by_age.csv",
+    "T8_completeness.csv",
+    "T9_data_quality.csv",
+]
 EXPECTED_FILES = {
     "manifest.json",
-    *(f"agency/{name}" for name in TABLE_FILES), f"agency/crvs_{QUARTER}_agency.xlsx",
+    *(f"agency/{name}" for name in TABLE_FILES),
+    f"agency/crvs_{QUARTER}_agency.xlsx",
     *(f"public/{name}" for name in TABLE_FILES),
-    f"public/crvs_{QUARTER}_public.xlsx", f"public/crvs_{QUARTER}_report.pdf",
+    f"public/crvs_{QUARTER}_public.xlsx",
+    f"public/crvs_{QUARTER}_report.pdf",
 }
 # report_quarter.fill_quarter's rows per table
-TABLE_ROWS = {"T1": 8, "T2": 35, "T3": 6 * 3 + 3 + 6, "T4": 6 * 2 + 1 + 3, "T5": 2 + 12, "T6": 35, "T7": 4 + 4 + 4,
-              "T8": 35, "T9": 5}
+TABLE_ROWS = {
+    "T1": 8,
+    "T2": 35,
+    "T3": 6 * 3 + 3 + 6,
+    "T4": 6 * 2 + 1 + 3,
+    "T5": 2 + 12,
+    "T6": 35,
+    "T7": 4 + 4 + 4,
+    "T8": 35,
+    "T9": 5,
+}
 
 
 @pytest.fixture
@@ -85,8 +114,7 @@ def test_the_layout_and_the_agency_csvs(warehouse_quarter, tmp_path):
     assert len(t8) == 1 + 35
     assert t8[1] == ["2025Q3", "01", "1000.0", "900", "90.0", "500.0", "60", "12.0", "800", "760", "95.0"]
     assert t8[2] == ["2025Q3", "04", "1000.0", "900", "90.0", "500.0", "400", "80.0", "0", "0", ""]
-    assert t8[-1] == ["2025Q3", "VN", "34000.0", "30600", "90.0", "17000.0", "13260", "78.0", "26400", "25080",
-                      "95.0"]
+    assert t8[-1] == ["2025Q3", "VN", "34000.0", "30600", "90.0", "17000.0", "13260", "78.0", "26400", "25080", "95.0"]
 
 
 def test_the_public_csvs_are_disclosure_controlled(warehouse_quarter, tmp_path):
@@ -130,7 +158,16 @@ def test_the_public_edition_passes_the_disclosure_audit(warehouse_quarter, tmp_p
     result = audit_public_edition(folder)
     assert result.passed, result.lines()
     assert {code: stats.hidden for code, stats in result.tables.items()} == {
-        "T1": 8, "T2": 4, "T3": 9, "T4": 4, "T5": 4, "T6": 41, "T7": 16, "T8": 0, "T9": 0}
+        "T1": 8,
+        "T2": 4,
+        "T3": 9,
+        "T4": 4,
+        "T5": 4,
+        "T6": 41,
+        "T7": 16,
+        "T8": 0,
+        "T9": 0,
+    }
     assert all(r.high - r.low >= 5 and r.low >= 1 for r in result.ranges)
 
 
@@ -163,11 +200,15 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
     # kind of check.
     warnings = [row for row in book["Notes"].iter_rows(values_only=True) if row and row[0] == "Warning"]
     if audience == "agency":
-        assert any("completeness within 50-120 %" in str(row[2]) and "death_completeness_pct=12.0" in str(row[2])
-                   for row in warnings), warnings
+        assert any(
+            "completeness within 50-120 %" in str(row[2]) and "death_completeness_pct=12.0" in str(row[2])
+            for row in warnings
+        ), warnings
     else:
-        assert "T8 completeness: outside its expected range for some provinces; the agency edition gives the detail" \
+        assert (
+            "T8 completeness: outside its expected range for some provinces; the agency edition gives the detail"
             in [row[2] for row in warnings]
+        )
     assert book.properties.created.year == 2025 and book.properties.created.month == 7
 
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row and row[0]}
@@ -175,9 +216,11 @@ def test_the_workbook_matches_the_csvs_cell_by_cell(warehouse_quarter, tmp_path,
     assert cover["Quality gate"].startswith(f"Gate {QUARTER} passed")
     if audience == "public":
         assert cover["Quality gate"] == f"Gate {QUARTER} passed with quality warnings: see the Notes"
-    assert cover["T2_births_by_sex"] == ("T2. Khai sinh đăng ký trong quý theo tỉnh cư trú của mẹ và giới tính — "
-                                         "Births registered in the quarter by the mother's province of residence "
-                                         "and sex (35 rows)")
+    assert cover["T2_births_by_sex"] == (
+        "T2. Khai sinh đăng ký trong quý theo tỉnh cư trú của mẹ và giới tính — "
+        "Births registered in the quarter by the mother's province of residence "
+        "and sex (35 rows)"
+    )
     # The header is the CSV's; each header cell carries the reader's label (the table of labels).
     assert book["T2_births_by_sex"]["G1"].value == "sex_ratio_at_birth"
     assert book["T2_births_by_sex"]["G1"].comment.text == "Tỷ số giới tính khi sinh (Sex ratio at birth)"
@@ -204,8 +247,10 @@ def test_the_gate_warnings_go_into_the_notes(warehouse_quarter, tmp_path):
             assert noted == warnings
             assert any("national sex ratio" in w and "sex_ratio_at_birth=121.7" in w for w in noted)
         else:  # the public wording (tests/integration/test_report_public_text.py)
-            assert "T2 national sex ratio at birth: outside its expected range for some provinces; " \
-                   "the agency edition gives the detail" in noted
+            assert (
+                "T2 national sex ratio at birth: outside its expected range for some provinces; "
+                "the agency edition gives the detail" in noted
+            )
     annex = " ".join(page.extract_text() for page in PdfReader(folder / "public" / f"crvs_{QUARTER}_report.pdf").pages)
     assert "[WARNING] T2 national sex ratio at birth: outside its expected range" in " ".join(annex.split())
 
@@ -232,10 +277,20 @@ def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_pat
     # and foreign 3 + 1: 1456 of 7877 + 4 = 7881 (18.47 %).
     control = manifest["disclosure_control"]
     loss = {entry["table"]: entry for entry in control["loss"]}
-    assert loss["T2"] == {"table": "T2", "cells_hidden": 6, "counts_hidden": 4, "rates_hidden": 2,
-                          "share_of_count_hidden_pct": 0.55, "count_hidden": 138, "count_total": 24872}
+    assert loss["T2"] == {
+        "table": "T2",
+        "cells_hidden": 6,
+        "counts_hidden": 4,
+        "rates_hidden": 2,
+        "share_of_count_hidden_pct": 0.55,
+        "count_hidden": 138,
+        "count_total": 24872,
+    }
     assert (loss["T1"]["count_hidden"], loss["T1"]["count_total"], loss["T1"]["share_of_count_hidden_pct"]) == (
-        1456, 7881, 18.47)
+        1456,
+        7881,
+        18.47,
+    )
     assert loss["T9"]["cells_hidden"] == 0 and control["audit"]["passed"] is True
     assert manifest["gate"]["passed"] is True
     assert manifest["gate"]["summary"].startswith(f"Gate {QUARTER} passed")
@@ -263,10 +318,12 @@ def test_a_failing_gate_writes_nothing(warehouse_quarter, tmp_path):
 
 def same_pdf_but_its_date(a: bytes, b: bytes) -> bool:
     """Two PDFs that differ at most in their creation date and the file id made from it."""
+
     def undated(data: bytes) -> bytes:
         data = re.sub(rb"/CreationDate \(D:[^)]*\)", b"/CreationDate ()", data)
         data = re.sub(rb"<xmp:CreateDate>[^<]*</xmp:CreateDate>", b"", data)
         return re.sub(rb"/ID \[<[0-9A-F]+><[0-9A-F]+>\]", b"/ID []", data)
+
     return undated(a) == undated(b)
 
 
@@ -294,7 +351,7 @@ def test_the_public_t3_to_t9(warehouse_quarter, tmp_path):
     def cells(name, *keys):
         rows = read_csv(folder / "public" / name)
         width = len(keys[0])
-        return {tuple(r[1:1 + width]): r[1 + width:] for r in rows[1:] if tuple(r[1:1 + width]) in keys}
+        return {tuple(r[1 : 1 + width]): r[1 + width :] for r in rows[1:] if tuple(r[1 : 1 + width]) in keys}
 
     # T3: NMM's 3 births under 15 and RRD's 2 at 50+ are hidden, with VN's (equal to them). Each
     # region's bands add up to T2's births of its provinces and VN's to T2's 6218 (all published),
@@ -302,19 +359,35 @@ def test_the_public_t3_to_t9(warehouse_quarter, tmp_path):
     # (202, 101), and VN's smallest, UNKNOWN (213), which moves against SE's (213) and so SE's 30-34 (17).
     t3 = read_csv(folder / "public" / "T3_births_by_mother_age.csv")
     assert {(r[1], r[2]) for r in t3[1:] if r[3] == "x"} == {
-        ("NMM", "<15"), ("NMM", "30-34"), ("RRD", "30-34"), ("RRD", "50+"), ("SE", "30-34"), ("SE", "UNKNOWN"),
-        ("VN", "<15"), ("VN", "50+"), ("VN", "UNKNOWN")}
+        ("NMM", "<15"),
+        ("NMM", "30-34"),
+        ("RRD", "30-34"),
+        ("RRD", "50+"),
+        ("SE", "30-34"),
+        ("SE", "UNKNOWN"),
+        ("VN", "<15"),
+        ("VN", "50+"),
+        ("VN", "UNKNOWN"),
+    }
     # T4: RRD's 4 late births (VN's too) move only against on-time births of RRD (T2's 803) and of VN
     # (T1's on time, 6214): the smaller, HOME (99; VN 734).
     t4 = read_csv(folder / "public" / "T4_births_by_place.csv")
     assert {(r[1], r[2], r[3]) for r in t4[1:] if r[4] == "x"} == {
-        ("RRD", "HOME", "LATE"), ("VN", "HOME", "LATE"), ("RRD", "HOME", "ON_TIME"), ("VN", "HOME", "ON_TIME")}
+        ("RRD", "HOME", "LATE"),
+        ("VN", "HOME", "LATE"),
+        ("RRD", "HOME", "ON_TIME"),
+        ("VN", "HOME", "ON_TIME"),
+    }
     # T5: 2 deaths of unknown sex at 85+ in NMM (and so in VN) are hidden; in each of those rows the
     # smallest other part (the men) goes too, else male + female + unknown = total gives them back.
     t5 = read_csv(folder / "public" / "T5_deaths_by_age_sex.csv")
     hidden = {(r[2], r[3], column) for r in t5[1:] for column, v in zip(t5[0][4:], r[4:]) if v == "x"}
-    assert hidden == {("VN", "85+", "male"), ("VN", "85+", "unknown"), ("NMM", "85+", "male"),
-                      ("NMM", "85+", "unknown")}
+    assert hidden == {
+        ("VN", "85+", "male"),
+        ("VN", "85+", "unknown"),
+        ("NMM", "85+", "male"),
+        ("NMM", "85+", "unknown"),
+    }
     # T6: 01's counts 2, 1, 2, 1 are hidden; its region's deaths are T5's RRD deaths (202, published),
     # so one more RRD province hides its deaths, and each other column one more province (any: all
     # are 40, 45, 30); every province's 3 ill-defined deaths are hidden (VN's 99 stays); every rate
@@ -333,8 +406,16 @@ def test_the_public_t3_to_t9(warehouse_quarter, tmp_path):
     # T9 counts delivered rows, not people: nothing hidden.
     assert read_csv(folder / "public" / "T9_data_quality.csv") == read_csv(folder / "agency" / "T9_data_quality.csv")
     assert read_csv(folder / "public" / "T9_data_quality.csv")[3] == [
-        "MOJ", "moj_births", "moj-2025q3-01", "FILE", "2025-10-05T01:00:00Z", "6300", "6297", "3",
-        "reg_province_code: not_in_code_list (3 rows)"]
+        "MOJ",
+        "moj_births",
+        "moj-2025q3-01",
+        "FILE",
+        "2025-10-05T01:00:00Z",
+        "6300",
+        "6297",
+        "3",
+        "reg_province_code: not_in_code_list (3 rows)",
+    ]
 
 
 # A national sex ratio changed alone contradicts its own published counts (3253 / 2965 × 100 = 109.7):

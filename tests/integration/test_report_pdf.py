@@ -35,12 +35,17 @@ def quarter_with_charts(db):
     fill_quarter(db)
     db.execute(CHART_DDL)
     for code in province_codes():
-        db.execute("insert into reports.rpt_chart_registrations_by_province values (%s, %s, 180, 70, 44)",
-                   (QUARTER, code))
-    db.execute("insert into reports.rpt_chart_registrations_by_province values (%s, 'VN', 6120, 2380, 1496)",
-               (QUARTER,))
-    db.execute("insert into reports.rpt_chart_timeliness values (%s, 'BIRTH', 5000, 1000, 100, 20, 6120, 81.7), "
-               "(%s, 'DEATH', 1800, 500, 60, 20, 2380, 75.6)", (QUARTER, QUARTER))
+        db.execute(
+            "insert into reports.rpt_chart_registrations_by_province values (%s, %s, 180, 70, 44)", (QUARTER, code)
+        )
+    db.execute(
+        "insert into reports.rpt_chart_registrations_by_province values (%s, 'VN', 6120, 2380, 1496)", (QUARTER,)
+    )
+    db.execute(
+        "insert into reports.rpt_chart_timeliness values (%s, 'BIRTH', 5000, 1000, 100, 20, 6120, 81.7), "
+        "(%s, 'DEATH', 1800, 500, 60, 20, 2380, 75.6)",
+        (QUARTER, QUARTER),
+    )
     for region in ("NMM", "RRD", "NCC", "CHL", "SE", "MD"):
         db.execute("insert into reports.rpt_chart_srb_by_region values (%s, %s, 560, 500, 112.0)", (QUARTER, region))
     db.execute("insert into reports.rpt_chart_srb_by_region values (%s, 'VN', 3360, 3000, 112.0)", (QUARTER,))
@@ -79,23 +84,29 @@ def test_the_pdf_reads_well_and_its_headline_figures_are_right(quarter_with_char
     assert f"Gate {QUARTER} passed" in front
 
     everything = squash(" ".join(pages))
-    for heading in ("Mục lục", "Biểu đồ 1. Đăng ký khai sinh, khai tử, kết hôn mới theo tỉnh/thành phố",
-                    "Biểu đồ 2. Mức độ đầy đủ đăng ký khai sinh, khai tử theo tỉnh so với mục tiêu 2030",
-                    "Biểu đồ 3. Tính kịp thời", "Biểu đồ 4. Tháp tuổi của người chết đã đăng ký khai tử",
-                    "Biểu đồ 5. Tỷ số giới tính khi sinh theo vùng",
-                    "T1. Số đăng ký hộ tịch theo tỉnh đăng ký, loại sự kiện và loại đăng ký",
-                    "T1 (tiếp). Khai sinh, khai tử mới theo tỉnh đăng ký và tính kịp thời",
-                    "T2. Khai sinh đăng ký trong quý theo tỉnh cư trú của mẹ và giới tính",
-                    "T3. Khai sinh đăng ký trong quý theo vùng cư trú và nhóm tuổi của mẹ",
-                    "T4. Khai sinh đăng ký trong quý theo vùng cư trú, nơi sinh và tính kịp thời",
-                    "T5. Khai tử đăng ký trong quý theo nhóm tuổi và giới tính",
-                    "T6. Khai tử đăng ký trong quý: tính kịp thời và nguyên nhân chết",
-                    "T7. Người kết hôn đăng ký trong quý theo vùng đăng ký, giới tính và nhóm tuổi",
-                    "T8. Mức độ đầy đủ của đăng ký khai sinh, khai tử",
-                    "T9. Chất lượng dữ liệu: các lần gửi dữ liệu dùng cho quý",
-                    # English beneath each title, and in the notes
-                    "Registrations by registration province, event, kind and timeliness",
-                    "Phương pháp và định nghĩa", "Ghi chú (Notes)", "Phụ lục: chất lượng dữ liệu (Quality annex)"):
+    for heading in (
+        "Mục lục",
+        "Biểu đồ 1. Đăng ký khai sinh, khai tử, kết hôn mới theo tỉnh/thành phố",
+        "Biểu đồ 2. Mức độ đầy đủ đăng ký khai sinh, khai tử theo tỉnh so với mục tiêu 2030",
+        "Biểu đồ 3. Tính kịp thời",
+        "Biểu đồ 4. Tháp tuổi của người chết đã đăng ký khai tử",
+        "Biểu đồ 5. Tỷ số giới tính khi sinh theo vùng",
+        "T1. Số đăng ký hộ tịch theo tỉnh đăng ký, loại sự kiện và loại đăng ký",
+        "T1 (tiếp). Khai sinh, khai tử mới theo tỉnh đăng ký và tính kịp thời",
+        "T2. Khai sinh đăng ký trong quý theo tỉnh cư trú của mẹ và giới tính",
+        "T3. Khai sinh đăng ký trong quý theo vùng cư trú và nhóm tuổi của mẹ",
+        "T4. Khai sinh đăng ký trong quý theo vùng cư trú, nơi sinh và tính kịp thời",
+        "T5. Khai tử đăng ký trong quý theo nhóm tuổi và giới tính",
+        "T6. Khai tử đăng ký trong quý: tính kịp thời và nguyên nhân chết",
+        "T7. Người kết hôn đăng ký trong quý theo vùng đăng ký, giới tính và nhóm tuổi",
+        "T8. Mức độ đầy đủ của đăng ký khai sinh, khai tử",
+        "T9. Chất lượng dữ liệu: các lần gửi dữ liệu dùng cho quý",
+        # English beneath each title, and in the notes
+        "Registrations by registration province, event, kind and timeliness",
+        "Phương pháp và định nghĩa",
+        "Ghi chú (Notes)",
+        "Phụ lục: chất lượng dữ liệu (Quality annex)",
+    ):
         assert heading in everything, heading
     # The tables are the public edition, the Vietnamese way, provinces and regions by name:
     # T2 01 (Hà Nội) with its boys and girls hidden; VN as computed (3253, 2965, 0, 6218, 109.7).
@@ -115,15 +126,36 @@ def test_the_pdf_reads_well_and_its_headline_figures_are_right(quarter_with_char
     assert "Hồ Chí Minh 0 0 0 x 0 0 0 0 0 x" in everything
     # Every province by name in T1's two tables, T2, T6 and T8 (five times each).
     from crvs.report.pdf_tables import names
+
     for name in names()["province_code"].values():
         assert everything.count(f" {name} ") >= 5, name
     # No column identifier, no contract code, no machine number (1820, 75.0) in the tables' pages.
-    tables_pages = squash(" ".join(p for p in pages if "Registrations by" in p or "registered in the quarter" in p
-                                   or "Data quality:" in p))
+    tables_pages = squash(
+        " ".join(
+            p for p in pages if "Registrations by" in p or "registered in the quarter" in p or "Data quality:" in p
+        )
+    )
     identifiers = {c.name for t in REPORT_TABLES for c in t.columns if "_" in c.name}
-    codes = {"BIRTH", "DEATH", "MARRIAGE", "NEW", "RE_REGISTRATION", "RECORDED_ABROAD", "ON_TIME", "LATE",
-             "DELAYED_1_5Y", "DELAYED_5Y_PLUS", "NOT_APPLICABLE", "FACILITY", "HOME", "OTHER", "ABROAD",
-             "NATIONAL", "REGION", "UNKNOWN"}
+    codes = {
+        "BIRTH",
+        "DEATH",
+        "MARRIAGE",
+        "NEW",
+        "RE_REGISTRATION",
+        "RECORDED_ABROAD",
+        "ON_TIME",
+        "LATE",
+        "DELAYED_1_5Y",
+        "DELAYED_5Y_PLUS",
+        "NOT_APPLICABLE",
+        "FACILITY",
+        "HOME",
+        "OTHER",
+        "ABROAD",
+        "NATIONAL",
+        "REGION",
+        "UNKNOWN",
+    }
     # (the quality annex names the gate's checks as the gate does: issue 17 item 5)
     annex = next(n for n, p in enumerate(pages) if "Quality annex" in p)
     words = set(re.findall(r"[\w<>+-]+", squash(" ".join(pages[:annex]))))

@@ -33,21 +33,42 @@ def warned(module_warehouse, tmp_path_factory):
         fill_quarter(db)
         # Warnings with values in them, on top of the fixture's own (01's death completeness 12.0 %):
         skew_the_sex_ratio(db)
-        db.execute("update reports.rpt_t7_marriages_by_age set age_band = '18-19', under_legal_age = spouses "
-                   "where region_code in ('NMM', 'VN') and sex = 'male' and age_band = '30-34'")
-        db.execute("update reports.rpt_t9_data_quality set rows_loaded = 6000, rows_rejected = 300 "
-                   "where dataset = 'moj_births'")
+        db.execute(
+            "update reports.rpt_t7_marriages_by_age set age_band = '18-19', under_legal_age = spouses "
+            "where region_code in ('NMM', 'VN') and sex = 'male' and age_band = '30-34'"
+        )
+        db.execute(
+            "update reports.rpt_t9_data_quality set rows_loaded = 6000, rows_rejected = 300 "
+            "where dataset = 'moj_births'"
+        )
     gate = run_gate(QUARTER)
     assert gate.passed
     out = tmp_path_factory.mktemp("reports")
     folder = write_report(QUARTER, out, gate=gate)
-    public = Recipient(id="press", name="Press", emails=("press@example.invalid",), audience="public",
-                       tables=("T2", "T7", "T8"), pdf=True)
-    portal = Recipient(id="portal", name="Portal", emails=("portal@example.invalid",), audience="public",
-                       tables=tuple(f"T{n}" for n in range(1, 10)), pdf=True)
+    public = Recipient(
+        id="press",
+        name="Press",
+        emails=("press@example.invalid",),
+        audience="public",
+        tables=("T2", "T7", "T8"),
+        pdf=True,
+    )
+    portal = Recipient(
+        id="portal",
+        name="Portal",
+        emails=("portal@example.invalid",),
+        audience="public",
+        tables=tuple(f"T{n}" for n in range(1, 10)),
+        pdf=True,
+    )
     outbox = out.parent / "outbox"
-    deliver_quarter(QUARTER, reports=out, outbox=outbox, smtp=None,
-                    recipients=Recipients(sender="crvs@example.invalid", recipients=(public, portal)))
+    deliver_quarter(
+        QUARTER,
+        reports=out,
+        outbox=outbox,
+        smtp=None,
+        recipients=Recipients(sender="crvs@example.invalid", recipients=(public, portal)),
+    )
     return gate, folder, outbox / QUARTER
 
 
@@ -60,8 +81,7 @@ def test_the_quarter_has_many_warnings_with_values(warned):
     gate, folder, _ = warned
     described = [o.describe() for o in gate.warnings]
     # The findings as the gate words them: each of these names cells and their values.
-    for needle in ("sex_ratio_at_birth=121.7", "death_completeness_pct=12.0", "under_legal_age=3",
-                   "rows_rejected=3"):
+    for needle in ("sex_ratio_at_birth=121.7", "death_completeness_pct=12.0", "under_legal_age=3", "rows_rejected=3"):
         assert any(needle in d for d in described), (needle, described)
     # The agency edition keeps them, word for word.
     agency_notes = sheet_text(folder / "agency" / f"crvs_{QUARTER}_agency.xlsx", "Notes")
@@ -73,15 +93,21 @@ def public_lines(folder, outbox) -> dict[str, list[str]]:
     book = folder / "public" / f"crvs_{QUARTER}_public.xlsx"
     pages = [page.extract_text() for page in PdfReader(folder / "public" / f"crvs_{QUARTER}_report.pdf").pages]
     annex = next(p for p in pages if "Quality annex" in p)
-    texts = {"cover": sheet_text(book, "Cover"), "notes": sheet_text(book, "Notes"),
-             "pdf page 1": pages[0].splitlines(), "pdf annex": annex.splitlines()}
+    texts = {
+        "cover": sheet_text(book, "Cover"),
+        "notes": sheet_text(book, "Notes"),
+        "pdf page 1": pages[0].splitlines(),
+        "pdf annex": annex.splitlines(),
+    }
     for recipient in ("press", "portal"):
         folder_of = outbox / recipient
         manifest = next(folder_of.glob("*_manifest.json"))
         texts[f"{recipient} manifest gate"] = [json.dumps(json.loads(manifest.read_text())["gate"])]
         message = email.message_from_bytes((folder_of / "message.eml").read_bytes(), policy=email.policy.default)
-        texts[f"{recipient} e-mail"] = [message["Subject"], *(p.get_payload(decode=True).decode()
-                                                             for p in message.walk() if p.get_content_type() == "text/plain")]
+        texts[f"{recipient} e-mail"] = [
+            message["Subject"],
+            *(p.get_payload(decode=True).decode() for p in message.walk() if p.get_content_type() == "text/plain"),
+        ]
         own_book = next(folder_of.glob("*.xlsx"))
         texts[f"{recipient} cover"] = sheet_text(own_book, "Cover")
         texts[f"{recipient} notes"] = sheet_text(own_book, "Notes")
@@ -100,13 +126,21 @@ def test_no_public_text_carries_a_finding_or_its_value(warned):
                 assert not FIGURE.search(line.replace(QUARTER, "")), (where, line)
     # What the public does read: the table and the kind of check.
     notes = texts["notes"]
-    assert "Warning T7 no spouse under the legal age: not met for some regions; the agency edition gives the detail" \
+    assert (
+        "Warning T7 no spouse under the legal age: not met for some regions; the agency edition gives the detail"
         in notes
-    assert any(line.startswith("Warning T8 completeness: outside its expected range for some provinces") for line in notes)
-    assert "T2 national sex ratio at birth: outside its expected range" in " ".join(" ".join(texts["pdf annex"]).split())
+    )
+    assert any(
+        line.startswith("Warning T8 completeness: outside its expected range for some provinces") for line in notes
+    )
+    assert "T2 national sex ratio at birth: outside its expected range" in " ".join(
+        " ".join(texts["pdf annex"]).split()
+    )
     # A recipient of only some tables reads only the warnings about them: T9's is not in press's notes.
     assert not any("T9" in line for line in texts["press notes"])
-    assert any("T9 rows rejected: outside its expected range for some deliveries" in line for line in texts["portal notes"])
+    assert any(
+        "T9 rows rejected: outside its expected range for some deliveries" in line for line in texts["portal notes"]
+    )
 
 
 def test_the_disclosure_audit_finds_no_figure_in_what_each_public_recipient_receives(warned):
@@ -116,10 +150,15 @@ def test_the_disclosure_audit_finds_no_figure_in_what_each_public_recipient_rece
     gate, folder, outbox = warned
     for recipient in ("press", "portal"):
         manifest = next((outbox / recipient).glob("*_manifest.json"))
-        message = email.message_from_bytes((outbox / recipient / "message.eml").read_bytes(),
-                                           policy=email.policy.default)
-        body = "\n".join([message["Subject"], *(p.get_payload(decode=True).decode() for p in message.walk()
-                                                if p.get_content_type() == "text/plain")])
+        message = email.message_from_bytes(
+            (outbox / recipient / "message.eml").read_bytes(), policy=email.policy.default
+        )
+        body = "\n".join(
+            [
+                message["Subject"],
+                *(p.get_payload(decode=True).decode() for p in message.walk() if p.get_content_type() == "text/plain"),
+            ]
+        )
         result = audit_public_edition(folder, manifest=manifest, extra_texts={"e-mail": body})
         assert result.passed, result.lines()
 
@@ -130,6 +169,8 @@ def test_the_disclosure_audit_finds_no_figure_in_what_each_public_recipient_rece
 
 def test_a_leaking_public_text_would_be_caught():
     """The two patterns above find what the gate's own wording carries."""
-    leaked = "rpt_t8_completeness: completeness within 50-120 % — 1 row(s): province_code=01, death_completeness_pct=12.0"
+    leaked = (
+        "rpt_t8_completeness: completeness within 50-120 % — 1 row(s): province_code=01, death_completeness_pct=12.0"
+    )
     assert ASSIGNMENT.search(leaked) and FIGURE.search(leaked)
     assert not FIGURE.search("T8 completeness: outside its expected range for some provinces")

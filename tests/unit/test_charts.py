@@ -9,14 +9,41 @@ from decimal import Decimal
 from crvs.report import charts
 from crvs.report.disclosure import SUPPRESSED as X
 
-BANDS = ["<1", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
-         "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85+"]
+BANDS = [
+    "<1",
+    "1-4",
+    "5-9",
+    "10-14",
+    "15-19",
+    "20-24",
+    "25-29",
+    "30-34",
+    "35-39",
+    "40-44",
+    "45-49",
+    "50-54",
+    "55-59",
+    "60-64",
+    "65-69",
+    "70-74",
+    "75-79",
+    "80-84",
+    "85+",
+]
 
 
 def t5_row(level, code, band, male, female, unknown=0):
     total = None if X in (male, female, unknown) else male + female + unknown
-    return {"quarter": "2025Q3", "geography_level": level, "geography_code": code, "age_band": band,
-            "male": male, "female": female, "unknown": unknown, "total": total}
+    return {
+        "quarter": "2025Q3",
+        "geography_level": level,
+        "geography_code": code,
+        "age_band": band,
+        "male": male,
+        "female": female,
+        "unknown": unknown,
+        "total": total,
+    }
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -39,8 +66,8 @@ def test_the_pyramid_reads_the_national_rows_youngest_first():
     assert bands == BANDS  # report.md's death bands, <1 at the bottom
     assert males[0] == 12 and females[0] == 9
     assert males[1] == 0 and females[1] == 0
-    assert males[13] == 55 and females[13] is None       # 60-64: the hidden female count is not drawn
-    assert males[18] == 40 and females[18] == 75         # 85+ from the NATIONAL row, not the region's 900
+    assert males[13] == 55 and females[13] is None  # 60-64: the hidden female count is not drawn
+    assert males[18] == 40 and females[18] == 75  # 85+ from the NATIONAL row, not the region's 900
     assert all(males[i] is None for i in range(2, 13))  # bands without rows
     assert hidden == [(13, "female")]
 
@@ -56,21 +83,31 @@ def test_the_pyramid_is_a_png_and_the_same_rows_give_the_same_bytes():
 
 def test_every_chart_draws_published_rows_with_hidden_cells():
     province_names = {"01": "Hà Nội", "04": "Cao Bằng"}
-    c1 = [{"quarter": "2025Q3", "province_code": "01", "births": 120, "deaths": X, "marriages": 40},
-          {"quarter": "2025Q3", "province_code": "04", "births": 30, "deaths": X, "marriages": 0},
-          {"quarter": "2025Q3", "province_code": "VN", "births": 150, "deaths": 60, "marriages": 40}]
-    t8 = [{"province_code": "01", "birth_completeness_pct": Decimal("91.0"), "death_completeness_pct": X},
-          {"province_code": "04", "birth_completeness_pct": None, "death_completeness_pct": Decimal("70.1")},
-          {"province_code": "VN", "birth_completeness_pct": Decimal("90.0"), "death_completeness_pct": Decimal("75.0")}]
-    c2 = [{"event_type": "BIRTH", "on_time": 80, "late": 15, "delayed_1_5y": X, "delayed_5y_plus": X, "total": 100},
-          {"event_type": "DEATH", "on_time": 0, "late": 0, "delayed_1_5y": 0, "delayed_5y_plus": 0, "total": 0}]
-    c3 = [{"region_code": "RRD", "male": 600, "female": 500, "sex_ratio_at_birth": Decimal("120.0")},
-          {"region_code": "CHL", "male": X, "female": X, "sex_ratio_at_birth": X},
-          {"region_code": "VN", "male": 1200, "female": 1100, "sex_ratio_at_birth": Decimal("109.1")}]
-    for png in (charts.registrations_by_province(c1, province_names),
-                charts.completeness_by_province(t8, province_names, 100.0, 80.0),
-                charts.timeliness(c2),
-                charts.srb_by_region(c3, {"RRD": "Đồng bằng sông Hồng"})):
+    c1 = [
+        {"quarter": "2025Q3", "province_code": "01", "births": 120, "deaths": X, "marriages": 40},
+        {"quarter": "2025Q3", "province_code": "04", "births": 30, "deaths": X, "marriages": 0},
+        {"quarter": "2025Q3", "province_code": "VN", "births": 150, "deaths": 60, "marriages": 40},
+    ]
+    t8 = [
+        {"province_code": "01", "birth_completeness_pct": Decimal("91.0"), "death_completeness_pct": X},
+        {"province_code": "04", "birth_completeness_pct": None, "death_completeness_pct": Decimal("70.1")},
+        {"province_code": "VN", "birth_completeness_pct": Decimal("90.0"), "death_completeness_pct": Decimal("75.0")},
+    ]
+    c2 = [
+        {"event_type": "BIRTH", "on_time": 80, "late": 15, "delayed_1_5y": X, "delayed_5y_plus": X, "total": 100},
+        {"event_type": "DEATH", "on_time": 0, "late": 0, "delayed_1_5y": 0, "delayed_5y_plus": 0, "total": 0},
+    ]
+    c3 = [
+        {"region_code": "RRD", "male": 600, "female": 500, "sex_ratio_at_birth": Decimal("120.0")},
+        {"region_code": "CHL", "male": X, "female": X, "sex_ratio_at_birth": X},
+        {"region_code": "VN", "male": 1200, "female": 1100, "sex_ratio_at_birth": Decimal("109.1")},
+    ]
+    for png in (
+        charts.registrations_by_province(c1, province_names),
+        charts.completeness_by_province(t8, province_names, 100.0, 80.0),
+        charts.timeliness(c2),
+        charts.srb_by_region(c3, {"RRD": "Đồng bằng sông Hồng"}),
+    ):
         width, height = png_size(png)
         assert width == 7.5 * charts.DPI and height > 200
 

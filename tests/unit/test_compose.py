@@ -23,8 +23,16 @@ AIRFLOW_SERVICES = {  # service → the airflow command it runs (as in Airflow's
     "airflow-triggerer": "triggerer",
     "airflow-worker": "celery worker",
 }
-SECRETS = ("AIRFLOW_DB_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY",
-           "AIRFLOW_ADMIN_PASSWORD", "CRVS_DB_PASSWORD", "CRVS_PSEUDONYM_KEY", "CRVS_ANALYST_PASSWORD")
+SECRETS = (
+    "AIRFLOW_DB_PASSWORD",
+    "AIRFLOW_FERNET_KEY",
+    "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_API_SECRET_KEY",
+    "AIRFLOW_ADMIN_PASSWORD",
+    "CRVS_DB_PASSWORD",
+    "CRVS_PSEUDONYM_KEY",
+    "CRVS_ANALYST_PASSWORD",
+)
 
 
 def _environment(service: str) -> dict[str, str]:
@@ -54,7 +62,10 @@ def test_the_services_of_airflow_s_official_compose_on_the_celery_executor():
         assert SERVICES[service]["restart"] == "always" and SERVICES[service]["healthcheck"]["test"]
     env = _environment("airflow-scheduler")
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-    assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://") and "@redis:6379" in env["AIRFLOW__CELERY__BROKER_URL"]
+    assert (
+        env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+        and "@redis:6379" in env["AIRFLOW__CELERY__BROKER_URL"]
+    )
     assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql")
     assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true"
     # the healthcheck's endpoint is served: the scheduler's health server is on
@@ -102,8 +113,12 @@ def test_every_airflow_variable_is_a_real_airflow_option():
     from airflow.configuration import conf
     from airflow.providers.celery.get_provider_info import get_provider_info
 
-    known = {(section, option) for described in (conf.configuration_description, get_provider_info()["config"])
-             for section, spec in described.items() for option in spec["options"]}
+    known = {
+        (section, option)
+        for described in (conf.configuration_description, get_provider_info()["config"])
+        for section, spec in described.items()
+        for option in spec["options"]
+    }
     assert ("core", "executor") in known and ("celery", "broker_url") in known
     for service in ("airflow-init", *AIRFLOW_SERVICES):
         for name in _environment(service):
@@ -117,8 +132,11 @@ def test_every_airflow_variable_is_a_real_airflow_option():
 def test_every_secret_comes_from_env_required_and_env_example_lists_every_variable():
     text = (ROOT / "docker-compose.yml").read_text()
     used = set(re.findall(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)", text))  # $${X}: the container shell's
-    example = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
-                   if line and not line.startswith("#"))
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert used - {"CRVS_IMAGE_NAME"} <= set(example), sorted(used - set(example))
     for secret in SECRETS:
         assert re.search(rf"\$\{{{secret}:\?", text), f"{secret} must be required (no default)"

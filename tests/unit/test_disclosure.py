@@ -14,7 +14,7 @@ from crvs.reference import province_codes
 from crvs.report.disclosure import SUPPRESSED, protect_quarter
 from crvs.report.formats import typed_rows, write_csv
 from crvs.report.linkage import region_provinces
-from crvs.report.tables import COUNT, T1, T2, T3, T5, T8, REGION_ORDER, MOTHER_AGE_BANDS
+from crvs.report.tables import COUNT, MOTHER_AGE_BANDS, REGION_ORDER, T1, T2, T3, T5, T8
 
 X = SUPPRESSED
 Q = "2025Q3"
@@ -60,27 +60,73 @@ def t2_row(province, male, female, unknown, ratio=None):
     total = male + female + unknown
     if ratio is None and female:
         ratio = f"{100 * male / female:.1f}"
-    return {"quarter": Q, "province_code": province, "male": male, "female": female, "unknown": unknown,
-            "total": total, "sex_ratio_at_birth": Decimal(ratio) if ratio is not None else None}
+    return {
+        "quarter": Q,
+        "province_code": province,
+        "male": male,
+        "female": female,
+        "unknown": unknown,
+        "total": total,
+        "sex_ratio_at_birth": Decimal(ratio) if ratio is not None else None,
+    }
 
 
-def t8_row(province, births_on_time=900, birth_pct="90.0", deaths_on_time=400, expected_deaths="500.0",
-           death_pct="80.0", live=800, registered=760, linkage="95.0", expected_births="1000.0"):
-    return {"quarter": Q, "province_code": province, "expected_births": Decimal(expected_births),
-            "births_on_time": births_on_time, "birth_completeness_pct": Decimal(birth_pct),
-            "expected_deaths": Decimal(expected_deaths), "deaths_on_time": deaths_on_time,
-            "death_completeness_pct": Decimal(death_pct), "facility_live_births": live,
-            "facility_births_registered": registered, "facility_linkage_pct": Decimal(linkage) if linkage else None}
+def t8_row(
+    province,
+    births_on_time=900,
+    birth_pct="90.0",
+    deaths_on_time=400,
+    expected_deaths="500.0",
+    death_pct="80.0",
+    live=800,
+    registered=760,
+    linkage="95.0",
+    expected_births="1000.0",
+):
+    return {
+        "quarter": Q,
+        "province_code": province,
+        "expected_births": Decimal(expected_births),
+        "births_on_time": births_on_time,
+        "birth_completeness_pct": Decimal(birth_pct),
+        "expected_deaths": Decimal(expected_deaths),
+        "deaths_on_time": deaths_on_time,
+        "death_completeness_pct": Decimal(death_pct),
+        "facility_live_births": live,
+        "facility_births_registered": registered,
+        "facility_linkage_pct": Decimal(linkage) if linkage else None,
+    }
 
 
 def test_primary_suppression_hides_counts_1_to_4_and_publishes_zero():
     rows = [
-        {"quarter": Q, "province_code": "01", "event_type": "BIRTH", "reg_kind": "NEW",
-         "timeliness": "ON_TIME", "registrations": 120, "foreign_element": 4},
-        {"quarter": Q, "province_code": "01", "event_type": "BIRTH", "reg_kind": "NEW",
-         "timeliness": "LATE", "registrations": 5, "foreign_element": 0},
-        {"quarter": Q, "province_code": "04", "event_type": "DEATH", "reg_kind": "NEW",
-         "timeliness": "ON_TIME", "registrations": 1, "foreign_element": 1},
+        {
+            "quarter": Q,
+            "province_code": "01",
+            "event_type": "BIRTH",
+            "reg_kind": "NEW",
+            "timeliness": "ON_TIME",
+            "registrations": 120,
+            "foreign_element": 4,
+        },
+        {
+            "quarter": Q,
+            "province_code": "01",
+            "event_type": "BIRTH",
+            "reg_kind": "NEW",
+            "timeliness": "LATE",
+            "registrations": 5,
+            "foreign_element": 0,
+        },
+        {
+            "quarter": Q,
+            "province_code": "04",
+            "event_type": "DEATH",
+            "reg_kind": "NEW",
+            "timeliness": "ON_TIME",
+            "registrations": 1,
+            "foreign_element": 1,
+        },
     ]
     published = protect(T1, rows)
     # T1 has no totals: a hidden cell is bounded only by foreign_element ≤ registrations (01's 4 of
@@ -91,17 +137,27 @@ def test_primary_suppression_hides_counts_1_to_4_and_publishes_zero():
 
 def test_rates_need_a_numerator_of_20_and_published_inputs():
     rows = [
-        t8_row("01", deaths_on_time=19, death_pct="3.8"),      # numerator 19 → x; the count 19 is published
-        t8_row("04", deaths_on_time=20, death_pct="4.0"),      # numerator 20 → published
-        t8_row("08", live=0, registered=0, linkage=None),      # zero events: counts published, rate x
-        t8_row("VN", deaths_on_time=439, expected_deaths="1500.0", death_pct="29.3", live=1600, registered=1520,
-               birth_pct="90.0", births_on_time=2700, expected_births="3000.0"),
+        t8_row("01", deaths_on_time=19, death_pct="3.8"),  # numerator 19 → x; the count 19 is published
+        t8_row("04", deaths_on_time=20, death_pct="4.0"),  # numerator 20 → published
+        t8_row("08", live=0, registered=0, linkage=None),  # zero events: counts published, rate x
+        t8_row(
+            "VN",
+            deaths_on_time=439,
+            expected_deaths="1500.0",
+            death_pct="29.3",
+            live=1600,
+            registered=1520,
+            birth_pct="90.0",
+            births_on_time=2700,
+            expected_births="3000.0",
+        ),
     ]
     published = protect(T8, rows)
     assert [r["deaths_on_time"] for r in published] == [19, 20, 400, 439]
     assert [r["death_completeness_pct"] for r in published] == [X, Decimal("4.0"), Decimal("80.0"), Decimal("29.3")]
-    assert [(r["facility_live_births"], r["facility_births_registered"], r["facility_linkage_pct"])
-            for r in published][2] == (0, 0, X)
+    assert [(r["facility_live_births"], r["facility_births_registered"], r["facility_linkage_pct"]) for r in published][
+        2
+    ] == (0, 0, X)
     assert all(r["expected_births"] == row["expected_births"] for r, row in zip(published, rows))  # estimates
 
 
@@ -113,15 +169,30 @@ def test_sex_ratio_numerator_is_the_smaller_of_male_and_female():
 # --- the T5 unknown column (the issue's case) ---------------------------------------------------------
 
 T5_REGIONS = {  # band 65-69: male, female, unknown. Published unknowns RRD 5 + NCC 6 + CHL 0 + SE 8 = 19.
-    "NMM": (40, 19, 1), "RRD": (50, 45, 5), "NCC": (30, 28, 6), "CHL": (10, 12, 0), "SE": (70, 66, 8),
-    "MRD": (35, 24, 1)}
+    "NMM": (40, 19, 1),
+    "RRD": (50, 45, 5),
+    "NCC": (30, 28, 6),
+    "CHL": (10, 12, 0),
+    "SE": (70, 66, 8),
+    "MRD": (35, 24, 1),
+}
 
 
 def t5_rows() -> list[dict]:
     """VN = the regions: male 235, female 194, unknown 21 (= 19 + NMM's 1 + MRD's 1), total 450."""
+
     def row(level, code, male, female, unknown):
-        return {"quarter": Q, "geography_level": level, "geography_code": code, "age_band": "65-69",
-                "male": male, "female": female, "unknown": unknown, "total": male + female + unknown}
+        return {
+            "quarter": Q,
+            "geography_level": level,
+            "geography_code": code,
+            "age_band": "65-69",
+            "male": male,
+            "female": female,
+            "unknown": unknown,
+            "total": male + female + unknown,
+        }
+
     sums = [sum(v[k] for v in T5_REGIONS.values()) for k in range(3)]
     assert sums == [235, 194, 21]
     return [row("NATIONAL", "VN", *sums)] + [row("REGION", r, *T5_REGIONS[r]) for r in REGIONS]
@@ -154,6 +225,7 @@ def test_t5_the_suppression_protects_the_unknown_column(tmp_path):
 
 # --- a published ratio bounds its numerator -----------------------------------------------------------
 
+
 def t8_rows() -> list[dict]:
     """Province 01: 1 death on time of 8.4 expected, 100 × 1 / 8.4 = 11.9 %; 04: 40 of 50.0 (80.0 %);
     08: 60 of 75.0 (80.0 %). VN: 101 of 133.4, 75.7 %. Births and facility births are large."""
@@ -161,8 +233,18 @@ def t8_rows() -> list[dict]:
         t8_row("01", deaths_on_time=1, expected_deaths="8.4", death_pct="11.9"),
         t8_row("04", deaths_on_time=40, expected_deaths="50.0", death_pct="80.0"),
         t8_row("08", deaths_on_time=60, expected_deaths="75.0", death_pct="80.0"),
-        t8_row("VN", births_on_time=2700, expected_births="3000.0", birth_pct="90.0", deaths_on_time=101,
-               expected_deaths="133.4", death_pct="75.7", live=2400, registered=2280, linkage="95.0"),
+        t8_row(
+            "VN",
+            births_on_time=2700,
+            expected_births="3000.0",
+            birth_pct="90.0",
+            deaths_on_time=101,
+            expected_deaths="133.4",
+            death_pct="75.7",
+            live=2400,
+            registered=2280,
+            linkage="95.0",
+        ),
     ]
 
 
@@ -188,6 +270,7 @@ def test_the_suppression_hides_the_rate_with_its_numerator(tmp_path):
 
 # --- T2 and T3 count the same births -----------------------------------------------------------------
 
+
 def t2_t3_rows() -> tuple[list[dict], list[dict]]:
     """T2: every province 50 boys, 50 girls; T3: each region's births at 20-24 and 25-29 (half and
     half), except SE (75 and 79): 3 at 45-49 taken from 25-29. VN = the sums."""
@@ -201,10 +284,19 @@ def t2_t3_rows() -> tuple[list[dict], list[dict]]:
         if region == "SE":
             bands["25-29"] -= 3
             bands["45-49"] = 3
-        t3 += [{"quarter": Q, "region_code": region, "mother_age_band": band, "births": bands.get(band, 0)}
-               for band in MOTHER_AGE_BANDS]
-    t3 += [{"quarter": Q, "region_code": "VN", "mother_age_band": band,
-            "births": sum(r["births"] for r in t3 if r["mother_age_band"] == band)} for band in MOTHER_AGE_BANDS]
+        t3 += [
+            {"quarter": Q, "region_code": region, "mother_age_band": band, "births": bands.get(band, 0)}
+            for band in MOTHER_AGE_BANDS
+        ]
+    t3 += [
+        {
+            "quarter": Q,
+            "region_code": "VN",
+            "mother_age_band": band,
+            "births": sum(r["births"] for r in t3 if r["mother_age_band"] == band),
+        }
+        for band in MOTHER_AGE_BANDS
+    ]
     assert sum(r["births"] for r in t3 if r["region_code"] == "VN") == t2[-1]["total"]
     return t2, t3
 
@@ -232,6 +324,7 @@ def test_the_suppression_over_t2_and_t3_together_holds(tmp_path):
 
 # --- random tables -----------------------------------------------------------------------------------
 
+
 def test_random_t2_tables_pass_the_audit(tmp_path):
     """Small counts frequent, in a full T2 (all provinces, VN with a few births of unknown residence)."""
     provinces = province_codes("2025")
@@ -239,8 +332,14 @@ def test_random_t2_tables_pass_the_audit(tmp_path):
         rng = random.Random(seed)
         rows = [t2_row(p, *(rng.choice([0, 0, 1, 2, 3, 4, 5, 7, 12, 30, 80]) for _ in range(3))) for p in provinces]
         unknown_residence = rng.choice([0, 3])
-        rows.append(t2_row("VN", sum(r["male"] for r in rows) + unknown_residence, sum(r["female"] for r in rows),
-                           sum(r["unknown"] for r in rows)))
+        rows.append(
+            t2_row(
+                "VN",
+                sum(r["male"] for r in rows) + unknown_residence,
+                sum(r["female"] for r in rows),
+                sum(r["unknown"] for r in rows),
+            )
+        )
         published = protect(T2, rows)
         assert_sound(T2, rows, published)
         result = audit_public_edition(publish(tmp_path / str(seed) / "public", [(T2, published)]))

@@ -23,9 +23,19 @@ REGIONS = ("NMM", "RRD", "NCC", "CHL", "SE", "MRD")
 T2_HEADER = ["quarter", "province_code", "male", "female", "unknown", "total", "sex_ratio_at_birth"]
 T3_HEADER = ["quarter", "region_code", "mother_age_band", "births"]
 T5_HEADER = ["quarter", "geography_level", "geography_code", "age_band", "male", "female", "unknown", "total"]
-T8_HEADER = ["quarter", "province_code", "expected_births", "births_on_time", "birth_completeness_pct",
-             "expected_deaths", "deaths_on_time", "death_completeness_pct", "facility_live_births",
-             "facility_births_registered", "facility_linkage_pct"]
+T8_HEADER = [
+    "quarter",
+    "province_code",
+    "expected_births",
+    "births_on_time",
+    "birth_completeness_pct",
+    "expected_deaths",
+    "deaths_on_time",
+    "death_completeness_pct",
+    "facility_live_births",
+    "facility_births_registered",
+    "facility_linkage_pct",
+]
 
 
 def write_csv(folder: Path, name: str, header: list[str], rows: list[list]) -> None:
@@ -73,8 +83,14 @@ def t5_rows(vn_unknown: int) -> list[list]:
     """T5, band 65-69. Published unknowns of RRD, NCC, CHL, SE: 5 + 6 + 0 + 8 = 19; NMM and MRD hidden.
     Male: 40 + 50 + 30 + 10 + 70 + 35 = 235. Female (NMM 19 and MRD 24 hidden): 19 + 45 + 28 + 12 + 66 + 24 = 194.
     VN total = 235 + 194 + vn_unknown."""
-    regions = {"NMM": ["40", "x", "x", "60"], "RRD": ["50", "45", "5", "100"], "NCC": ["30", "28", "6", "64"],
-               "CHL": ["10", "12", "0", "22"], "SE": ["70", "66", "8", "144"], "MRD": ["35", "x", "x", "60"]}
+    regions = {
+        "NMM": ["40", "x", "x", "60"],
+        "RRD": ["50", "45", "5", "100"],
+        "NCC": ["30", "28", "6", "64"],
+        "CHL": ["10", "12", "0", "22"],
+        "SE": ["70", "66", "8", "144"],
+        "MRD": ["35", "x", "x", "60"],
+    }
     vn = ["235", "194", str(vn_unknown), str(235 + 194 + vn_unknown)]
     return [["NATIONAL", "VN", "65-69", *vn]] + [["REGION", r, "65-69", *regions[r]] for r in REGIONS]
 
@@ -84,9 +100,10 @@ def public_edition(folder: Path, t5_vn_unknown: int, notes: list[str] = (), pdf_
     rows = t5_rows(t5_vn_unknown)
     write_csv(folder, "T5_deaths_by_age_sex.csv", T5_HEADER, rows)
     write_workbook(folder, list(notes), {"T5_deaths_by_age_sex": (T5_HEADER, rows)})
-    deaths = 235 + 194 + t5_vn_unknown          # VN's published total
-    write_pdf(folder, [f"Civil registration statistics {Q}, quý 3/2025", f"Deaths (T5): {deaths}", *pdf_lines,
-                       "trang 1/1"])
+    deaths = 235 + 194 + t5_vn_unknown  # VN's published total
+    write_pdf(
+        folder, [f"Civil registration statistics {Q}, quý 3/2025", f"Deaths (T5): {deaths}", *pdf_lines, "trang 1/1"]
+    )
     return folder
 
 
@@ -112,8 +129,11 @@ def test_t5_unknown_column_two_x_in_a_remainder_of_2_are_both_1_and_each_female_
     assert range_of(result, "T5 REGION/MRD/65-69 female") == (24, 24)
     assert not result.passed
     assert {f.where for f in result.findings if f.kind == "range"} == {
-        "T5 REGION/NMM/65-69 unknown", "T5 REGION/MRD/65-69 unknown",
-        "T5 REGION/NMM/65-69 female", "T5 REGION/MRD/65-69 female"}
+        "T5 REGION/NMM/65-69 unknown",
+        "T5 REGION/MRD/65-69 unknown",
+        "T5 REGION/NMM/65-69 female",
+        "T5 REGION/MRD/65-69 female",
+    }
     assert result.tables["T5"].hidden == 4
     assert result.tables["T5"].narrowest.width == 0
     unknown = next(f.detail for f in result.findings if f.where == "T5 REGION/NMM/65-69 unknown")
@@ -127,9 +147,15 @@ def test_a_safe_table_passes_with_every_range_at_least_5(tmp_path):
     carry only published figures (VN total 235 + 194 + 31 = 460) and the document's furniture."""
     folder = tmp_path / "q"
     public = public_edition(folder / "public", t5_vn_unknown=31)
-    write_pdf(public, [f"Civil registration statistics {Q}, quý 3/2025", "Deaths registered (T5): 460",
-                       "Deaths on time (≤ 15 ngày), 6 regions report a warning; see the agency edition",
-                       "trang 1/1"])
+    write_pdf(
+        public,
+        [
+            f"Civil registration statistics {Q}, quý 3/2025",
+            "Deaths registered (T5): 460",
+            "Deaths on time (≤ 15 ngày), 6 regions report a warning; see the agency edition",
+            "trang 1/1",
+        ],
+    )
     result = audit_public_edition(folder)
 
     assert range_of(result, "T5 REGION/NMM/65-69 unknown") == (1, 11)
@@ -148,8 +174,12 @@ def test_a_published_rate_bounds_its_hidden_numerator(tmp_path):
     100 · on_time ∈ [11.85 · 8.35, 11.95 · 8.45] = [98.9475, 100.9775] ⇒ on_time ∈ [0.99, 1.01] ⇒ 1."""
     folder = tmp_path / "public"
     folder.mkdir()
-    write_csv(folder, "T8_completeness.csv", T8_HEADER,
-              [["12", "20.0", "25", "125.0", "8.4", "x", "11.9", "30", "25", "83.3"]])
+    write_csv(
+        folder,
+        "T8_completeness.csv",
+        T8_HEADER,
+        [["12", "20.0", "25", "125.0", "8.4", "x", "11.9", "30", "25", "83.3"]],
+    )
     result = audit_public_edition(folder)
 
     assert range_of(result, "T8 12 deaths_on_time") == (1, 1)
@@ -167,16 +197,32 @@ def test_t2_and_t3_count_the_same_births_so_t2_region_totals_recover_t3_cells(tm
     each ∈ [1, 2]. T3 alone (no VN row, no T2) proves nothing: both unbounded."""
     folder = tmp_path / "public"
     folder.mkdir()
-    t3 = [["CHL", band, births] for band, births in (
-        ("<15", "x"), ("15-19", "40"), ("20-24", "100"), ("25-29", "120"), ("30-34", "80"), ("35-39", "30"),
-        ("40-44", "10"), ("45-49", "5"), ("50+", "x"), ("UNKNOWN", "0"))]
+    t3 = [
+        ["CHL", band, births]
+        for band, births in (
+            ("<15", "x"),
+            ("15-19", "40"),
+            ("20-24", "100"),
+            ("25-29", "120"),
+            ("30-34", "80"),
+            ("35-39", "30"),
+            ("40-44", "10"),
+            ("45-49", "5"),
+            ("50+", "x"),
+            ("UNKNOWN", "0"),
+        )
+    ]
     write_csv(folder, "T3_births_by_mother_age.csv", T3_HEADER, t3)
     alone = audit_public_edition(folder)
     assert range_of(alone, "T3 CHL/<15 births") == (1, float("inf"))
     assert alone.passed
 
-    write_csv(folder, "T2_births_by_sex.csv", T2_HEADER,
-              [["66", "100", "90", "0", "190", "111.1"], ["68", "105", "93", "0", "198", "112.9"]])
+    write_csv(
+        folder,
+        "T2_births_by_sex.csv",
+        T2_HEADER,
+        [["66", "100", "90", "0", "190", "111.1"], ["68", "105", "93", "0", "198", "112.9"]],
+    )
     linked = audit_public_edition(folder)
     assert range_of(linked, "T3 CHL/<15 births") == (1, 2)
     assert range_of(linked, "T3 CHL/50+ births") == (1, 2)
@@ -188,9 +234,11 @@ def test_t2_and_t3_count_the_same_births_so_t2_region_totals_recover_t3_cells(tm
 
 def test_a_value_in_the_workbook_notes_fails_the_edition(tmp_path):
     """The issue's warning, printed verbatim: `region_code=SE, under_legal_age=4`."""
-    folder = public_edition(tmp_path / "public", t5_vn_unknown=31,
-                            notes=["rpt_t7_marriages_by_age: no spouse under the legal age — 1 row(s): "
-                                   "region_code=SE, under_legal_age=4"])
+    folder = public_edition(
+        tmp_path / "public",
+        t5_vn_unknown=31,
+        notes=["rpt_t7_marriages_by_age: no spouse under the legal age — 1 row(s): region_code=SE, under_legal_age=4"],
+    )
     result = audit_public_edition(folder)
 
     texts = [f for f in result.findings if f.kind == "text"]
@@ -206,11 +254,15 @@ def test_a_number_in_the_pdf_that_no_table_publishes_fails_but_the_documents_fur
     """'one named birth: 1 birth, youngest 51' – 1 and 51 are not figures of T5 (which publishes 0, 5, 6, 8,
     10 … and its 7 rows); the headline 7.552 (Vietnamese thousands) is not one either. Dates, the quarter,
     T5, '≤ 60 ngày', 'trang 1/1', the age band 65-69 and '1 to 4' are the document's own."""
-    folder = public_edition(tmp_path / "public", t5_vn_unknown=31, pdf_lines=[
-        "Marriages registered in the quarter 7.552",
-        "In one province: 1 birth, youngest 51",
-        "Report of 2025-10-15; births on time (<= 60 ngay); band 65-69; x = a count from 1 to 4",
-    ])
+    folder = public_edition(
+        tmp_path / "public",
+        t5_vn_unknown=31,
+        pdf_lines=[
+            "Marriages registered in the quarter 7.552",
+            "In one province: 1 birth, youngest 51",
+            "Report of 2025-10-15; births on time (<= 60 ngay); band 65-69; x = a count from 1 to 4",
+        ],
+    )
     result = audit_public_edition(folder)
 
     texts = [f for f in result.findings if f.kind == "text"]
@@ -221,12 +273,13 @@ def test_a_number_in_the_pdf_that_no_table_publishes_fails_but_the_documents_fur
 def test_a_workbook_sheet_that_shows_a_hidden_cell_fails(tmp_path):
     folder = public_edition(tmp_path / "public", t5_vn_unknown=31)
     rows = t5_rows(31)
-    rows[1][5] = "1"           # NMM unknown: x in the CSV, 1 in the sheet
+    rows[1][5] = "1"  # NMM unknown: x in the CSV, 1 in the sheet
     write_workbook(folder, [], {"T5_deaths_by_age_sex": (T5_HEADER, rows)})
     result = audit_public_edition(folder)
 
     assert [(f.kind, f.where) for f in result.findings] == [
-        ("workbook", f"crvs_{Q}_public.xlsx sheet T5_deaths_by_age_sex row 3 unknown")]
+        ("workbook", f"crvs_{Q}_public.xlsx sheet T5_deaths_by_age_sex row 3 unknown")
+    ]
 
 
 def test_a_folder_without_tables_is_refused_with_a_reason(tmp_path):
@@ -239,8 +292,10 @@ def test_a_folder_without_tables_is_refused_with_a_reason(tmp_path):
 
 def test_the_audit_shares_no_code_with_the_suppression():
     """Black box: importing the audit loads no module of crvs.report (the disclosure control, the tables)."""
-    probe = ("import sys, crvs.audit, crvs.audit.text; "
-             "print(sorted(m for m in sys.modules if m == 'crvs.report' or m.startswith('crvs.report.')))")
+    probe = (
+        "import sys, crvs.audit, crvs.audit.text; "
+        "print(sorted(m for m in sys.modules if m == 'crvs.report' or m.startswith('crvs.report.')))"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert loaded.stdout.strip() == "[]"
 
@@ -261,12 +316,16 @@ def _seed_regions() -> dict[str, str]:
     with (seeds / "admin_provinces.csv").open(encoding="utf-8") as f:
         codes = {r["province_code"] for r in csv.DictReader(f) if r["code_version"] == "2025"}
     with (seeds / "province_regions.csv").open(encoding="utf-8") as f:
-        return {r["province_code"]: r["region_code"] for r in csv.DictReader(f)
-                if r["code_version"] == "PRE2025" and r["province_code"] in codes}
+        return {
+            r["province_code"]: r["region_code"]
+            for r in csv.DictReader(f)
+            if r["code_version"] == "PRE2025" and r["province_code"] in codes
+        }
 
 
 def _pct(num: int, den: int) -> str:
     from decimal import ROUND_HALF_UP, Decimal
+
     return "" if den == 0 else str((Decimal(100 * num) / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
@@ -281,8 +340,28 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
     regions = _seed_regions()
     provinces = sorted(regions)
     bands3 = ["<15", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50+", "UNKNOWN"]
-    bands5 = ["<1", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
-              "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85+", "UNKNOWN"]
+    bands5 = [
+        "<1",
+        "1-4",
+        "5-9",
+        "10-14",
+        "15-19",
+        "20-24",
+        "25-29",
+        "30-34",
+        "35-39",
+        "40-44",
+        "45-49",
+        "50-54",
+        "55-59",
+        "60-64",
+        "65-69",
+        "70-74",
+        "75-79",
+        "80-84",
+        "85+",
+        "UNKNOWN",
+    ]
     sexes = ["male", "female", "unknown"]
     sex_weights = [50, 47, 3]
 
@@ -290,8 +369,18 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
         return None if rng.random() < 0.01 else rng.choice(provinces)
 
     births = [(place(), rng.choices(sexes, sex_weights)[0], rng.choice(bands3)) for _ in range(3000)]
-    deaths = [(place(), rng.choices(sexes, sex_weights)[0], rng.choice(bands5), rng.random() < 0.7,
-               rng.random() < 0.75, rng.random() < 0.5, rng.random() < 0.15) for _ in range(1500)]
+    deaths = [
+        (
+            place(),
+            rng.choices(sexes, sex_weights)[0],
+            rng.choice(bands5),
+            rng.random() < 0.7,
+            rng.random() < 0.75,
+            rng.random() < 0.5,
+            rng.random() < 0.15,
+        )
+        for _ in range(1500)
+    ]
 
     truth = {}
 
@@ -303,8 +392,14 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
     for code in [*provinces, "VN"]:
         mine = [b for b in births if code == "VN" or b[0] == code]
         m, f, u = (sum(b[1] == s for b in mine) for s in sexes)
-        t2.append([code, *(cell("T2", (code,), c, v) for c, v in zip(sexes, (m, f, u))),
-                   cell("T2", (code,), "total", m + f + u), _pct(m, f)])
+        t2.append(
+            [
+                code,
+                *(cell("T2", (code,), c, v) for c, v in zip(sexes, (m, f, u))),
+                cell("T2", (code,), "total", m + f + u),
+                _pct(m, f),
+            ]
+        )
     t3 = []
     for geo in [*sorted(set(regions.values())), "VN"]:
         for band in bands3:
@@ -315,8 +410,15 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
         for band in bands5:
             mine = [d for d in deaths if d[2] == band and (geo == "VN" or (d[0] and regions[d[0]] == geo))]
             m, f, u = (sum(d[1] == s for d in mine) for s in sexes)
-            t5.append([level, geo, band, *(cell("T5", (level, geo, band), c, v) for c, v in zip(sexes, (m, f, u))),
-                       cell("T5", (level, geo, band), "total", m + f + u)])
+            t5.append(
+                [
+                    level,
+                    geo,
+                    band,
+                    *(cell("T5", (level, geo, band), c, v) for c, v in zip(sexes, (m, f, u))),
+                    cell("T5", (level, geo, band), "total", m + f + u),
+                ]
+            )
     t6 = []
     for code in [*provinces, "VN"]:
         mine = [d for d in deaths if code == "VN" or d[0] == code]
@@ -325,10 +427,12 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
         with_cause = sum(d[4] for d in mine)
         certified = sum(d[4] and d[5] for d in mine)
         ill = sum(d[4] and d[6] for d in mine)
-        t6.append([code, n, on_time, _pct(on_time, n), with_cause, certified, _pct(certified, n), ill,
-                   _pct(ill, with_cause)])
-        for column, v in zip(("deaths", "on_time", "with_cause", "certified", "ill_defined"),
-                             (n, on_time, with_cause, certified, ill)):
+        t6.append(
+            [code, n, on_time, _pct(on_time, n), with_cause, certified, _pct(certified, n), ill, _pct(ill, with_cause)]
+        )
+        for column, v in zip(
+            ("deaths", "on_time", "with_cause", "certified", "ill_defined"), (n, on_time, with_cause, certified, ill)
+        ):
             cell("T6", (code,), column, v)
 
     def hide(rows, first, last):
@@ -339,8 +443,11 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
                 if isinstance(row[i], int) and 1 <= row[i] <= 4:
                     row[i] = "x"
             if sum(row[i] == "x" for i in counts) == 1:
-                j = min((i for i in counts if row[i] != "x" and isinstance(row[i], int) and row[i] > 0),
-                        key=lambda i: row[i], default=None)
+                j = min(
+                    (i for i in counts if row[i] != "x" and isinstance(row[i], int) and row[i] > 0),
+                    key=lambda i: row[i],
+                    default=None,
+                )
                 if j is not None:
                     row[j] = "x"
 
@@ -366,9 +473,23 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
     write_csv(folder, "T2_births_by_sex.csv", T2_HEADER, t2)
     write_csv(folder, "T3_births_by_mother_age.csv", T3_HEADER, t3)
     write_csv(folder, "T5_deaths_by_age_sex.csv", T5_HEADER, t5)
-    write_csv(folder, "T6_deaths_quality.csv", ["quarter", "province_code", "deaths", "on_time", "on_time_pct",
-                                                 "with_cause", "certified", "certified_pct", "ill_defined",
-                                                 "ill_defined_pct"], t6)
+    write_csv(
+        folder,
+        "T6_deaths_quality.csv",
+        [
+            "quarter",
+            "province_code",
+            "deaths",
+            "on_time",
+            "on_time_pct",
+            "with_cause",
+            "certified",
+            "certified_pct",
+            "ill_defined",
+            "ill_defined_pct",
+        ],
+        t6,
+    )
     result = audit_public_edition(folder)
 
     assert not [f for f in result.findings if f.kind in ("contradiction", "primary")]
@@ -384,13 +505,18 @@ def test_a_whole_number_is_explained_only_by_a_count_and_a_decimal_only_by_a_rat
     '3 deliveries' counts the document's own things."""
     folder = tmp_path / "public"
     folder.mkdir()
-    write_csv(folder, "T8_completeness.csv", T8_HEADER,
-              [["12", "20.0", "25", "125.0", "8.4", "x", "11.9", "30", "25", "83.3"]])
+    write_csv(
+        folder,
+        "T8_completeness.csv",
+        T8_HEADER,
+        [["12", "20.0", "25", "125.0", "8.4", "x", "11.9", "30", "25", "83.3"]],
+    )
     body = "Province 12: 125 births, 25 on time of 30 facility births (83,3 %) from 3 deliveries; 0.4 % hidden."
     result = audit_public_edition(folder, extra_texts={"e-mail": body})
 
     assert [f.detail for f in result.findings if f.table == "e-mail"] == [
-        "numbers that are not figures of the published tables: 125, 0.4"]
+        "numbers that are not figures of the published tables: 125, 0.4"
+    ]
 
 
 def test_whole_numbers_narrow_a_range_the_lp_calls_safe(tmp_path):
@@ -401,8 +527,12 @@ def test_whole_numbers_narrow_a_range_the_lp_calls_safe(tmp_path):
     so female is even: 34, 36 or 38 (unknown 15, 10, 5) ⇒ [34, 38], range 4: a disclosure."""
     folder = tmp_path / "public"
     folder.mkdir()
-    write_csv(folder, "T2_births_by_sex.csv", T2_HEADER,
-              [["01", "x", "x", "x", "100", "150.0"], ["VN", "60", "40", "15", "115", "150.0"]])
+    write_csv(
+        folder,
+        "T2_births_by_sex.csv",
+        T2_HEADER,
+        [["01", "x", "x", "x", "100", "150.0"], ["VN", "60", "40", "15", "115", "150.0"]],
+    )
 
     relaxed = audit_public_edition(folder, exact=False)
     assert range_of(relaxed, "T2 01 female") == (34, 39)
@@ -421,35 +551,52 @@ def test_a_public_manifest_may_carry_what_the_files_show_but_no_other_figure(tmp
 
     folder = public_edition(tmp_path / "public", t5_vn_unknown=31)
     t5 = folder / "T5_deaths_by_age_sex.csv"
-    entry = {"path": "public/T5_deaths_by_age_sex.csv", "rows": 7, "suppressed_cells": 4,
-             "sha256": hashlib.sha256(t5.read_bytes()).hexdigest()}
-    manifest = {"quarter": Q, "generated_at": "2025-10-15T08:00:00+00:00", "files": [entry],
-                "gate": {"passed": True, "summary": f"Gate {Q} passed with quality warnings: see the quality annex"}}
+    entry = {
+        "path": "public/T5_deaths_by_age_sex.csv",
+        "rows": 7,
+        "suppressed_cells": 4,
+        "sha256": hashlib.sha256(t5.read_bytes()).hexdigest(),
+    }
+    manifest = {
+        "quarter": Q,
+        "generated_at": "2025-10-15T08:00:00+00:00",
+        "files": [entry],
+        "gate": {"passed": True, "summary": f"Gate {Q} passed with quality warnings: see the quality annex"},
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert audit_public_edition(folder).passed
 
     manifest["files"] = [{**entry, "rows": 8, "hidden_share_pct": 0.4}]
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     found = [(f.where, f.detail) for f in audit_public_edition(folder).findings]
-    assert found == [("files T5_deaths_by_age_sex.csv rows", "differs from the file itself"),
-                     ("files T5_deaths_by_age_sex.csv hidden_share_pct",
-                      "a figure not derivable from the file: hidden_share_pct=0.4")]
+    assert found == [
+        ("files T5_deaths_by_age_sex.csv rows", "differs from the file itself"),
+        (
+            "files T5_deaths_by_age_sex.csv hidden_share_pct",
+            "a figure not derivable from the file: hidden_share_pct=0.4",
+        ),
+    ]
 
 
 def test_a_pdf_table_that_prints_a_hidden_cell_fails(tmp_path):
     """The PDF prints T5 as well: RRD's row as in the CSV passes, NMM's with its hidden female and unknown
     written out (19, 1) fails, as a row that differs from the CSV, and as numbers T5 publishes nowhere."""
-    folder = public_edition(tmp_path / "public", t5_vn_unknown=31, pdf_lines=[
-        "T5. Deaths registered in the quarter by age and sex, nationally and by region",
-        "quarter geography_level geography_code age_band male female unknown total",
-        f"{Q} REGION RRD 65-69 50 45 5 100",
-        f"{Q} REGION NMM 65-69 40 19 1 60",
-    ])
+    folder = public_edition(
+        tmp_path / "public",
+        t5_vn_unknown=31,
+        pdf_lines=[
+            "T5. Deaths registered in the quarter by age and sex, nationally and by region",
+            "quarter geography_level geography_code age_band male female unknown total",
+            f"{Q} REGION RRD 65-69 50 45 5 100",
+            f"{Q} REGION NMM 65-69 40 19 1 60",
+        ],
+    )
     result = audit_public_edition(folder)
 
     assert [(f.kind, f.table, f.where, f.detail) for f in result.findings] == [
         ("text", f"crvs_{Q}_report.pdf", "page 1", "numbers that are not figures of the published tables: 19, 1"),
-        ("pdf", "T5", f"crvs_{Q}_report.pdf page 1 REGION NMM 65-69", "the printed row differs from the CSV")]
+        ("pdf", "T5", f"crvs_{Q}_report.pdf page 1 REGION NMM 65-69", "the printed row differs from the CSV"),
+    ]
 
 
 def test_a_table_whose_columns_are_not_report_mds_is_refused(tmp_path):
@@ -473,25 +620,39 @@ def test_t1_marriages_give_t7_its_spouses_and_the_legal_age_gives_under_legal_ag
     = 4; first_marriages ∈ [1, 4]."""
     folder = tmp_path / "public"
     folder.mkdir()
-    write_csv(folder, "T7_marriages_by_age.csv", T7_HEADER,
-              [["SE", "male", "20-24", "30", "30", "0"], ["SE", "female", "<18", "x", "x", "x"],
-               ["SE", "female", "20-24", "26", "26", "0"]])
+    write_csv(
+        folder,
+        "T7_marriages_by_age.csv",
+        T7_HEADER,
+        [
+            ["SE", "male", "20-24", "30", "30", "0"],
+            ["SE", "female", "<18", "x", "x", "x"],
+            ["SE", "female", "20-24", "26", "26", "0"],
+        ],
+    )
     alone = audit_public_edition(folder)
     assert range_of(alone, "T7 SE/female/<18 spouses") == (1, float("inf"))
     assert alone.passed
 
     se = sorted(code for code, region in _seed_regions().items() if region == "SE")
     assert len(se) == 2
-    write_csv(folder, "T1_registrations.csv", T1_HEADER,
-              [[se[0], "MARRIAGE", "NEW", "NOT_APPLICABLE", "20", "0"],
-               [se[1], "MARRIAGE", "NEW", "NOT_APPLICABLE", "10", "0"],
-               [se[1], "MARRIAGE", "RE_REGISTRATION", "NOT_APPLICABLE", "7", "0"]])
+    write_csv(
+        folder,
+        "T1_registrations.csv",
+        T1_HEADER,
+        [
+            [se[0], "MARRIAGE", "NEW", "NOT_APPLICABLE", "20", "0"],
+            [se[1], "MARRIAGE", "NEW", "NOT_APPLICABLE", "10", "0"],
+            [se[1], "MARRIAGE", "RE_REGISTRATION", "NOT_APPLICABLE", "7", "0"],
+        ],
+    )
     linked = audit_public_edition(folder)
     assert range_of(linked, "T7 SE/female/<18 spouses") == (4, 4)
     assert range_of(linked, "T7 SE/female/<18 under_legal_age") == (4, 4)
     assert range_of(linked, "T7 SE/female/<18 first_marriages") == (1, 4)
     assert "SE: T1 NEW marriages × 2 = T7 spouses" in next(
-        f.detail for f in linked.findings if f.where == "T7 SE/female/<18 spouses")
+        f.detail for f in linked.findings if f.where == "T7 SE/female/<18 spouses"
+    )
 
 
 def test_a_public_recipients_files_are_audited_through_their_manifest(tmp_path):
@@ -511,10 +672,15 @@ def test_a_public_recipients_files_are_audited_through_their_manifest(tmp_path):
 
     def manifest():
         files = sorted(p for p in outbox.iterdir() if p.suffix != ".json")
-        body = {"quarter": Q, "recipient": {"id": "gso", "name": "Tổng cục Thống kê", "audience": "public"},
-                "gate": {"passed": True, "summary": f"Gate {Q} passed"},
-                "files": [{"name": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-                           "bytes": p.stat().st_size} for p in files]}
+        body = {
+            "quarter": Q,
+            "recipient": {"id": "gso", "name": "Tổng cục Thống kê", "audience": "public"},
+            "gate": {"passed": True, "summary": f"Gate {Q} passed"},
+            "files": [
+                {"name": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest(), "bytes": p.stat().st_size}
+                for p in files
+            ],
+        }
         (outbox / "manifest.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
         return outbox / "manifest.json"
 

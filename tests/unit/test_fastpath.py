@@ -14,14 +14,17 @@ from crvs.feeds.pseudonym import Pseudonymiser
 BLOCKS = Pseudonymiser(b"k" * 32).key_blocks()
 
 
-@pytest.mark.parametrize("body, plain", [
-    (b"a,b\nc,d\n", True),
-    (b"a,b\r\nc,d\r\n", True),                 # Windows line ends
-    (b"a,b\r\nc,d\r", True),                   # a last line ended by CR alone
-    (b'a,"b"\n', False),                       # a quote: the csv module's job
-    (b"a,b\rc,d\n", False),                    # a CR inside a line: a line break for the general way
-    (b"a,b\r\r\nc,d\n", False),
-])
+@pytest.mark.parametrize(
+    "body, plain",
+    [
+        (b"a,b\nc,d\n", True),
+        (b"a,b\r\nc,d\r\n", True),  # Windows line ends
+        (b"a,b\r\nc,d\r", True),  # a last line ended by CR alone
+        (b'a,"b"\n', False),  # a quote: the csv module's job
+        (b"a,b\rc,d\n", False),  # a CR inside a line: a line break for the general way
+        (b"a,b\r\r\nc,d\n", False),
+    ],
+)
 def test_a_file_is_plain_only_without_quotes_or_carriage_returns_inside_lines(tmp_path, monkeypatch, body, plain):
     path = tmp_path / "f.csv"
     path.write_bytes(b'h1,"h2"\r\n' + body)  # the header may be quoted: it is read apart
@@ -36,10 +39,23 @@ def test_decimal_numbers_and_rules_that_are_not_date_orders_take_the_general_way
     header = list(DATASETS["moh_births"].column_names)
     codes = loader._valid_codes()
     assert fastpath.engine(DATASETS["moh_births"], header, codes, BLOCKS, "D", "2025-10-05") is not None
-    assert fastpath.engine(DATASETS["gso_vital_rates"], list(DATASETS["gso_vital_rates"].column_names),
-                           codes, BLOCKS, "D", "2025-10-05") is None
-    weights = dataclasses.replace(DATASETS["moh_births"], rules=(
-        RowRule("weight_order", "birth_weight_g", "birth_weight_g", "<", "gestation_weeks", "compared as numbers"),))
+    assert (
+        fastpath.engine(
+            DATASETS["gso_vital_rates"],
+            list(DATASETS["gso_vital_rates"].column_names),
+            codes,
+            BLOCKS,
+            "D",
+            "2025-10-05",
+        )
+        is None
+    )
+    weights = dataclasses.replace(
+        DATASETS["moh_births"],
+        rules=(
+            RowRule("weight_order", "birth_weight_g", "birth_weight_g", "<", "gestation_weeks", "compared as numbers"),
+        ),
+    )
     assert fastpath.engine(weights, header, codes, BLOCKS, "D", "2025-10-05") is None
 
 
@@ -47,9 +63,18 @@ def test_the_engine_pseudonymises_as_python_does():
     dataset = DATASETS["moh_deaths"]
     header = list(dataset.column_names)
     engine = fastpath.engine(dataset, header, loader._valid_codes(), BLOCKS, "D", "2025-10-05")
-    row = dict(notification_id="M-1", facility_code="F1", facility_province_code="01", admin_code_version="2025",
-               death_date="2025-08-01", deceased_id="001190012345", sex="F", birth_date="1950-03-01",
-               underlying_cause_icd10="I21.9", certified="1")
+    row = dict(
+        notification_id="M-1",
+        facility_code="F1",
+        facility_province_code="01",
+        admin_code_version="2025",
+        death_date="2025-08-01",
+        deceased_id="001190012345",
+        sex="F",
+        birth_date="1950-03-01",
+        underlying_cause_icd10="I21.9",
+        certified="1",
+    )
     fast, slow, rows, lines = engine.feed(",".join(row[h] for h in header).encode() + b"\n", 0, 1)
     assert (slow, rows, lines) == ([], 1, 2)
     assert bytes.fromhex(Pseudonymiser(b"k" * 32)("001190012345")) in fast

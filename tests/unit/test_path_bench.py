@@ -23,7 +23,7 @@ def test_a_day_of_moj_corrects_the_first_records_of_each_file_a_day_later(tmp_pa
     manifest = json.loads((day / "manifest.json").read_text(encoding="utf-8"))
     quarter = json.loads((moj / "manifest.json").read_text(encoding="utf-8"))
     assert (manifest["delivery_id"], manifest["agency"]) == ("MOJ-2025Q3-0002", "MOJ")
-    extracted = (dt.datetime.fromisoformat(manifest["extracted_at"]) - dt.datetime.fromisoformat(quarter["extracted_at"]))
+    extracted = dt.datetime.fromisoformat(manifest["extracted_at"]) - dt.datetime.fromisoformat(quarter["extracted_at"])
     assert extracted == dt.timedelta(days=1)
     assert (manifest["period_start"], manifest["period_end"]) == (quarter["period_start"], quarter["period_end"])
     assert [f["name"] for f in manifest["files"]] == [f["name"] for f in quarter["files"]]
@@ -35,5 +35,6 @@ def test_a_day_of_moj_corrects_the_first_records_of_each_file_a_day_later(tmp_pa
         for new, old in zip(corrected, original):  # the first records, one version later
             assert new["record_id"] == old["record_id"]
             assert int(new["record_version"]) == int(old["record_version"]) + 1
-            assert {k: v for k, v in new.items() if k != "record_version"} == \
-                   {k: v for k, v in old.items() if k != "record_version"}
+            assert {k: v for k, v in new.items() if k != "record_version"} == {
+                k: v for k, v in old.items() if k != "record_version"
+            }

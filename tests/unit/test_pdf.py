@@ -11,14 +11,30 @@ from pypdf import PdfReader
 from crvs.report.pdf import PdfInputs, headline_figures, write_pdf
 from crvs.report.tables import T2, T5, T8
 
+
 def t2(code, male, female, ratio):
-    return {"quarter": "2025Q4", "province_code": code, "male": male, "female": female, "unknown": 0,
-            "total": male + female if "x" not in (male, female) else "x", "sex_ratio_at_birth": ratio}
+    return {
+        "quarter": "2025Q4",
+        "province_code": code,
+        "male": male,
+        "female": female,
+        "unknown": 0,
+        "total": male + female if "x" not in (male, female) else "x",
+        "sex_ratio_at_birth": ratio,
+    }
 
 
 def t5(band, male, female):
-    return {"quarter": "2025Q4", "geography_level": "NATIONAL", "geography_code": "VN", "age_band": band,
-            "male": male, "female": female, "unknown": 0, "total": male + female}
+    return {
+        "quarter": "2025Q4",
+        "geography_level": "NATIONAL",
+        "geography_code": "VN",
+        "age_band": band,
+        "male": male,
+        "female": female,
+        "unknown": 0,
+        "total": male + female,
+    }
 
 
 def text_of(path) -> str:
@@ -28,9 +44,11 @@ def text_of(path) -> str:
 def test_a_t5_table_brings_the_pyramid_and_missing_figures_read_as_such(tmp_path):
     inputs = PdfInputs(
         quarter="2025Q4",
-        tables=[(T2, [t2("01", 1200, 1100, Decimal("109.1")), t2("VN", 1200, 1100, Decimal("109.1"))]),
-                (T5, [t5("<1", 30, 22), t5("85+", 400, 610)]),
-                (T8, [])],
+        tables=[
+            (T2, [t2("01", 1200, 1100, Decimal("109.1")), t2("VN", 1200, 1100, Decimal("109.1"))]),
+            (T5, [t5("<1", 30, 22), t5("85+", 400, 610)]),
+            (T8, []),
+        ],
         gate_summary="Gate 2025Q4 passed: all 3 checks met.",
         gate_checks=[("BLOCKING", "T2: every province present", True)],
     )
@@ -42,7 +60,7 @@ def test_a_t5_table_brings_the_pyramid_and_missing_figures_read_as_such(tmp_path
     assert "Khai sinh mới đăng ký trong quý 2.300" in text
     assert "Biểu đồ 1. Tháp tuổi của người chết đã đăng ký khai tử" in text  # no T8, C1–C3 rows: T5's is first
     assert "T5. Khai tử đăng ký trong quý theo nhóm tuổi và giới tính" in text
-    assert "Deaths registered in the quarter by age and sex" in text       # the English title beneath
+    assert "Deaths registered in the quarter by age and sex" in text  # the English title beneath
     # The Vietnamese way: names for codes, 1.010 for 1010; the group's name on its first row only.
     assert "Toàn quốc <1 30 22 0 52 85+ 400 610 0 1.010" in text
     assert "T8. Mức độ đầy đủ" in text and "Không có số liệu trong quý" in text

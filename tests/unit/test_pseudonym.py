@@ -37,17 +37,27 @@ def test_another_key_gives_another_pseudonym_and_a_plain_hash_is_not_used():
     assert Pseudonymiser(KEY)(value) != hashlib.sha256(value.encode()).hexdigest()
 
 
-@pytest.mark.parametrize("value, expected", [("", None), (None, None), ("   ", None),
-                                             ("12345", INVALID_ID), ("00119001234X", INVALID_ID),
-                                             ("0011900123456", INVALID_ID),
-                                             ("٠٠١١٩٠٠١٢٣٤٥", INVALID_ID),  # Arabic-Indic digits
-                                             ("001190012345\u00a0", INVALID_ID)])  # no-break space: not trimmed
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("", None),
+        (None, None),
+        ("   ", None),
+        ("12345", INVALID_ID),
+        ("00119001234X", INVALID_ID),
+        ("0011900123456", INVALID_ID),
+        ("٠٠١١٩٠٠١٢٣٤٥", INVALID_ID),  # Arabic-Indic digits
+        ("001190012345\u00a0", INVALID_ID),
+    ],
+)  # no-break space: not trimmed
 def test_empty_and_malformed_identifiers(value, expected):
     assert Pseudonymiser(KEY)(value) == expected
 
 
-@pytest.mark.parametrize("value, expected", [("", ""), ("  ", ""), ("12345", INVALID_ID),
-                                             ("\t001190012345\r", rfc2104_hmac_sha256(KEY, b"001190012345"))])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("", ""), ("  ", ""), ("12345", INVALID_ID), ("\t001190012345\r", rfc2104_hmac_sha256(KEY, b"001190012345"))],
+)
 def test_the_field_form_gives_an_empty_string_for_an_empty_field(value, expected):
     assert Pseudonymiser(KEY).field(value) == expected
 

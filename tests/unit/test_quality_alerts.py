@@ -48,4 +48,7 @@ def test_the_callback_takes_the_task_and_the_exception_from_the_context(monkeypa
 
     (alert,) = read_alerts()
     assert (alert["subject"], alert["message"], alert["run_id"]) == (
-        "[crvs] crvs_quarterly_report failed at quality_gate", "missing 1 province(s): 15", "manual__1")
+        "[crvs] crvs_quarterly_report failed at quality_gate",
+        "missing 1 province(s): 15",
+        "manual__1",
+    )

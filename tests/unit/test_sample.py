@@ -31,8 +31,9 @@ def _seed(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-PROVINCES = {v: {r["province_code"] for r in _seed("admin_provinces.csv") if r["code_version"] == v}
-             for v in ("PRE2025", "2025")}
+PROVINCES = {
+    v: {r["province_code"] for r in _seed("admin_provinces.csv") if r["code_version"] == v} for v in ("PRE2025", "2025")
+}
 COMMUNE_PROVINCE = {(r["code_version"], r["commune_code"]): r["province_code"] for r in _seed("admin_communes.csv")}
 CROSSWALK = {r["old_province_code"]: r["new_province_code"] for r in _seed("province_crosswalk.csv")}
 
@@ -81,15 +82,28 @@ def _manifest(folder: Path) -> dict:
 
 # --- the delivery shape ------------------------------------------------------------------------
 
+
 def test_folders_and_manifests(deliveries):
     assert sorted(f.name for f in deliveries.values()) == ["GSO-2025-0001", "MOH-2025Q3-0001", "MOJ-2025Q3-0001"]
     expected = {
-        "MOJ": ("2025-10-05T08:00:00+07:00", "2025-07-01", "2025-09-30",
-                [("births.csv", "moj_births"), ("deaths.csv", "moj_deaths"), ("marriages.csv", "moj_marriages")]),
-        "MOH": ("2025-10-03T08:00:00+07:00", "2025-07-01", "2025-09-30",
-                [("births.csv", "moh_births"), ("deaths.csv", "moh_deaths")]),
-        "GSO": ("2025-04-01T08:00:00+07:00", "2025-01-01", "2025-12-31",
-                [("population.csv", "gso_population"), ("vital_rates.csv", "gso_vital_rates")]),
+        "MOJ": (
+            "2025-10-05T08:00:00+07:00",
+            "2025-07-01",
+            "2025-09-30",
+            [("births.csv", "moj_births"), ("deaths.csv", "moj_deaths"), ("marriages.csv", "moj_marriages")],
+        ),
+        "MOH": (
+            "2025-10-03T08:00:00+07:00",
+            "2025-07-01",
+            "2025-09-30",
+            [("births.csv", "moh_births"), ("deaths.csv", "moh_deaths")],
+        ),
+        "GSO": (
+            "2025-04-01T08:00:00+07:00",
+            "2025-01-01",
+            "2025-12-31",
+            [("population.csv", "gso_population"), ("vital_rates.csv", "gso_vital_rates")],
+        ),
     }
     for agency, folder in deliveries.items():
         manifest = _manifest(folder)
@@ -213,9 +227,12 @@ def test_dates_are_ordered(deliveries, moj_births, moj_deaths):
 
 def test_names_are_present_and_vietnamese(deliveries, moj_births, moj_deaths):
     marriages = _rows(deliveries["MOJ"], "marriages.csv")
-    names = ([r["child_name"] for r in moj_births] + [r["mother_name"] for r in moj_births]
-             + [r["deceased_name"] for r in moj_deaths]
-             + [r[c] for r in marriages for c in ("spouse1_name", "spouse2_name")])
+    names = (
+        [r["child_name"] for r in moj_births]
+        + [r["mother_name"] for r in moj_births]
+        + [r["deceased_name"] for r in moj_deaths]
+        + [r[c] for r in marriages for c in ("spouse1_name", "spouse2_name")]
+    )
     assert all(len(name.split()) == 3 for name in names)
     assert Counter(n.split()[0] for n in names).most_common(1)[0][0] == "Nguyễn"
 
@@ -231,6 +248,7 @@ def test_citizen_ids_embed_birth_year_and_sex(moj_births):
 
 
 # --- geography ---------------------------------------------------------------------------------
+
 
 def test_transition_quarter_mixes_code_lists(moj_births, moj_deaths):
     rows = moj_births + moj_deaths
@@ -268,6 +286,7 @@ def test_quarters_before_and_after_the_reform(tmp_path):
 
 
 # --- volumes and shares ------------------------------------------------------------------------
+
 
 def test_volumes_at_scale_one_percent(deliveries, moj_births, moj_deaths):
     kinds = Counter(r["reg_kind"] for r in moj_births)
@@ -369,19 +388,26 @@ def test_marriage_ages_and_status(deliveries):
 
 # --- MOH linkage -------------------------------------------------------------------------------
 
+
 def test_moh_births_link_to_moj_births(deliveries, moj_births):
     moh = _rows(deliveries["MOH"], "births.csv")
-    registered = Counter((r["mother_id"], r["birth_date"], r["sex"])
-                         for r in moj_births if r["reg_kind"] == "NEW" and r["mother_id"])
+    registered = Counter(
+        (r["mother_id"], r["birth_date"], r["sex"]) for r in moj_births if r["reg_kind"] == "NEW" and r["mother_id"]
+    )
     notified = Counter((r["mother_id"], r["birth_date"], r["sex"]) for r in moh if r["mother_id"])
     linked = sum(min(n, registered[key]) for key, n in notified.items())  # one to one; twins by count
     assert 0.86 < linked / len(moh) < 0.93  # ~90 % mirror registrations, ~8 % unregistered, ~2 % stillbirths
     assert 0.01 < sum(r["outcome"] == "STILLBIRTH" for r in moh) / len(moh) < 0.035
     assert any(n == 2 for n in notified.values())  # twins
 
-    eligible = [r for r in moj_births if r["reg_kind"] == "NEW" and r["place_of_birth"] == "FACILITY"
-                and r["mother_id"]
-                and (_day(r["registration_date"]) - _day(r["birth_date"])).days <= 365]
+    eligible = [
+        r
+        for r in moj_births
+        if r["reg_kind"] == "NEW"
+        and r["place_of_birth"] == "FACILITY"
+        and r["mother_id"]
+        and (_day(r["registration_date"]) - _day(r["birth_date"])).days <= 365
+    ]
     matched = sum(1 for r in eligible if notified[(r["mother_id"], r["birth_date"], r["sex"])])
     assert 0.86 < matched / len(eligible) < 0.94
 
@@ -394,12 +420,18 @@ def test_moh_deaths_link_to_moj_deaths(deliveries, moj_deaths):
     by_id = {(r["deceased_id"], r["death_date"], r["sex"]): r for r in moj_deaths if r["deceased_id"]}
     with_id = [r for r in moh if r["deceased_id"]]
     assert all((r["deceased_id"], r["death_date"], r["sex"]) in by_id for r in with_id)
-    facility = [r for r in moj_deaths if r["reg_kind"] == "NEW" and r["place_of_death"] == "FACILITY"
-                and (_day(r["registration_date"]) - _day(r["death_date"])).days <= 365]
+    facility = [
+        r
+        for r in moj_deaths
+        if r["reg_kind"] == "NEW"
+        and r["place_of_death"] == "FACILITY"
+        and (_day(r["registration_date"]) - _day(r["death_date"])).days <= 365
+    ]
     assert 0.40 < len(moh) / len(facility) < 0.60  # ~50 %
 
 
 # --- determinism and write_delivery --------------------------------------------------------------
+
 
 def test_same_arguments_give_the_same_bytes(deliveries, tmp_path):
     again = generate_quarter(QUARTER, SCALE, tmp_path)
@@ -421,20 +453,35 @@ def test_gso_delivery_is_the_same_for_every_quarter_of_the_year(deliveries, tmp_
 
 def test_write_delivery_computes_the_manifest(tmp_path):
     rows = [
-        {"notification_id": "N1", "facility_code": "F010001", "facility_province_code": "01",
-         "admin_code_version": "2025", "death_date": "2025-07-02", "deceased_id": None, "sex": "M",
-         "certified": 1},
-        {"notification_id": "N2, with \"quotes\"", "sex": "F"},  # missing columns are written empty
+        {
+            "notification_id": "N1",
+            "facility_code": "F010001",
+            "facility_province_code": "01",
+            "admin_code_version": "2025",
+            "death_date": "2025-07-02",
+            "deceased_id": None,
+            "sex": "M",
+            "certified": 1,
+        },
+        {"notification_id": 'N2, with "quotes"', "sex": "F"},  # missing columns are written empty
     ]
-    folder = write_delivery(tmp_path / "MOH-TEST-0001", {
-        "agency": "MOH", "extracted_at": "2025-10-03T08:00:00+07:00",
-        "period_start": "2025-07-01", "period_end": "2025-09-30"}, {"deaths.csv": ("moh_deaths", rows)})
+    folder = write_delivery(
+        tmp_path / "MOH-TEST-0001",
+        {
+            "agency": "MOH",
+            "extracted_at": "2025-10-03T08:00:00+07:00",
+            "period_start": "2025-07-01",
+            "period_end": "2025-09-30",
+        },
+        {"deaths.csv": ("moh_deaths", rows)},
+    )
     manifest = _manifest(folder)
     assert manifest["delivery_id"] == "MOH-TEST-0001"
     assert (manifest["channel"], manifest["schema_version"]) == ("FILE", "1.0")
     data = (folder / "deaths.csv").read_bytes()
-    assert manifest["files"] == [{"name": "deaths.csv", "dataset": "moh_deaths", "rows": 2,
-                                  "sha256": hashlib.sha256(data).hexdigest()}]
+    assert manifest["files"] == [
+        {"name": "deaths.csv", "dataset": "moh_deaths", "rows": 2, "sha256": hashlib.sha256(data).hexdigest()}
+    ]
     assert data.decode("utf-8").splitlines() == [
         ",".join(DATASETS["moh_deaths"].column_names),
         "N1,F010001,01,2025,2025-07-02,,M,,,1",
@@ -444,8 +491,11 @@ def test_write_delivery_computes_the_manifest(tmp_path):
 
 def test_write_delivery_overrides_and_errors(tmp_path):
     fields = {"agency": "GSO", "extracted_at": "x", "period_start": "2025-01-01", "period_end": "2025-12-31"}
-    folder = write_delivery(tmp_path / "d", {**fields, "delivery_id": "GSO-X", "schema_version": "9.9"},
-                            {"rates.csv": ("gso_vital_rates", [])})
+    folder = write_delivery(
+        tmp_path / "d",
+        {**fields, "delivery_id": "GSO-X", "schema_version": "9.9"},
+        {"rates.csv": ("gso_vital_rates", [])},
+    )
     manifest = _manifest(folder)
     assert (manifest["delivery_id"], manifest["schema_version"], manifest["files"][0]["rows"]) == ("GSO-X", "9.9", 0)
     with pytest.raises(SampleError, match="columns outside gso_vital_rates"):
