@@ -39,7 +39,7 @@ system-packages: ## apt-get install the Debian packages the tests need (Chromium
 run: setup ## start the embedded PostgreSQL, generate a sample quarter, run the DAGs end to end
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs demo --quarter $(QUARTER) --scale $(SCALE)
 
-test: setup system-packages ## the whole test suite (starts its own embedded PostgreSQL)
+test: setup lint system-packages ## make lint, then the whole test suite (starts its own embedded PostgreSQL)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 lint: setup ## ruff check, ruff format --check and sqlfluff lint of the dbt models (configured in pyproject.toml, .sqlfluff)
