@@ -92,7 +92,10 @@ def public_lines(folder, outbox) -> dict[str, list[str]]:
     """Every public text a reader receives that is not a table, line by line, by where it is."""
     book = folder / "public" / f"crvs_{QUARTER}_public.xlsx"
     pages = [page.extract_text() for page in PdfReader(folder / "public" / f"crvs_{QUARTER}_report.pdf").pages]
-    annex = next(p for p in pages if "Quality annex" in p)
+    # The annex runs from its heading to the end; the contents page names it too, so it is not the first
+    # page that mentions it.
+    first = next(i for i, p in enumerate(pages) if "Quality annex" in p and "Mục lục" not in p)
+    annex = "\n".join(pages[first:])
     texts = {
         "cover": sheet_text(book, "Cover"),
         "notes": sheet_text(book, "Notes"),
