@@ -25,8 +25,6 @@ import datetime as dt
 import json
 import os
 import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -109,24 +107,7 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, json_path: Pa
         from crvs.quality import run_gate
         from crvs.report import write_report
 
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "crvs.cli",
-                "-q",
-                "sample",
-                "--quarter",
-                quarter,
-                "--scale",
-                str(scale),
-                "--out",
-                str(home / "inbox"),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
+        folders = bench.sample_quarter(home, quarter, scale)
         day = day_delivery(folders, max(1, round(DAY_ROWS_AT_NATIONAL_SCALE * scale)), home / "day")
         from crvs.feeds import loader
 

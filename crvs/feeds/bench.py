@@ -75,6 +75,29 @@ def throwaway_home(prefix: str, keep: bool, out=print) -> Iterator[Path]:
             shutil.rmtree(home, ignore_errors=True)
 
 
+def sample_quarter(home: Path, quarter: str, scale: float, seed: int | None = None) -> list[Path]:
+    """`crvs sample` into {home}/inbox, in a child process as a user runs it; the delivery folders it wrote."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crvs.cli",
+            "-q",
+            "sample",
+            "--quarter",
+            quarter,
+            "--scale",
+            str(scale),
+            *(["--seed", str(seed)] if seed is not None else []),
+            "--out",
+            str(home / "inbox"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
+
+
 def bare_copy(folders: list[Path], unlogged: bool = False) -> Rate:
     """COPY every file of every delivery as it is into unindexed tables of text columns, one
     transaction per delivery. Plain tables by default (as durable as raw.*); UNLOGGED skips the
@@ -226,24 +249,7 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, out=print, ge
 
     with throwaway_home("crvs-bench-", keep, out) as home:
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "crvs.cli",
-                "-q",
-                "sample",
-                "--quarter",
-                quarter,
-                "--scale",
-                str(scale),
-                "--out",
-                str(home / "inbox"),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
+        folders = sample_quarter(home, quarter, scale)
         size = sum(f.stat().st_size for p in folders for f in p.glob("*.csv"))
         out(
             f"sample {quarter} at scale {scale}: {len(folders)} deliveries, {size / 2**20:,.1f} MiB of CSV "

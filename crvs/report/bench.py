@@ -15,14 +15,12 @@ timings and the loss per table. Asserts nothing.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 
 def run(scale: float, quarter: str = "2025Q3", keep: bool = False, seed: int | None = None, out=print) -> float:
     """Generate, load, build, gate; time the report and its audit; return the report's seconds."""
-    from crvs.feeds.bench import throwaway_home
+    from crvs.feeds.bench import sample_quarter, throwaway_home
 
     with throwaway_home("crvs-bench-report-", keep, out) as home:
         from crvs import audit, transform
@@ -30,25 +28,7 @@ def run(scale: float, quarter: str = "2025Q3", keep: bool = False, seed: int | N
         from crvs.report import PublicationBlocked, loss_lines, write_report
 
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "crvs.cli",
-                "-q",
-                "sample",
-                "--quarter",
-                quarter,
-                "--scale",
-                str(scale),
-                *(["--seed", str(seed)] if seed is not None else []),
-                "--out",
-                str(home / "inbox"),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        folders = sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
+        folders = sample_quarter(home, quarter, scale, seed)
         results = [loader.ingest_path(folder) for folder in folders]
         transform.build()
         out(
