@@ -1,6 +1,6 @@
 -- T8: registration completeness and facility linkage by EVENT quarter, for all 34 provinces and VN.
 -- A quarter appears when it holds the event date of a current NEW birth or death registration or
--- of a current MOH live birth. See _reports__models.yml for every figure's definition.
+-- of a current MOH live birth. See rpt_t8_completeness.yml for every figure's definition.
 with
 
 registrations as (
