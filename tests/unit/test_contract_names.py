@@ -4,7 +4,7 @@ from crvs.feeds.contract import AGENCIES, DATASETS, delivery_folder_name
 
 
 def test_each_dataset_name_starts_with_its_agency():
-    # dbt's staging macro (delivered_rows_model) joins a dataset's rows to their agency's deliveries by it
+    # the staging model stg_<agency>__<dataset> joins a dataset's rows to their agency's deliveries by it
     assert {name: d.agency for name, d in DATASETS.items()} == {name: name.split("_")[0].upper() for name in DATASETS}
     assert {d.agency for d in DATASETS.values()} == set(AGENCIES)
 

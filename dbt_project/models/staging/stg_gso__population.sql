@@ -1,4 +1,20 @@
-{% call delivered_rows_model('gso_population') %}
+with
+
+source as (
+    select * from {{ source('raw', 'gso_population') }}
+),
+
+-- A row's delivery is (agency, delivery_id): GSO's delivery of the row's delivery_id.
+deliveries as (
+    select * from {{ ref('stg_raw__deliveries') }}
+    where agency = 'GSO'
+),
+
+renamed as (
+    select
+        -- ids
+        source.delivery_id,
+        source.source_row,
 
         -- cell
         source.year,
@@ -10,4 +26,11 @@
         -- figure
         source.population,
 
-{% endcall %}
+        -- delivery: its extraction time picks the current row (int_*_current)
+        deliveries.extracted_at
+
+    from source
+    inner join deliveries on source.delivery_id = deliveries.delivery_id
+)
+
+select * from renamed

@@ -1,4 +1,20 @@
-{% call delivered_rows_model('moh_births') %}
+with
+
+source as (
+    select * from {{ source('raw', 'moh_births') }}
+),
+
+-- A row's delivery is (agency, delivery_id): MOH's delivery of the row's delivery_id.
+deliveries as (
+    select * from {{ ref('stg_raw__deliveries') }}
+    where agency = 'MOH'
+),
+
+renamed as (
+    select
+        -- ids
+        source.delivery_id,
+        source.source_row,
         source.notification_id,
 
         -- facility
@@ -18,4 +34,11 @@
         source.mother_birth_date,
         source.mother_residence_province_code,
 
-{% endcall %}
+        -- delivery: its extraction time picks the current row (int_*_current)
+        deliveries.extracted_at
+
+    from source
+    inner join deliveries on source.delivery_id = deliveries.delivery_id
+)
+
+select * from renamed
