@@ -334,7 +334,7 @@ class EmbeddedPostgres:
                 "--no-instructions",
             )
         self.write_hba()
-        if not os.environ.get("CRVS_PG_PORT"):
+        if settings.pinned_embedded_port() is None:
             settings.remember_embedded_port(_free_port())
 
     @contextlib.contextmanager

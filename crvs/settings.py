@@ -135,6 +135,24 @@ def agency_schedule(agency: str) -> str:
     return os.environ.get(f"CRVS_SCHEDULE_{agency}", "").strip() or AGENCY_SCHEDULES[agency]
 
 
+def gx_root() -> Path:
+    """The folder holding the GX File context gx/ (CRVS_GX_ROOT, default expectations/)."""
+    return Path(os.environ.get("CRVS_GX_ROOT") or EXPECTATIONS_DIR)
+
+
+def freshness_config() -> Path:
+    """The agencies' agreed delivery windows (CRVS_FRESHNESS_CONFIG, default expectations/freshness.toml)."""
+    return Path(os.environ.get("CRVS_FRESHNESS_CONFIG") or EXPECTATIONS_DIR / "freshness.toml")
+
+
+def acting_user() -> str:
+    """Who runs a command that records a person (an acceptance): CRVS_USER (set by a shared service
+    account's wrapper), else the operating-system user."""
+    import getpass
+
+    return (os.environ.get("CRVS_USER") or "").strip() or getpass.getuser()
+
+
 def mail_dir() -> Path:
     """The official e-mail fallback: a maildir (or folder of .eml files) that the mail system
     delivers agency messages into, collected by every ingest DAG run."""
@@ -206,10 +224,17 @@ def _port_file() -> Path:
     return postgres_dir() / "port"
 
 
+def pinned_embedded_port() -> int | None:
+    """CRVS_PG_PORT when set (the embedded server's port chosen by the caller), else None."""
+    text = os.environ.get("CRVS_PG_PORT")
+    return int(text) if text else None
+
+
 def embedded_port() -> int:
     """The embedded server's port: CRVS_PG_PORT, else the one chosen at first start (see database.py)."""
-    if os.environ.get("CRVS_PG_PORT"):
-        return int(os.environ["CRVS_PG_PORT"])
+    pinned = pinned_embedded_port()
+    if pinned is not None:
+        return pinned
     try:
         return int(_port_file().read_text().strip())
     except FileNotFoundError:

@@ -15,8 +15,6 @@ ones stay in the table as its history.
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
@@ -65,8 +63,8 @@ class Acceptance:
 
 
 def who() -> str:
-    """Who is accepting: CRVS_USER (set by a shared service account's wrapper), else the OS user."""
-    return (os.environ.get("CRVS_USER") or "").strip() or getpass.getuser()
+    """Who is accepting: settings.acting_user (CRVS_USER, else the OS user)."""
+    return settings.acting_user()
 
 
 def acceptable_checks() -> dict[str, str]:

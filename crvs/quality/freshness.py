@@ -17,7 +17,6 @@ quarter (GSO: the quarter's year). Computed only from raw.deliveries and raw.del
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ class Windows:
 
 
 def config_file() -> Path:
-    return Path(os.environ.get("CRVS_FRESHNESS_CONFIG") or settings.EXPECTATIONS_DIR / "freshness.toml")
+    return settings.freshness_config()
 
 
 def load_windows(path: Path | None = None) -> Windows:

@@ -40,8 +40,8 @@ _SHOWN = 10  # how many provinces / rows a summary names before "… and N more"
 
 
 def context_root() -> Path:
-    """The folder holding gx/ (CRVS_GX_ROOT, default expectations/)."""
-    return Path(os.environ.get("CRVS_GX_ROOT") or settings.EXPECTATIONS_DIR)
+    """The folder holding gx/ (settings.gx_root)."""
+    return settings.gx_root()
 
 
 def data_docs_index() -> Path:
@@ -230,7 +230,29 @@ def _validate(key: str, suites: list[ModelSuite], checkpoint: str, index_column:
             progress_bars=ProgressBarsConfig(globally=False),
         ),
     )
+    with _warehouse_url_for_gx():
+        return _run_checkpoint(context, key, suites, checkpoint, index_column)
+
+
+@contextmanager
+def _warehouse_url_for_gx():
+    """The gate role's URL in os.environ for the checkpoint run only (GX substitutes ${URL_VARIABLE}
+    when it connects, so the password-bearing URL never enters its config), then what was there
+    before is put back: the password does not linger in the environment."""
+    previous = os.environ.get(URL_VARIABLE)
     os.environ[URL_VARIABLE] = settings.role_url(settings.GATE_ROLE)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(URL_VARIABLE, None)
+        else:
+            os.environ[URL_VARIABLE] = previous
+
+
+def _run_checkpoint(context, key: str, suites: list[ModelSuite], checkpoint: str, index_column: str | None):
+    import great_expectations as gx
+
     source = context.data_sources.add_postgres(DATASOURCE, connection_string="${" + URL_VARIABLE + "}")
     try:
         definitions = []
