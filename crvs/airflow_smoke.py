@@ -181,7 +181,7 @@ class Api:
 
 
 def main(scale: float = 0.01, timeout: float = 900.0, keep: bool = False) -> int:
-    from crvs.orchestration import Stopped, on_stop_signals
+    from crvs.airflow.cli import Stopped, on_stop_signals
 
     on_stop_signals()
     for chatty in ("mail.log", "crvs.sample"):  # the SMTP sink's and the sample generator's INFO lines
@@ -206,7 +206,8 @@ def main(scale: float = 0.01, timeout: float = 900.0, keep: bool = False) -> int
 
 
 def run(root: Path, *, scale: float, deadline: float) -> bool:
-    from crvs import database, orchestration
+    from crvs import database
+    from crvs.airflow import cli as airflow_cli
     from crvs.airflow_services import Services, airflow_argv, log_server_argv, wait_until_healthy
 
     main_home, shared = root / "main", root / "shared"
@@ -232,7 +233,7 @@ def run(root: Path, *, scale: float, deadline: float) -> bool:
         broker = ensure_redis(services, log_dir)
         queue = f"crvs-smoke-{secrets.token_hex(4)}"
         smtp, smtp_port = _smtp_sink()
-        env = orchestration._prepare_environment(dict(os.environ), executor="CeleryExecutor")
+        env = airflow_cli.prepare_environment(dict(os.environ), executor="CeleryExecutor")
         env.update(
             {
                 # what a worker on another host is given: addresses and secrets, no shared home
@@ -251,9 +252,9 @@ def run(root: Path, *, scale: float, deadline: float) -> bool:
         env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = log_port  # where the api-server asks for task logs
         os.environ.update({k: v for k, v in env.items() if k.startswith("AIRFLOW")})
         _say("migrating Airflow's metadata database")
-        orchestration.migrate_metadata(env, log_dir)
+        airflow_cli.migrate_metadata(env, log_dir)
         # With Celery the scheduler runs no task, so it needs no log server; each worker has one.
-        services.services += orchestration.core_services(env, log_dir, log_server=False).services
+        services.services += airflow_cli.core_services(env, log_dir, log_server=False).services
         for name, address in WORKERS.items():
             home = root / name
             worker_env = env | {
@@ -282,9 +283,9 @@ def run(root: Path, *, scale: float, deadline: float) -> bool:
             _say(f"{name}: host {address}, its log server on {address}:{log_port}")
         _say(f"starting {', '.join(s.name for s in services.services if s.process is None)}; queue {queue}")
         services.start()
-        url = orchestration.ui_address()
+        url = airflow_cli.ui_address()
         wait_until_healthy(services, url, timeout=_left(deadline))
-        password = json.loads(orchestration.password_file().read_text())["admin"]
+        password = json.loads(airflow_cli.password_file().read_text())["admin"]
         api = Api(url, "admin", password)
         _say(f"ready: {url}")
         return _drive(api, services, smtp, shared, root, deadline, scale)
@@ -323,20 +324,21 @@ def _smtp_sink():
 
 
 def _drive(api: Api, services, smtp, shared: Path, root: Path, deadline: float, scale: float) -> bool:
-    from crvs import orchestration, pipeline
+    from crvs import demo, schedule
+    from crvs.airflow import adapter
 
-    quarter = pipeline.last_complete_quarter(dt.datetime.now(dt.timezone.utc))
-    orchestration.drop_sample_into_inbox(quarter, scale, platform_agencies=())
-    while set(orchestration.DAG_IDS) - api.dag_ids():
+    quarter = schedule.last_complete_quarter(dt.datetime.now(dt.timezone.utc))
+    demo.drop_sample_into_inbox(quarter, scale, platform_agencies=())
+    while set(adapter.DAG_IDS) - api.dag_ids():
         services.check()
         _left(deadline)
         time.sleep(2)
     api.unpause("crvs_transform")
-    for dag_id in orchestration.INGEST_DAG_IDS:
+    for dag_id in adapter.INGEST_DAG_IDS:
         api.trigger(dag_id)
         api.unpause(dag_id)
-    _say(f"triggered {', '.join(orchestration.INGEST_DAG_IDS)} for the sample of {quarter}")
-    _wait(api, services, orchestration.INGEST_DAG_IDS, deadline)
+    _say(f"triggered {', '.join(adapter.INGEST_DAG_IDS)} for the sample of {quarter}")
+    _wait(api, services, adapter.INGEST_DAG_IDS, deadline)
     # The raw Asset events start crvs_transform; wait until it has caught up with all of them.
     _wait(api, services, ("crvs_transform",), deadline, settle=10)
     # Unpaused now, the report DAG's quarterly schedule runs the last complete quarter at once (its
@@ -383,10 +385,10 @@ def _check_ui_reads_each_workers_logs(api: Api) -> list[str]:
     """For each worker, one task it ran (write_report when it ran that one): the log the UI shows
     must come from that worker's log server and hold the task's lines. Returns the workers whose
     logs the UI could not read."""
-    from crvs import orchestration
+    from crvs.airflow import adapter
 
     ran = {}
-    for dag_id in orchestration.DAG_IDS:
+    for dag_id in adapter.DAG_IDS:
         for run in api.runs(dag_id):
             for ti in api.task_instances(dag_id, run["dag_run_id"]):
                 if ti["state"] == "success" and (ti["hostname"] not in ran or ti["task_id"] == "write_report"):
@@ -435,10 +437,10 @@ def _wait(api: Api, services, dag_ids, deadline: float, settle: float = 0.0) -> 
 
 def _print_runs(api: Api) -> list[str]:
     """One line per DAG run; returns the failed tasks as dag_id/task_id."""
-    from crvs import orchestration
+    from crvs.airflow import adapter
 
     failed = []
-    for dag_id in orchestration.DAG_IDS:
+    for dag_id in adapter.DAG_IDS:
         for run in api.runs(dag_id):
             print(f"  {dag_id:24} {run['run_type']:16} {run['state']:8} {run['dag_run_id']}", flush=True)
             if run["state"] != "success":

@@ -73,7 +73,7 @@ def _delivery_folders(paths: list[str]) -> list[Path]:
 
 
 def cmd_ingest(args) -> int:
-    from crvs.feeds import loader
+    from crvs.feeds import ingest, loader
 
     if not args.paths and not args.mail:
         print("crvs ingest: give delivery folders (PATH...) or --mail DIR", file=sys.stderr)
@@ -86,16 +86,21 @@ def cmd_ingest(args) -> int:
     _ensure_server()
     rejected = False
     if args.mail:
-        from crvs import pipeline
         from crvs.feeds.mail import ingest_mail
 
         for summary in ingest_mail(Path(args.mail)):
-            print(f"{summary['message']}: {pipeline.describe(summary)}")
+            print(f"{summary['message']}: {ingest.describe(summary)}")
             rejected |= summary["outcome"] == "REJECTED"
-    results = [loader.ingest_path(folder) for folder in _delivery_folders(args.paths)]
-    for result in results:
+    # The one ingest entry, as the DAGs use it (feed checks included); folders named here are not
+    # the inbox's, so they stay where they are.
+    for folder in _delivery_folders(args.paths):
+        result, summary = ingest.load_folder(folder, archive=False)
         print(result.line())
-    return 1 if rejected or any(r.outcome == loader.REJECTED for r in results) else 0
+        checks = summary.get("feed_checks")
+        if checks and not checks["passed"]:
+            print(f"  FEED CHECKS FAILED (blocks its quarters): {'; '.join(checks['failed'])}")
+        rejected |= result.outcome == loader.REJECTED
+    return 1 if rejected else 0
 
 
 def cmd_fetch(args) -> int:
@@ -300,11 +305,12 @@ def cmd_gate_accept(args) -> int:
 
 def cmd_freshness(args) -> int:
     from crvs import pipeline
+    from crvs.errors import RunBlocked
 
     _ensure_server()
     try:
         checked = pipeline.freshness(args.quarter)
-    except pipeline.RunBlocked as err:
+    except RunBlocked as err:
         print(f"crvs freshness: {err}", file=sys.stderr)
         return 1
     print(f"freshness of {checked['quarter']}:")
@@ -390,10 +396,10 @@ def cmd_share(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from crvs import orchestration
+    from crvs import demo
 
     try:
-        orchestration.run_demo(args.quarter, args.scale)
+        demo.run_demo(args.quarter, args.scale)
     except RuntimeError as err:  # a DAG run failed: its task log above has the details
         print(f"crvs demo: {err}", file=sys.stderr)
         return 1
@@ -418,11 +424,11 @@ def cmd_bench(args) -> int:
 
 
 def cmd_airflow(args) -> int:
-    from crvs import orchestration
+    from crvs.airflow import cli as airflow_cli
 
     # Two commands of our own, the rest is Airflow's CLI on the project's configuration.
     if args.airflow_args == ["up"]:
-        return orchestration.airflow_up()
+        return airflow_cli.airflow_up()
     if args.airflow_args[:1] == ["celery-smoke"]:
         from crvs import airflow_smoke
 
@@ -432,7 +438,7 @@ def cmd_airflow(args) -> int:
         smoke.add_argument("--keep", action="store_true", help="keep the run's folder (logs) afterwards")
         options = smoke.parse_args(args.airflow_args[1:])
         return airflow_smoke.main(scale=options.scale, timeout=options.timeout, keep=options.keep)
-    return orchestration.airflow_command(args.airflow_args)
+    return airflow_cli.airflow_command(args.airflow_args)
 
 
 def build_parser() -> argparse.ArgumentParser:

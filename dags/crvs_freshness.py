@@ -18,19 +18,19 @@ verdict for a quarter never does: it depends on the deliveries only.
 from __future__ import annotations
 
 from airflow.sdk import dag, task
-from airflow.sdk.exceptions import AirflowFailException
 
-from crvs import orchestration, pipeline
+from crvs import pipeline, schedule
+from crvs.airflow import adapter
 
 
 @dag(
     dag_id="crvs_freshness",
     schedule="@daily",
-    start_date=orchestration.DAG_START_DATE,
+    start_date=adapter.DAG_START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=orchestration.dag_defaults(),
-    tags=[*orchestration.TAGS, "quality"],
+    default_args=adapter.dag_defaults(),
+    tags=[*adapter.TAGS, "quality"],
     doc_md=__doc__,
     description="Daily: did every agency deliver the last quarter within its agreed window?",
 )
@@ -38,10 +38,8 @@ def crvs_freshness():
     @task
     def check_deliveries_are_in(*, dag_run=None) -> dict:
         run_date = (dag_run.logical_date or dag_run.run_after).date()
-        try:
-            return pipeline.freshness(pipeline.last_complete_quarter(run_date), today=run_date)
-        except pipeline.RunBlocked as overdue:  # waiting longer cannot fix a closed window
-            raise AirflowFailException(str(overdue)) from overdue
+        with adapter.fail_at_once():  # waiting longer cannot fix a closed window
+            return pipeline.freshness(schedule.last_complete_quarter(run_date), today=run_date)
 
     check_deliveries_are_in()
 

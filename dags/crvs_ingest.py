@@ -38,10 +38,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from airflow.sdk import Asset, AssetAlias, TriggerRule, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException
 
-from crvs import orchestration, pipeline
-from crvs.feeds import mail
+from crvs import assets, schedule
+from crvs.airflow import adapter
+from crvs.feeds import inbox, ingest, mail
 
 # Raw Assets are added through this alias, so a delivery updates only the datasets it carried.
 RAW_LOADED = AssetAlias("crvs-raw-loaded")
@@ -50,12 +50,12 @@ RAW_LOADED = AssetAlias("crvs-raw-loaded")
 def ingest_dag(agency: str):
     @dag(
         dag_id=f"crvs_ingest_{agency.lower()}",
-        schedule=pipeline.ingest_schedule(agency),
-        start_date=orchestration.DAG_START_DATE,
+        schedule=schedule.ingest_schedule(agency),
+        start_date=adapter.DAG_START_DATE,
         catchup=False,
         max_active_runs=1,
-        default_args=orchestration.dag_defaults(),
-        tags=[*orchestration.TAGS, "ingest", agency],
+        default_args=adapter.dag_defaults(),
+        tags=[*adapter.TAGS, "ingest", agency],
         doc_md=__doc__.replace("<agency>", agency.lower(), 1),
         description=f"Load {agency}'s deliveries (sharing platform, e-mail, inbox) into the raw tables",
     )
@@ -65,19 +65,16 @@ def ingest_dag(agency: str):
         # listing past the failed one, which was then never fetched again).
         @task(max_active_tis_per_dag=1)
         def fetch_platform_deliveries() -> list[dict]:
-            try:
-                summaries = pipeline.fetch_platform(agency, orchestration.platform_config())
-            except pipeline.RunBlocked as refused:  # the token: retrying cannot fix it
-                raise AirflowFailException(str(refused)) from refused
+            with adapter.fail_at_once():  # a refused token: retrying cannot fix it
+                summaries = ingest.fetch_platform(agency, adapter.platform_config())
             for summary in summaries:
-                print(pipeline.describe(summary))
+                print(ingest.describe(summary))
             return summaries
 
         @task
         def platform_deliveries_loaded(fetched: list[dict]) -> None:
-            problems = pipeline.rejections(fetched)
-            if problems:
-                raise AirflowFailException("\n".join(problems))
+            with adapter.fail_at_once():
+                ingest.require_all_loaded(fetched)
 
         @task
         def collect_mail() -> None:
@@ -86,7 +83,7 @@ def ingest_dag(agency: str):
 
         @task
         def scan_inbox() -> list[str]:
-            folders = pipeline.scan_inbox(agency=agency)
+            folders = inbox.scan_inbox(agency=agency)
             print(f"{len(folders)} delivery folder(s) of {agency} waiting: {[Path(f).name for f in folders]}")
             return folders
 
@@ -95,15 +92,16 @@ def ingest_dag(agency: str):
         @task(max_active_tis_per_dag=1, map_index_template="{{ delivery_folder }}")
         def load_inbox_delivery(folder: str) -> dict:
             get_current_context()["delivery_folder"] = Path(folder).name
-            (summary,) = pipeline.ingest([folder])
-            return orchestration.task_outcome(summary)
+            (summary,) = ingest.ingest([folder])
+            with adapter.fail_at_once():  # a rejected delivery; one the platform could not serve is retried
+                return ingest.require_loaded(summary)
 
         # Once all deliveries are done (rejected ones too), so that one run starts one rebuild.
         @task(outlets=[RAW_LOADED], trigger_rule=TriggerRule.ALL_DONE)
         def announce_raw_updates(fetched: list[dict], loaded: list[dict], *, outlet_events=None) -> None:
             # By index within len(): iterating would ask for one XCom past the end (logged as an error).
             for summary in [results[i] for results in (fetched or [], loaded) for i in range(len(results))]:
-                for uri, extra in pipeline.raw_updates(summary):
+                for uri, extra in assets.raw_updates(summary):
                     outlet_events[RAW_LOADED].add(Asset(uri), extra=extra)
                     print(f"{uri} updated by {summary['delivery_id']} ({summary['channel']})")
 
@@ -124,5 +122,5 @@ def ingest_dag(agency: str):
     return crvs_ingest()
 
 
-for _agency in orchestration.AGENCIES:
+for _agency in adapter.AGENCIES:
     globals()[f"crvs_ingest_{_agency.lower()}"] = ingest_dag(_agency)

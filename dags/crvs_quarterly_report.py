@@ -38,43 +38,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException
 from dateutil.relativedelta import relativedelta
 
-from crvs import orchestration, pipeline
+from crvs import assets, pipeline, schedule
+from crvs.airflow import adapter
 
-REPORT_MODELS = Asset(pipeline.REPORT_MODELS_ASSET_URI)
+REPORT_MODELS = Asset(assets.REPORT_MODELS_ASSET_URI)
 
 # 06:00 on the 15th of the month after each quarter; the interval reaches back to the quarter's
 # first midnight (3 months + 14 days + 6 hours), so data_interval_start names the quarter.
 QUARTERLY = CronTriggerTimetable(
-    "0 6 15 1,4,7,10 *", timezone=pipeline.REPORT_TIMEZONE, interval=relativedelta(months=3, days=14, hours=6)
+    "0 6 15 1,4,7,10 *", timezone=schedule.REPORT_TIMEZONE, interval=relativedelta(months=3, days=14, hours=6)
 )
-
-
-def _fail_at_once_if_blocked(step, quarter: str, **kwargs):
-    """A blocked quarter (the gate failed) is not a passing fault: fail without retries."""
-    try:
-        return step(quarter, **kwargs)
-    except pipeline.RunBlocked as blocked:
-        raise AirflowFailException(str(blocked)) from None  # the message says it all, once
 
 
 @dag(
     dag_id="crvs_quarterly_report",
     schedule=AssetOrTimeSchedule(timetable=QUARTERLY, assets=REPORT_MODELS),
-    start_date=orchestration.DAG_START_DATE,
+    start_date=adapter.DAG_START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=orchestration.dag_defaults(),
-    tags=[*orchestration.TAGS, "report"],
+    default_args=adapter.dag_defaults(),
+    tags=[*adapter.TAGS, "report"],
     doc_md=__doc__,
     description="Quality gate, then the quarterly report's files, then e-mail to its recipients",
     params={
         "quarter": Param(
             None,
             type=["null", "string"],
-            pattern=pipeline.QUARTER_PATTERN,
+            pattern=schedule.QUARTER_PATTERN,
             title="Quarter",
             description="The quarter to report, e.g. 2025Q3. Empty: the schedule's quarter, or the last "
             "complete quarter before the run's date.",
@@ -91,32 +83,30 @@ def crvs_quarterly_report():
     @task
     def choose_quarter(*, params=None, dag_run=None) -> str:
         scheduled = str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "scheduled"
-        try:
-            quarter = pipeline.quarter_for_run(
+        with adapter.fail_at_once(ValueError):  # a wrong parameter: retrying cannot fix it
+            quarter = schedule.quarter_for_run(
                 params.get("quarter"),
                 interval_start=dag_run.data_interval_start if scheduled else None,
                 run_date=dag_run.logical_date or dag_run.run_after,
             )
-        except ValueError as err:  # a wrong parameter: retrying cannot fix it
-            raise AirflowFailException(str(err)) from err
         print(f"reporting quarter {quarter}")
         return quarter
 
     @task
     def quality_gate(quarter: str) -> dict:
-        return _fail_at_once_if_blocked(pipeline.gate, quarter)
+        with adapter.fail_at_once():  # a blocked quarter is not a passing fault
+            return pipeline.gate(quarter)
 
     @task
     def write_report(quarter: str, gate: dict) -> str:
         # the gate's outcome as quality_gate recorded it: the checks do not run twice
-        return _fail_at_once_if_blocked(pipeline.report, quarter, gate_run_id=gate["run_id"])
+        with adapter.fail_at_once():
+            return pipeline.report(quarter, gate_run_id=gate["run_id"])
 
     @task
     def deliver_report(quarter: str, path: str, *, params=None, dag_run=None) -> list[str]:
-        from crvs import delivery
-
         print(f"quarterly report written to {path}")
-        if not pipeline.run_delivers(str(getattr(dag_run.run_type, "value", dag_run.run_type))):
+        if not schedule.run_delivers(str(getattr(dag_run.run_type, "value", dag_run.run_type))):
             print(
                 "asset-triggered run: the report is refreshed; it is delivered on the quarterly schedule "
                 "or by a manual run"
@@ -124,7 +114,7 @@ def crvs_quarterly_report():
             return []
         lines = pipeline.deliver(
             quarter,
-            delivery.smtp_from_airflow_connection(),
+            adapter.smtp_config(),
             force=bool(params.get("force_delivery")),
             out=Path(path).parent,
         )

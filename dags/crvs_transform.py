@@ -14,20 +14,21 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, AssetAny, dag, get_current_context, task
 
-from crvs import orchestration, pipeline
+from crvs import assets, pipeline
+from crvs.airflow import adapter
 
-RAW_ASSETS = [Asset(uri) for uri in pipeline.raw_asset_uris()]
-REPORT_MODELS = Asset(pipeline.REPORT_MODELS_ASSET_URI)
+RAW_ASSETS = [Asset(uri) for uri in assets.raw_asset_uris()]
+REPORT_MODELS = Asset(assets.REPORT_MODELS_ASSET_URI)
 
 
 @dag(
     dag_id="crvs_transform",
     schedule=AssetAny(*RAW_ASSETS),
-    start_date=orchestration.DAG_START_DATE,
+    start_date=adapter.DAG_START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=orchestration.dag_defaults(),
-    tags=[*orchestration.TAGS, "dbt"],
+    default_args=adapter.dag_defaults(),
+    tags=[*adapter.TAGS, "dbt"],
     doc_md=__doc__,
     description="Rebuild the warehouse models with dbt after any delivery, then refresh the report",
 )

@@ -9,7 +9,7 @@ A mail folder is either
 For each message, every attachment with a file name (manifest.json and the CSVs it names) is saved
 as it was sent (the attachment's bytes, so sha256 still holds) into a delivery folder in the inbox,
 the manifest's `channel` set to EMAIL (it arrived by e-mail whatever the sender wrote), and the
-folder handed to the file loader (crvs.pipeline.ingest): same checks, same outcomes, same archive
+folder handed to the one ingest entry (crvs.feeds.ingest): same checks, same outcomes, same archive
 (inbox/processed, inbox/rejected). A message without a manifest.json attachment is rejected with that
 reason (recorded in quarantine.rejected_deliveries); the same message twice loads nothing the second
 time. A message read line by line: each attachment is decoded into its file as it is read (memory
@@ -365,7 +365,7 @@ def collect_mail(folder: Path | None = None, inbox: Path | None = None) -> list[
     own from the inbox). A message without a manifest.json attachment cannot be given to an agency:
     it is rejected here, recorded in quarantine.rejected_deliveries with its reason, and its message
     moved to the rejected ones. No mail folder: nothing to do."""
-    from crvs import pipeline
+    from crvs.feeds import ingest
 
     folder = Path(folder or settings.mail_dir())
     if not folder.is_dir():
@@ -383,7 +383,7 @@ def collect_mail(folder: Path | None = None, inbox: Path | None = None) -> list[
                 saved.append(str(delivery_folder))
                 mark_handled(message, rejected=False)
                 continue
-            (summary,) = pipeline.ingest([delivery_folder], channel="EMAIL")  # rejected: no manifest
+            (summary,) = ingest.ingest([delivery_folder], channel="EMAIL")  # rejected: no manifest
             log.warning("message %s: %s", message.name, summary["reason"])
             mark_handled(message, rejected=True)
     return saved
@@ -392,10 +392,9 @@ def collect_mail(folder: Path | None = None, inbox: Path | None = None) -> list[
 def reject_message(message: MailMessage, err: MessageRejected) -> dict:
     """Record a message that cannot become a delivery folder (quarantine.rejected_deliveries, its
     path as the source) and set it aside with the rejected ones; its summary, as ingest_mail's."""
-    from crvs import pipeline
-    from crvs.feeds import loader
+    from crvs.feeds import ingest, loader
 
-    summary = pipeline.summarise(loader.rejected(message.path, str(err), None), message.name, channel="EMAIL")
+    summary = ingest.summarise_and_check(loader.rejected(message.path, str(err), None), message.name, channel="EMAIL")
     summary["message"] = message.name
     mark_handled(message, rejected=True)
     return summary
@@ -403,9 +402,9 @@ def reject_message(message: MailMessage, err: MessageRejected) -> dict:
 
 def ingest_mail(folder: Path, inbox: Path | None = None) -> list[dict]:
     """Read every waiting message of a mail folder: save its attachments as a delivery folder in the
-    inbox, load it (crvs.pipeline.ingest), then mark the message handled. Returns one summary per
-    message, as pipeline.ingest gives them, with the message's file name added."""
-    from crvs import pipeline
+    inbox, load it (the one ingest entry, crvs.feeds.ingest), then mark the message handled. Returns
+    one summary per message, as the entry gives them, with the message's file name added."""
+    from crvs.feeds import ingest
 
     inbox = Path(inbox or settings.inbox_dir())
     summaries = []
@@ -417,7 +416,7 @@ def ingest_mail(folder: Path, inbox: Path | None = None) -> list[dict]:
             continue
         if not (delivery_folder / MANIFEST).is_file():
             log.warning("message %s has no manifest.json attachment", message.name)
-        (summary,) = pipeline.ingest([delivery_folder], channel="EMAIL")
+        (summary,) = ingest.ingest([delivery_folder], channel="EMAIL")
         summary["message"] = message.name
         mark_handled(message, rejected=summary["outcome"] == "REJECTED")
         summaries.append(summary)

@@ -652,6 +652,6 @@ def _archive_spool(folder: Path | None, *, rejected: bool) -> None:
     """Move a handled spool folder aside (spool/processed, spool/rejected), keeping its files."""
     if folder is None or not folder.exists():
         return
-    from crvs.pipeline import archive
+    from crvs.feeds.inbox import archive
 
     archive(folder, rejected=rejected)

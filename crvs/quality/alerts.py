@@ -1,4 +1,4 @@
-"""Alerts when a CRVS task fails: the failure callback of every DAG (orchestration.dag_defaults).
+"""Alerts when a CRVS task fails: the failure callback of every DAG (crvs.airflow.adapter.dag_defaults).
 
 Each alert is (1) logged at ERROR, (2) appended as one JSON line to $CRVS_HOME/alerts/alerts.jsonl
 (what the operator's monitoring tails), and (3) e-mailed when SMTP is configured

@@ -22,7 +22,7 @@ SUPERVISOR = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from crvs.airflow_services import Services
-    from crvs.orchestration import Stopped, on_stop_signals
+    from crvs.airflow.cli import Stopped, on_stop_signals
 
     on_stop_signals()
     log_dir = Path(sys.argv[1])

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from crvs import orchestration, pipeline
+from crvs import assets, schedule
+from crvs.airflow import adapter
 from crvs.feeds.contract import DATASETS
 
 EXPECTED_TAGS = {
@@ -73,13 +74,13 @@ def test_an_agency_schedule_comes_from_its_environment_variable(monkeypatch):
     from crvs import settings
 
     monkeypatch.setenv("CRVS_SCHEDULE_MOH", "30 6 * * 1")
-    assert pipeline.ingest_schedule("MOH") == "30 6 * * 1"
-    assert pipeline.ingest_schedule("GSO") == "@monthly"
+    assert schedule.ingest_schedule("MOH") == "30 6 * * 1"
+    assert schedule.ingest_schedule("GSO") == "@monthly"
     with pytest.raises(settings.SettingsError, match="unknown agency 'WHO'"):
-        pipeline.ingest_schedule("WHO")
+        schedule.ingest_schedule("WHO")
 
 
-@pytest.mark.parametrize("dag_id", orchestration.INGEST_DAG_IDS)
+@pytest.mark.parametrize("dag_id", adapter.INGEST_DAG_IDS)
 def test_ingest_fetches_in_one_ordered_task_scans_one_mapped_task_per_folder_then_announces(bag, dag_id):
     dag = bag.dags[dag_id]
     # the platform's deliveries in ONE task, in the platform's order (a failed one holds back the rest)
@@ -113,10 +114,10 @@ def test_transform_is_scheduled_on_any_raw_asset_and_feeds_the_report(bag):
 
 def test_report_is_scheduled_on_the_report_models_and_takes_a_quarter(bag):
     dag = bag.dags["crvs_quarterly_report"]
-    assert dag.timetable.asset_condition.uri == pipeline.REPORT_MODELS_ASSET_URI
+    assert dag.timetable.asset_condition.uri == assets.REPORT_MODELS_ASSET_URI
     quarter = dag.params.get_param("quarter")
     assert quarter.value is None
-    assert quarter.schema["pattern"] == pipeline.QUARTER_PATTERN
+    assert quarter.schema["pattern"] == schedule.QUARTER_PATTERN
     # gate before report, report before its announcement
     assert "write_report" in dag.task_dict["quality_gate"].downstream_task_ids
     assert dag.task_dict["write_report"].upstream_task_ids == {"choose_quarter", "quality_gate"}
@@ -124,4 +125,4 @@ def test_report_is_scheduled_on_the_report_models_and_takes_a_quarter(bag):
 
 
 def test_loader_is_the_dag_list_of_orchestration(bag):
-    assert set(orchestration.DAG_IDS) == set(bag.dag_ids)
+    assert set(adapter.DAG_IDS) == set(bag.dag_ids)

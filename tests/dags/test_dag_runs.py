@@ -11,12 +11,13 @@ import shutil
 import pytest
 from handmade_delivery import write_vital_rates_delivery
 
-from crvs import orchestration, settings
+from crvs import settings
+from crvs.airflow import runs
 
 
 @pytest.fixture(scope="module")
 def dags(airflow_db):
-    yield orchestration.load_dags()
+    yield runs.load_dags()
     # dag.test() leaves its session open; close it before the session's PostgreSQL stops.
     from airflow import settings as airflow_settings
 
@@ -58,7 +59,7 @@ def asset_events(uri: str) -> list[dict]:
 def test_ingest_loads_a_delivery_and_announces_the_raw_asset(dags, inbox, db):
     write_vital_rates_delivery(inbox, "GSO-2025-0001", extracted_at="2025-03-01T08:00:00+07:00")
 
-    state = orchestration.run_dag(dags["crvs_ingest_gso"])
+    state = runs.run_dag(dags["crvs_ingest_gso"])
 
     assert state == "success"
     rows = db.execute(
@@ -117,12 +118,12 @@ def test_ingest_fails_the_run_on_a_rejected_delivery_after_loading_the_others(da
 
 
 def test_ingest_with_an_empty_inbox_succeeds_and_loads_nothing(dags, inbox, db):
-    assert orchestration.run_dag(dags["crvs_ingest_gso"]) == "success"
+    assert runs.run_dag(dags["crvs_ingest_gso"]) == "success"
 
 
 def test_an_agency_dag_leaves_other_agencies_folders_in_the_inbox(dags, inbox, db):
     write_vital_rates_delivery(inbox, "GSO-2025-0004", extracted_at="2025-03-01T08:00:00+07:00")
-    assert orchestration.run_dag(dags["crvs_ingest_moh"]) == "success"
+    assert runs.run_dag(dags["crvs_ingest_moh"]) == "success"
     assert (inbox / "GSO-2025-0004" / "manifest.json").is_file()
     assert db.execute("select count(*) from raw.deliveries").fetchone() == (0,)  # nothing was loaded
 
@@ -161,7 +162,7 @@ def test_ingest_collects_e_mailed_deliveries_and_loads_its_agency_s(dags, inbox,
     (mailbox / "new" / "1700000002.b.host").write_bytes(_mail_with(theirs))
     (mailbox / "new" / "1700000003.c.host").write_bytes(_mail_with(ours, skip=("manifest.json",)))
 
-    assert orchestration.run_dag(dags["crvs_ingest_gso"]) == "success"
+    assert runs.run_dag(dags["crvs_ingest_gso"]) == "success"
 
     assert db.execute("select delivery_id, channel from raw.deliveries").fetchall() == [("GSO-2025-0005", "EMAIL")]
     assert [
@@ -336,7 +337,7 @@ REPORT_STEPS = "quality_gate|write_report|deliver_report"  # not this module's b
 @pytest.fixture
 def report_dag(airflow_db):
     # Freshly parsed for each run: in one process, a run's conf lingers in the task objects' params.
-    return orchestration.load_dags()["crvs_quarterly_report"]
+    return runs.load_dags()["crvs_quarterly_report"]
 
 
 def test_report_quarter_comes_from_the_param(report_dag):

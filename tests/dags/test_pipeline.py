@@ -1,4 +1,5 @@
-"""crvs.pipeline without Airflow: quarters, the inbox scan and archiving, and ingest's summaries."""
+"""Without Airflow: quarters (crvs.schedule), Asset URIs (crvs.assets), the inbox scan and archiving
+(crvs.feeds.inbox) and the ingest entry's summaries (crvs.feeds.ingest)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import json
 import pytest
 from handmade_delivery import write_vital_rates_delivery
 
-from crvs import pipeline
+from crvs import assets, schedule
+from crvs.errors import RunBlocked
+from crvs.feeds import inbox, ingest
 
 
 @pytest.mark.parametrize(
@@ -22,7 +25,7 @@ from crvs import pipeline
     ],
 )
 def test_quarter_of(day, quarter):
-    assert pipeline.quarter_of(day) == quarter
+    assert schedule.quarter_of(day) == quarter
 
 
 @pytest.mark.parametrize(
@@ -35,38 +38,38 @@ def test_quarter_of(day, quarter):
     ],
 )
 def test_last_complete_quarter(day, quarter):
-    assert pipeline.last_complete_quarter(day) == quarter
+    assert schedule.last_complete_quarter(day) == quarter
 
 
 def test_resolve_quarter_prefers_the_parameter():
-    assert pipeline.resolve_quarter("2023Q2", dt.date(2025, 10, 5)) == "2023Q2"
-    assert pipeline.resolve_quarter(None, dt.date(2025, 10, 5)) == "2025Q3"
-    assert pipeline.resolve_quarter("", dt.date(2025, 10, 5)) == "2025Q3"
+    assert schedule.resolve_quarter("2023Q2", dt.date(2025, 10, 5)) == "2023Q2"
+    assert schedule.resolve_quarter(None, dt.date(2025, 10, 5)) == "2025Q3"
+    assert schedule.resolve_quarter("", dt.date(2025, 10, 5)) == "2025Q3"
 
 
 @pytest.mark.parametrize("bad", ["2025Q5", "2025-Q3", "25Q3", "2025q3"])
 def test_resolve_quarter_rejects_bad_labels(bad):
     with pytest.raises(ValueError, match="expected a label like 2025Q3"):
-        pipeline.resolve_quarter(bad, None)
+        schedule.resolve_quarter(bad, None)
 
 
 def test_resolve_quarter_needs_a_date_or_a_parameter():
     with pytest.raises(ValueError, match="pass the `quarter` parameter"):
-        pipeline.resolve_quarter(None, None)
+        schedule.resolve_quarter(None, None)
 
 
 def test_raw_asset_uris_cover_every_dataset():
-    assert pipeline.raw_asset_uri("moj_births") == "crvs://raw/moj_births"
-    assert len(pipeline.raw_asset_uris()) == 7
+    assert assets.raw_asset_uri("moj_births") == "crvs://raw/moj_births"
+    assert len(assets.raw_asset_uris()) == 7
     with pytest.raises(ValueError, match="unknown dataset"):
-        pipeline.raw_asset_uri("moj_divorces")
+        assets.raw_asset_uri("moj_divorces")
 
 
 def test_ingest_schedule(monkeypatch):
     monkeypatch.delenv("CRVS_SCHEDULE_MOJ", raising=False)
-    assert pipeline.ingest_schedule("MOJ") == "@daily"
+    assert schedule.ingest_schedule("MOJ") == "@daily"
     monkeypatch.setenv("CRVS_SCHEDULE_MOJ", "@hourly")
-    assert pipeline.ingest_schedule("MOJ") == "@hourly"
+    assert schedule.ingest_schedule("MOJ") == "@hourly"
 
 
 def _delivery(inbox, name, extracted_at=None, manifest_text=None):
@@ -89,7 +92,7 @@ def test_scan_inbox_lists_waiting_deliveries_oldest_first(tmp_path):
     (tmp_path / "no-manifest").mkdir()
     (tmp_path / "stray.csv").write_text("x\n")
 
-    found = pipeline.scan_inbox(tmp_path)
+    found = inbox.scan_inbox(tmp_path)
 
     assert [p.rsplit("/", 1)[1] for p in found] == ["broken", "c", "a", "b"]
     assert all(p.startswith(str(tmp_path)) for p in found)
@@ -103,7 +106,7 @@ def test_scan_inbox_for_an_agency_takes_its_folders_and_the_unattributable_go_to
     _delivery(tmp_path, "broken", manifest_text="{not json")
 
     def names(agency):
-        return sorted(p.rsplit("/", 1)[1] for p in pipeline.scan_inbox(tmp_path, agency=agency))
+        return sorted(p.rsplit("/", 1)[1] for p in inbox.scan_inbox(tmp_path, agency=agency))
 
     # the manifest's agency wins over the folder name; the name decides when the manifest cannot
     assert names("MOH") == ["GSO-9", "MOH-broken", "moh-1"]
@@ -128,21 +131,21 @@ def test_raw_updates_are_one_event_per_dataset_of_a_loaded_delivery():
         "delivery_rows_loaded": 5,
         "delivery_rows_quarantined": 1,
     }
-    assert pipeline.raw_updates(summary) == [("crvs://raw/moj_births", extra), ("crvs://raw/moj_deaths", extra)]
-    assert pipeline.raw_updates({**summary, "outcome": "ALREADY_LOADED"}) == []
+    assert assets.raw_updates(summary) == [("crvs://raw/moj_births", extra), ("crvs://raw/moj_deaths", extra)]
+    assert assets.raw_updates({**summary, "outcome": "ALREADY_LOADED"}) == []
 
 
 def test_scan_inbox_without_an_inbox(tmp_path):
-    assert pipeline.scan_inbox(tmp_path / "missing") == []
+    assert inbox.scan_inbox(tmp_path / "missing") == []
 
 
 def test_archive_keeps_files_and_never_overwrites(tmp_path):
     first = _delivery(tmp_path, "MOJ-1", "2025-10-05T08:00:00+07:00")
-    assert pipeline.archive(first, rejected=False) == tmp_path / "processed" / "MOJ-1"
+    assert inbox.archive(first, rejected=False) == tmp_path / "processed" / "MOJ-1"
     again = _delivery(tmp_path, "MOJ-1", "2025-10-05T08:00:00+07:00")
-    assert pipeline.archive(again, rejected=False) == tmp_path / "processed" / "MOJ-1.2"
+    assert inbox.archive(again, rejected=False) == tmp_path / "processed" / "MOJ-1.2"
     bad = _delivery(tmp_path, "MOJ-2", "2025-10-05T08:00:00+07:00")
-    assert pipeline.archive(bad, rejected=True) == tmp_path / "rejected" / "MOJ-2"
+    assert inbox.archive(bad, rejected=True) == tmp_path / "rejected" / "MOJ-2"
     assert (tmp_path / "rejected" / "MOJ-2" / "manifest.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["processed", "rejected"]
 
@@ -153,7 +156,7 @@ def test_ingest_summarises_each_delivery_and_archives_it(warehouse, db, tmp_path
         tmp_path, "GSO-2025-0102", extracted_at="2025-03-02T08:00:00+07:00", wrong_sha256=True
     )
 
-    summaries = pipeline.ingest([good, bad])
+    summaries = ingest.ingest([good, bad])
 
     assert summaries[0] == {
         "folder": "GSO-2025-0101",
@@ -171,12 +174,18 @@ def test_ingest_summarises_each_delivery_and_archives_it(warehouse, db, tmp_path
     assert summaries[1]["outcome"] == "REJECTED"
     assert summaries[1]["archived_to"] == str(tmp_path / "rejected" / "GSO-2025-0102")
     assert json.loads(json.dumps(summaries)) == summaries
-    assert pipeline.rejections(summaries) == [pipeline.describe(summaries[1])]
-    assert pipeline.describe(summaries[1]).startswith("GSO-2025-0102: REJECTED — vital_rates.csv: sha256")
+    with pytest.raises(RunBlocked) as rejected:
+        ingest.require_all_loaded(summaries)
+    assert str(rejected.value) == ingest.describe(summaries[1])
+    assert ingest.require_loaded(summaries[0]) is summaries[0]
+    with pytest.raises(RunBlocked, match="GSO-2025-0102: REJECTED"):
+        ingest.require_loaded(summaries[1])
+    ingest.require_all_loaded(summaries[:1])  # all loaded: nothing to say
+    assert ingest.describe(summaries[1]).startswith("GSO-2025-0102: REJECTED — vital_rates.csv: sha256")
 
     # the same delivery again: nothing changes, it is archived beside the first copy
     again = write_vital_rates_delivery(tmp_path, "GSO-2025-0101", extracted_at="2025-03-01T08:00:00+07:00")
-    (summary,) = pipeline.ingest([again])
+    (summary,) = ingest.ingest([again])
     assert summary["outcome"] == "ALREADY_LOADED"
     assert summary["archived_to"] == str(tmp_path / "processed" / "GSO-2025-0101.2")
     assert db.execute("select count(*) from raw.gso_vital_rates").fetchone()[0] == 2

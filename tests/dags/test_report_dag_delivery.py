@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pendulum
 import pytest
 
-from crvs import orchestration, pipeline, settings
+from crvs import assets, schedule, settings
+from crvs.airflow import runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
 from report_quarter import QUARTER, fill_quarter
@@ -24,7 +25,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @pytest.fixture(scope="module")
 def report_dag(airflow_db):
-    yield orchestration.load_dags()["crvs_quarterly_report"]
+    yield runs.load_dags()["crvs_quarterly_report"]
     from airflow import settings as airflow_settings
 
     airflow_settings.Session.remove()
@@ -35,7 +36,7 @@ def test_the_schedule_runs_after_each_quarter_with_the_quarter_as_its_data_inter
     from airflow.serialization.encoders import coerce_to_core_timetable
     from airflow.timetables.base import TimeRestriction
 
-    assert report_dag.timetable.asset_condition.uri == pipeline.REPORT_MODELS_ASSET_URI  # and after every rebuild
+    assert report_dag.timetable.asset_condition.uri == assets.REPORT_MODELS_ASSET_URI  # and after every rebuild
     timetable = coerce_to_core_timetable(report_dag.timetable)  # as the scheduler holds it
     runs, last = [], None
     for _ in range(4):
@@ -59,18 +60,18 @@ def test_the_schedule_runs_after_each_quarter_with_the_quarter_as_its_data_inter
         "2025-07-01T00:00:00+07:00",
     ]
     assert [
-        pipeline.quarter_for_run(None, interval_start=r.data_interval.start, run_date=r.run_after) for r in runs
+        schedule.quarter_for_run(None, interval_start=r.data_interval.start, run_date=r.run_after) for r in runs
     ] == ["2024Q4", "2025Q1", "2025Q2", "2025Q3"]
 
 
 def test_the_quarter_of_a_run():
     start = dt.datetime(2025, 6, 30, 17, 0, tzinfo=dt.timezone.utc)  # 1 July 00:00 in Vietnam
-    assert pipeline.quarter_for_run(None, interval_start=start, run_date=None) == "2025Q3"
-    assert pipeline.quarter_for_run("2024Q2", interval_start=start, run_date=None) == "2024Q2"  # the Param wins
+    assert schedule.quarter_for_run(None, interval_start=start, run_date=None) == "2025Q3"
+    assert schedule.quarter_for_run("2024Q2", interval_start=start, run_date=None) == "2024Q2"  # the Param wins
     # manual and asset-triggered runs: the last complete quarter before the run
-    assert pipeline.quarter_for_run(None, interval_start=None, run_date=dt.datetime(2025, 11, 2, tzinfo=VN)) == "2025Q3"
+    assert schedule.quarter_for_run(None, interval_start=None, run_date=dt.datetime(2025, 11, 2, tzinfo=VN)) == "2025Q3"
     with pytest.raises(ValueError, match="2025Q5"):
-        pipeline.quarter_for_run("2025Q5", interval_start=None, run_date=None)
+        schedule.quarter_for_run("2025Q5", interval_start=None, run_date=None)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_the_quarter_of_a_run():
     [("scheduled", True), ("manual", True), ("asset_triggered", False), ("asset_materialization", False)],
 )
 def test_only_runs_of_the_schedule_or_by_hand_send_e_mail(run_type, delivers):
-    assert pipeline.run_delivers(run_type) is delivers
+    assert schedule.run_delivers(run_type) is delivers
 
 
 def test_a_manual_run_gates_writes_and_delivers_by_smtp(report_dag, db, monkeypatch):

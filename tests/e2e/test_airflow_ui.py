@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from crvs import orchestration, settings
+from crvs import settings
+from crvs.airflow import adapter, runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
 from report_quarter import QUARTER, fill_quarter
@@ -115,7 +116,7 @@ def test_an_engineer_logs_in_reads_the_docs_triggers_the_quarter_and_finds_the_r
 
     assert CHROMIUM.is_file(), "no /usr/bin/chromium: run `make system-packages` (Debian's chromium)"
     url, password, shared, inbox = airflow_up
-    expected = {dag_id: dag for dag_id, dag in orchestration.load_dags().items() if dag_id in orchestration.DAG_IDS}
+    expected = {dag_id: dag for dag_id, dag in runs.load_dags().items() if dag_id in adapter.DAG_IDS}
     shots = tmp_path / "screenshots"
     shots.mkdir()
 

@@ -2,7 +2,7 @@
 unit error; a new delivery_id, its manifest in order) makes `crvs report` refuse to publish: exit 1,
 the blocking completeness check and its figure named, nothing written.
 
-A small sample quarter (scale 0.002) → pipeline.ingest → the later GSO delivery → dbt build →
+A small sample quarter (scale 0.002) → ingest.ingest → the later GSO delivery → dbt build →
 `crvs report`. The national completeness is worked out by hand from the delivered rows.
 """
 
@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from crvs import pipeline
+from crvs.feeds import ingest
 from crvs.sample import generate_quarter, write_delivery
 
 QUARTER = "2025Q3"
@@ -57,7 +58,7 @@ def in_hundreds(module_warehouse, tmp_path_factory):
         ),
         {"population.csv": ("gso_population", population), "vital_rates.csv": ("gso_vital_rates", rates)},
     )
-    summaries = pipeline.ingest([moj, moh, gso, resent])
+    summaries = ingest.ingest([moj, moh, gso, resent])
     assert [s["outcome"] for s in summaries] == ["LOADED"] * 4, summaries
     pipeline.transform()
 

@@ -8,12 +8,12 @@ import traceback
 
 import pytest
 
-from crvs import pipeline
+from crvs import errors, pipeline
 
 
 def test_a_blocked_gate_names_each_failed_check_on_its_own_line_and_says_it_once(warehouse):
     # An empty warehouse: every report model is missing, so every required suite fails its first check.
-    with pytest.raises(pipeline.RunBlocked) as blocked:
+    with pytest.raises(errors.RunBlocked) as blocked:
         pipeline.gate("2025Q3")
     error = blocked.value
     lines = str(error).splitlines()

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from crvs import pipeline
+from crvs.feeds import ingest
 from crvs.quality import run_gate, runner
 from crvs.quality import run_gate as run_full_gate
 from crvs.quality.suites import ModelSuite, load_suite_file, rows_check
@@ -35,11 +36,11 @@ def built(module_warehouse, tmp_path_factory):
     folders = generate_quarter("2025Q3", SCALE, inbox / "q3") + generate_quarter("2025Q4", SCALE, inbox / "q4")
     # GSO's figures of the year before, so the population is compared with them (no other 2024 data).
     folders += [f for f in generate_quarter("2024Q4", SCALE, inbox / "q2024") if f.name.startswith("GSO-")]
-    # pipeline.ingest moves each folder to inbox/processed: keep a copy of one to send again.
+    # ingest.ingest moves each folder to inbox/processed: keep a copy of one to send again.
     kept = tmp_path_factory.mktemp("kept")
     moh_q3 = shutil.copytree(inbox / "q3" / "MOH-2025Q3-0001", kept / "MOH-2025Q3-0001")
     gso_2025 = shutil.copytree(inbox / "q3" / "GSO-2025-0001", kept / "GSO-2025-0001")
-    summaries = pipeline.ingest(folders)
+    summaries = ingest.ingest(folders)
     pipeline.transform()
     with psycopg.connect(module_warehouse, autocommit=True) as conn:
         yield {"summaries": summaries, "conn": conn, "moh_q3": moh_q3, "gso_2025": gso_2025, "inbox": inbox}
@@ -69,7 +70,7 @@ def test_gate_after_gate_over_quarters_and_resends(built):
     # A resend: the same folder again (already loaded), and the same files under a new delivery_id
     # (feed-checked by the next gate, as a delivery loaded without its checks would be).
     q3_moh = built["moh_q3"]
-    again = pipeline.ingest([shutil.copytree(q3_moh, built["inbox"] / "again")])
+    again = ingest.ingest([shutil.copytree(q3_moh, built["inbox"] / "again")])
     assert [s["outcome"] for s in again] == ["ALREADY_LOADED"]
     resent = shutil.copytree(q3_moh, built["inbox"] / "MOH-2025Q3-0002")
     manifest = json.loads((resent / "manifest.json").read_text())

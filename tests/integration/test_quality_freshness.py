@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from crvs import cli, orchestration, pipeline
+from crvs import cli, pipeline
+from crvs.airflow import runs
 from crvs.feeds.tables import ensure_tables
 from crvs.quality import alerts, freshness
 from tests.alert_log import read_alerts
@@ -157,7 +158,7 @@ def test_the_command_exits_1_when_overdue_and_0_when_fresh(on_time, capsys):
 
 
 def test_the_daily_dag_fails_and_alerts_when_a_window_has_closed(on_time, airflow_db):
-    dag = orchestration.load_dags()["crvs_freshness"]
+    dag = runs.load_dags()["crvs_freshness"]
     alerts.alerts_file().unlink(missing_ok=True)
     try:
         # 2025-11-05: the last complete quarter is 2025Q3 and its windows closed on 2025-10-30.

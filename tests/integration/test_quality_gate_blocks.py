@@ -1,4 +1,4 @@
-"""The gate on a real quarter: sample deliveries → pipeline.ingest (feed checks) → dbt build → gate.
+"""The gate on a real quarter: sample deliveries → ingest.ingest (feed checks) → dbt build → gate.
 
 The warehouse is built once for the module. Each test trips ONE blocking expectation with SQL,
 proves that `pipeline.report` refuses and writes no file, and restores what it changed. One run of
@@ -18,7 +18,9 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 
-from crvs import orchestration, pipeline, settings
+from crvs import errors, pipeline, settings
+from crvs.airflow import runs
+from crvs.feeds import ingest
 from crvs.quality import alerts, feeds
 from crvs.quality.provinces import province_codes
 from crvs.sample import generate_quarter
@@ -32,7 +34,7 @@ SCALE = 0.002
 def built(module_warehouse, tmp_path_factory):
     """The quarter loaded through the pipeline's ingest (which runs the feed checks) and built."""
     folders = generate_quarter(QUARTER, SCALE, tmp_path_factory.mktemp("inbox"))
-    summaries = pipeline.ingest(folders)
+    summaries = ingest.ingest(folders)
     pipeline.transform()
     with psycopg.connect(module_warehouse, autocommit=True) as conn:
         yield {"summaries": summaries, "conn": conn}
@@ -63,7 +65,7 @@ def tripped(db, table: str, *statements: str):
 
 def assert_blocked(tmp_path, *fragments: str) -> str:
     out = tmp_path / "reports"
-    with pytest.raises(pipeline.RunBlocked) as blocked:
+    with pytest.raises(errors.RunBlocked) as blocked:
         pipeline.report(QUARTER, out)
     message = str(blocked.value)
     for fragment in fragments:
@@ -241,7 +243,7 @@ def smtp_server(monkeypatch):
 def test_the_report_dag_fails_with_the_check_and_alerts(built, db, airflow_db, smtp_server):
     shutil.rmtree(settings.reports_dir() / QUARTER, ignore_errors=True)
     alerts.alerts_file().unlink(missing_ok=True)
-    dag = orchestration.load_dags()["crvs_quarterly_report"]
+    dag = runs.load_dags()["crvs_quarterly_report"]
     missing = province_codes()[3]
     try:
         with tripped(
@@ -249,7 +251,7 @@ def test_the_report_dag_fails_with_the_check_and_alerts(built, db, airflow_db, s
             "reports.rpt_t8_completeness",
             f"delete from reports.rpt_t8_completeness where province_code = '{missing}'",
         ):
-            state = orchestration.run_dag(dag, run_conf={"quarter": QUARTER})
+            state = runs.run_dag(dag, run_conf={"quarter": QUARTER})
     finally:
         from airflow import settings as airflow_settings
 

@@ -325,15 +325,16 @@ def test_deliver_on_the_command_line_prints_a_line_per_recipient_and_exits_1_whe
 def test_the_report_dag_task_fails_retryably_naming_the_recipients_not_sent(report, db):
     from smtp_inbox import free_port
 
-    from crvs import delivery, orchestration, pipeline
+    from crvs import delivery, errors, pipeline
+    from crvs.airflow import adapter
 
     with pytest.raises(delivery.DeliveryFailed) as failed:
         pipeline.deliver(QUARTER, Smtp("127.0.0.1", free_port()), out=report.parent)
     lines = str(failed.value).splitlines()
     assert lines[0] == f"4 of 4 recipient(s) not sent the {QUARTER} report (a retry sends to them only):"
     assert len(lines) == 5 and all(": FAILED — not sent: " in line for line in lines[1:])
-    assert not isinstance(failed.value, pipeline.RunBlocked)  # Airflow retries it
-    assert orchestration.dag_defaults()["retries"] >= 1
+    assert not isinstance(failed.value, errors.RunBlocked)  # Airflow retries it
+    assert adapter.dag_defaults()["retries"] >= 1
 
 
 def body_of(message) -> str:
