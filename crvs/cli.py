@@ -410,7 +410,7 @@ def cmd_bench(args) -> int:
     if args.what == "path":
         from crvs import path_bench
 
-        path_bench.run(args.scale, quarter=args.quarter, keep=args.keep, json_path=args.json)
+        path_bench.run(args.scale, quarter=args.quarter, keep=args.keep, json_path=args.json, years=args.years)
         return 0
     if args.what == "report":
         from crvs.report import bench as report_bench
@@ -597,6 +597,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", type=_quarter, default="2025Q3")
     p.add_argument("--keep", action="store_true", help="keep the throw-away CRVS_HOME and its server running")
     p.add_argument("--json", type=Path, help="with path: write the table as JSON to this file")
+    p.add_argument(
+        "--years",
+        type=int,
+        default=0,
+        help="with path: then a history of N national years ending at --quarter, generated and loaded quarter "
+        "by quarter; a day's delivery on top of it and a full rebuild of it are timed",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(

@@ -75,8 +75,12 @@ def throwaway_home(prefix: str, keep: bool, out=print) -> Iterator[Path]:
             shutil.rmtree(home, ignore_errors=True)
 
 
-def sample_quarter(home: Path, quarter: str, scale: float, seed: int | None = None) -> list[Path]:
-    """`crvs sample` into {home}/inbox, in a child process as a user runs it; the delivery folders it wrote."""
+def sample_quarter(
+    home: Path, quarter: str, scale: float, seed: int | None = None, inbox: Path | None = None
+) -> list[Path]:
+    """`crvs sample` into `inbox` (default {home}/inbox), in a child process as a user runs it; the
+    delivery folders it wrote."""
+    inbox = inbox or home / "inbox"
     subprocess.run(
         [
             sys.executable,
@@ -90,12 +94,12 @@ def sample_quarter(home: Path, quarter: str, scale: float, seed: int | None = No
             str(scale),
             *(["--seed", str(seed)] if seed is not None else []),
             "--out",
-            str(home / "inbox"),
+            str(inbox),
         ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return sorted(p for p in (home / "inbox").iterdir() if (p / "manifest.json").is_file())
+    return sorted(p for p in inbox.iterdir() if (p / "manifest.json").is_file())
 
 
 def bare_copy(folders: list[Path], unlogged: bool = False) -> Rate:
@@ -129,6 +133,46 @@ def bare_copy(folders: list[Path], unlogged: bool = False) -> Rate:
         elapsed = time.perf_counter() - started
         for table in tables:
             cur.execute(f"drop table {table}")
+    return Rate(rows, elapsed)
+
+
+def naive_insert(folders: list[Path], sample_rows: int = 100_000) -> Rate:
+    """A loader of the kind users write: csv.reader and psycopg's `executemany` of INSERTs into the
+    same plain tables of text as the bare COPY, one transaction per delivery, on the first rows of
+    every file (their share of `sample_rows`, as the files' sizes are); no check, no pseudonym. The
+    caller extrapolates its rate to the whole quarter, and labels it so."""
+    import csv
+    import itertools
+
+    from crvs import database, settings
+    from crvs.feeds import loader
+
+    entries = [(folder, entry) for folder in folders for entry in loader.read_manifest(folder).files]
+    total = sum(entry.rows for _, entry in entries) or 1
+    rows, tables = 0, set()
+    with database.connect(role=settings.ADMIN_ROLE) as conn, conn.cursor() as cur:
+        started = time.perf_counter()
+        for folder in folders:
+            for entry in (e for f, e in entries if f == folder):
+                table = f"bench_naive_{entry.dataset.name}"
+                tables.add(table)
+                cur.execute(
+                    f"create table if not exists {table} ({', '.join(f'{c} text' for c in entry.dataset.column_names)})"
+                )
+                share = max(1, round(sample_rows * entry.rows / total))
+                with open(folder / entry.name, newline="", encoding="utf-8") as f:
+                    reader = csv.reader(f)
+                    header = next(reader)
+                    picked = [[value or None for value in row] for row in itertools.islice(reader, share)]
+                cur.executemany(
+                    f"insert into {table} ({', '.join(header)}) values ({', '.join(['%s'] * len(header))})", picked
+                )
+                rows += len(picked)
+            conn.commit()
+        elapsed = time.perf_counter() - started
+        for table in tables:
+            cur.execute(f"drop table {table}")
+        conn.commit()
     return Rate(rows, elapsed)
 
 
