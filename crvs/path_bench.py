@@ -217,10 +217,11 @@ def run(
             "peak_rss_mib": round(_peak_mib()),
         }
         out("")
-        out(f"{'step':44} {'seconds':>8} {'rows/s':>10} {'peak RSS MiB':>13}")
+        width = max(44, *(len(r["step"]) for r in steps.rows))
+        out(f"{'step':{width}} {'seconds':>8} {'rows/s':>10} {'peak RSS MiB':>13}")
         for r in steps.rows:
             rate = f"{r['rows_per_second']:,}" if r["rows_per_second"] else "-"
-            out(f"{r['step']:44} {r['seconds']:8.2f} {rate:>10} {r['peak_rss_mib']:13,}")
+            out(f"{r['step']:{width}} {r['seconds']:8.2f} {rate:>10} {r['peak_rss_mib']:13,}")
         out(
             f"quarter, deliveries to report: {path:.1f} s = {result['quarter_path_over_bare_copy']}x bare COPY "
             f"(target <= {QUARTER_TARGET:.0f}x)"

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import json
 
-from crvs.path_bench import day_delivery
+from crvs.path_bench import day_delivery, history_quarters
 from crvs.sample import generate_quarter
 
 
@@ -38,3 +38,10 @@ def test_a_day_of_moj_corrects_the_first_records_of_each_file_a_day_later(tmp_pa
             assert {k: v for k, v in new.items() if k != "record_version"} == {
                 k: v for k, v in old.items() if k != "record_version"
             }
+
+
+def test_a_history_of_years_is_its_quarters_oldest_first_ending_at_the_given_one():
+    assert history_quarters("2025Q3", 1) == ["2024Q4", "2025Q1", "2025Q2", "2025Q3"]
+    assert history_quarters("2026Q4", 1) == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    ten = history_quarters("2025Q3", 10)
+    assert (len(ten), ten[0], ten[-1], len(set(ten))) == (40, "2015Q4", "2025Q3", 40)
