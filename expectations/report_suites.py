@@ -30,13 +30,30 @@ from crvs.quality.suites import (
     warning,
 )
 from crvs.report.tables import (
+    COUNT,
     DEATH_AGE_BANDS,
     MARRIAGE_AGE_BANDS,
     MOTHER_AGE_BANDS,
     PLACE_ORDER,
+    RATE,
     REGION_ORDER,
+    T1,
+    T2,
+    T3,
+    T4,
+    T5,
+    T6,
+    T7,
+    T8,
     TIMELINESS_ORDER,
+    ReportTable,
 )
+
+
+def _names(table: ReportTable, kind: str) -> list[str]:
+    """The table's columns of `kind`, in its order: its dbt YAML contract declares them (crvs.report.tables)."""
+    return [c.name for c in table.of_kind(kind)]
+
 
 EVENT_TYPES = ["BIRTH", "DEATH", "MARRIAGE"]
 REG_KINDS = ["NEW", "RE_REGISTRATION", "RECORDED_ABROAD"]
@@ -87,8 +104,8 @@ def _range(band: tuple[float, float]) -> str:
 
 
 def t1_registrations() -> ModelSuite:
-    key = ["quarter", "province_code", "event_type", "reg_kind", "timeliness"]
-    counts = ["registrations", "foreign_element"]
+    key = T1.key_names
+    counts = _names(T1, COUNT)
     return ModelSuite(
         "rpt_t1_registrations",
         (
@@ -144,7 +161,7 @@ def t1_registrations() -> ModelSuite:
 
 
 def t2_births_by_sex() -> ModelSuite:
-    counts = ["male", "female", "unknown", "total"]
+    counts = _names(T2, COUNT)
     return ModelSuite(
         "rpt_t2_births_by_sex",
         (
@@ -209,8 +226,8 @@ def t2_births_by_sex() -> ModelSuite:
 
 
 def t8_completeness() -> ModelSuite:
-    counts = ["births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"]
-    rates = ["birth_completeness_pct", "death_completeness_pct", "facility_linkage_pct"]
+    counts = _names(T8, COUNT)
+    rates = _names(T8, RATE)
     return ModelSuite(
         "rpt_t8_completeness",
         (
@@ -500,7 +517,7 @@ def _every_region(column: str = "region_code") -> list:
 
 
 def t3_births_by_mother_age() -> ModelSuite:
-    key = ["quarter", "region_code", "mother_age_band"]
+    key = T3.key_names
     return ModelSuite(
         "rpt_t3_births_by_mother_age",
         (
@@ -515,7 +532,7 @@ def t3_births_by_mother_age() -> ModelSuite:
 
 
 def t4_births_by_place() -> ModelSuite:
-    key = ["quarter", "region_code", "place_of_birth", "timeliness"]
+    key = T4.key_names
     return ModelSuite(
         "rpt_t4_births_by_place",
         (
@@ -531,8 +548,8 @@ def t4_births_by_place() -> ModelSuite:
 
 
 def t5_deaths_by_age_sex() -> ModelSuite:
-    key = ["quarter", "geography_level", "geography_code", "age_band"]
-    counts = ["male", "female", "unknown", "total"]
+    key = T5.key_names
+    counts = _names(T5, COUNT)
     return ModelSuite(
         "rpt_t5_deaths_by_age_sex",
         (
@@ -573,8 +590,8 @@ def t6_deaths_reconcile_with_t5() -> ModelSuite:
 
 
 def t6_deaths_quality() -> ModelSuite:
-    counts = ["deaths", "on_time", "with_cause", "certified", "ill_defined"]
-    rates = ["on_time_pct", "certified_pct", "ill_defined_pct"]
+    counts = _names(T6, COUNT)
+    rates = _names(T6, RATE)
     return ModelSuite(
         "rpt_t6_deaths_quality",
         (
@@ -600,8 +617,8 @@ def t6_deaths_quality() -> ModelSuite:
 
 
 def t7_marriages_by_age() -> ModelSuite:
-    key = ["quarter", "region_code", "sex", "age_band"]
-    counts = ["spouses", "first_marriages", "under_legal_age"]
+    key = T7.key_names
+    counts = _names(T7, COUNT)
     return ModelSuite(
         "rpt_t7_marriages_by_age",
         (

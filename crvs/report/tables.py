@@ -1,8 +1,11 @@
 """The report's tables as data: one entry per table, so T3–T7, T9 (and the PDF) slot in as entries.
 
-Each entry names its file, its report model (`reports.<model>`, the only thing the writer reads), its
-columns exactly as docs report.md lists them, what kind each column is, and the additive structure
-that disclosure control must respect:
+Each entry names its file, its report model (`reports.<model>`, the only thing the writer reads) and
+the additive structure that disclosure control must respect. Its columns are declared once, in the
+model's dbt YAML contract (dbt_project/models/reports/<model>.yml: name, data_type, order exactly as
+docs report.md lists them), each with its kind and the workbook's definition in `config.meta`
+(`kind`, `definition`, for a rate `numerator` and `inputs`; `published: false` for a column to
+select by that the table does not show, T9's quarter); `contract_columns` reads them:
 
 - `key`: identifies the row (never suppressed).
 - `count`: a count of people or events; primary suppression applies (1–4 → x).
@@ -26,8 +29,15 @@ The links between tables (T2, T3 and T4 count the same births, …) are in crvs/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from crvs import settings
 
 KEY, COUNT, ESTIMATE, RATE, TALLY, TEXT = "key", "count", "estimate", "rate", "tally", "text"
+KINDS = (KEY, COUNT, ESTIMATE, RATE, TALLY, TEXT)
+MODELS_DIR = settings.DBT_PROJECT_DIR / "models"
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class Column:
     definition: str
     numerator: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
+    data_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,16 +100,60 @@ class ReportTable:
         return [c.name for c in self.of_kind(KEY)]
 
 
-def _key(name: str, definition: str) -> Column:
-    return Column(name, KEY, definition)
+class ContractError(ValueError):
+    """A report model's YAML does not declare its columns as the report needs them."""
 
 
-def _count(name: str, definition: str) -> Column:
-    return Column(name, COUNT, definition)
+@cache
+def _model_yaml(model: str) -> tuple[str, dict]:
+    paths = sorted(MODELS_DIR.rglob(f"{model}.yml"))
+    if len(paths) != 1:
+        raise ContractError(f"{model}: expected one {model}.yml beside its SQL under {MODELS_DIR}, found {len(paths)}")
+    document = yaml.safe_load(paths[0].read_text(encoding="utf-8")) or {}
+    entry = next((m for m in document.get("models") or () if m.get("name") == model), None)
+    if entry is None:
+        raise ContractError(f"{paths[0]}: declares no model {model}")
+    return str(paths[0]), entry
 
 
-QUARTER = _key("quarter", "the quarter, e.g. 2025Q3")
-PROVINCE = _key("province_code", "2-digit province code of the 2025 list; VN = the whole country")
+def contract_columns(model: str) -> tuple[Column, ...]:
+    """The columns of report model `model` as its dbt YAML contract declares them, in order: name,
+    data_type, and from each column's config.meta its kind, definition, numerator and inputs."""
+    path, entry = _model_yaml(model)
+    if not ((entry.get("config") or {}).get("contract") or {}).get("enforced"):
+        raise ContractError(f"{path}: {model} has no enforced contract (config.contract.enforced: true)")
+    columns = []
+    for column in entry.get("columns") or ():
+        name = column["name"]
+        meta = (column.get("config") or {}).get("meta") or {}
+        if meta.get("published") is False:  # a column to select by (T9's quarter), not in the table
+            continue
+        if meta.get("kind") not in KINDS:
+            raise ContractError(
+                f"{path}: column {name}: config.meta.kind is {meta.get('kind')!r}, expected one of {', '.join(KINDS)}"
+            )
+        if not meta.get("definition") or not column.get("data_type"):
+            raise ContractError(f"{path}: column {name}: needs a data_type and a config.meta.definition")
+        columns.append(
+            Column(
+                name,
+                meta["kind"],
+                meta["definition"],
+                numerator=tuple(meta.get("numerator") or ()),
+                inputs=tuple(meta.get("inputs") or ()),
+                data_type=column["data_type"],
+            )
+        )
+    names = [c.name for c in columns]
+    for c in columns:
+        unknown = [n for n in (*c.numerator, *c.inputs) if n not in names]
+        if unknown:
+            raise ContractError(f"{path}: column {c.name}: numerator or inputs name no column of {model}: {unknown}")
+    if not columns:
+        raise ContractError(f"{path}: {model} declares no columns")
+    return tuple(columns)
+
+
 VN_LAST = "province_code = 'VN', province_code"
 
 T1 = ReportTable(
@@ -106,19 +161,7 @@ T1 = ReportTable(
     file_stem="T1_registrations",
     model="rpt_t1_registrations",
     title="Registrations by registration province, event, kind and timeliness",
-    columns=(
-        QUARTER,
-        _key("province_code", "2-digit province code of the registration office (2025 list)"),
-        _key("event_type", "BIRTH, DEATH or MARRIAGE"),
-        _key("reg_kind", "NEW, RE_REGISTRATION or RECORDED_ABROAD"),
-        _key(
-            "timeliness",
-            "ON_TIME (births ≤ 60 days, deaths ≤ 15 days), LATE (≤ 365 days), "
-            "DELAYED_1_5Y, DELAYED_5Y_PLUS; NOT_APPLICABLE for marriages",
-        ),
-        _count("registrations", "current active registrations in the quarter"),
-        _count("foreign_element", "of which with a foreign element"),
-    ),
+    columns=contract_columns("rpt_t1_registrations"),
     order_by="province_code, event_type, reg_kind, timeliness",
     at_most=(("foreign_element", "registrations"),),
 )
@@ -128,19 +171,7 @@ T2 = ReportTable(
     file_stem="T2_births_by_sex",
     model="rpt_t2_births_by_sex",
     title="Births registered in the quarter by the mother's province of residence and sex",
-    columns=(
-        QUARTER,
-        PROVINCE,
-        _count("male", "births of boys"),
-        _count("female", "births of girls"),
-        _count("unknown", "births of unknown sex"),
-        _count("total", "all births (male + female + unknown)"),
-        # The ratio male / female × 100 is as unstable as its smaller count, and with the other
-        # count published it gives the smaller one back; so both are its numerator.
-        Column(
-            "sex_ratio_at_birth", RATE, "boys per 100 girls", numerator=("male", "female"), inputs=("male", "female")
-        ),
-    ),
+    columns=contract_columns("rpt_t2_births_by_sex"),
     order_by=VN_LAST,
     row_totals=(RowTotal(parts=("male", "female", "unknown"), total="total"),),
     column_total=ColumnTotal(key="province_code", total_code="VN", columns=("male", "female", "unknown", "total")),
@@ -151,37 +182,7 @@ T8 = ReportTable(
     file_stem="T8_completeness",
     model="rpt_t8_completeness",
     title="Registration completeness and facility-birth linkage, by province (events of the quarter)",
-    columns=(
-        QUARTER,
-        PROVINCE,
-        Column("expected_births", ESTIMATE, "births expected from GSO crude birth rates and population"),
-        _count("births_on_time", "births of the quarter registered within 60 days"),
-        Column(
-            "birth_completeness_pct",
-            RATE,
-            "births_on_time / expected_births × 100",
-            numerator=("births_on_time",),
-            inputs=("births_on_time", "expected_births"),
-        ),
-        Column("expected_deaths", ESTIMATE, "deaths expected from GSO crude death rates and population"),
-        _count("deaths_on_time", "deaths of the quarter registered within 15 days"),
-        Column(
-            "death_completeness_pct",
-            RATE,
-            "deaths_on_time / expected_deaths × 100",
-            numerator=("deaths_on_time",),
-            inputs=("deaths_on_time", "expected_deaths"),
-        ),
-        _count("facility_live_births", "live births notified by health facilities of the province"),
-        _count("facility_births_registered", "of which matched to a registered birth"),
-        Column(
-            "facility_linkage_pct",
-            RATE,
-            "facility_births_registered / facility_live_births × 100",
-            numerator=("facility_births_registered",),
-            inputs=("facility_births_registered", "facility_live_births"),
-        ),
-    ),
+    columns=contract_columns("rpt_t8_completeness"),
     order_by=VN_LAST,
     column_total=ColumnTotal(
         key="province_code",
@@ -207,27 +208,12 @@ def _in_order(column: str, values: tuple[str, ...]) -> str:
     return f"coalesce(array_position(array[{quoted}], {column}), {len(values) + 1})"
 
 
-REGION = _key(
-    "region_code",
-    "socio-economic region of residence (NMM, RRD, NCC, CHL, SE, MRD); VN = the whole "
-    "country, which also counts events whose residence is unknown",
-)
-
 T3 = ReportTable(
     code="T3",
     file_stem="T3_births_by_mother_age",
     model="rpt_t3_births_by_mother_age",
     title="Births registered in the quarter by region of residence and mother's age",
-    columns=(
-        QUARTER,
-        REGION,
-        _key(
-            "mother_age_band",
-            "mother's age at the birth in completed years: <15, 15-19, …, 45-49, 50+; "
-            "UNKNOWN when her birth date is missing",
-        ),
-        _count("births", "NEW births registered in the quarter"),
-    ),
+    columns=contract_columns("rpt_t3_births_by_mother_age"),
     order_by=f"{_in_order('region_code', REGION_ORDER)}, {_in_order('mother_age_band', MOTHER_AGE_BANDS)}",
     column_total=ColumnTotal(key="region_code", total_code="VN", columns=("births",)),
 )
@@ -237,16 +223,7 @@ T4 = ReportTable(
     file_stem="T4_births_by_place",
     model="rpt_t4_births_by_place",
     title="Births registered in the quarter by region of residence, place of birth and timeliness",
-    columns=(
-        QUARTER,
-        REGION,
-        _key("place_of_birth", "FACILITY (health facility), HOME, OTHER or ABROAD"),
-        _key(
-            "timeliness",
-            "ON_TIME (≤ 60 days after the birth), LATE (≤ 365 days), DELAYED_1_5Y (≤ 5 years), DELAYED_5Y_PLUS",
-        ),
-        _count("births", "NEW births registered in the quarter"),
-    ),
+    columns=contract_columns("rpt_t4_births_by_place"),
     order_by=(
         f"{_in_order('region_code', REGION_ORDER)}, {_in_order('place_of_birth', PLACE_ORDER)}, "
         f"{_in_order('timeliness', TIMELINESS_ORDER)}"
@@ -259,19 +236,7 @@ T5 = ReportTable(
     file_stem="T5_deaths_by_age_sex",
     model="rpt_t5_deaths_by_age_sex",
     title="Deaths registered in the quarter by age and sex, nationally and by region",
-    columns=(
-        QUARTER,
-        _key("geography_level", "NATIONAL or REGION"),
-        _key("geography_code", "VN (NATIONAL) or the region of the deceased's residence (REGION)"),
-        _key(
-            "age_band",
-            "age at death in completed years: <1, 1-4, 5-9, …, 80-84, 85+; UNKNOWN when the birth date is missing",
-        ),
-        _count("male", "deaths of men"),
-        _count("female", "deaths of women"),
-        _count("unknown", "deaths of unknown sex"),
-        _count("total", "all deaths (male + female + unknown)"),
-    ),
+    columns=contract_columns("rpt_t5_deaths_by_age_sex"),
     order_by=f"{_in_order('geography_code', ('VN', *REGION_ORDER[:-1]))}, {_in_order('age_band', DEATH_AGE_BANDS)}",
     row_totals=(RowTotal(parts=("male", "female", "unknown"), total="total"),),
     column_total=ColumnTotal(
@@ -287,26 +252,7 @@ T6 = ReportTable(
     file_stem="T6_deaths_quality",
     model="rpt_t6_deaths_quality",
     title="Deaths registered in the quarter: timeliness and cause of death, by province of residence",
-    columns=(
-        QUARTER,
-        PROVINCE,
-        _count("deaths", "NEW deaths registered in the quarter"),
-        _count("on_time", "of which registered within 15 days of the death"),
-        Column("on_time_pct", RATE, "on_time / deaths × 100", numerator=("on_time",), inputs=("on_time", "deaths")),
-        _count("with_cause", "of which with an ICD-10 cause of death"),
-        _count("certified", "of which with a cause certified by a physician"),
-        Column(
-            "certified_pct", RATE, "certified / deaths × 100", numerator=("certified",), inputs=("certified", "deaths")
-        ),
-        _count("ill_defined", "of the deaths with a cause, those coded R00–R99 (ill-defined)"),
-        Column(
-            "ill_defined_pct",
-            RATE,
-            "ill_defined / with_cause × 100",
-            numerator=("ill_defined",),
-            inputs=("ill_defined", "with_cause"),
-        ),
-    ),
+    columns=contract_columns("rpt_t6_deaths_quality"),
     order_by=VN_LAST,
     column_total=ColumnTotal(
         key="province_code", total_code="VN", columns=("deaths", "on_time", "with_cause", "certified", "ill_defined")
@@ -319,18 +265,7 @@ T7 = ReportTable(
     file_stem="T7_marriages_by_age",
     model="rpt_t7_marriages_by_age",
     title="Spouses in marriages registered in the quarter by registration region, sex and age",
-    columns=(
-        QUARTER,
-        _key(
-            "region_code",
-            "socio-economic region of the registration office (NMM, RRD, NCC, CHL, SE, MRD); VN = the whole country",
-        ),
-        _key("sex", "male or female"),
-        _key("age_band", "age at marriage in completed years: <18, 18-19, 20-24, …, 55-59, 60+"),
-        _count("spouses", "spouses in NEW marriages registered in the quarter"),
-        _count("first_marriages", "of which never married before"),
-        _count("under_legal_age", "of which under the legal age (women under 18, men under 20)"),
-    ),
+    columns=contract_columns("rpt_t7_marriages_by_age"),
     order_by=(
         f"{_in_order('region_code', REGION_ORDER)}, {_in_order('sex', ('male', 'female'))}, "
         f"{_in_order('age_band', MARRIAGE_AGE_BANDS)}"
@@ -347,17 +282,7 @@ T9 = ReportTable(
     file_stem="T9_data_quality",
     model="rpt_t9_data_quality",
     title="Data quality: the deliveries that fed the quarter",
-    columns=(
-        Column("agency", TEXT, "MOJ, MOH or GSO"),
-        _key("dataset", "the delivered dataset (moj_births, …)"),
-        _key("delivery_id", "the agency's delivery id"),
-        Column("channel", TEXT, "FILE, EMAIL or API"),
-        Column("extracted_at", TEXT, "when the agency extracted the data (UTC)"),
-        Column("rows_received", TALLY, "data rows received"),
-        Column("rows_loaded", TALLY, "rows loaded into the warehouse"),
-        Column("rows_rejected", TALLY, "rows rejected (quarantined) with their reason"),
-        Column("top_rejection_reason", TEXT, "the column and rule most rejected rows broke, with their count"),
-    ),
+    columns=contract_columns("rpt_t9_data_quality"),
     order_by="agency, extracted_at, delivery_id, dataset",
 )
 
