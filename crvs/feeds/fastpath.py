@@ -20,6 +20,11 @@ The fast path is used for a file when the engine is built (`make setup` compiles
 compiler or OpenSSL's headers the install goes on without it) and the file holds no double quote
 and no carriage return inside a line (then every record is one line split on commas). Set
 CRVS_LOADER_FAST_PATH=0 to load everything the general way.
+
+The engine's description has fixed shapes: two code lists, 2-digit province and 5-digit commune
+codes, at most 64 columns, 32 values per code list column and 16 row rules. When the contract (or
+the official lists it names) outgrows them, `engine` raises StepAside with the reason and the
+loader sends that file the general way, which reads any contract (`outgrown`).
 """
 
 from __future__ import annotations
@@ -52,6 +57,18 @@ KINDS = {
 }
 RULE_OPS = {"<": 1, "<=": 2, ">=": 3, "empty_when": 4}
 NO_LIMIT = 1 << 62
+# The shapes _fastload.c is compiled for (MAX_COLUMNS, MAX_VALUES, N_VERSIONS, Engine.rules, and the
+# province and commune checks of row_is_good).
+MAX_COLUMNS = 64
+MAX_VALUES = 32
+MAX_RULES = 16
+CODE_LISTS = 2
+CODE_DIGITS = {"province": 2, "commune": 5}
+
+
+class StepAside(Exception):
+    """The contract has outgrown the engine for this file; the message says how. The general way
+    takes the file."""
 
 
 def built() -> bool:
@@ -78,17 +95,63 @@ def plain_file(stream: BinaryIO) -> bool:
     return len(carry) <= 1
 
 
+def code_versions(dataset: Dataset) -> tuple[str, ...]:
+    """The code lists the contract names for `dataset`: its admin_code_version column's values."""
+    column = next((c for c in dataset.columns if c.name == "admin_code_version"), None)
+    return column.values if column is not None else CODE_VERSIONS
+
+
+def _code_shape(level: str, code: str | None) -> bool:
+    return code is not None and len(code) == CODE_DIGITS[level] and code.isdigit()
+
+
+@functools.lru_cache(maxsize=8)
+def _code_list_problem(versions: tuple[str, ...], levels: frozenset, valid_codes: tuple) -> str | None:
+    for level, version, code, province in valid_codes:
+        if level not in levels or version not in versions:
+            continue  # a list the file cannot name, or a level it has no column of
+        if not _code_shape(level, code):
+            return f"the {version} list has {level} code {code!r}, the engine reads {CODE_DIGITS[level]} digits"
+        if level == "commune" and province and not _code_shape("province", province):
+            return (
+                f"the {version} list puts commune {code} in province {province!r}, the engine reads"
+                f" {CODE_DIGITS['province']} digits"
+            )
+    return None
+
+
+def outgrown(dataset: Dataset, header: list[str], valid_codes) -> str | None:
+    """How the contract (for this file: its `header`, the official lists `valid_codes`) outgrows
+    the engine's description; None when the engine can take the file."""
+    versions = code_versions(dataset)
+    if len(versions) != CODE_LISTS:
+        return f"the contract names {len(versions)} code lists ({', '.join(versions)}), the engine holds {CODE_LISTS}"
+    if len(header) > MAX_COLUMNS:
+        return f"the file has {len(header)} columns, the engine reads at most {MAX_COLUMNS}"
+    wide = next((c for c in dataset.columns if len(c.values) > MAX_VALUES), None)
+    if wide is not None:
+        return f"{wide.name} has {len(wide.values)} values, the engine holds at most {MAX_VALUES}"
+    if len(dataset.rules) > MAX_RULES:
+        return f"the dataset has {len(dataset.rules)} row rules, the engine holds at most {MAX_RULES}"
+    levels = {c.kind for c in dataset.columns if c.kind in CODE_DIGITS}
+    if "commune" in levels:
+        levels.add("province")  # a commune's province is read from the province list's shape
+    return _code_list_problem(tuple(versions), frozenset(levels), tuple(valid_codes))
+
+
 @functools.lru_cache(maxsize=2)
-def code_tables(valid_codes: tuple) -> tuple[bytes, bytes]:
+def code_tables(valid_codes: tuple, versions: tuple[str, ...] = CODE_VERSIONS) -> tuple[bytes, bytes]:
     """The official lists as the engine reads them: per code version, 100 province flags and
     100,000 commune entries (the commune's province + 1, 0 when not listed)."""
-    provinces = bytearray(len(CODE_VERSIONS) * 100)
-    communes = bytearray(len(CODE_VERSIONS) * 100_000)
+    provinces = bytearray(len(versions) * 100)
+    communes = bytearray(len(versions) * 100_000)
     for level, version, code, province in valid_codes:
-        v = CODE_VERSIONS.index(version)
-        if level == "province" and len(code) == 2 and code.isdigit():
+        if version not in versions:
+            continue
+        v = versions.index(version)
+        if level == "province" and _code_shape(level, code):
             provinces[v * 100 + int(code)] = 1
-        elif level == "commune" and len(code) == 5 and code.isdigit() and province and province.isdigit():
+        elif level == "commune" and _code_shape(level, code) and _code_shape("province", province):
             communes[v * 100_000 + int(code)] = int(province) + 1
     return bytes(provinces), bytes(communes)
 
@@ -98,7 +161,8 @@ def engine(
 ):
     """An engine for one file: `header` in the file's order, `valid_codes` the rows (level,
     code_version, code, province_code) of the official lists, `blocks` the HMAC key's inner and
-    outer blocks, `extracted_on` YYYY-MM-DD. None when the dataset has a rule it cannot read."""
+    outer blocks, `extracted_on` YYYY-MM-DD. None when the dataset has a rule it cannot read;
+    StepAside when the contract has outgrown the engine's description (`outgrown`)."""
     if any(c.kind == "numeric" for c in dataset.columns):
         return None  # numbers in COPY's binary format are not written here (GSO's rates: 63 rows a year)
 
@@ -111,6 +175,10 @@ def engine(
         for rule in dataset.rules
     ):
         return None
+    problem = outgrown(dataset, header, valid_codes)
+    if problem:
+        raise StepAside(problem)
+    versions = tuple(code_versions(dataset))
     position = {name: i for i, name in enumerate(header)}
     columns = [dataset.column(name) for name in header]
     kinds = bytes(KINDS[c.kind] for c in columns)
@@ -123,7 +191,7 @@ def engine(
     key = tuple(position[name] for name in dataset.key)
     version_column = position.get("admin_code_version", -1)
     parent = dataset.commune_province
-    provinces, communes = code_tables(valid_codes)
+    provinces, communes = code_tables(tuple(valid_codes), versions)
     rules = tuple(
         (
             RULE_OPS[r.op],
@@ -134,26 +202,29 @@ def engine(
         for r in dataset.rules
     )
     prefix = delivery_id.encode()
-    return _fastload.Engine(
-        kinds,
-        required,
-        minimum,
-        maximum,
-        values,
-        out,
-        pid,
-        key,
-        version_column,
-        position[parent.name] if parent else -1,
-        tuple(v.encode() for v in CODE_VERSIONS),
-        provinces,
-        communes,
-        rules,
-        blocks[0],
-        blocks[1],
-        prefix,
-        extracted_on.encode(),
-    )
+    try:
+        return _fastload.Engine(
+            kinds,
+            required,
+            minimum,
+            maximum,
+            values,
+            out,
+            pid,
+            key,
+            version_column,
+            position[parent.name] if parent else -1,
+            tuple(v.encode() for v in versions),
+            provinces,
+            communes,
+            rules,
+            blocks[0],
+            blocks[1],
+            prefix,
+            extracted_on.encode(),
+        )
+    except ValueError as err:  # a shape `outgrown` does not know yet: still the general way's file
+        raise StepAside(f"the engine refused its description: {err}") from None
 
 
 # COPY's binary format: the signature, flags and header extension before the tuples, -1 after.

@@ -661,14 +661,23 @@ def _load_file(
     dataset = entry.dataset
     _check_header(source, dataset)
     if source.path is not None and fastpath.enabled() and _plain_file(source):
-        engine = fastpath.engine(
-            dataset,
-            source.header,
-            _valid_codes(),
-            pseudonymise.key_blocks(),
-            manifest.delivery_id,
-            manifest.extracted_at.date().isoformat(),
-        )
+        try:
+            engine = fastpath.engine(
+                dataset,
+                source.header,
+                _valid_codes(),
+                pseudonymise.key_blocks(),
+                manifest.delivery_id,
+                manifest.extracted_at.date().isoformat(),
+            )
+        except fastpath.StepAside as why:
+            log.warning(
+                "%s %s: the fast path steps aside (%s); the general way takes the file",
+                manifest.delivery_id,
+                entry.name,
+                why,
+            )
+            engine = None
         if engine is not None:
             return _load_file_fast(cur, manifest, entry, source, pseudonymise, engine)
     counts = _FileCounts()

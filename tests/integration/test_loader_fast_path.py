@@ -5,6 +5,7 @@ deliveries both ways into an empty warehouse and compares every table, column by
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import re
@@ -57,9 +58,10 @@ def empty(db) -> None:
     )
 
 
-def load_both_ways(db, monkeypatch, caplog, folders: list[Path]):
+def load_both_ways(db, monkeypatch, caplog, folders: list[Path], said_by_fast_path: list | None = None):
     """Load `folders` by the fast path, then (emptied) the general way. Returns both warehouses'
-    contents, the results and how many rows the fast path handed back to the general way."""
+    contents, the results and how many rows the fast path handed back to the general way; the
+    loader's log lines of the fast run are added to `said_by_fast_path` when given."""
     assert fastpath.built(), "the C fast path was not built: `make setup` needs gcc and OpenSSL's headers"
     contents, results = {}, {}
     handed_back = 0
@@ -69,6 +71,8 @@ def load_both_ways(db, monkeypatch, caplog, folders: list[Path]):
         with caplog.at_level(logging.INFO, logger="crvs.feeds.loader"):
             results[mode] = [loader.ingest_path(f) for f in folders]
         said = [m for m in caplog.messages if "fast path:" in m]
+        if mode == "1" and said_by_fast_path is not None:
+            said_by_fast_path.extend(caplog.messages)
         if mode == "1":
             handed_back = sum(int(re.search(r"; ([\d,]+) rows handed back", m)[1].replace(",", "")) for m in said)
             fast_files = len(said)
@@ -465,3 +469,99 @@ def test_a_plain_file_with_bad_bytes_is_rejected_as_the_general_way_rejects_it(
     assert results["1"][0].reason.startswith(reason), results["1"][0].reason
     assert results["0"][0].reason.startswith(reason.split(" near")[0].split(" at")[0]), results["0"][0].reason
     assert fast["raw.moj_births"] == []
+
+
+def outgrown_contract(monkeypatch, versions: tuple[str, ...], more_codes: tuple) -> None:
+    """The feed contract as a later schema might have it: every dataset's admin_code_version names
+    `versions`, and the official lists hold `more_codes` ((level, code_version, code, province)) too."""
+    for name, dataset in list(DATASETS.items()):
+        columns = tuple(
+            dataclasses.replace(c, values=versions) if c.name == "admin_code_version" else c for c in dataset.columns
+        )
+        monkeypatch.setitem(DATASETS, name, dataclasses.replace(dataset, columns=columns))
+    codes = loader._valid_codes() + more_codes
+    monkeypatch.setattr(loader, "_valid_codes", lambda: codes)
+
+
+def general_way_alone(db, monkeypatch, caplog, tmp_path, rows: list[dict]) -> tuple[dict, list[str], tuple]:
+    """Load `rows` as a births file both ways; the fast path must step aside for the whole file.
+    Returns the warehouse's contents, the loader's step-aside lines and (rows loaded, quarantined);
+    the quarantine as {source_row: (column, rule)} in contents["rules"]."""
+    folder = write_delivery(tmp_path / "MOJ-2025Q3-0001", manifest(), {"births.csv": ("moj_births", rows)})
+    said = []
+    fast, general, results, _, fast_files = load_both_ways(db, monkeypatch, caplog, [folder], said)
+    assert_same(fast, general)
+    assert fast_files == 0
+    fast["rules"] = {r[3]: (r[4], r[5]) for r in fast["quarantine.rows"]}
+    counts = (results["1"][0].rows_loaded, results["1"][0].rows_quarantined)
+    return fast, [m for m in said if "steps aside" in m], counts
+
+
+def test_a_third_code_list_sends_the_file_the_general_way_with_the_reason(warehouse, db, tmp_path, monkeypatch, caplog):
+    # An admin reform of 2030: a third list, with provinces 01 and 79 and one commune in each.
+    outgrown_contract(
+        monkeypatch,
+        ("PRE2025", "2025", "2030"),
+        (
+            ("province", "2030", "01", None),
+            ("province", "2030", "79", None),
+            ("commune", "2030", "00004", "01"),
+            ("commune", "2030", "26734", "79"),
+        ),
+    )
+    in_79 = dict(reg_province_code="79", birth_province_code="79", mother_residence_province_code="79")
+    rows = [
+        birth(record_id="T-1", admin_code_version="2030"),
+        birth(record_id="T-2", admin_code_version="2030", reg_province_code="24", reg_commune_code=""),
+        birth(record_id="T-3"),
+        birth(record_id="T-4", admin_code_version="2030", reg_commune_code="26734"),
+        birth(record_id="T-5", admin_code_version="2031"),
+        birth(record_id="T-6", admin_code_version="2030", reg_commune_code="26734", **in_79),
+    ]
+
+    loaded, said, counts = general_way_alone(db, monkeypatch, caplog, tmp_path, rows)
+
+    assert said == [
+        "MOJ-2025Q3-0001 births.csv: the fast path steps aside (the contract names 3 code lists"
+        " (PRE2025, 2025, 2030), the engine holds 2); the general way takes the file"
+    ]
+    # by hand: T-1 (2030, 01/00004), T-3 (2025) and T-6 (2030, 79/26734) load; 24 is not a
+    # province of 2030, 26734 lies in 79 not 01, and 2031 is no list at all.
+    assert {r[2] for r in loaded["raw.moj_births"]} == {"T-1", "T-3", "T-6"}
+    assert loaded["rules"] == {
+        2: ("reg_province_code", "unknown_code"),
+        4: ("reg_commune_code", "commune_outside_province"),
+        5: ("admin_code_version", "not_in_code_list"),
+    }
+    assert counts == (3, 3)
+
+
+def test_a_longer_code_sends_the_file_the_general_way_with_the_reason(warehouse, db, tmp_path, monkeypatch, caplog):
+    # The 2025 list gains a 3-digit province with a 6-digit commune.
+    outgrown_contract(
+        monkeypatch,
+        ("PRE2025", "2025"),
+        (("province", "2025", "101", None), ("commune", "2025", "100001", "101")),
+    )
+    in_101 = dict(reg_province_code="101", birth_province_code="101", mother_residence_province_code="101")
+    rows = [
+        birth(record_id="L-1", reg_commune_code="100001", **in_101),
+        birth(record_id="L-2"),
+        birth(record_id="L-3", reg_province_code="102", reg_commune_code=""),
+        birth(record_id="L-4", reg_commune_code="100001"),
+        birth(record_id="L-5", reg_commune_code="", **in_101),
+    ]
+
+    loaded, said, counts = general_way_alone(db, monkeypatch, caplog, tmp_path, rows)
+
+    assert said == [
+        "MOJ-2025Q3-0001 births.csv: the fast path steps aside (the 2025 list has province code '101',"
+        " the engine reads 2 digits); the general way takes the file"
+    ]
+    # by hand: L-1, L-2 and L-5 load; 102 is in no list and not 2 digits; 100001 lies in 101, not 01.
+    assert {r[2] for r in loaded["raw.moj_births"]} == {"L-1", "L-2", "L-5"}
+    assert loaded["rules"] == {
+        3: ("reg_province_code", "bad_code_format"),
+        4: ("reg_commune_code", "commune_outside_province"),
+    }
+    assert counts == (3, 2)

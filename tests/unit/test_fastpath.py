@@ -79,3 +79,41 @@ def test_the_engine_pseudonymises_as_python_does():
     assert (slow, rows, lines) == ([], 1, 2)
     assert bytes.fromhex(Pseudonymiser(b"k" * 32)("001190012345")) in fast
     assert b"001190012345" not in fast
+
+
+def with_code_lists(dataset, versions):
+    return dataclasses.replace(
+        dataset,
+        columns=tuple(
+            dataclasses.replace(c, values=versions) if c.name == "admin_code_version" else c for c in dataset.columns
+        ),
+    )
+
+
+def test_a_contract_that_outgrows_the_engine_makes_it_step_aside_saying_why(monkeypatch):
+    dataset = DATASETS["moh_births"]
+    header = list(dataset.column_names)
+    codes = loader._valid_codes()
+    third = with_code_lists(dataset, ("PRE2025", "2025", "2030"))
+    with pytest.raises(fastpath.StepAside, match=r"^the contract names 3 code lists \(PRE2025, 2025, 2030\)"):
+        fastpath.engine(third, header, codes, BLOCKS, "D", "2025-10-05")
+    longer = codes + (("province", "2025", "101", None),)
+    with pytest.raises(fastpath.StepAside, match=r"^the 2025 list has province code '101', the engine reads 2 digits"):
+        fastpath.engine(dataset, header, longer, BLOCKS, "D", "2025-10-05")
+    # a longer code in a list the dataset has no column of, or in a list the contract does not
+    # name, is none of the engine's business
+    assert fastpath.engine(dataset, header, codes + (("commune", "2025", "100001", "01"),), BLOCKS, "D", "2025-10-05")
+    assert fastpath.engine(dataset, header, codes + (("province", "2030", "101", None),), BLOCKS, "D", "2025-10-05")
+    many = dataclasses.replace(
+        dataset,
+        columns=tuple(
+            dataclasses.replace(c, values=tuple(f"S{i}" for i in range(33))) if c.name == "sex" else c
+            for c in dataset.columns
+        ),
+    )
+    with pytest.raises(fastpath.StepAside, match=r"^sex has 33 values, the engine holds at most 32"):
+        fastpath.engine(many, header, codes, BLOCKS, "D", "2025-10-05")
+    # a shape the Python side does not know of yet: the engine's own refusal, as the reason
+    monkeypatch.setattr(fastpath, "MAX_VALUES", 64)
+    with pytest.raises(fastpath.StepAside, match=r"^the engine refused its description: values must be a tuple"):
+        fastpath.engine(many, header, codes, BLOCKS, "D", "2025-10-05")
