@@ -1,5 +1,9 @@
 """Feed checks: the suites of expectations/feed_suites.py over one delivery, right after its load.
 
+The delivery's rows are read once, set based, into its profile (crvs/quality/profile.py:
+quality.delivery_profile, beside the loader's own counts); the suites then check that profile, a
+few hundred rows, in GX.
+
 Each expectation's outcome is recorded in quality.feed_checks (delivery_id, dataset, expectation,
 severity, passed, observed, checked_at, agency), one row per check (a delivery is (agency, delivery_id)), so the data-quality annex (T9) and the
 PDF can show the gate outcome of every delivery.
@@ -19,6 +23,7 @@ from datetime import datetime, timezone
 
 from crvs import database, reference, settings
 from crvs.feeds.contract import delivery_folder_name
+from crvs.quality.profile import record_profile
 from crvs.quality.quarter import check_quarter
 from crvs.quality.runner import ExpectationOutcome, run_suites
 from crvs.quality.suites import BLOCKING, feed_suites
@@ -62,7 +67,16 @@ class FeedCheckResult:
     def passed(self) -> bool:
         return not self.failures
 
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.severity != BLOCKING and not o.success]
+
     def summary(self) -> str:
+        if self.passed and self.warnings:
+            return (
+                f"feed checks of {self.agency} {self.delivery_id}: passed, {len(self.warnings)} warning(s) of"
+                f" {len(self.outcomes)}: " + "; ".join(o.describe() for o in self.warnings)
+            )
         if self.passed:
             return f"feed checks of {self.agency} {self.delivery_id}: all {len(self.outcomes)} passed"
         return (
@@ -100,9 +114,9 @@ def _refresh_valid_codes() -> None:
 
 
 def check_delivery(agency: str, delivery_id: str) -> FeedCheckResult | None:
-    """Run the feed suites over the delivery's loaded rows and record every outcome (None: the
-    delivery has no loaded files, so nothing to check). The suites select by delivery_id within
-    each dataset's table, every dataset belonging to one agency."""
+    """Profile the delivery's loaded rows, run the feed suites over the profile and record every
+    outcome (None: the delivery has no loaded files, so nothing to check). Every dataset belongs to
+    one agency, so its rows are selected by delivery_id."""
     ensure_tables()
     with database.connect(autocommit=True, role=settings.GATE_ROLE) as conn:
         datasets = [
@@ -116,11 +130,13 @@ def check_delivery(agency: str, delivery_id: str) -> FeedCheckResult | None:
     if not datasets:
         return None
     _refresh_valid_codes()
+    with database.connect(role=settings.GATE_ROLE) as conn:
+        record_profile(conn, agency, delivery_id, datasets)
     outcomes = run_suites(
         delivery_id,
         feed_suites(datasets),
         checkpoint=f"feed_{delivery_folder_name(agency, delivery_id)}",
-        index_column="source_row",
+        index_column=None,
     )
     result = FeedCheckResult(agency, delivery_id, outcomes)
     _record(result)

@@ -190,6 +190,32 @@ def test_a_delivery_failing_its_feed_checks_blocks(built, db, tmp_path):
     assert feeds.delivery_outcomes([("MOH", "MOH-2025Q3-0001")]) == {("MOH", "MOH-2025Q3-0001"): "PASSED"}
 
 
+def test_a_delivery_whose_rows_do_not_add_up_blocks(built, db, tmp_path):
+    # One stored row of MOJ's deaths gone (a hand edit, a loader defect): its profile counts one row
+    # fewer than the loader loaded, which the aggregate check refuses.
+    with tripped(
+        db,
+        "raw.moj_deaths",
+        "delete from raw.moj_deaths where source_row = (select min(source_row) from raw.moj_deaths)",
+    ):
+        result = feeds.check_delivery("MOJ", "MOJ-2025Q3-0001")
+        assert [(o.table, o.name) for o in result.failures] == [
+            ("moj_deaths", "rows received, loaded and quarantined add up")
+        ]
+        loaded = db.execute(
+            "select rows_loaded from raw.delivery_files where delivery_id = 'MOJ-2025Q3-0001' and dataset = 'moj_deaths'"
+        ).fetchone()[0]
+        assert_blocked(
+            tmp_path,
+            "every delivery of the quarter passed its feed checks",
+            "MOJ-2025Q3-0001",
+            "rows received, loaded and quarantined add up",
+        )
+        assert f"loaded={loaded}, " in result.failures[0].observed
+        assert f"stored={loaded - 1}, " in result.failures[0].observed
+    assert feeds.check_delivery("MOJ", "MOJ-2025Q3-0001").passed
+
+
 def test_a_warning_does_not_block_and_is_in_the_manifest(built, db, tmp_path):
     # Half of MOJ's delivered birth rows rejected: a warning. T9 counts delivered rows, which no other
     # table rests on, so the public edition stays coherent (a national sex ratio changed alone would
