@@ -18,3 +18,14 @@
         where code_version = '2025'
     )
 {%- endmacro %}
+
+{#- fct_birth_linkage's post-hook: rows of quarters no delivery touched keep their pairing, but their as-of columns
+    follow the latest MOJ extraction, as a full build computes them. -#}
+{% macro refresh_linkage_as_of() -%}
+    update {{ this }} as linkage
+    set as_of_date = as_of.as_of_date,
+        days_since_birth = as_of.as_of_date - linkage.birth_date,
+        past_registration_limit = coalesce(as_of.as_of_date - linkage.birth_date > 60, false)
+    from (select {{ moj_as_of_date() }} as as_of_date) as as_of
+    where linkage.as_of_date is distinct from as_of.as_of_date
+{%- endmacro %}

@@ -3,14 +3,35 @@
 -- latest MOJ extraction (macro moj_as_of_date, never today's date): how old the child was then and
 -- whether the legal limit of 60 days (Law on Civil Status art. 15) had passed — the one place of
 -- the "due" rule the follow-up marts read.
+--
+-- Incremental by the quarter of the birth date (macros/incremental.sql): a registration key (mother,
+-- birth date, sex) lies in one quarter, so the pairing of a quarter is computed from that quarter's
+-- rows alone; a build recomputes the quarters the deliveries not applied yet touched (a MOH
+-- notification's, a MOJ birth record's every version) and replaces them. The as-of columns of the
+-- other quarters follow a later MOJ extraction in the post-hook (an update of those three columns).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_scope',
+    unique_key='event_quarter',
+    on_schema_change='fail',
+    indexes=[{'columns': ['event_quarter']}],
+    post_hook=["{{ refresh_linkage_as_of() }}", "{{ record_applied_deliveries() }}"],
+) }}
+{{ prepare_incremental_scope(touched_quarters, ['event_quarter']) }}
 with
 
 links as (
     select * from {{ ref('int_moh__birth_registration_links') }}
+    {%- if is_incremental() %}
+    where {{ in_scope_quarters(quarter_label('birth_date'), 'event_quarter') }}
+    {%- endif %}
 ),
 
 facility_births as (
     select * from {{ ref('int_moh__births_current') }}
+    {%- if is_incremental() %}
+    where {{ in_scope_quarters(quarter_label('birth_date'), 'event_quarter') }}
+    {%- endif %}
 ),
 
 provinces as (

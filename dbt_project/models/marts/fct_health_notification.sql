@@ -6,7 +6,7 @@
 -- replaces the stored row. So a late correction replaces the earlier row, and a delivery extracted
 -- before the one already applied (sent late) does not overwrite it. Reference data changes (a new
 -- province list) need `crvs build --full-refresh`. The MOJ linkage is not stored here: it changes
--- whenever MOJ registers a birth, so it lives in fct_birth_linkage, rebuilt in full every run.
+-- whenever MOJ registers a birth, so it lives in fct_birth_linkage (incremental by birth quarter).
 -- depends_on: {{ ref('stg_moh__births') }}
 -- depends_on: {{ ref('stg_moh__deaths') }}
 {{ config(

@@ -1,8 +1,37 @@
 -- One row per current MOJ registration (births, deaths, marriages), placed in 2025 provinces.
+--
+-- Incremental by record (macros/incremental.sql): a build takes the records that the deliveries
+-- not applied yet carry, chooses each one's current version again over ALL its versions
+-- (macro current_moj_records, as int_moj__*_current do), and replaces the stored row of each of
+-- those records; a record whose current version is CANCELLED loses its row. Reference data
+-- changes (a new province list) need `crvs build --full-refresh`.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_scope',
+    unique_key=['event_type', 'record_id'],
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['event_type', 'record_id'], 'unique': true},
+        {'columns': ['registration_quarter']},
+        {'columns': ['event_quarter']},
+    ],
+    post_hook="{{ record_applied_deliveries() }}",
+) }}
+{{ prepare_incremental_scope(changed_moj_records) }}
+
+
 with
 
 registrations as (
+    {%- if is_incremental() %}
+    {{ moj_registrations(
+        changed_current_records(ref('stg_moj__births'), 'BIRTH'),
+        changed_current_records(ref('stg_moj__deaths'), 'DEATH'),
+        changed_current_records(ref('stg_moj__marriages'), 'MARRIAGE'),
+    ) }}
+    {%- else %}
     select * from {{ ref('int_moj__registrations') }}
+    {%- endif %}
 ),
 
 provinces as (

@@ -1,10 +1,21 @@
 -- T1: every current ACTIVE MOJ record (all reg_kinds) registered in the quarter, by registration
 -- province (2025 list), event type, kind and timeliness.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_scope',
+    unique_key='quarter',
+    on_schema_change='fail',
+    post_hook="{{ record_applied_deliveries() }}",
+) }}
+{{ prepare_incremental_scope(touched_quarters) }}
 with
 
 registrations as (
     select * from {{ ref('fct_registration') }}
     where record_status = 'ACTIVE'
+    {%- if is_incremental() %}
+        and {{ in_scope_quarters('registration_quarter') }}
+    {%- endif %}
 ),
 
 counted as (

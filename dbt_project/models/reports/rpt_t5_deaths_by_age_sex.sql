@@ -3,6 +3,14 @@
 -- (REGION). A full grid: VN and every region × every death age band (UNKNOWN last) for each
 -- quarter with a NEW death, zeros included. NATIONAL also counts deaths whose residence is
 -- unknown, so the regions add up to VN only when there are none.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_scope',
+    unique_key='quarter',
+    on_schema_change='fail',
+    post_hook="{{ record_applied_deliveries() }}",
+) }}
+{{ prepare_incremental_scope(touched_quarters) }}
 with
 
 deaths as (
@@ -14,6 +22,9 @@ deaths as (
     from {{ ref('fct_registration') }}
     where event_type = 'DEATH'
         and reg_kind = 'NEW'
+    {%- if is_incremental() %}
+        and {{ in_scope_quarters('registration_quarter') }}
+    {%- endif %}
 ),
 
 -- An age missing (no birth date) or outside 0–120 has no band: UNKNOWN.

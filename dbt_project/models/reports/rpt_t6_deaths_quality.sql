@@ -2,6 +2,14 @@
 -- included) plus VN: how many were registered on time (≤ 15 days, Law on Civil Status art. 33),
 -- have a cause, a physician-certified cause, and an ill-defined cause (ICD-10 R00–R99, chapter
 -- XVIII). VN counts every NEW death of the quarter, including those whose residence is unknown.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_scope',
+    unique_key='quarter',
+    on_schema_change='fail',
+    post_hook="{{ record_applied_deliveries() }}",
+) }}
+{{ prepare_incremental_scope(touched_quarters) }}
 with
 
 deaths as (
@@ -14,6 +22,9 @@ deaths as (
     from {{ ref('fct_registration') }}
     where event_type = 'DEATH'
         and reg_kind = 'NEW'
+    {%- if is_incremental() %}
+        and {{ in_scope_quarters('registration_quarter') }}
+    {%- endif %}
 ),
 
 chapters as (

@@ -1,17 +1,31 @@
 -- T8: registration completeness and facility linkage by EVENT quarter, for all 34 provinces and VN.
 -- A quarter appears when it holds the event date of a current NEW birth or death registration or
 -- of a current MOH live birth. See rpt_t8_completeness.yml for every figure's definition.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_scope',
+    unique_key='quarter',
+    on_schema_change='fail',
+    post_hook="{{ record_applied_deliveries() }}",
+) }}
+{{ prepare_incremental_scope(touched_quarters) }}
 with
 
 registrations as (
     select * from {{ ref('fct_registration') }}
     where reg_kind = 'NEW'
         and event_type in ('BIRTH', 'DEATH')
+    {%- if is_incremental() %}
+        and {{ in_scope_quarters('event_quarter') }}
+    {%- endif %}
 ),
 
 -- current MOH live births with their one-to-one MOJ linkage
 facility_births as (
     select * from {{ ref('fct_birth_linkage') }}
+    {%- if is_incremental() %}
+    where {{ in_scope_quarters('event_quarter') }}
+    {%- endif %}
 ),
 
 expected_by_year as (
