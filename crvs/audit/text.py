@@ -22,10 +22,12 @@ docs/disclosure-audit.md):
 - report.md's constants: the age bands' labels (<1, 1-4, …, 85+, 15-19, 50+, <18, 18-19, 60+),
   thresholds in a comparison or with their unit (≤ 60 days, 15 ngày, under 18, ≥ 100, within
   50-120 %), "1 to 4" and "below 20" (the suppression rule), 63→34, the bases 100 and 1000;
-- counts of the document's own things: "N provinces / regions / rows / warnings / checks /
-  deliveries / files / sheets / pages / tables" (and Vietnamese tỉnh, vùng, cảnh báo …), which say
-  how many of them, not how many people;
+- counts of the document's own things: "N provinces / regions / warnings / checks / deliveries /
+  files / sheets / pages / tables" (and Vietnamese tỉnh, vùng, cảnh báo, kiểm tra …), which say how
+  many of them, not how many people; not rows: "N rows" / "N dòng" is a figure like any other;
 - 2030 targets ("mục tiêu 2030: 100%", "target 2030: 80 %"): policy, not a figure of the quarter;
+- a text key value of the tables printed verbatim (T9's top_rejection_reason "…: not_in_code_list
+  (3 rows)"): the CSV publishes it whole;
 - in a manifest, each file's `rows`, `sha256`, `sheets`, `pages` and `suppressed_cells`, after
   checking each against the file itself (derivable from the public files, so they tell nothing).
 """
@@ -80,10 +82,15 @@ _COMPARISON = re.compile(  # (a phrase may wrap: a line break stands for its spa
 )
 _UNIT_AFTER = re.compile(r"^\s*(?:days?|ngày|years?|năm|tuổi|%)", re.IGNORECASE)
 _UNIT_THRESHOLDS = {"15", "18", "20", "60", "365", "1825", "100"}
+# Counts of the document's own things. Not rows: a count of rows (rows rejected, rows of a province)
+# is a figure like any other, allowed only when a table publishes it. A phrase may wrap in the PDF's
+# text (a line break stands for its space).
 _OWN_THINGS = re.compile(
-    r"^\s*(?:provinces?|regions?|rows?|row\(s\)|warnings?|warning\(s\)|checks?|expectations?|deliver(?:y|ies)|"
-    r"files?|sheets?|pages?|tables?|columns?|charts?|tỉnh|vùng|dòng|cảnh báo|kiểm tra|bảng|trang|tệp|"
-    r"khu vực|biểu đồ|lần gửi)\b",
+    (
+        r"^\s*(?:provinces?|regions?|warnings?|warning\(s\)|checks?|check\(s\)|expectations?|deliver(?:y|ies)|"
+        r"files?|sheets?|pages?|tables?|columns?|charts?|tỉnh|vùng|cảnh báo|kiểm tra|bảng|trang|tệp|"
+        r"khu vực|biểu đồ|lần gửi)\b"
+    ).replace(" ", r"\s+"),
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
@@ -147,6 +154,19 @@ def t1_sums(table: Table) -> set[Decimal]:
     return {v for v in sums.values() if v is not None}
 
 
+def published_labels(tables: dict[str, Table]) -> set[str]:
+    """The tables' text key values with a number inside, as spelt (T9's top_rejection_reason
+    "reg_province_code: not_in_code_list (3 rows)"): the CSV publishes them whole, so a text that
+    prints one verbatim tells nothing more; its number counts only there, not elsewhere."""
+    return {
+        row[k]
+        for table in tables.values()
+        for row in table.rows
+        for k in table.shape.keys
+        if row[k] and re.search(r"\d", row[k]) and not row[k].isdigit()
+    }
+
+
 def published_codes(tables: dict[str, Table]) -> set[str]:
     """The tables' numeric key values as spelt (province codes such as 01, 79): labels, not figures."""
     return {
@@ -165,11 +185,17 @@ class Published:
     whole: frozenset[Decimal]
     decimal: frozenset[Decimal] = frozenset()
     codes: frozenset[str] = frozenset()
+    labels: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, tables: dict[str, Table]) -> Published:
         whole, decimal = published_figures(tables)
-        return cls(frozenset(whole), frozenset(decimal), frozenset(published_codes(tables)))
+        return cls(
+            frozenset(whole),
+            frozenset(decimal),
+            frozenset(published_codes(tables)),
+            frozenset(published_labels(tables)),
+        )
 
     def explains(self, value: Decimal, with_decimal: bool) -> bool:
         return value in _BASES or value in (self.decimal if with_decimal else self.whole)
@@ -178,6 +204,9 @@ class Published:
 def unexplained_numbers(text: str, known: Published) -> list[str]:
     """The numbers of `text` that are neither a published figure nor explained by the allow-list."""
     cleaned = text
+    for label in sorted(known.labels, key=len, reverse=True):  # a published label, as printed (it may wrap)
+        pattern = r"\s+".join(re.escape(word) for word in label.split())
+        cleaned = re.sub(pattern, lambda m: " " * len(m.group(0)), cleaned)
     for pattern in _FURNITURE:
         cleaned = pattern.sub(lambda m: " " * len(m.group(0)), cleaned)
     found = []

@@ -21,6 +21,7 @@ from fpdf.enums import TableCellFillMode
 from crvs.report import charts, labels, pdf_tables
 from crvs.report.chart_tables import REGISTRATIONS_BY_PROVINCE, SRB_BY_REGION, TIMELINESS
 from crvs.report.disclosure import SUPPRESSED
+from crvs.report.quality_vi import QualitySection
 from crvs.report.tables import ReportTable
 from crvs.report.targets import TARGETS_2030
 
@@ -43,10 +44,9 @@ class PdfInputs:
     charts: dict[str, list[dict]] = field(default_factory=dict)  # chart model rows by code (C1–C3)
     province_names: dict[str, str] = field(default_factory=dict)
     region_names: dict[str, str] = field(default_factory=dict)
-    # The gate in public wording only (crvs/report/public_text.py): no value, no offending row.
-    gate_summary: str = ""
-    gate_checks: list[tuple[str, str, bool]] = field(default_factory=list)  # severity, check, ok
-    warnings: list[str] = field(default_factory=list)
+    # The gate's outcome in plain Vietnamese, public wording (crvs/report/quality_vi.py): counts of
+    # checks, what each warning means; no check's name, no value, no offending row.
+    quality: QualitySection | None = None
     deliveries: list[dict] = field(default_factory=list)
     made_at: datetime | None = None  # when the report was made (the PDF's creation date)
 
@@ -195,7 +195,7 @@ def _front_page(pdf: ReportPdf, inputs: PdfInputs) -> None:
             table.row((label, value))
     pdf.ln(4)
     pdf.heading("Kiểm tra chất lượng dữ liệu", 11)
-    pdf.paragraph(inputs.gate_summary or "—", 8.5)
+    pdf.paragraph(inputs.quality.front_text if inputs.quality else "—", 8.5)
     agencies = sorted({d["agency"] for d in inputs.deliveries})
     pdf.paragraph(
         f"Số liệu từ {len(inputs.deliveries)} lần gửi dữ liệu ({', '.join(agencies) or '—'}); "
@@ -503,26 +503,27 @@ def _notes(pdf: ReportPdf, inputs: PdfInputs) -> None:
 
 
 def _quality_annex(pdf: ReportPdf, inputs: PdfInputs) -> None:
+    quality = inputs.quality
     pdf.add_page(orientation="P")
     pdf.heading("Phụ lục: chất lượng dữ liệu (Quality annex)", 14, level=0)
-    pdf.paragraph(inputs.gate_summary or "—", 8.5)
-    pdf.heading("Cảnh báo (warnings)", 10)
-    if inputs.warnings:
-        for text in inputs.warnings:
-            pdf.paragraph(f"• [WARNING] {text}", 8)
-    else:
-        pdf.paragraph("Không có cảnh báo: mọi kiểm tra đều đạt.", 8)
-    pdf.heading("Các kiểm tra (checks)", 10)
-    pdf.set_font(FONT, "", 6.5)
-    with pdf.table(col_widths=(22, 16, 142), line_height=3.4, headings_style=_headings_style()) as grid:
-        grid.row(("Severity", "Result", "Check"))
-        for severity, name, ok in inputs.gate_checks:
-            grid.row((severity, "ok" if ok else ("warn" if severity == "WARNING" else "FAIL"), name))
+    pdf.paragraph(quality.annex_text if quality else "—", 8.5)
+    if quality and quality.accepted:
+        pdf.heading("Kết quả được chấp nhận", 10)
+        for text in quality.accepted:
+            pdf.paragraph(f"• {text}", 8)
+    pdf.heading("Cảnh báo và ý nghĩa", 10)
+    for text in quality.warnings if quality else ():
+        pdf.paragraph(f"• {text}", 8)
+    if quality and not quality.warnings:
+        pdf.paragraph("Không có cảnh báo.", 8)
+    pdf.heading("Các kiểm tra theo nội dung", 10)
+    for group in quality.groups if quality else ():
+        pdf.paragraph(f"• {group.line()}", 8)
     pdf.ln(3)
     pdf.heading("Dữ liệu sử dụng (deliveries used)", 10)
     pdf.set_font(FONT, "", 7)
-    with pdf.table(col_widths=(44, 13, 15, 42, 36, 30), line_height=3.6, headings_style=_headings_style()) as grid:
-        grid.row(("delivery_id", "agency", "channel", "extracted_at", "period", "feed checks"))
+    with pdf.table(col_widths=(42, 16, 14, 42, 36, 30), line_height=3.6, headings_style=_headings_style()) as grid:
+        grid.row(("Lần gửi", "Cơ quan", "Kênh", "Thời điểm trích xuất", "Thời kỳ", "Kiểm tra khi nạp"))
         for d in inputs.deliveries:
             grid.row(
                 (
@@ -531,6 +532,17 @@ def _quality_annex(pdf: ReportPdf, inputs: PdfInputs) -> None:
                     d["channel"],
                     d["extracted_at"],
                     f"{d['period_start']} – {d['period_end']}",
-                    d.get("feed_checks", "—"),
+                    _feed_checks_vi(d.get("feed_checks")),
                 )
             )
+
+
+def _feed_checks_vi(outcome: str | None) -> str:
+    """A delivery's feed-check outcome (crvs.quality.feeds: PASSED, FAILED: …, NOT CHECKED) in words."""
+    if not outcome:
+        return "—"
+    if outcome.startswith("PASSED"):
+        return "đạt"
+    if outcome.startswith("FAILED"):
+        return "không đạt"
+    return "chưa kiểm tra"

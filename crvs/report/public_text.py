@@ -1,4 +1,5 @@
-"""The one place where a quality-gate finding becomes text the public may read.
+"""The one place where a quality-gate finding becomes English text the public may read (the
+workbooks' Cover and Notes, the manifest; the PDF says it in Vietnamese: crvs/report/quality_vi.py).
 
 The gate describes what it saw with the cell values (`province_code=12, death_completeness_pct=11.9`),
 and the agency edition keeps that detail. The public edition (PDF, workbook Cover and Notes, a
@@ -9,7 +10,6 @@ of rows, a list of provinces or the check's thresholds: it says where the detail
 
     public_warning(outcome)   → "T8 completeness: outside its expected range for some provinces; …"
     public_gate_line(gate)    → "Gate 2025Q3 passed with quality warnings: see the Notes"
-    public_check(outcome)     → "T8: completeness", for the PDF's list of checks
 """
 
 from __future__ import annotations
@@ -89,11 +89,6 @@ def public_warnings(gate) -> list[dict]:
     return [{"table": o.table, "text": public_warning(o)} for o in gate.warnings] + [
         {"table": o.table, "text": public_acceptance(o)} for o, _ in gate.accepted
     ]
-
-
-def public_check(outcome) -> str:
-    """A check as the PDF's list of checks names it: its table and its name without thresholds."""
-    return f"{_table_label(outcome.table)}: {public_check_name(outcome.name)}"
 
 
 def public_gate_line(quarter: str, passed: bool, warned: bool, where: str = "the Notes") -> str:

@@ -39,6 +39,7 @@ from crvs.report import disclosure, labels, pdf_tables, public_text
 from crvs.report.chart_tables import CHART_TABLES
 from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
 from crvs.report.pdf import PdfInputs, write_pdf
+from crvs.report.quality_vi import quality_section
 from crvs.report.tables import REPORT_TABLES, ReportTable
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def write_report(quarter: str, out: Path, gate: GateResult | None = None) -> Pat
         public_gate = {
             "public_summary": gate_texts(gate, "public")[0],
             "public_warnings": public_text.public_warnings(gate),
+            "public_summary_vi": quality_section(gate, "public").front_text,
         }
         files = _write_edition(building, quarter, "agency", tables, gate, rejected=rejected)
         try:
@@ -346,8 +348,11 @@ TITLE_EN = "Civil registration and vital statistics: quarterly report"
 TITLE_VI = "Thống kê hộ tịch và thống kê sinh tử: báo cáo quý"
 
 
-def cover_lines(quarter: str, audience: str, gate_summary: str, recipient: str | None = None) -> list[tuple[str, str]]:
-    """The workbook's cover: title, then label/value facts (the contents are added from the tables)."""
+def cover_lines(
+    quarter: str, audience: str, gate_summary: str, recipient: str | None = None, quality_vi: str = ""
+) -> list[tuple[str, str]]:
+    """The workbook's cover: title, then label/value facts (the contents are added from the tables);
+    `quality_vi`, the gate's outcome in plain Vietnamese (crvs/report/quality_vi.py)."""
     lines = [(TITLE_EN, TITLE_VI), ("Quarter", quarter), ("Edition", NOTES_BY_AUDIENCE[audience][0][2])]
     if recipient:
         lines.append(("Prepared for", recipient))
@@ -355,6 +360,7 @@ def cover_lines(quarter: str, audience: str, gate_summary: str, recipient: str |
         ("Producer", "Ministry of Justice, civil-status statistics (CRVS statistics warehouse)"),
         ("Sources", "MOJ civil-status registrations, MOH health-facility notifications, GSO population and rates"),
         ("Quality gate", gate_summary),
+        *([("Kiểm tra chất lượng", quality_vi)] if quality_vi else []),
         ("Notes", "symbols, definitions and quality warnings are on the Notes sheet"),
     ]
     return lines
@@ -367,9 +373,11 @@ def notes_lines(
     warnings: list[str],
     accepted: list[str] = (),
     rejected: list[str] = (),
+    meanings: list[str] = (),
 ) -> list[tuple[str, ...]]:
-    """The notes sheet: symbols, conventions, the quality gate's warnings and accepted findings,
-    the refused deliveries of the quarter (agency edition), every column's definition."""
+    """The notes sheet: symbols, conventions, the quality gate's warnings and accepted findings (and
+    `meanings`, what they mean in Vietnamese), the refused deliveries of the quarter (agency
+    edition), every column's definition."""
     lines = [("Notes", "", ""), ("Quarter", quarter, "")]
     lines += NOTES_BY_AUDIENCE[audience] + NOTES_COMMON
     lines += [("", "", ""), ("Quality warnings", "", "")]
@@ -377,6 +385,9 @@ def notes_lines(
     if accepted:
         lines += [("", "", ""), ("Accepted findings", "", "blocking checks a statistician accepted for this quarter")]
         lines += [("Accepted", "", a) for a in accepted]
+    if meanings:
+        lines += [("", "", ""), ("Ý nghĩa (tiếng Việt)", "", "")]
+        lines += [("Ý nghĩa", "", m) for m in meanings]
     if rejected:
         lines += [
             ("", "", ""),
@@ -425,6 +436,7 @@ def _write_edition(
     returns the files' manifest entries."""
     files = []
     gate_line, warnings = gate_texts(gate, audience)
+    quality = quality_section(gate, audience)
     folder = root / audience
     folder.mkdir()
     sheets = []
@@ -440,7 +452,7 @@ def _write_edition(
     write_xlsx(
         folder / workbook,
         quarter,
-        cover_lines(quarter, audience, gate_line),
+        cover_lines(quarter, audience, gate_line, quality_vi=quality.front_text),
         notes_lines(
             quarter,
             audience,
@@ -448,6 +460,7 @@ def _write_edition(
             warnings,
             accepted_lines(gate) if audience == "agency" else (),
             rejected_lines(rejected) if audience == "agency" else (),
+            quality.accepted + quality.warnings,
         ),
         sheets,
     )
@@ -476,8 +489,7 @@ def pdf_inputs(
     made_at: datetime | None = None,
 ) -> PdfInputs:
     """What the public PDF shows: the published tables, the charts' rows protected with them (by
-    chart code), names from the code lists, and the gate's checks in their public wording."""
-    gate_line, warnings = gate_texts(gate, "public", where="the quality annex")
+    chart code), names from the code lists, and the gate's outcome in plain Vietnamese (public wording)."""
     names = pdf_tables.names()  # the seeds' province and region names
     return PdfInputs(
         quarter=quarter,
@@ -485,9 +497,7 @@ def pdf_inputs(
         charts=charts,
         province_names=names["province_code"],
         region_names=names["region_code"],
-        gate_summary=gate_line,
-        gate_checks=[(o.severity, public_text.public_check(o), o.success) for o in gate.outcomes],
-        warnings=warnings,
+        quality=quality_section(gate, "public"),
         deliveries=deliveries,
         made_at=made_at,
     )

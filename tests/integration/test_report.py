@@ -15,7 +15,7 @@ from report_quarter import QUARTER, fill_quarter, skew_the_sex_ratio
 from crvs.audit import audit_public_edition
 from crvs.quality import GateFailed, run_gate
 from crvs.quality.provinces import province_codes
-from crvs.report import REPORT_TABLES, PublicationBlocked, write_report
+from crvs.report import REPORT_TABLES, PublicationBlocked, quality_vi, write_report
 
 # The columns exactly as docs report.md lists them.
 T1_COLUMNS = ["quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"]
@@ -252,7 +252,9 @@ def test_the_gate_warnings_go_into_the_notes(warehouse_quarter, tmp_path):
                 "the agency edition gives the detail" in noted
             )
     annex = " ".join(page.extract_text() for page in PdfReader(folder / "public" / f"crvs_{QUARTER}_report.pdf").pages)
-    assert "[WARNING] T2 national sex ratio at birth: outside its expected range" in " ".join(annex.split())
+    # The PDF's annex says what the warning means, in Vietnamese (crvs/report/quality_vi.py).
+    meaning = quality_vi.WARNINGS[("rpt_t2_births_by_sex", "national sex ratio at birth")].meaning
+    assert f"• {meaning}" in " ".join(annex.split())
 
 
 def test_the_manifest_lists_files_gate_and_deliveries(warehouse_quarter, tmp_path):

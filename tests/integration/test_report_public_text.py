@@ -17,7 +17,7 @@ from report_quarter import QUARTER, fill_quarter, skew_the_sex_ratio
 from crvs.audit import audit_public_edition
 from crvs.delivery import Recipient, Recipients, deliver_quarter
 from crvs.quality import run_gate
-from crvs.report import write_report
+from crvs.report import quality_vi, write_report
 
 # `name=value`, the way the gate writes an offending row.
 ASSIGNMENT = re.compile(r"\b\w+=[^\s=]")
@@ -136,9 +136,18 @@ def test_no_public_text_carries_a_finding_or_its_value(warned):
     assert any(
         line.startswith("Warning T8 completeness: outside its expected range for some provinces") for line in notes
     )
-    assert "T2 national sex ratio at birth: outside its expected range" in " ".join(
-        " ".join(texts["pdf annex"]).split()
-    )
+    # The PDF says it in Vietnamese: what each kind of warning means, no check named.
+    annex = " ".join(" ".join(texts["pdf annex"]).split())
+    for kind in (
+        ("rpt_t2_births_by_sex", "national sex ratio at birth"),
+        ("rpt_t7_marriages_by_age", "no spouse under the legal age"),
+        ("rpt_t8_completeness", "completeness"),
+        ("rpt_t9_data_quality", "rows rejected"),
+    ):
+        assert f"• {quality_vi.WARNINGS[kind].meaning}" in annex, kind
+    assert "outside its expected range" not in annex and "[WARNING]" not in annex
+    front = " ".join(" ".join(texts["pdf page 1"]).split())
+    assert f"{len(gate.warnings)} cảnh báo (" in front and "Gate" not in front
     # A recipient of only some tables reads only the warnings about them: T9's is not in press's notes.
     assert not any("T9" in line for line in texts["press notes"])
     assert any(

@@ -233,7 +233,8 @@ def test_t2_and_t3_count_the_same_births_so_t2_region_totals_recover_t3_cells(tm
 
 
 def test_a_value_in_the_workbook_notes_fails_the_edition(tmp_path):
-    """The issue's warning, printed verbatim: `region_code=SE, under_legal_age=4`."""
+    """The issue's warning, printed verbatim: `region_code=SE, under_legal_age=4`; its "1 row(s)" is a
+    count of rows, which T5 does not publish either."""
     folder = public_edition(
         tmp_path / "public",
         t5_vn_unknown=31,
@@ -242,9 +243,10 @@ def test_a_value_in_the_workbook_notes_fails_the_edition(tmp_path):
     result = audit_public_edition(folder)
 
     texts = [f for f in result.findings if f.kind == "text"]
-    assert len(texts) == 1
-    assert texts[0].table == f"crvs_{Q}_public.xlsx" and texts[0].where.startswith("sheet Notes row 2")
+    assert len(texts) == 2
+    assert all(t.table == f"crvs_{Q}_public.xlsx" and t.where.startswith("sheet Notes row 2") for t in texts)
     assert "under_legal_age=4" in texts[0].detail
+    assert texts[1].detail == "numbers that are not figures of the published tables: 1"
     run = crvs_audit(tmp_path)
     assert run.returncode == 1
     assert "under_legal_age=4" in run.stdout
@@ -499,6 +501,59 @@ def test_the_intruder_never_proves_a_false_bound(tmp_path, seed):
         assert r.low <= value <= r.high, f"{r} but the true value is {value}"
 
 
+def test_counts_of_checks_and_warnings_pass_but_a_count_of_rows_does_not(tmp_path):
+    """The quality section counts the gate's checks: 128, 125, 1 and 2 are no figure of T5 (which
+    publishes 0, 5, 6, 8, 10 … 460 and its 7 rows), but "N kiểm tra" / "N cảnh báo" / "N checks" say
+    how many checks, not how many people, also when the PDF wraps the phrase ("kiểm" | "tra"). A count
+    of rows is a figure like any other: 17 rows (dòng) is refused, in both languages; T5's own 7 rows
+    is published."""
+    folder = public_edition(
+        tmp_path / "public",
+        t5_vn_unknown=31,
+        pdf_lines=[
+            "Trước khi công bố, số liệu đã qua 128 kiểm tra chất lượng tự động. Kết quả: 125 kiểm tra đạt; "
+            "1 kiểm tra được chấp nhận; 2 cảnh báo. The gate ran 128 checks, with 2 warnings.",
+            "Bảng T9 — Các lần gửi dữ liệu: 3 kiểm\ntra, đều đạt.",
+            "Lần gửi moj-2025q3-01: 17 dòng bị loại; 17 rows rejected; 17 row(s). Bảng T5 có 7 dòng.",
+        ],
+    )
+    result = audit_public_edition(folder)
+
+    texts = [f for f in result.findings if f.kind == "text"]
+    assert [(f.where, f.detail) for f in texts] == [
+        ("page 1", "numbers that are not figures of the published tables: 17, 17, 17")
+    ]
+
+
+def test_a_published_label_printed_verbatim_explains_its_own_number_only(tmp_path):
+    """T9 publishes the top rejection reason "reg_province_code: not_in_code_list (3 rows)" as a text
+    key: the PDF's T9 table prints it (wrapped in its cell), which tells nothing the CSV does not. Its
+    3 is no figure elsewhere: "3 rows rejected" on its own is refused (3 is no count of T5 or T9)."""
+    folder = public_edition(
+        tmp_path / "public",
+        t5_vn_unknown=31,
+        pdf_lines=[
+            "Bộ Tư pháp moj_births 6.300 6.000 300 reg_province_code: not_in_code_list\n(3 rows)",
+            "In all, 3 rows rejected.",
+        ],
+    )
+    with (folder / "T9_data_quality.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(
+            ["agency", "dataset", "delivery_id", "channel", "extracted_at", "rows_received", "rows_loaded"]
+            + ["rows_rejected", "top_rejection_reason"]
+        )
+        writer.writerow(
+            ["MOJ", "moj_births", "MOJ-2025Q3-0001", "FILE", "2025-10-05T01:00:00Z", "6300", "6000", "300"]
+            + ["reg_province_code: not_in_code_list (3 rows)"]
+        )
+    result = audit_public_edition(folder)
+
+    assert [(f.where, f.detail) for f in result.findings if f.kind == "text"] == [
+        ("page 1", "numbers that are not figures of the published tables: 3")
+    ]
+
+
 def test_a_whole_number_is_explained_only_by_a_count_and_a_decimal_only_by_a_rate(tmp_path):
     """T8 publishes counts 25, 30 and rates 125.0, 11.9, 83.3. In an e-mail to the public: '125 births'
     is not a count of any table (125.0 is a rate), '0.4 %' is no figure at all; 25, 30, 83,3 % are, and
@@ -685,7 +740,8 @@ def test_a_public_recipients_files_are_audited_through_their_manifest(tmp_path):
         return outbox / "manifest.json"
 
     found = [(f.kind, f.table, f.where[:17]) for f in audit_public_edition(public, manifest=manifest()).findings]
-    assert found == [("text", f"crvs_{Q}_public_gso.xlsx", "sheet Notes row 2")]
+    # twice: the cell values written out, and "1 row(s)" (a count of rows T5 does not publish)
+    assert found == [("text", f"crvs_{Q}_public_gso.xlsx", "sheet Notes row 2")] * 2
 
     copy = outbox / "T5_deaths_by_age_sex.csv"
     copy.write_text(copy.read_text(encoding="utf-8").replace(",40,x,x,60", ",40,19,1,60"), encoding="utf-8")

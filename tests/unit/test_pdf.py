@@ -49,8 +49,6 @@ def test_a_t5_table_brings_the_pyramid_and_missing_figures_read_as_such(tmp_path
             (T5, [t5("<1", 30, 22), t5("85+", 400, 610)]),
             (T8, []),
         ],
-        gate_summary="Gate 2025Q4 passed: all 3 checks met.",
-        gate_checks=[("BLOCKING", "T2: every province present", True)],
     )
     pages = write_pdf(tmp_path / "report.pdf", inputs)
     text = text_of(tmp_path / "report.pdf")
