@@ -5,6 +5,8 @@
 -- (macro current_moj_records, as int_moj__*_current do), and replaces the stored row of each of
 -- those records; a record whose current version is CANCELLED loses its row. Reference data
 -- changes (a new province list) need `crvs build --full-refresh`.
+-- Analyzed at the end of its build: the report models that read it next are planned on its
+-- statistics, not on the defaults of a table autovacuum has not reached yet (docs/performance.md).
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_scope',
@@ -15,7 +17,10 @@
         {'columns': ['registration_quarter']},
         {'columns': ['event_quarter']},
     ],
-    post_hook="{{ record_applied_deliveries() }}",
+    post_hook=[
+        "{{ record_applied_deliveries() }}",
+        "analyze {{ this }}",
+    ],
 ) }}
 {{ prepare_incremental_scope(changed_moj_records) }}
 

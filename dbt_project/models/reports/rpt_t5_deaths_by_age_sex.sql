@@ -42,8 +42,28 @@ geographies as (
     select 'REGION', region_code, sort_order from {{ ref('dim_region') }}
 ),
 
+-- The deaths counted once, by grouping sets: by region and for the whole country (NATIONAL, which
+-- counts every death, its residence known or not). The grid meets these cells by equality on every
+-- key (a hash join), where a join on "NATIONAL or region = the death's region" compared each grid
+-- row with every death of its quarter (docs/performance.md).
+cells as (
+    select
+        banded.quarter,
+        case when grouping(banded.region_code) = 1 then 'NATIONAL' else 'REGION' end as geography_level,
+        case when grouping(banded.region_code) = 1 then 'VN' else banded.region_code end as geography_code,
+        banded.age_band,
+        count(*) filter (where banded.sex = 'M') as male,
+        count(*) filter (where banded.sex = 'F') as female,
+        count(*) filter (where banded.sex = 'U') as unknown
+    from banded
+    group by grouping sets (
+        (banded.quarter, banded.region_code, banded.age_band),
+        (banded.quarter, banded.age_band)
+    )
+),
+
 quarters as (
-    select distinct quarter from deaths
+    select distinct quarter from cells
 ),
 
 grid as (
@@ -67,16 +87,15 @@ counted as (
         grid.geography_sort,
         grid.age_band,
         grid.band_sort,
-        count(*) filter (where banded.sex = 'M') as male,
-        count(*) filter (where banded.sex = 'F') as female,
-        count(*) filter (where banded.sex = 'U') as unknown
+        coalesce(cells.male, 0) as male,
+        coalesce(cells.female, 0) as female,
+        coalesce(cells.unknown, 0) as unknown
     from grid
-    left join banded
-        on grid.quarter = banded.quarter
-        and grid.age_band = banded.age_band
-        and (grid.geography_level = 'NATIONAL' or grid.geography_code = banded.region_code)
-    group by grid.quarter, grid.geography_level, grid.geography_code, grid.geography_sort,
-        grid.age_band, grid.band_sort
+    left join cells
+        on grid.quarter = cells.quarter
+        and grid.geography_level = cells.geography_level
+        and grid.geography_code = cells.geography_code
+        and grid.age_band = cells.age_band
 ),
 
 final as (

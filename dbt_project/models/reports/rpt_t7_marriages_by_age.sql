@@ -13,8 +13,20 @@
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 
-marriages as (
-    select * from {{ ref('fct_registration') }}
+-- Only the columns T7 reads; not materialized, so that each half of `spouses` reads
+-- fct_registration by its event_type index instead of spilling every marriage to a temporary store.
+marriages as not materialized (
+    select
+        registration_quarter,
+        reg_region_code,
+        event_date,
+        spouse1_sex,
+        spouse1_birth_date,
+        spouse1_prev_status,
+        spouse2_sex,
+        spouse2_birth_date,
+        spouse2_prev_status
+    from {{ ref('fct_registration') }}
     where event_type = 'MARRIAGE'
         and reg_kind = 'NEW'
     {%- if is_incremental() %}
