@@ -16,7 +16,21 @@
     What no delivery records (a changed seed, a changed model) needs `crvs build --full-refresh`. -#}
 
 {% macro applied_deliveries_relation() -%}
-    {{ return(api.Relation.create(database=this.database, schema='intermediate', identifier='applied_deliveries')) }}
+    {{ return(api.Relation.create(database=target.database, schema='intermediate', identifier='applied_deliveries')) }}
+{%- endmacro %}
+
+{#- The ledger, created once per dbt invocation before any model runs (on-run-start): models built
+    in parallel threads only read and write it. -#}
+{% macro create_applied_deliveries_ledger() -%}
+    {%- set ledger = applied_deliveries_relation() -%}
+    create schema if not exists {{ ledger.schema }};
+    create table if not exists {{ ledger }} (
+        model         text not null,
+        agency        text not null,
+        delivery_id   text not null,
+        applied_at    timestamptz not null,
+        primary key (model, agency, delivery_id)
+    )
 {%- endmacro %}
 
 {#- True when the model is being built (dbt build or run), not parsed, compiled for the docs or
@@ -39,14 +53,6 @@
         {%- set deliveries = source('raw', 'deliveries') -%}
         {%- set ledger = applied_deliveries_relation() -%}
         {%- set statements -%}
-            create schema if not exists {{ ledger.schema }};
-            create table if not exists {{ ledger }} (
-                model         text not null,
-                agency        text not null,
-                delivery_id   text not null,
-                applied_at    timestamptz not null,
-                primary key (model, agency, delivery_id)
-            );
             drop table if exists pg_temp.pending_deliveries;
             drop table if exists pg_temp.incremental_scope;
             create temporary table pending_deliveries as
