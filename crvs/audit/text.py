@@ -18,7 +18,7 @@ docs/disclosure-audit.md):
 - identifiers: any word mixing letters and digits (T1–T9, R00–R99, ICD-10, rpt_t6_…, delivery ids
   such as MOJ-2025Q3-0001), sha256 and other hexadecimal digests, SDG indicator numbers
   ("SDG 17.19.2(b)"), law articles ("art. 15", "Điều 33"), chart and table numbers ("Biểu đồ 3",
-  "Bảng 2", "Table 4", "Chart 1");
+  "Bản đồ 1", "Bảng 2", "Table 4", "Chart 1");
 - report.md's constants: the age bands' labels (<1, 1-4, …, 85+, 15-19, 50+, <18, 18-19, 60+),
   thresholds in a comparison or with their unit (≤ 60 days, 15 ngày, under 18, ≥ 100, within
   50-120 %), "1 to 4" and "below 20" (the suppression rule), 63→34, the bases 100 and 1000;
@@ -56,7 +56,7 @@ _FURNITURE = [
         r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",  # uuids
         r"\bSDG\s*\d+(?:\.\d+)*(?:\([a-z]\))?",  # SDG indicators
         r"\b(?:art\.?|article|điều|khoản)\s*\d+\b",  # law articles
-        r"\b(?:biểu đồ|bảng|table|chart|figure|hình|phụ lục|annex)\s*\d+\b",  # numbering
+        r"\b(?:biểu đồ|bản đồ|bảng|table|chart|figure|map|hình|phụ lục|annex)\s*\d+\b",  # numbering
         r"\b(?:trang|page)\s*\d+\s*(?:/|of|trên)\s*\d+\b",  # page x/y
         r"\b(?:trang|page)\s*\d+\b",  # the contents' pages
         r"\b(?:quý|quarter)\s*[1-4]\s*/\s*\d{4}\b|\b(?:quý|quarter)\s*[1-4]\b|\bQ[1-4]\b",  # quarters

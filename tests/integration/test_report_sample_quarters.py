@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from pypdf import PdfReader
 
 from crvs import audit, database, settings, transform
 from crvs.feeds import loader
-from crvs.report import REPORT_TABLES, disclosure, write_report
+from crvs.report import REPORT_TABLES, disclosure, pdf_map, write_report
 from crvs.report.bench import accept_blocking_bands
 from crvs.report.formats import typed_rows, write_csv
 from crvs.report.writer import read_model
@@ -29,6 +30,9 @@ def test_a_sample_quarters_public_edition_passes_the_audit(warehouse, tmp_path, 
 
     result = audit.audit_public_edition(folder)
     assert result.passed, result.lines()
+    # The public PDF has the map page (the tile-grid map of T8's published birth completeness).
+    pages = [page.extract_text() for page in PdfReader(folder / "public" / f"crvs_{QUARTER}_report.pdf").pages]
+    assert [p for p in pages if p.startswith("Bản đồ") and pdf_map.TITLE in p and "Nguồn:" in p], pages
     assert sum(s.hidden for s in result.tables.values()) > 0  # small quarters: something to protect
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     loss = {entry["table"]: entry for entry in manifest["disclosure_control"]["loss"]}

@@ -255,14 +255,15 @@ def test_a_value_in_the_workbook_notes_fails_the_edition(tmp_path):
 def test_a_number_in_the_pdf_that_no_table_publishes_fails_but_the_documents_furniture_does_not(tmp_path):
     """'one named birth: 1 birth, youngest 51' – 1 and 51 are not figures of T5 (which publishes 0, 5, 6, 8,
     10 … and its 7 rows); the headline 7.552 (Vietnamese thousands) is not one either. Dates, the quarter,
-    T5, '≤ 60 ngày', 'trang 1/1', the age band 65-69 and '1 to 4' are the document's own."""
+    T5, '≤ 60 ngày', 'trang 1/1', the age band 65-69, '1 to 4' and a map's number (Bản đồ 3) are the
+    document's own."""
     folder = public_edition(
         tmp_path / "public",
         t5_vn_unknown=31,
         pdf_lines=[
             "Marriages registered in the quarter 7.552",
             "In one province: 1 birth, youngest 51",
-            "Report of 2025-10-15; births on time (<= 60 ngay); band 65-69; x = a count from 1 to 4",
+            "Report of 2025-10-15; births on time (<= 60 ngay); band 65-69; x = a count from 1 to 4; Bản đồ 3",
         ],
     )
     result = audit_public_edition(folder)
