@@ -11,7 +11,9 @@ documents": a 2025 province lies in the region of the PRE2025 province whose cod
 one unknown per suppressed count (`x`):
 
 - each row's total: T2 and T5 `male + female + unknown = total`;
-- the `VN` / `NATIONAL` rows: the provinces (T2, T6, T8) or regions (T3, T4, T5, T7) of each column
+- T10's rows: `registered_male + registered_female + registered_unknown = registered`, and its
+  regions add up to (at most) VN within each time limit and event;
+- the `VN` / `NATIONAL` rows: the provinces (T2, T6, T8) or regions (T3, T4, T5, T7, T10) of each column
   add up to the national row. Where the table's definitions say the national row also counts events
   whose residence is unknown (T2–T6, T8), the national row is *at least* the sum, and that remainder
   is the same events in every column (so it obeys the column inequalities too);
@@ -156,6 +158,24 @@ COLUMN_ORDER = {
         "rows_rejected",
         "top_rejection_reason",
     ),
+    "T10": (
+        "quarter",
+        "registered_within",
+        "event_quarter",
+        "event_type",
+        "region_code",
+        "deliveries_cover",
+        "expected_total",
+        "expected_male",
+        "expected_female",
+        "registered_male",
+        "registered_female",
+        "registered_unknown",
+        "registered",
+        "completeness_pct",
+        "male_completeness_pct",
+        "female_completeness_pct",
+    ),
 }
 
 SEXES = ("male", "female", "unknown")
@@ -245,6 +265,23 @@ SHAPES = {
             ),
             at_most=(("facility_births_registered", "facility_live_births"),),
             geography="province_code",
+            national_includes_unknown=True,
+        ),
+        # T10: each (time limit, event) counts one cohort of events by region of residence and sex;
+        # its cohorts are not the events of T1–T8 (earlier quarters), so it links to no other table.
+        Shape(
+            "T10",
+            "T10_completeness_by_period.csv",
+            ("quarter", "registered_within", "event_quarter", "event_type", "region_code", "deliveries_cover"),
+            ("registered_male", "registered_female", "registered_unknown", "registered"),
+            estimates=("expected_total", "expected_male", "expected_female"),
+            rates=(
+                ("completeness_pct", "registered", "expected_total"),
+                ("male_completeness_pct", "registered_male", "expected_male"),
+                ("female_completeness_pct", "registered_female", "expected_female"),
+            ),
+            row_total=(("registered_male", "registered_female", "registered_unknown"), "registered"),
+            geography="region_code",
             national_includes_unknown=True,
         ),
         Shape(

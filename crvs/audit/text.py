@@ -22,6 +22,8 @@ docs/disclosure-audit.md):
 - report.md's constants: the age bands' labels (<1, 1-4, …, 85+, 15-19, 50+, <18, 18-19, 60+),
   thresholds in a comparison or with their unit (≤ 60 days, 15 ngày, under 18, ≥ 100, within
   50-120 %), "1 to 4" and "below 20" (the suppression rule), 63→34, the bases 100 and 1000;
+- T10's time limits, 1 and 5 followed by years (năm): "within 1 year", "trong vòng 5 năm"
+  (TIME_LIMIT_YEARS; any other number of years, or 1 and 5 as anything else, is still a figure);
 - counts of the document's own things: "N provinces / regions / warnings / checks / deliveries /
   files / sheets / pages / tables" (and Vietnamese tỉnh, vùng, cảnh báo, kiểm tra …), which say how
   many of them, not how many people; not rows: "N rows" / "N dòng" is a figure like any other;
@@ -82,6 +84,11 @@ _COMPARISON = re.compile(  # (a phrase may wrap: a line break stands for its spa
 )
 _UNIT_AFTER = re.compile(r"^\s*(?:days?|ngày|years?|năm|tuổi|%)", re.IGNORECASE)
 _UNIT_THRESHOLDS = {"15", "18", "20", "60", "365", "1825", "100"}
+# T10's time limits (report.md's timeliness classes, issue 17): "within 1 year", "trong vòng 5 năm".
+# Only these two numbers, and only with a unit of years after them (a heading cell may wrap, so the
+# words before can be elsewhere in the extracted text): the definition, never a figure.
+TIME_LIMIT_YEARS = {"1", "5"}
+_YEARS_AFTER = re.compile(r"^\s*(?:năm|years?)\b", re.IGNORECASE)
 # Counts of the document's own things. Not rows: a count of rows (rows rejected, rows of a province)
 # is a figure like any other, allowed only when a table publishes it. A phrase may wrap in the PDF's
 # text (a line break stands for its space).
@@ -219,6 +226,8 @@ def unexplained_numbers(text: str, known: Published) -> list[str]:
             continue
         if _COMPARISON.search(before) or (token in _UNIT_THRESHOLDS and _UNIT_AFTER.match(after)):
             continue
+        if token in TIME_LIMIT_YEARS and _YEARS_AFTER.match(after):
+            continue
         if _OWN_THINGS.match(after):
             continue
         value = parse_number(token)
@@ -296,7 +305,7 @@ def scan_public_texts(
     return findings
 
 
-_PDF_TABLE_HEADING = re.compile(r"^(T[1-9])\.\s")
+_PDF_TABLE_HEADING = re.compile(r"^(T(?:10|[1-9]))\.\s")
 _QUARTER_LABEL = re.compile(r"^\d{4}Q[1-4]$")
 
 

@@ -104,6 +104,8 @@ TABLE_TITLES_VI = {
     "T8": "Mức độ đầy đủ của đăng ký khai sinh, khai tử và trẻ sinh tại cơ sở y tế đã được khai sinh, "
     "theo tỉnh (sự kiện xảy ra trong quý)",
     "T9": "Chất lượng dữ liệu: các lần gửi dữ liệu dùng cho quý",
+    "T10": "Mức độ đầy đủ của đăng ký khai sinh, khai tử trong thời hạn luật định, trong vòng 1 năm và trong vòng "
+    "5 năm, theo giới tính và vùng",
 }
 
 # Column: (Vietnamese, English). The same name means the same thing in every table.
@@ -157,6 +159,19 @@ COLUMNS = {
     "rows_loaded": ("Số dòng nạp", "Rows loaded"),
     "rows_rejected": ("Số dòng bị loại", "Rows rejected"),
     "top_rejection_reason": ("Lý do loại chủ yếu", "Main reason for rejection"),
+    "registered_within": ("Thời hạn đăng ký", "Registered within"),
+    "event_quarter": ("Quý xảy ra sự kiện", "Quarter of the events"),
+    "deliveries_cover": ("Dữ liệu đủ cả thời kỳ", "Deliveries cover the period"),
+    "expected_total": ("Số ước tính", "Expected"),
+    "expected_male": ("Ước tính nam", "Expected, male"),
+    "expected_female": ("Ước tính nữ", "Expected, female"),
+    "registered_male": ("Đã đăng ký, nam", "Registered, male"),
+    "registered_female": ("Đã đăng ký, nữ", "Registered, female"),
+    "registered_unknown": ("Đã đăng ký, không rõ giới tính", "Registered, sex unknown"),
+    "registered": ("Đã đăng ký", "Registered"),
+    "completeness_pct": ("Mức độ đầy đủ (%)", "Completeness (%)"),
+    "male_completeness_pct": ("Mức độ đầy đủ, nam (%)", "Completeness, male (%)"),
+    "female_completeness_pct": ("Mức độ đầy đủ, nữ (%)", "Completeness, female (%)"),
 }
 
 # Contract codes as the reader reads them (Vietnamese).
@@ -177,6 +192,12 @@ CODES = {
     "place_of_birth": {"FACILITY": "Cơ sở y tế", "HOME": "Tại nhà", "OTHER": "Nơi khác", "ABROAD": "Nước ngoài"},
     "sex": {"male": "Nam", "female": "Nữ", "unknown": "Không rõ"},
     "geography_level": {"NATIONAL": "Toàn quốc", "REGION": "Vùng"},
+    "registered_within": {
+        "LEGAL": "Trong thời hạn luật định",
+        "WITHIN_1Y": "Trong vòng 1 năm",
+        "WITHIN_5Y": "Trong vòng 5 năm",
+    },
+    "deliveries_cover": {"COMPLETE": "Đủ", "PARTIAL": "Thiếu một phần"},
     "agency": {"MOJ": "Bộ Tư pháp", "MOH": "Bộ Y tế", "GSO": "Thống kê (GSO)"},
     "channel": {
         "FILE": "Tệp",

@@ -459,6 +459,19 @@ METHODS = (
         "thông báo không có mã của mẹ không được ghép.",
     ),
     (
+        "Mức độ đầy đủ theo thời hạn đăng ký (bảng T10)",
+        "Theo khuyến nghị của Liên Hợp Quốc, mức độ đầy đủ được tính cho ba thời hạn kể từ ngày sinh (ngày chết): "
+        "trong thời hạn luật định (khai sinh trong vòng 60 ngày, khai tử trong vòng 15 ngày), trong vòng 1 năm "
+        "(365 ngày) và trong vòng 5 năm (1825 ngày). Mỗi thời hạn được đo trên các sự kiện của quý gần nhất mà mọi "
+        "sự kiện đã qua hết thời hạn vào ngày cuối của quý báo cáo: quý trước cho thời hạn luật định, cùng quý năm "
+        "trước cho thời hạn một năm, cùng quý năm năm trước cho thời hạn năm năm. Số đăng ký của các sự kiện mới hơn "
+        "còn tăng lên, nên không được dùng. Số ước tính của quý đó tính như bảng T8, với số liệu dân số và tỷ suất của "
+        "năm xảy ra sự kiện, cộng theo các tỉnh của vùng. Theo giới tính, tỷ suất thô được áp dụng cho dân số nam "
+        "(nữ) vì cơ quan thống kê không cung cấp tỷ suất theo giới tính; tỷ số giới tính khi sinh cao hơn tỷ số giới "
+        "tính của dân số nên mức độ đầy đủ của bé trai có thể cao hơn thực tế. Khi dữ liệu của Bộ Tư pháp chưa phủ hết "
+        "thời kỳ từ đầu quý xảy ra sự kiện đến cuối quý báo cáo, bảng ghi «Thiếu một phần».",
+    ),
+    (
         "Bảo vệ thông tin cá nhân",
         f"Bản công bố che mọi số đếm từ 1 đến 4 bằng ký hiệu «{SUPPRESSED}»; số 0 được công bố. Tỷ lệ, tỷ số có tử số "
         f"dưới 20 cũng bị che. Sau đó che thêm một số ô khác, chọn sao cho mất ít thông tin nhất, để người đọc có "

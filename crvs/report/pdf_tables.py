@@ -95,91 +95,142 @@ T1_TIMELINESS = Layout(
     note="Đúng hạn: khai sinh trong vòng 60 ngày, khai tử trong vòng 15 ngày kể từ ngày sinh, ngày chết.",
 )
 
-LAYOUTS: dict[str, tuple[Layout, ...]] = {"T1": (T1_PIVOT, T1_TIMELINESS)} | {
-    layout.code: (layout,)
-    for layout in (
-        Layout(
-            "T2",
-            labels.title_vi("T2"),
-            ("province_code",),
-            _cols(("male", "female", "unknown", "total", "sex_ratio_at_birth")),
-            note="Theo tỉnh cư trú của mẹ. Tỷ số giới tính khi sinh: số bé trai trên 100 bé gái.",
-        ),
-        Layout(
-            "T3",
-            labels.title_vi("T3"),
-            ("region_code",),
-            _across("Nhóm tuổi của mẹ", "mother_age_band", MOTHER_AGE_BANDS, "births"),
-        ),
-        Layout(
-            "T4",
-            labels.title_vi("T4"),
-            ("region_code", "place_of_birth"),
-            _across("Tính kịp thời của khai sinh", "timeliness", TIMELINESS_ORDER, "births"),
-        ),
-        Layout(
-            "T5",
-            labels.title_vi("T5"),
-            ("geography_code", "age_band"),
-            _cols(("male", "female", "unknown", "total")),
-            note="Theo vùng cư trú của người chết.",
-        ),
-        Layout(
-            "T6",
-            labels.title_vi("T6"),
-            ("province_code",),
-            _cols(
-                (
-                    "deaths",
-                    "on_time",
-                    "on_time_pct",
-                    "with_cause",
-                    "certified",
-                    "certified_pct",
-                    "ill_defined",
-                    "ill_defined_pct",
-                )
-            ),
-            note="Đúng hạn: trong vòng 15 ngày. % không rõ: trên số khai tử có nguyên nhân chết.",
-        ),
-        Layout(
-            "T7",
-            labels.title_vi("T7"),
-            ("region_code", "age_band"),
-            tuple(
-                Col((labels.code_vi("sex", s), column_vi(v)), v, (("sex", s),))
-                for s in ("male", "female")
-                for v in ("spouses", "first_marriages", "under_legal_age")
-            ),
-            note="Dưới tuổi kết hôn: nữ dưới 18 tuổi, nam dưới 20 tuổi (Luật Hôn nhân và gia đình).",
-        ),
-        Layout(
-            "T8",
-            labels.title_vi("T8"),
-            ("province_code",),
-            tuple(
-                Col((group, column_vi(v)), v)
-                for group, values in (
-                    ("Khai sinh", ("expected_births", "births_on_time", "birth_completeness_pct")),
-                    ("Khai tử", ("expected_deaths", "deaths_on_time", "death_completeness_pct")),
-                    (
-                        "Sinh tại cơ sở y tế",
-                        ("facility_live_births", "facility_births_registered", "facility_linkage_pct"),
-                    ),
-                )
-                for v in values
-            ),
-            note="Sự kiện xảy ra trong quý. Mức độ đầy đủ: số đăng ký đúng hạn trên số ước tính từ tỷ suất sinh, "
-            "chết thô và dân số × 100.",
-        ),
-        Layout(
-            "T9",
-            labels.title_vi("T9"),
-            ("agency", "dataset", "delivery_id", "channel", "extracted_at"),
-            _cols(("rows_received", "rows_loaded", "rows_rejected", "top_rejection_reason")),
-        ),
+T10_PARTS = (
+    (
+        "BIRTH",
+        "Khai sinh: mức độ đầy đủ trong thời hạn luật định, trong vòng 1 năm và trong vòng 5 năm",
+        "Mỗi thời hạn tính trên các trẻ sinh trong quý gần nhất mà mọi trẻ đã qua hết thời hạn vào cuối quý báo cáo: "
+        "thời hạn luật định (trong vòng 60 ngày) cho trẻ sinh quý trước, trong vòng 1 năm (365 ngày) cho trẻ sinh "
+        "cùng quý năm trước, trong vòng 5 năm (1825 ngày) cho trẻ sinh cùng quý năm năm trước; vì vậy không số nào "
+        "là tạm tính. Số ước tính theo giới tính: tỷ suất sinh thô × dân số nam (nữ), nên mức độ đầy đủ của bé trai "
+        "có thể cao hơn thực tế, của bé gái thấp hơn. «Thiếu một phần»: dữ liệu của Bộ Tư pháp chưa phủ hết thời kỳ, "
+        "số đã đăng ký có thể thấp hơn thực tế.",
+    ),
+    (
+        "DEATH",
+        "Khai tử: mức độ đầy đủ trong thời hạn luật định, trong vòng 1 năm và trong vòng 5 năm",
+        "Như bảng khai sinh, với thời hạn luật định của khai tử (trong vòng 15 ngày). Số chết ước tính theo giới "
+        "tính dùng cùng tỷ suất chết thô cho nam và nữ.",
+    ),
+)
+
+
+def _t10_layout(event: str, title: str, note: str) -> Layout:
+    """T10 for one event: time limit, cohort and region down; total, male, female across."""
+    measures = (("Ước tính", "expected"), ("Đã đăng ký", "registered"), ("Đầy đủ (%)", "completeness_pct"))
+    columns = {
+        ("Tổng số", "expected"): "expected_total",
+        ("Tổng số", "registered"): "registered",
+        ("Tổng số", "completeness_pct"): "completeness_pct",
+    } | {
+        (group, measure): f"{measure}_{sex}" if measure != "completeness_pct" else f"{sex}_{measure}"
+        for group, sex in (("Nam", "male"), ("Nữ", "female"))
+        for _, measure in measures
+    }
+    return Layout(
+        "T10",
+        title,
+        ("registered_within", "event_quarter", "region_code"),
+        tuple(
+            Col((group, heading), columns[group, measure])
+            for group in ("Tổng số", "Nam", "Nữ")
+            for heading, measure in measures
+        )
+        + _cols(("registered_unknown", "deliveries_cover")),
+        where=(("event_type", (event,)),),
+        note=note,
     )
-}
+
+
+LAYOUTS: dict[str, tuple[Layout, ...]] = (
+    {"T1": (T1_PIVOT, T1_TIMELINESS)}
+    | {
+        layout.code: (layout,)
+        for layout in (
+            Layout(
+                "T2",
+                labels.title_vi("T2"),
+                ("province_code",),
+                _cols(("male", "female", "unknown", "total", "sex_ratio_at_birth")),
+                note="Theo tỉnh cư trú của mẹ. Tỷ số giới tính khi sinh: số bé trai trên 100 bé gái.",
+            ),
+            Layout(
+                "T3",
+                labels.title_vi("T3"),
+                ("region_code",),
+                _across("Nhóm tuổi của mẹ", "mother_age_band", MOTHER_AGE_BANDS, "births"),
+            ),
+            Layout(
+                "T4",
+                labels.title_vi("T4"),
+                ("region_code", "place_of_birth"),
+                _across("Tính kịp thời của khai sinh", "timeliness", TIMELINESS_ORDER, "births"),
+            ),
+            Layout(
+                "T5",
+                labels.title_vi("T5"),
+                ("geography_code", "age_band"),
+                _cols(("male", "female", "unknown", "total")),
+                note="Theo vùng cư trú của người chết.",
+            ),
+            Layout(
+                "T6",
+                labels.title_vi("T6"),
+                ("province_code",),
+                _cols(
+                    (
+                        "deaths",
+                        "on_time",
+                        "on_time_pct",
+                        "with_cause",
+                        "certified",
+                        "certified_pct",
+                        "ill_defined",
+                        "ill_defined_pct",
+                    )
+                ),
+                note="Đúng hạn: trong vòng 15 ngày. % không rõ: trên số khai tử có nguyên nhân chết.",
+            ),
+            Layout(
+                "T7",
+                labels.title_vi("T7"),
+                ("region_code", "age_band"),
+                tuple(
+                    Col((labels.code_vi("sex", s), column_vi(v)), v, (("sex", s),))
+                    for s in ("male", "female")
+                    for v in ("spouses", "first_marriages", "under_legal_age")
+                ),
+                note="Dưới tuổi kết hôn: nữ dưới 18 tuổi, nam dưới 20 tuổi (Luật Hôn nhân và gia đình).",
+            ),
+            Layout(
+                "T8",
+                labels.title_vi("T8"),
+                ("province_code",),
+                tuple(
+                    Col((group, column_vi(v)), v)
+                    for group, values in (
+                        ("Khai sinh", ("expected_births", "births_on_time", "birth_completeness_pct")),
+                        ("Khai tử", ("expected_deaths", "deaths_on_time", "death_completeness_pct")),
+                        (
+                            "Sinh tại cơ sở y tế",
+                            ("facility_live_births", "facility_births_registered", "facility_linkage_pct"),
+                        ),
+                    )
+                    for v in values
+                ),
+                note="Sự kiện xảy ra trong quý. Mức độ đầy đủ: số đăng ký đúng hạn trên số ước tính từ tỷ suất sinh, "
+                "chết thô và dân số × 100.",
+            ),
+            Layout(
+                "T9",
+                labels.title_vi("T9"),
+                ("agency", "dataset", "delivery_id", "channel", "extracted_at"),
+                _cols(("rows_received", "rows_loaded", "rows_rejected", "top_rejection_reason")),
+            ),
+        )
+    }
+    | {"T10": tuple(_t10_layout(event, title, note) for event, title, note in T10_PARTS)}
+)
 
 
 def names() -> dict[str, dict[str, str]]:
@@ -206,6 +257,8 @@ def label(column: str, value, names: dict[str, dict[str, str]]) -> str:
         return ""
     if column in names and value in names[column]:
         return names[column][value]
+    if column == "event_quarter":  # 2024Q3 → Quý 3/2024
+        return f"Quý {str(value)[-1]}/{str(value)[:4]}"
     if column == "extracted_at":
         return str(value).replace("T", " ").removesuffix("+00:00").removesuffix("Z")[:16]
     return labels.code_vi(column, str(value))
@@ -224,7 +277,7 @@ def number(table: ReportTable, column: str, value) -> str:
         return vn_number(value, 1)
     if kind == ESTIMATE:
         return vn_number(value, 1 if isinstance(value, Decimal) else 0)
-    return str(value)
+    return labels.code_vi(column, str(value))
 
 
 def _down_values(layout: Layout, rows: list[dict], names) -> list[tuple]:
@@ -261,8 +314,9 @@ def grid(layout: Layout, table: ReportTable, rows: list[dict], names: dict) -> G
     for key in _down_values(layout, rows, names):
         group = by_key.get(key, [])
         shown = [label(k, v, names) for k, v in zip(layout.down, key)]
-        if previous is not None and len(layout.down) > 1 and key[0] == previous[0]:
-            shown[0] = ""  # the group's name once, on its first row
+        for j in range(len(layout.down) - 1):  # each group's name once, on its first row
+            if previous is not None and key[: j + 1] == previous[: j + 1]:
+                shown[j] = ""
         previous = key
         body.append(shown + [_cell(layout, table, group, col) for col in layout.columns])
     return Grid(layout.title, [top, second] if two_levels else [top], body, len(layout.down), layout.note)

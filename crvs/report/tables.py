@@ -286,5 +286,29 @@ T9 = ReportTable(
     order_by="agency, extracted_at, delivery_id, dataset",
 )
 
+TIME_LIMITS = ("LEGAL", "WITHIN_1Y", "WITHIN_5Y")
+
+T10 = ReportTable(
+    code="T10",
+    file_stem="T10_completeness_by_period",
+    model="rpt_t10_completeness_by_period",
+    title=(
+        "Registration completeness within the legal period, 1 year and 5 years of the event, by sex and region "
+        "(the latest events whose time limit has run out)"
+    ),
+    columns=contract_columns("rpt_t10_completeness_by_period"),
+    order_by=(
+        f"{_in_order('registered_within', TIME_LIMITS)}, {_in_order('event_type', ('BIRTH', 'DEATH'))}, "
+        f"{_in_order('region_code', REGION_ORDER)}"
+    ),
+    row_totals=(RowTotal(parts=("registered_male", "registered_female", "registered_unknown"), total="registered"),),
+    column_total=ColumnTotal(
+        key="region_code",
+        total_code="VN",
+        columns=("registered_male", "registered_female", "registered_unknown", "registered"),
+        dependent_keys=("event_quarter",),
+    ),
+)
+
 # The report, in order.
-REPORT_TABLES: tuple[ReportTable, ...] = (T1, T2, T3, T4, T5, T6, T7, T8, T9)
+REPORT_TABLES: tuple[ReportTable, ...] = (T1, T2, T3, T4, T5, T6, T7, T8, T9, T10)

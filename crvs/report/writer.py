@@ -321,7 +321,12 @@ def rejected_lines(rejected: list[dict]) -> list[str]:
 NOTES_COMMON = [
     ("Empty cell", "", "not computable: the denominator is zero or not available"),
     ("Percentages", "", "one decimal place; rates and ratios likewise"),
-    ("Counting period", "", "T1–T7 count registrations by registration date; T8 counts events by event date"),
+    (
+        "Counting period",
+        "",
+        "T1–T7 count registrations by registration date; T8 counts events by event date; T10 counts the events "
+        "of earlier quarters whose time limit has run out by the quarter's end (see its event_quarter)",
+    ),
     (
         "Geography",
         "",

@@ -29,6 +29,11 @@ create table reports.rpt_t7_marriages_by_age (
 create table reports.rpt_t9_data_quality (
     quarter text, agency text, dataset text, delivery_id text, channel text, extracted_at text, rows_received integer,
     rows_loaded integer, rows_rejected integer, top_rejection_reason text);
+create table reports.rpt_t10_completeness_by_period (
+    quarter text, registered_within text, event_quarter text, event_type text, region_code text,
+    deliveries_cover text, expected_total numeric(14,1), expected_male numeric(14,1), expected_female numeric(14,1),
+    registered_male integer, registered_female integer, registered_unknown integer, registered integer,
+    completeness_pct numeric(12,1), male_completeness_pct numeric(12,1), female_completeness_pct numeric(12,1));
 create table reports.rpt_quarter_deliveries (
     quarter text, agency text, delivery_id text, dataset text, fed_by text, channel text, extracted_at timestamptz,
     period_start date, period_end date, rows_received integer, rows_loaded integer, rows_rejected integer,

@@ -236,14 +236,19 @@ def _insert(conn: psycopg.Connection, table: str, rows: list[dict]) -> None:
         conn.execute(f"insert into raw.{table} ({', '.join(columns)}) values ({placeholders})", [i, *row.values()])
 
 
-def _write_fixture(conn: psycopg.Connection) -> None:
-    ensure_tables(conn)
-    for delivery_id, agency, extracted_at, start, end in DELIVERIES:
+def _insert_deliveries(conn: psycopg.Connection, deliveries) -> None:
+    """raw.deliveries rows from (delivery_id, agency, extracted_at, period_start, period_end)."""
+    for delivery_id, agency, extracted_at, start, end in deliveries:
         conn.execute(
             "insert into raw.deliveries (delivery_id, agency, channel, schema_version, extracted_at, period_start,"
             " period_end, source, manifest) values (%s, %s, 'FILE', '1.0', %s, %s, %s, 'test fixture', %s)",
             [delivery_id, agency, extracted_at, start, end, json.dumps({"delivery_id": delivery_id})],
         )
+
+
+def _write_fixture(conn: psycopg.Connection) -> None:
+    ensure_tables(conn)
+    _insert_deliveries(conn, DELIVERIES)
     _insert(conn, "moj_births", MOJ_BIRTHS)
     _insert(conn, "moj_deaths", MOJ_DEATHS)
     _insert(conn, "moj_marriages", MOJ_MARRIAGES)

@@ -4,6 +4,8 @@
 -- (rates are never averaged). When GSO delivered a year in both code lists, only the 2025-coded
 -- areas are used for the provinces they cover, so no population is counted twice. A province
 -- where some area lacks its population or its rate gets no expectation (null), not a low one.
+-- By sex (T10): the same crude rate × the population of that sex (the OpenCRVS estimate; GSO
+-- delivers no rate by sex), so the male and female expectations add up to the total.
 with
 
 population as (
@@ -11,7 +13,9 @@ population as (
         year,
         admin_code_version,
         province_code,
-        sum(population) as population
+        sum(population) as population,
+        sum(population) filter (where sex = 'M') as male_population,
+        sum(population) filter (where sex = 'F') as female_population
     from {{ ref('int_gso__population_current') }}
     group by year, admin_code_version, province_code
 ),
@@ -36,6 +40,8 @@ areas as (
         admin_code_version,
         province_code,
         population.population,
+        population.male_population,
+        population.female_population,
         rates.crude_birth_rate,
         rates.crude_death_rate
     from population
@@ -76,7 +82,15 @@ aggregated as (
         cast(case
             when bool_and(population is not null and crude_death_rate is not null)
                 then sum(crude_death_rate * population) / 1000
-        end as numeric(20, 6)) as expected_deaths_in_year
+        end as numeric(20, 6)) as expected_deaths_in_year,
+        {%- for event, rate in [('births', 'crude_birth_rate'), ('deaths', 'crude_death_rate')] %}
+        {%- for sex in ['male', 'female'] %}
+        cast(case
+            when bool_and(population is not null and {{ rate }} is not null)
+                then sum({{ rate }} * coalesce({{ sex }}_population, 0)) / 1000
+        end as numeric(20, 6)) as expected_{{ event }}_{{ sex }}_in_year{{ "," if not loop.last or event == 'births' }}
+        {%- endfor %}
+        {%- endfor %}
     from used_areas
     group by year, province_2025_code
 )
