@@ -24,6 +24,10 @@ one unknown per suppressed count (`x`):
   by registration province: its NEW births are T2's VN births (and by timeliness T4's VN), its NEW
   deaths T6's VN deaths (on time: T6's on_time), and every NEW marriage has two spouses in T7, by
   the registration region (so T1's NEW marriages of a region × 2 = T7's spouses of that region);
+- T11 (the trend, nationally): its row of the report quarter is that quarter's T1 NEW births,
+  deaths (each on time too) and marriages, and T8's VN births and deaths on time; its rows of
+  earlier quarters share no cell with this quarter's tables (their revisions between editions: see
+  docs/report.md, T11);
 - the definition of `under_legal_age` (women under 18, men under 20): in T7 it equals `spouses` in
   the bands wholly under the legal age and is 0 in the bands wholly over it;
 - zero is published, so an `x` count is at least 1;
@@ -146,6 +150,23 @@ COLUMN_ORDER = {
         "facility_live_births",
         "facility_births_registered",
         "facility_linkage_pct",
+    ),
+    "T11": (
+        "quarter",
+        "period",
+        "births",
+        "births_on_time",
+        "births_on_time_pct",
+        "deaths",
+        "deaths_on_time",
+        "deaths_on_time_pct",
+        "marriages",
+        "expected_births",
+        "birth_events_on_time",
+        "birth_completeness_pct",
+        "expected_deaths",
+        "death_events_on_time",
+        "death_completeness_pct",
     ),
     "T9": (
         "agency",
@@ -283,6 +304,30 @@ SHAPES = {
             row_total=(("registered_male", "registered_female", "registered_unknown"), "registered"),
             geography="region_code",
             national_includes_unknown=True,
+        ),
+        # T11, the trend: one row per quarter held (`period`) among the eight ending with the report
+        # quarter, nationally; the row of the report quarter is that quarter's T1 NEW rows and T8 VN.
+        Shape(
+            "T11",
+            "T11_trends.csv",
+            ("quarter", "period"),
+            (
+                "births",
+                "births_on_time",
+                "deaths",
+                "deaths_on_time",
+                "marriages",
+                "birth_events_on_time",
+                "death_events_on_time",
+            ),
+            estimates=("expected_births", "expected_deaths"),
+            rates=(
+                ("births_on_time_pct", "births_on_time", "births"),
+                ("deaths_on_time_pct", "deaths_on_time", "deaths"),
+                ("birth_completeness_pct", "birth_events_on_time", "expected_births"),
+                ("death_completeness_pct", "death_events_on_time", "expected_deaths"),
+            ),
+            at_most=(("births_on_time", "births"), ("deaths_on_time", "deaths")),
         ),
         Shape(
             "T9",
@@ -506,6 +551,7 @@ class Builder:
         self.same_deaths()
         self.same_registrations()
         self.legal_age()
+        self.trend_of_the_quarter()
         return self.model
 
     def within_rows(self, table: Table) -> None:
@@ -691,6 +737,46 @@ class Builder:
                 self.model.equal(
                     marriages * 2.0, self.col("T7", "spouses", in_geo), f"{geo}: T1 NEW marriages × 2 = T7 spouses"
                 )
+
+    def trend_of_the_quarter(self) -> None:
+        """T11's row of the report quarter: its NEW births, deaths (each on time too) and marriages are
+        T1's NEW rows of the quarter, its events on time T8's VN births_on_time and deaths_on_time."""
+        table = self.tables.get("T11")
+        if table is None:
+            return
+        for row in table.rows:
+            if row["period"] != row["quarter"]:
+                continue
+            for column, event, timeliness in (
+                ("births", "BIRTH", None),
+                ("births_on_time", "BIRTH", "ON_TIME"),
+                ("deaths", "DEATH", None),
+                ("deaths_on_time", "DEATH", "ON_TIME"),
+                ("marriages", "MARRIAGE", None),
+            ):
+                own = self.value(table, row, column)
+                if own is None or "T1" not in self.tables:
+                    continue
+                t1 = self.col(
+                    "T1",
+                    "registrations",
+                    lambda r, e=event, t=timeliness: (
+                        r["event_type"] == e and r["reg_kind"] == "NEW" and (t is None or r["timeliness"] == t)
+                    ),
+                )
+                self.model.equal(own, t1, f"T11 {row['period']}: {column} = T1 NEW {event} {timeliness or ''}".strip())
+            vn = lambda r: r["province_code"] == NATIONAL_CODE  # noqa: E731
+            if "T8" not in self.tables or not self.covers("T8", vn):
+                continue
+            for column, t8_column in (
+                ("birth_events_on_time", "births_on_time"),
+                ("death_events_on_time", "deaths_on_time"),
+            ):
+                own = self.value(table, row, column)
+                if own is not None:
+                    self.model.equal(
+                        own, self.col("T8", t8_column, vn), f"T11 {row['period']}: {column} = T8 VN {t8_column}"
+                    )
 
     def legal_age(self) -> None:
         """T7 under_legal_age = spouses in the bands wholly under the legal age, 0 in those over it."""

@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.labels import vn_number  # charts.vn_number: the PDF's spelling too
@@ -176,6 +177,61 @@ def timeliness(rows: list[dict]) -> bytes:
         prop={"family": FONT, "size": 7},
     )
     _style(ax)
+    return _png(fig)
+
+
+def trends(rows: list[dict]) -> bytes:
+    """Two line panels over the quarters of T11 (oldest first): NEW births, deaths and marriages
+    registered; the on-time shares and the completeness of births and deaths (%). A hidden or empty
+    figure is a gap in its line (and a hidden one is marked x)."""
+    rows = sorted(rows, key=lambda r: r["period"])
+    quarters = [f"Q{r['period'][-1]}/{r['period'][:4]}" for r in rows]
+    fig = _figure(7.5, 3.1)
+    counts, shares = fig.subplots(1, 2)
+    for ax, lines, title in (
+        (
+            counts,
+            (
+                ("births", BIRTH, "-", "Khai sinh"),
+                ("deaths", DEATH, "-", "Khai tử"),
+                ("marriages", MARRIAGE, "-", "Kết hôn"),
+            ),
+            "Số đăng ký mới trong quý",
+        ),
+        (
+            shares,
+            (
+                ("births_on_time_pct", BIRTH, "-", "Khai sinh đúng hạn"),
+                ("deaths_on_time_pct", DEATH, "-", "Khai tử đúng hạn"),
+                ("birth_completeness_pct", BIRTH, "--", "Đầy đủ khai sinh"),
+                ("death_completeness_pct", DEATH, "--", "Đầy đủ khai tử"),
+            ),
+            "Tỷ lệ (%)",
+        ),
+    ):
+        for column, colour, style, name in lines:
+            values = [_number(r[column]) for r in rows]
+            ax.plot(
+                range(len(rows)),
+                [float("nan") if v is None else v for v in values],
+                color=colour,
+                linestyle=style,
+                marker="o",
+                markersize=3,
+                linewidth=1.3,
+                label=name,
+            )
+            for x, row in enumerate(rows):
+                if row[column] == SUPPRESSED:
+                    ax.annotate(SUPPRESSED, (x, 0), fontsize=6, color=colour, fontfamily=FONT)
+        ax.set_xticks(range(len(rows)), quarters)
+        ax.set_xlim(-0.5, len(rows) - 0.5)
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: vn_number(v)))
+        ax.set_title(title, fontsize=8, fontfamily=FONT)
+        ax.legend(frameon=False, loc="lower left", prop={"family": FONT, "size": 6})
+        _style(ax)
+        ax.tick_params(axis="x", labelrotation=45 if len(rows) > 4 else 0)
     return _png(fig)
 
 

@@ -106,6 +106,7 @@ TABLE_TITLES_VI = {
     "T9": "Chất lượng dữ liệu: các lần gửi dữ liệu dùng cho quý",
     "T10": "Mức độ đầy đủ của đăng ký khai sinh, khai tử trong thời hạn luật định, trong vòng 1 năm và trong vòng "
     "5 năm, theo giới tính và vùng",
+    "T11": "Xu hướng tám quý gần nhất, toàn quốc: đăng ký mới, tính kịp thời và mức độ đầy đủ",
 }
 
 # Column: (Vietnamese, English). The same name means the same thing in every table.
@@ -150,6 +151,12 @@ COLUMNS = {
     "facility_live_births": ("Trẻ sinh sống tại cơ sở y tế", "Live births in health facilities"),
     "facility_births_registered": ("Trong đó đã khai sinh", "Of which registered"),
     "facility_linkage_pct": ("% đã khai sinh", "% registered"),
+    "period": ("Quý số liệu", "Quarter of the figures"),
+    "births_on_time_pct": ("% khai sinh đúng hạn", "% of births registered on time"),
+    "deaths_on_time_pct": ("% khai tử đúng hạn", "% of deaths registered on time"),
+    "marriages": ("Số kết hôn", "Marriages"),
+    "birth_events_on_time": ("Trẻ sinh trong quý được khai sinh đúng hạn", "Births of the quarter registered on time"),
+    "death_events_on_time": ("Người chết trong quý được khai tử đúng hạn", "Deaths of the quarter registered on time"),
     "agency": ("Cơ quan", "Agency"),
     "dataset": ("Bộ dữ liệu", "Dataset"),
     "delivery_id": ("Mã lần gửi", "Delivery"),

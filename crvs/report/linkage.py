@@ -194,6 +194,7 @@ def between_tables(quarter: Quarter) -> list[Relation]:
                     )
                 )
     found += t1_new_rows(quarter, regions)
+    found += trend_of_the_quarter(quarter)
     # The charts drawn from T1's NEW rows: C1 by registration province, C2 nationally by timeliness.
     if quarter.has("T1", "C1"):
         _, c1_rows = quarter.tables["C1"]
@@ -310,6 +311,55 @@ def t1_new_rows(quarter: Quarter, regions: dict) -> list[Relation]:
                         f"T7 {sex} spouses of {region} = T1 NEW marriages",
                         _sum(quarter.cells("T7", "spouses", region_code=region, sex=sex)),
                         marriages,
+                    )
+                )
+    return found
+
+
+# T11's row of the report quarter itself: the quarter's NEW registrations of T1 (C1, C2 draw the same)
+# and T8's VN events on time. Its rows of earlier quarters have no cell of this quarter's tables.
+TREND_FROM_T1 = (
+    ("births", "BIRTH", None),
+    ("births_on_time", "BIRTH", "ON_TIME"),
+    ("deaths", "DEATH", None),
+    ("deaths_on_time", "DEATH", "ON_TIME"),
+    ("marriages", "MARRIAGE", None),
+)
+TREND_FROM_T8 = (("birth_events_on_time", "births_on_time"), ("death_events_on_time", "deaths_on_time"))
+
+
+def trend_of_the_quarter(quarter: Quarter) -> list[Relation]:
+    """T11's figures of the report quarter are T1's NEW rows (by event, on time) and T8's VN row."""
+    if "T11" not in quarter.tables:
+        return []
+    _, rows = quarter.tables["T11"]
+    found = []
+    for i, row in enumerate(rows):
+        if row["period"] != row["quarter"]:
+            continue
+        own = {
+            column: _sum([("T11", i, column)] if ("T11", i, column) in quarter.values else [])
+            for column in (*(c for c, _, _ in TREND_FROM_T1), *(c for c, _ in TREND_FROM_T8))
+        }
+        if quarter.has("T1"):
+            for column, event, timeliness in TREND_FROM_T1:
+                if not own[column]:
+                    continue
+                keys = {"event_type": event, "reg_kind": "NEW"} | ({"timeliness": timeliness} if timeliness else {})
+                found.append(
+                    _known(
+                        f"T11 {column} = T1 NEW", own[column], _sum(quarter.cells("T1", "registrations", **keys), -1)
+                    )
+                )
+        if quarter.has("T8"):
+            for column, t8_column in TREND_FROM_T8:
+                if not own[column]:
+                    continue
+                found.append(
+                    _known(
+                        f"T11 {column} = T8 VN {t8_column}",
+                        own[column],
+                        _sum(quarter.cells("T8", t8_column, province_code=NATIONAL), -1),
                     )
                 )
     return found

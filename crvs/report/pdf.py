@@ -18,7 +18,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
-from crvs.report import charts, labels, pdf_map, pdf_tables
+from crvs.report import charts, labels, pdf_map, pdf_tables, pdf_trends
 from crvs.report.chart_tables import REGISTRATIONS_BY_PROVINCE, SRB_BY_REGION, TIMELINESS
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.quality_vi import QualitySection
@@ -139,6 +139,7 @@ def write_pdf(path: Path, inputs: PdfInputs) -> int:
     pdf.insert_toc_placeholder(_contents, pages=1)
     _charts(pdf, inputs)
     pdf_map.map_section(pdf, inputs.rows("T8"), quarter_label_vi(inputs.quarter))
+    pdf_trends.trends_section(pdf, inputs)
     _tables(pdf, inputs)
     _methods(pdf)
     _notes(pdf, inputs)

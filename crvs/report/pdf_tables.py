@@ -222,6 +222,27 @@ LAYOUTS: dict[str, tuple[Layout, ...]] = (
                 "chết thô và dân số × 100.",
             ),
             Layout(
+                "T11",
+                labels.title_vi("T11"),
+                ("period",),
+                tuple(
+                    Col((group, column_vi(v)), v)
+                    for group, values in (
+                        ("Khai sinh đăng ký trong quý", ("births", "births_on_time_pct")),
+                        ("Khai tử đăng ký trong quý", ("deaths", "deaths_on_time_pct")),
+                        ("Kết hôn", ("marriages",)),
+                    )
+                    for v in values
+                )
+                + (
+                    Col(("Mức độ đầy đủ, % (sự kiện trong quý)", "Khai sinh"), "birth_completeness_pct"),
+                    Col(("Mức độ đầy đủ, % (sự kiện trong quý)", "Khai tử"), "death_completeness_pct"),
+                ),
+                note="Toàn quốc. Số liệu các quý trước tính lại từ toàn bộ dữ liệu hiện có, nên đã gồm các đăng ký "
+                "muộn, cải chính và hủy gửi đến sau khi quý đó được công bố lần đầu; số đúng hạn và số ước tính: "
+                "tệp T11_trends.csv.",
+            ),
+            Layout(
                 "T9",
                 labels.title_vi("T9"),
                 ("agency", "dataset", "delivery_id", "channel", "extracted_at"),
@@ -259,6 +280,8 @@ def label(column: str, value, names: dict[str, dict[str, str]]) -> str:
         return names[column][value]
     if column == "event_quarter":  # 2024Q3 → Quý 3/2024
         return f"Quý {str(value)[-1]}/{str(value)[:4]}"
+    if column == "period":  # a quarter label: 2025Q3 → quý 3/2025
+        return f"quý {str(value)[-1]}/{str(value)[:4]}"
     if column == "extracted_at":
         return str(value).replace("T", " ").removesuffix("+00:00").removesuffix("Z")[:16]
     return labels.code_vi(column, str(value))

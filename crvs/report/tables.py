@@ -310,5 +310,18 @@ T10 = ReportTable(
     ),
 )
 
+# T11: the last eight quarters held, nationally (one row per quarter, `period`; `quarter` is the
+# report quarter). No additive line: each row is a quarter of its own; its report quarter's row is
+# the quarter's T1, C1, C2 and T8 figures (crvs/report/linkage.py).
+T11 = ReportTable(
+    code="T11",
+    file_stem="T11_trends",
+    model="rpt_t11_trends",
+    title="Trends: the last eight quarters held, nationally (registrations, timeliness, completeness)",
+    columns=contract_columns("rpt_t11_trends"),
+    order_by="period",
+    at_most=(("births_on_time", "births"), ("deaths_on_time", "deaths")),
+)
+
 # The report, in order.
-REPORT_TABLES: tuple[ReportTable, ...] = (T1, T2, T3, T4, T5, T6, T7, T8, T9, T10)
+REPORT_TABLES: tuple[ReportTable, ...] = (T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11)

@@ -34,6 +34,11 @@ create table reports.rpt_t10_completeness_by_period (
     deliveries_cover text, expected_total numeric(14,1), expected_male numeric(14,1), expected_female numeric(14,1),
     registered_male integer, registered_female integer, registered_unknown integer, registered integer,
     completeness_pct numeric(12,1), male_completeness_pct numeric(12,1), female_completeness_pct numeric(12,1));
+create table reports.rpt_t11_trends (
+    quarter text, period text, births integer, births_on_time integer, births_on_time_pct numeric(12,1),
+    deaths integer, deaths_on_time integer, deaths_on_time_pct numeric(12,1), marriages integer,
+    expected_births numeric(14,1), birth_events_on_time integer, birth_completeness_pct numeric(12,1),
+    expected_deaths numeric(14,1), death_events_on_time integer, death_completeness_pct numeric(12,1));
 create table reports.rpt_quarter_deliveries (
     quarter text, agency text, delivery_id text, dataset text, fed_by text, channel text, extracted_at timestamptz,
     period_start date, period_end date, rows_received integer, rows_loaded integer, rows_rejected integer,

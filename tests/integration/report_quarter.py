@@ -66,6 +66,7 @@ def fill_quarter(db):
     )
 
     fill_births_deaths_marriages(db)
+    fill_trend(db)
 
     ensure_tables(db)
     deliveries = [
@@ -248,6 +249,25 @@ def fill_births_deaths_marriages(db):
                 loaded,
                 reason,
             ),
+        )
+
+
+def fill_trend(db):
+    """T11 of 2025Q3: the two quarters held (T1 has 2025Q2's stray row and 2025Q3).
+
+    2025Q3 is the quarter's own figures: T1's NEW births 120 + 4 + 6094 = 6218 (T2's VN), on time
+    120 + 6094 = 6214 (99.9 %), deaths 2 + 1319 + 331 = 1652 (T6's VN), on time 2 + 1319 = 1321 (80.0 %),
+    marriages 3 + 4 = 7; T8's VN 34000.0 expected, 30600 on time (90.0 %), 17000.0, 13260 (78.0 %).
+    2025Q2: T1's 999 births, all on time (100.0 %), no death, no marriage; no T8 row (no completeness).
+    """
+    rows = [
+        ("2025Q2", 999, 999, "100.0", 0, 0, None, 0, None, 0, None, None, 0, None),
+        (QUARTER, 6218, 6214, "99.9", 1652, 1321, "80.0", 7, "34000.0", 30600, "90.0", "17000.0", 13260, "78.0"),
+    ]
+    for row in rows:
+        db.execute(
+            "insert into reports.rpt_t11_trends values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (QUARTER, *row),
         )
 
 

@@ -45,6 +45,8 @@ TABLE_FILES = [
     "T7_marriages_by_age.csv",
     "T8_completeness.csv",
     "T9_data_quality.csv",
+    "T10_completeness_by_period.csv",
+    "T11_trends.csv",
 ]
 EXPECTED_FILES = {
     "manifest.json",
@@ -65,6 +67,8 @@ TABLE_ROWS = {
     "T7": 4 + 4 + 4,
     "T8": 35,
     "T9": 5,
+    "T10": 0,  # report_quarter fills no T10 row
+    "T11": 2,
 }
 
 
@@ -89,6 +93,22 @@ def test_the_layout_and_the_agency_csvs(warehouse_quarter, tmp_path):
     assert folder == out / QUARTER
     assert files_under(folder) == EXPECTED_FILES
     assert [p.name for p in out.iterdir()] == [QUARTER]  # no temporary folder left behind
+
+    # T11 (report_quarter.fill_trend): 2025Q2 then 2025Q3; no count from 1 to 4, but 2025Q2's rates
+    # on a numerator of 0 (below 20) are x in the public edition, as in every table
+    q3 = ["2025Q3", "2025Q3", "6218", "6214", "99.9", "1652", "1321", "80.0", "7"]
+    q3 += ["34000.0", "30600", "90.0", "17000.0", "13260", "78.0"]
+    assert read_csv(folder / "agency" / "T11_trends.csv")[1:] == [
+        ["2025Q3", "2025Q2", "999", "999", "100.0", "0", "0", "", "0", "", "0", "", "", "0", ""],
+        q3,
+    ]
+    # and 2025Q3's births on time and marriages are x: they would give back T1's hidden 01 births on
+    # time (6214 − 6094 = 120) and marriages (7 = 3 + 4); the share goes with
+    # its numerator
+    assert read_csv(folder / "public" / "T11_trends.csv")[1:] == [
+        ["2025Q3", "2025Q2", "999", "999", "100.0", "0", "0", "x", "0", "", "0", "x", "", "0", "x"],
+        q3[:3] + ["x", "x"] + q3[5:8] + ["x"] + q3[9:],
+    ]
 
     t1 = read_csv(folder / "agency" / "T1_registrations.csv")
     assert t1 == [
@@ -167,8 +187,29 @@ def test_the_public_edition_passes_the_disclosure_audit(warehouse_quarter, tmp_p
         "T7": 16,
         "T8": 0,
         "T9": 0,
+        "T10": 0,
+        "T11": 2,  # 2025Q3 births on time and marriages
     }
     assert all(r.high - r.low >= 5 and r.low >= 1 for r in result.ranges)
+
+
+def test_the_audit_knows_the_trend_of_the_quarter(warehouse_quarter, tmp_path):
+    """T11's row of the report quarter is the quarter's T1 NEW births on time: published, it gives
+    back T1's hidden 01 births on time (6214 − 6094 = 120) and late, and the audit says so (without T11's
+    equations it does not: checked by hand)."""
+    folder = write_report(QUARTER, tmp_path)
+    path = folder / "public" / "T11_trends.csv"
+    rows = read_csv(path)
+    assert rows[2][3] == "x"
+    rows[2][3] = "6214"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    result = audit_public_edition(folder)
+    ranges = [f for f in result.findings if f.kind == "range"]
+    assert sorted(f.where for f in ranges if f.table == "T1") == [
+        "T1 01/BIRTH/NEW/LATE registrations",  # then 01's late births too: T2 publishes the total
+        "T1 01/BIRTH/NEW/ON_TIME registrations",
+    ], result.lines()
 
 
 def xlsx_text(cell) -> str:

@@ -208,3 +208,21 @@ def test_without_chart_models_the_pdf_leaves_those_charts_out(warehouse_quarter_
 @pytest.fixture
 def warehouse_quarter_only(db):
     return fill_quarter(db)
+
+
+def test_the_pdf_shows_the_trend_and_says_fewer_quarters_are_held(quarter_with_charts, tmp_path):
+    """T11 (report_quarter.fill_trend: 2025Q2 and 2025Q3 held): a section with the note that fewer
+    than eight quarters are held, the chart, and the table in the Vietnamese format, as published
+    (2025Q3's births on time and marriages x; 2025Q2's shares on a numerator of 0 x)."""
+    folder = write_report(QUARTER, tmp_path)
+    pages, _ = pdf_text(folder / "public" / f"crvs_{QUARTER}_report.pdf")
+    text = [squash(p) for p in pages if "Mục lục" not in p]  # the contents page names them too
+    (section,) = [p for p in text if "Xu hướng các quý gần đây" in p and "Biểu đồ xu hướng" in p]
+    assert (
+        "Kho dữ liệu chưa có đủ tám quý gần nhất: biểu đồ và bảng T11 chỉ gồm các quý đã có số liệu, "
+        "từ quý 2/2025 đến quý 3/2025." in section
+    )
+    (table,) = [p for p in text if "T11. Xu hướng tám quý gần nhất" in p]
+    # period, births, % on time, deaths, % on time, marriages, birth and death completeness
+    assert "quý 2/2025 999 100,0 0 x 0 x x" in table
+    assert "quý 3/2025 6.218 x 1.652 80,0 x 90,0 78,0" in table
