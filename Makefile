@@ -39,8 +39,11 @@ system-packages: ## apt-get install the Debian packages the tests need (Chromium
 run: setup ## start the embedded PostgreSQL, generate a sample quarter, run the DAGs end to end
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/crvs demo --quarter $(QUARTER) --scale $(SCALE)
 
-test: setup lint system-packages ## make lint, then the whole test suite (starts its own embedded PostgreSQL)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+# Two pytest-xdist workers, a module's tests on one worker (module fixtures build once); each worker
+# starts its own embedded PostgreSQL and Airflow home (tests/conftest.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
+test: setup lint system-packages ## make lint, then the whole test suite on TEST_WORKERS=2 workers (each starts its own embedded PostgreSQL)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: setup ## ruff check, ruff format --check and sqlfluff lint of the dbt models (configured in pyproject.toml, .sqlfluff)
 	$(BIN)/ruff check .

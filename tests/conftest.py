@@ -27,8 +27,13 @@ def _free_port() -> int:
 
 
 def pytest_configure(config):
-    if os.environ.get("CRVS_TEST_HOME_READY"):
+    # Each pytest-xdist worker (make test runs two) gets its own CRVS_HOME, server port and Airflow
+    # home; the workers inherit the controller's environment, so the marker names whose it is.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if os.environ.get("CRVS_TEST_HOME_READY") == worker:
         return
+    if worker == "main" and getattr(config.option, "numprocesses", None):
+        return  # pytest-xdist's controller runs no test; left unset, nothing of it reaches a worker
     home = Path(tempfile.mkdtemp(prefix="crvs-test-"))
     for var in ("CRVS_WAREHOUSE_URL", "CRVS_AIRFLOW_DB_URL", "CRVS_PLATFORM_URL", "CRVS_PLATFORM_TOKEN"):
         os.environ.pop(var, None)
@@ -36,8 +41,9 @@ def pytest_configure(config):
         {
             "CRVS_HOME": str(home),
             "CRVS_PG_PORT": str(_free_port()),
+            "CRVS_PG_THROWAWAY": "1",  # thrown away at the end: no fsync
             "CRVS_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
-            "CRVS_TEST_HOME_READY": "1",
+            "CRVS_TEST_HOME_READY": worker,
             "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
         }
     )
