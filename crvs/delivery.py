@@ -50,9 +50,10 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "delivery"
 SENT, NOT_SENT, ALREADY_SENT, FAILED = "SENT", "NOT_SENT", "ALREADY_SENT", "FAILED"
-# The tables report.md defines; a recipient may list one the registry does not hold yet (it is
-# then skipped, with a note), but never anything else.
-REPORT_TABLE_CODES = tuple(f"T{n}" for n in range(1, 10))
+# The tables report.md defines (T1-T9) and those the report adds (T10, T11: crvs/report/tables.py);
+# a recipient may list one the report does not hold yet (it is then skipped, with a note), but never
+# anything else. "all" is every one of them: the whole workbook.
+REPORT_TABLE_CODES = tuple(dict.fromkeys([*(f"T{n}" for n in range(1, 10)), *(t.code for t in REPORT_TABLES)]))
 AIRFLOW_SMTP_CONN_ID = "crvs_smtp"
 
 DDL = f"""

@@ -4,21 +4,18 @@ on a page of its own, with its title, its reading note and its source in Vietnam
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 from crvs.report import tile_map
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.targets import TARGETS_2030
 
-if TYPE_CHECKING:
-    from crvs.report.pdf import ReportPdf
-
 TITLE = "Bản đồ 1. Mức độ đầy đủ đăng ký khai sinh theo tỉnh, thành phố"
 NOTES_HEIGHT = 34  # mm kept under the map for its notes and source, so the section fits one page
 
 
-def map_section(pdf: ReportPdf, t8_rows: list[dict] | None, quarter_label: str) -> None:
-    """A new portrait page with the map, when T8 has rows (the published ones: the public edition's
+def map_section(pdf, t8_rows: list[dict] | None, quarter_label: str) -> None:
+    """A new portrait page of `pdf` (crvs.report.pdf.ReportPdf, which calls this: not imported back,
+    no circle) with the map, when T8 has rows (the published ones: the public edition's
     hidden cells stay `x` on the map)."""
     if not t8_rows:
         return

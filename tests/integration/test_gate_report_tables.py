@@ -104,6 +104,9 @@ def test_many_ill_defined_causes_warn_but_do_not_block(quarter, tmp_path):
         "where geography_code in ('NMM', 'VN') and age_band = '70-74'",
         "update reports.rpt_t1_registrations set registrations = 1369 "
         "where province_code = '96' and event_type = 'DEATH' and timeliness = 'ON_TIME'",
+        # T11's row of the quarter counts T1's NEW deaths: 1702, on time 1371 (80.6 %)
+        "update reports.rpt_t11_trends set deaths = 1702, deaths_on_time = 1371, deaths_on_time_pct = 80.6 "
+        "where quarter = '2025Q3' and period = '2025Q3'",
     ):
         quarter.execute(statement)
     gate = run_gate(QUARTER)

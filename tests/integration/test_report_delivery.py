@@ -158,6 +158,11 @@ def test_a_rerun_does_not_email_twice_unless_forced(report, tmp_path, db):
             "update reports.rpt_t4_births_by_place set births = births + 1 "
             "where region_code in ('NMM', 'VN') and place_of_birth = 'FACILITY' and timeliness = 'ON_TIME'"
         )
+        # and in T11's row of the quarter (T1's NEW births): 6219, on time 6215 (6215 / 6219 = 99.9 %)
+        db.execute(
+            "update reports.rpt_t11_trends set births = 6219, births_on_time = 6215, births_on_time_pct = 99.9 "
+            "where quarter = '2025Q3' and period = '2025Q3'"
+        )
         write_report(QUARTER, report.parent)
         changed = deliver(report, tmp_path, Smtp("127.0.0.1", port), recipient_ids=["moh"])
         assert changed[0].status == ALREADY_SENT and "files changed" in changed[0].note
