@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import great_expectations.expectations as gxe
 
 from crvs import database, settings
+from crvs.model_contracts import COUNT, RATE
 from crvs.quality import freshness
 from crvs.quality.provinces import NATIONAL_CODE, province_codes
 from crvs.quality.suites import (
@@ -30,12 +31,10 @@ from crvs.quality.suites import (
     warning,
 )
 from crvs.report.tables import (
-    COUNT,
     DEATH_AGE_BANDS,
     MARRIAGE_AGE_BANDS,
     MOTHER_AGE_BANDS,
     PLACE_ORDER,
-    RATE,
     REGION_ORDER,
     T1,
     T2,

@@ -3,9 +3,12 @@
 It reads only the files the public receives — `{out}/{quarter}/public/`: the T*.csv, the workbook's
 sheets, the PDF's text (and a public manifest.json when there is one) — and never the suppression's
 code or its assumptions: everything it knows about the tables is written out below from report.md
-(the tables' columns, their totals, the regions, the rates), plus the region of each province, a
-public fact taken from the project's seed `province_regions.csv` (report.md: "by a rule the project
-documents": a 2025 province lies in the region of the PRE2025 province whose code it kept).
+(which columns are counts, estimates and rates, their totals, the regions, the rates' numerators and
+denominators), plus two public facts: the tables' column names and order, as the report models' dbt
+YAML contracts declare them (`crvs.model_contracts.contract_columns`: names and data types only, not
+the `meta` the suppression reads), and the region of each province, taken from the project's seed
+`province_regions.csv` (report.md: "by a rule the project documents": a 2025 province lies in the
+region of the PRE2025 province whose code it kept).
 
 **What the intruder knows** (report.md "Two audiences"), each turned into linear constraints over
 one unknown per suppressed count (`x`):
@@ -73,6 +76,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csc_matrix, vstack
 
+from crvs.model_contracts import contract_columns
+
 HIDDEN = "x"  # report.md: a suppressed cell "is written as `x`"
 MIN_RANGE = 5  # report.md: lowest and highest provable value "must differ by at least 5"
 PRIMARY_MAX = 4  # report.md: "any count from 1 to 4 is suppressed"
@@ -93,11 +98,19 @@ class AuditError(RuntimeError):
 
 @dataclass(frozen=True)
 class Shape:
-    """One published table: its file, key columns, count columns, estimates and rates (num, den)."""
+    """One published table: its file, its report model, its count columns, estimates and rates (num, den).
+
+    The columns themselves — their names and order — are the model's dbt YAML contract
+    (dbt_project/models/reports/<model>.yml, read by `crvs.model_contracts.contract_columns`): a
+    column the intruder does not name here as a count, an estimate or a rate is a key (a label of
+    the row). What the intruder knows of the columns' arithmetic — which are counts, which rate is
+    which numerator over which denominator, the totals and inequalities — is written out here from
+    report.md, and not taken from the contract's `meta` (which the suppression reads).
+    """
 
     code: str
     file: str
-    keys: tuple[str, ...]
+    model: str  # the report model whose dbt contract declares the table's columns
     counts: tuple[str, ...]
     estimates: tuple[str, ...] = ()
     rates: tuple[tuple[str, str, str], ...] = ()  # (rate column, numerator, denominator)
@@ -105,99 +118,36 @@ class Shape:
     row_total: tuple[tuple[str, ...], str] | None = None  # (parts, total)
     geography: str | None = None  # the key column holding VN / a province / a region
     national_includes_unknown: bool = False  # VN also counts events of unknown residence
+    columns: tuple[str, ...] = field(init=False)  # the contract's columns, in its order
+    keys: tuple[str, ...] = field(init=False)  # the columns that are neither counts, estimates nor rates
 
-    @property
-    def columns(self) -> tuple[str, ...]:
-        order = {c: i for i, c in enumerate(COLUMN_ORDER[self.code])}
-        return tuple(
-            sorted({*self.keys, *self.counts, *self.estimates, *(r for r, _, _ in self.rates)}, key=order.__getitem__)
-        )
+    def __post_init__(self):
+        contract = contract_columns(self.model)
+        columns = tuple(c.name for c in contract)
+        figures = {*self.counts, *self.estimates, *(r for r, _, _ in self.rates)}
+        named = {
+            *figures,
+            *(c for _, n, d in self.rates for c in (n, d)),
+            *(c for pair in self.at_most for c in pair),
+            *(self.row_total[0] if self.row_total else ()),
+            *((self.row_total[1],) if self.row_total else ()),
+            *((self.geography,) if self.geography else ()),
+        }
+        missing = sorted(named - set(columns))
+        if missing:
+            raise AuditError(f"{self.code}: the contract of {self.model} has no column {', '.join(missing)}")
+        # A number the intruder does not know as a count, estimate or rate would be read as a label
+        # and escape the audit: refuse it (the contract's data_type says which columns hold numbers).
+        unknown = [c.name for c in contract if c.name not in figures and c.data_type != "text"]
+        if unknown:
+            raise AuditError(f"{self.code}: the intruder does not know column {', '.join(unknown)} of {self.model}")
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "keys", tuple(c for c in columns if c not in figures))
 
     @property
     def sheet(self) -> str:
         return self.file.removesuffix(".csv")
 
-
-# report.md "Tables", column order as listed there.
-COLUMN_ORDER = {
-    "T1": ("quarter", "province_code", "event_type", "reg_kind", "timeliness", "registrations", "foreign_element"),
-    "T2": ("quarter", "province_code", "male", "female", "unknown", "total", "sex_ratio_at_birth"),
-    "T3": ("quarter", "region_code", "mother_age_band", "births"),
-    "T4": ("quarter", "region_code", "place_of_birth", "timeliness", "births"),
-    "T5": ("quarter", "geography_level", "geography_code", "age_band", "male", "female", "unknown", "total"),
-    "T6": (
-        "quarter",
-        "province_code",
-        "deaths",
-        "on_time",
-        "on_time_pct",
-        "with_cause",
-        "certified",
-        "certified_pct",
-        "ill_defined",
-        "ill_defined_pct",
-    ),
-    "T7": ("quarter", "region_code", "sex", "age_band", "spouses", "first_marriages", "under_legal_age"),
-    "T8": (
-        "quarter",
-        "province_code",
-        "expected_births",
-        "births_on_time",
-        "birth_completeness_pct",
-        "expected_deaths",
-        "deaths_on_time",
-        "death_completeness_pct",
-        "facility_live_births",
-        "facility_births_registered",
-        "facility_linkage_pct",
-    ),
-    "T11": (
-        "quarter",
-        "period",
-        "births",
-        "births_on_time",
-        "births_on_time_pct",
-        "deaths",
-        "deaths_on_time",
-        "deaths_on_time_pct",
-        "marriages",
-        "expected_births",
-        "birth_events_on_time",
-        "birth_completeness_pct",
-        "expected_deaths",
-        "death_events_on_time",
-        "death_completeness_pct",
-    ),
-    "T9": (
-        "agency",
-        "dataset",
-        "delivery_id",
-        "channel",
-        "extracted_at",
-        "rows_received",
-        "rows_loaded",
-        "rows_rejected",
-        "top_rejection_reason",
-    ),
-    "T10": (
-        "quarter",
-        "registered_within",
-        "event_quarter",
-        "event_type",
-        "region_code",
-        "deliveries_cover",
-        "expected_total",
-        "expected_male",
-        "expected_female",
-        "registered_male",
-        "registered_female",
-        "registered_unknown",
-        "registered",
-        "completeness_pct",
-        "male_completeness_pct",
-        "female_completeness_pct",
-    ),
-}
 
 SEXES = ("male", "female", "unknown")
 SHAPES = {
@@ -206,14 +156,14 @@ SHAPES = {
         Shape(
             "T1",
             "T1_registrations.csv",
-            ("quarter", "province_code", "event_type", "reg_kind", "timeliness"),
+            "rpt_t1_registrations",
             ("registrations", "foreign_element"),
             at_most=(("foreign_element", "registrations"),),
         ),
         Shape(
             "T2",
             "T2_births_by_sex.csv",
-            ("quarter", "province_code"),
+            "rpt_t2_births_by_sex",
             (*SEXES, "total"),
             rates=(("sex_ratio_at_birth", "male", "female"),),
             row_total=(SEXES, "total"),
@@ -223,7 +173,7 @@ SHAPES = {
         Shape(
             "T3",
             "T3_births_by_mother_age.csv",
-            ("quarter", "region_code", "mother_age_band"),
+            "rpt_t3_births_by_mother_age",
             ("births",),
             geography="region_code",
             national_includes_unknown=True,
@@ -231,7 +181,7 @@ SHAPES = {
         Shape(
             "T4",
             "T4_births_by_place.csv",
-            ("quarter", "region_code", "place_of_birth", "timeliness"),
+            "rpt_t4_births_by_place",
             ("births",),
             geography="region_code",
             national_includes_unknown=True,
@@ -239,7 +189,7 @@ SHAPES = {
         Shape(
             "T5",
             "T5_deaths_by_age_sex.csv",
-            ("quarter", "geography_level", "geography_code", "age_band"),
+            "rpt_t5_deaths_by_age_sex",
             (*SEXES, "total"),
             row_total=(SEXES, "total"),
             geography="geography_code",
@@ -248,7 +198,7 @@ SHAPES = {
         Shape(
             "T6",
             "T6_deaths_quality.csv",
-            ("quarter", "province_code"),
+            "rpt_t6_deaths_quality",
             ("deaths", "on_time", "with_cause", "certified", "ill_defined"),
             rates=(
                 ("on_time_pct", "on_time", "deaths"),
@@ -268,7 +218,7 @@ SHAPES = {
         Shape(
             "T7",
             "T7_marriages_by_age.csv",
-            ("quarter", "region_code", "sex", "age_band"),
+            "rpt_t7_marriages_by_age",
             ("spouses", "first_marriages", "under_legal_age"),
             at_most=(("first_marriages", "spouses"), ("under_legal_age", "spouses")),
             geography="region_code",
@@ -276,7 +226,7 @@ SHAPES = {
         Shape(
             "T8",
             "T8_completeness.csv",
-            ("quarter", "province_code"),
+            "rpt_t8_completeness",
             ("births_on_time", "deaths_on_time", "facility_live_births", "facility_births_registered"),
             estimates=("expected_births", "expected_deaths"),
             rates=(
@@ -293,7 +243,7 @@ SHAPES = {
         Shape(
             "T10",
             "T10_completeness_by_period.csv",
-            ("quarter", "registered_within", "event_quarter", "event_type", "region_code", "deliveries_cover"),
+            "rpt_t10_completeness_by_period",
             ("registered_male", "registered_female", "registered_unknown", "registered"),
             estimates=("expected_total", "expected_male", "expected_female"),
             rates=(
@@ -310,7 +260,7 @@ SHAPES = {
         Shape(
             "T11",
             "T11_trends.csv",
-            ("quarter", "period"),
+            "rpt_t11_trends",
             (
                 "births",
                 "births_on_time",
@@ -332,7 +282,7 @@ SHAPES = {
         Shape(
             "T9",
             "T9_data_quality.csv",
-            ("agency", "dataset", "delivery_id", "channel", "extracted_at", "top_rejection_reason"),
+            "rpt_t9_data_quality",
             ("rows_received", "rows_loaded", "rows_rejected"),
         ),
     )
@@ -397,8 +347,8 @@ def _read_table(path: Path, shape: Shape) -> Table:
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header = next(reader, None)
-        if header is None or tuple(header) != COLUMN_ORDER[shape.code]:
-            raise AuditError(f"{path}: the columns are {header}, report.md says {list(COLUMN_ORDER[shape.code])}")
+        if header is None or tuple(header) != shape.columns:
+            raise AuditError(f"{path}: the columns are {header}, the report's contract says {list(shape.columns)}")
         rows = []
         for line, values in enumerate(reader, start=2):
             if len(values) != len(header):

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from crvs.audit.intruder import COLUMN_ORDER, HIDDEN, SHAPES, AuditError, Finding, Table
+from crvs.audit.intruder import HIDDEN, SHAPES, AuditError, Finding, Table
 
 NAME_VALUE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(-?\d+(?:[.,]\d+)*)")
 
@@ -318,7 +318,7 @@ def pdf_table_findings(source: str, pages: list[str], tables: dict[str, Table]) 
             continue
         n_keys = len(table.shape.keys)
         for row in table.rows:
-            cells = [row[c] for c in COLUMN_ORDER[code]]
+            cells = [row[c] for c in SHAPES[code].columns]
             tokens = [str(v) for v in cells if v not in (None, "")]
             printed.setdefault(code, {})[tuple(tokens[:n_keys])] = tokens
     findings, current = [], None

@@ -6,7 +6,8 @@ They are not tables of the report (not in REPORT_TABLES, no CSV): the PDF draws 
 
 from __future__ import annotations
 
-from crvs.report.tables import COUNT, KEY, RATE, Column, ColumnTotal, ReportTable, RowTotal
+from crvs.model_contracts import COUNT, KEY, RATE, Column
+from crvs.report.tables import ColumnTotal, ReportTable, RowTotal
 
 _QUARTER = Column("quarter", KEY, "the quarter")
 

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 from scipy.optimize import linprog
 
+from crvs.model_contracts import COUNT, RATE
 from crvs.report import linkage, protection
-from crvs.report.tables import COUNT, RATE, ReportTable
+from crvs.report.tables import ReportTable
 
 SUPPRESSED = "x"
 PRIMARY_MAX = 4  # counts 1..PRIMARY_MAX are suppressed

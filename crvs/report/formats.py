@@ -20,9 +20,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from crvs.model_contracts import COUNT, ESTIMATE, KEY, RATE, TALLY, TEXT
 from crvs.report import labels
 from crvs.report.disclosure import SUPPRESSED
-from crvs.report.tables import COUNT, ESTIMATE, KEY, RATE, TALLY, TEXT, ReportTable
+from crvs.report.tables import ReportTable
 
 COUNT_FORMAT = "#,##0"
 ESTIMATE_FORMAT = "#,##0.0"

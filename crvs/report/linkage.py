@@ -20,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from crvs import reference
-from crvs.report.tables import COUNT, ReportTable
+from crvs.model_contracts import COUNT
+from crvs.report.tables import ReportTable
 
 Cell = tuple[str, int, str]  # (table code, row index, column)
 NATIONAL = "VN"

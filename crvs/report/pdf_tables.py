@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from crvs import reference
+from crvs.model_contracts import COUNT, ESTIMATE, RATE, TALLY
 from crvs.report import labels
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.labels import column_vi, vn_number
-from crvs.report.tables import COUNT, ESTIMATE, MOTHER_AGE_BANDS, RATE, TALLY, TIMELINESS_ORDER, ReportTable
+from crvs.report.tables import MOTHER_AGE_BANDS, TIMELINESS_ORDER, ReportTable
 
 EVENTS = ("BIRTH", "DEATH", "MARRIAGE")
 KINDS = ("NEW", "RE_REGISTRATION", "RECORDED_ABROAD")

@@ -10,11 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from crvs.audit import audit_public_edition
+from crvs.model_contracts import COUNT
 from crvs.reference import province_codes
 from crvs.report.disclosure import SUPPRESSED, protect_quarter
 from crvs.report.formats import typed_rows, write_csv
 from crvs.report.linkage import region_provinces
-from crvs.report.tables import COUNT, MOTHER_AGE_BANDS, REGION_ORDER, T1, T2, T3, T5, T8
+from crvs.report.tables import MOTHER_AGE_BANDS, REGION_ORDER, T1, T2, T3, T5, T8
 
 X = SUPPRESSED
 Q = "2025Q3"

@@ -303,6 +303,21 @@ def test_the_audit_shares_no_code_with_the_suppression():
     assert loaded.stdout.strip() == "[]"
 
 
+def test_the_audit_reads_the_columns_from_the_contract_and_refuses_a_number_it_does_not_know():
+    """The columns' names and order are the dbt contract's; what is a count, estimate or rate is the
+    intruder's own: a numeric column it does not name would be read as a label and escape the audit."""
+    from crvs.audit.intruder import SHAPES, Shape
+    from crvs.model_contracts import contract_columns
+
+    t1 = SHAPES["T1"]
+    assert t1.columns == tuple(c.name for c in contract_columns("rpt_t1_registrations"))
+    assert t1.keys == ("quarter", "province_code", "event_type", "reg_kind", "timeliness")
+    with pytest.raises(AuditError, match="does not know column foreign_element of rpt_t1_registrations"):
+        Shape("T1", "T1_registrations.csv", "rpt_t1_registrations", ("registrations",))
+    with pytest.raises(AuditError, match="the contract of rpt_t1_registrations has no column births"):
+        Shape("T1", "T1_registrations.csv", "rpt_t1_registrations", ("registrations", "foreign_element", "births"))
+
+
 @pytest.mark.parametrize(("vn_unknown", "high", "passes"), [(25, 5, False), (26, 6, True)])
 def test_differ_by_at_least_5_means_high_minus_low_at_least_5(tmp_path, vn_unknown, high, passes):
     """NMM + MRD unknown ≤ vn_unknown − 19, each ≥ 1 ⇒ each ∈ [1, vn_unknown − 20]: [1, 5] (5 − 1 = 4,

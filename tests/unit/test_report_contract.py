@@ -1,10 +1,12 @@
 """The report tables' columns are declared once, in the report models' dbt YAML contracts, and read
-from there by crvs.report.tables (and through it by the writers and the gate's structural suites)."""
+from there by crvs.model_contracts for crvs.report.tables (and through it the writers and the gate's
+structural suites) and for the disclosure audit."""
 
 import pytest
 
+from crvs import model_contracts
+from crvs.model_contracts import ContractError, contract_columns
 from crvs.report import tables
-from crvs.report.tables import ContractError, contract_columns
 
 
 def test_t2_columns_come_from_its_yaml_contract():
@@ -28,8 +30,8 @@ def _model(tmp_path, monkeypatch, columns: str, contract: bool = True):
     folder.mkdir(parents=True)
     config = "    config:\n      contract:\n        enforced: true\n" if contract else ""
     (folder / "rpt_x.yml").write_text(f"version: 2\n\nmodels:\n  - name: rpt_x\n{config}    columns:\n{columns}")
-    monkeypatch.setattr(tables, "MODELS_DIR", tmp_path)
-    tables._model_yaml.cache_clear()
+    monkeypatch.setattr(model_contracts, "MODELS_DIR", tmp_path)
+    model_contracts._model_yaml.cache_clear()
 
 
 GOOD = (
@@ -58,4 +60,4 @@ def test_a_well_declared_model_reads_and_each_fault_names_its_file_and_column(tm
     _model(tmp_path / "nocontract", monkeypatch, GOOD, contract=False)
     with pytest.raises(ContractError, match="rpt_x has no enforced contract"):
         contract_columns("rpt_x")
-    tables._model_yaml.cache_clear()
+    model_contracts._model_yaml.cache_clear()
