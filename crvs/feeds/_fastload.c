@@ -4,8 +4,13 @@
  * It never decides that a row is bad: a row it cannot prove good under every rule of the contract
  * (crvs.feeds.contract, the same rules crvs.feeds.validation writes as SQL) is handed back to
  * Python, which sends it the general way, where SQL finds its rule and message. So this file may
- * be stricter than the contract (a leading zero in an integer, a year outside 1800-2999, spaces
- * around an identifier all take the general way), never looser.
+ * be stricter than the contract (a leading zero in an integer, spaces around an identifier all
+ * take the general way), never looser.
+ *
+ * The contract's value formats (crvs.feeds.contract.Formats) come in the description: the citizen
+ * number's digits, the years of a date, a registration number's longest length and inner
+ * characters. The ICD-10 shape is written here (icd10_code); crvs.feeds.fastpath.outgrown sends a
+ * file the general way when the contract declares another (ENGINE_ICD10).
  *
  * HMAC-SHA256 as RFC 2104: OpenSSL's SHA-256 contexts of the key's inner and outer blocks are
  * computed once; each identifier then costs two copies of a small struct and two compressions.
@@ -28,6 +33,7 @@ enum { R_LT = 1, R_LE, R_GE, R_EMPTY_WHEN };
 #define MAX_COLUMNS 64
 #define MAX_VALUES 32
 #define N_VERSIONS 2
+#define MAX_INNER 16 /* characters a registration number may hold inside besides letters and digits */
 
 typedef struct { int op, a, b; const char *value; Py_ssize_t value_len; } Rule;
 
@@ -53,6 +59,9 @@ typedef struct {
     char *prefix; /* the delivery_id, any length (the loader bounds it) */
     Py_ssize_t prefix_len;
     char extracted_on[10];
+    int citizen_digits, first_year, last_year; /* crvs.feeds.contract.Formats */
+    Py_ssize_t regno_max, regno_inner_len;
+    char regno_inner[MAX_INNER];
     PyObject *keep; /* the Python objects whose bytes the pointers above borrow */
     uint64_t *seen; /* open-addressing set of key hashes (0 = empty) */
     size_t seen_cap, seen_n;
@@ -103,13 +112,13 @@ static int number(const char *s, Py_ssize_t n)
     return v;
 }
 
-static int calendar_date(const char *s, Py_ssize_t n)
+static int calendar_date(const Engine *e, const char *s, Py_ssize_t n)
 {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (n != 10 || s[4] != '-' || s[7] != '-') return 0;
     if (!all_digits(s, 4) || !all_digits(s + 5, 2) || !all_digits(s + 8, 2)) return 0;
     int y = number(s, 4), m = number(s + 5, 2), d = number(s + 8, 2);
-    if (y < 1800 || y > 2999 || m < 1 || m > 12 || d < 1) return 0;
+    if (y < e->first_year || y > e->last_year || m < 1 || m > 12 || d < 1) return 0;
     int last = days[m - 1] + (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
     return d <= last;
 }
@@ -156,20 +165,21 @@ static int icd10_code(const char *s, Py_ssize_t n)
     return n == 3 || (s[3] == '.' && s[4] >= '0' && s[4] <= '9');
 }
 
-static int registration_number(const char *s, Py_ssize_t n)
+static int registration_number(const Engine *e, const char *s, Py_ssize_t n)
 {
-    /* crvs.feeds.contract.registration_number: [A-Za-z0-9], then [A-Za-z0-9./_-], ending in a
-     * letter or digit; at most 64; a digit somewhere; not 12 digits alone. */
-    if (n < 1 || n > 64) return 0;
+    /* crvs.feeds.contract.Formats.registration_number: [A-Za-z0-9], then letters, digits or the
+     * inner characters, ending in a letter or digit; at most regno_max; a digit somewhere; not a
+     * citizen number's digits alone. */
+    if (n < 1 || n > e->regno_max) return 0;
     Py_ssize_t digits = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') digits++;
         else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) continue;
-        else if ((c == '-' || c == '/' || c == '.' || c == '_') && i > 0 && i < n - 1) continue;
+        else if (i > 0 && i < n - 1 && memchr(e->regno_inner, c, e->regno_inner_len)) continue;
         else return 0;
     }
-    return digits > 0 && !(n == 12 && digits == 12);
+    return digits > 0 && !(n == e->citizen_digits && digits == n);
 }
 
 static uint64_t fnv1a(uint64_t h, const char *s, Py_ssize_t n)
@@ -278,7 +288,7 @@ static int row_is_good(Engine *e, Field *f)
             if (!canonical_int(s, n, &value) || value < e->minimum[c] || value > e->maximum[c]) return 0;
             break;
         case K_DATE:
-            if (!calendar_date(s, n)) return 0;
+            if (!calendar_date(e, s, n)) return 0;
             break;
         case K_BOOL:
             if (n != 1 || (s[0] != '0' && s[0] != '1')) return 0;
@@ -294,13 +304,13 @@ static int row_is_good(Engine *e, Field *f)
             break;
         }
         case K_PID:
-            if (n != 12 || !all_digits(s, 12)) return 0;
+            if (n != e->citizen_digits || !all_digits(s, n)) return 0;
             break;
         case K_ICD10:
             if (!icd10_code(s, n)) return 0;
             break;
         case K_REGNO:
-            if (!registration_number(s, n)) return 0;
+            if (!registration_number(e, s, n)) return 0;
             break;
         case K_PROVINCE:
             if (version < 0 || n != 2 || !all_digits(s, 2) || !e->provinces[version][number(s, 2)]) return 0;
@@ -339,7 +349,7 @@ static void pseudonym(Engine *e, const char *digits, unsigned char *digest)
 {
     unsigned char inner[SHA256_DIGEST_LENGTH];
     SHA256_CTX ctx = e->inner;
-    SHA256_Update(&ctx, digits, 12);
+    SHA256_Update(&ctx, digits, (size_t)e->citizen_digits);
     SHA256_Final(inner, &ctx);
     ctx = e->outer;
     SHA256_Update(&ctx, inner, sizeof inner);
@@ -516,13 +526,17 @@ static int Engine_init(Engine *e, PyObject *args, PyObject *kwargs)
 {
     /* (kinds, required, minimum, maximum, values, out, pid, key, version_column,
      *  commune_parent_column, versions, provinces, communes, rules, inner_block, outer_block,
-     *  prefix, extracted_on) -- built by crvs.feeds.fastpath.engine_for() */
+     *  prefix, extracted_on, citizen_digits, first_year, last_year, regno_max, regno_inner)
+     * -- built by crvs.feeds.fastpath.engine() */
     PyObject *minimum, *maximum, *values, *out, *pid, *key, *versions, *rules;
     Py_buffer kinds, required, provinces, communes, inner_block, outer_block, prefix, extracted_on;
-    if (!PyArg_ParseTuple(args, "y*y*OOOOOOiiOy*y*Oy*y*y*y*", &kinds, &required, &minimum, &maximum,
+    const char *inner_chars;
+    Py_ssize_t inner_len;
+    if (!PyArg_ParseTuple(args, "y*y*OOOOOOiiOy*y*Oy*y*y*y*iiiny#", &kinds, &required, &minimum, &maximum,
                           &values, &out, &pid, &key, &e->version_column, &e->commune_parent_column,
                           &versions, &provinces, &communes, &rules, &inner_block, &outer_block,
-                          &prefix, &extracted_on))
+                          &prefix, &extracted_on, &e->citizen_digits, &e->first_year, &e->last_year,
+                          &e->regno_max, &inner_chars, &inner_len))
         return -1;
     int status = -1;
     Py_XSETREF(e->keep, PyTuple_Pack(4, values, versions, rules, Py_None));
@@ -533,6 +547,14 @@ static int Engine_init(Engine *e, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_ValueError, "malformed engine description");
         goto done;
     }
+    /* dates are compared as text (four-digit years); a citizen number fits a line */
+    if (e->citizen_digits < 1 || e->citizen_digits > 1024 || e->first_year < 1000 || e->last_year > 9999
+        || e->first_year > e->last_year || e->regno_max < 1 || inner_len > MAX_INNER) {
+        PyErr_SetString(PyExc_ValueError, "formats outside the engine's reach");
+        goto done;
+    }
+    memcpy(e->regno_inner, inner_chars, (size_t)inner_len);
+    e->regno_inner_len = inner_len;
     e->width = (int)kinds.len;
     memcpy(e->kind, kinds.buf, kinds.len);
     memcpy(e->required, required.buf, required.len);

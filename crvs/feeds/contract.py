@@ -4,20 +4,21 @@ One description of every dataset serves the loader (validation SQL, raw tables),
 generator and the quality suites. Column kinds:
 
   text      free text                      int       integer (optionally bounded)
-  date      YYYY-MM-DD                     bool      0/1
+  date      YYYY-MM-DD (Formats: 1800-2999) bool      0/1
   numeric   decimal number                 enum      one of `values`
-  pid       12-digit citizen number: stored only as an HMAC-SHA256 pseudonym in `<stem>_pid`
+  pid       citizen number (Formats: 12 digits): stored only as an HMAC-SHA256 pseudonym in `<stem>_pid`
   name      personal name: read, never stored
   province  2-digit code valid in the row's admin_code_version list
   commune   5-digit code valid in the row's admin_code_version list
-  icd10     A00-Z99 with an optional .d
-  regno     a registration number (record_id, notification_id): REGISTRATION_NUMBER_RULE. The
+  icd10     A00-Z99 with an optional .d (Formats.icd10)
+  regno     a registration number (record_id, notification_id): Formats.registration_number_rule. The
             contract calls it a number; the rule keeps a mislabelled column out (a name, with its
             spaces and no digit; a citizen number's 12 digits), never a real registration number
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -29,20 +30,84 @@ CODE_VERSIONS = ("PRE2025", "2025")
 SEX = ("M", "F", "U")
 AGE_GROUPS = tuple(f"{a}-{a + 4}" for a in range(0, 80, 5)) + ("80+",)
 
-REGISTRATION_NUMBER_RULE = (
-    "ASCII letters and digits, with - / . _ inside, at least one digit, at most 64 characters, not 12 digits alone"
-)
-_REGISTRATION_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9./_-]{0,62}[A-Za-z0-9])?", re.ASCII)
+
+@dataclass(frozen=True)
+class Formats:
+    """The value formats of the contract, each declared once. The loader's checks read them from
+    here: the SQL of the general way (crvs.feeds.validation), the pseudonymiser
+    (crvs.feeds.pseudonym) and the C fast path, which receives the numbers in its description and
+    steps aside for a pattern it does not implement (crvs.feeds.fastpath.outgrown).
+
+    citizen_number_digits   a `pid` is this many ASCII digits, nothing else
+    date_years              a `date` is YYYY-MM-DD of a year in this range (four digits each)
+    icd10                   an `icd10` code matches this PostgreSQL regular expression whole
+    icd10_example           a code of that shape, for the messages
+    registration_number_*   a `regno`: ASCII letters and digits, with `_inner` characters inside
+                            (not first, not last), at least one digit, at most `_max_length`
+                            characters, and not a citizen number (its digits alone)
+    """
+
+    citizen_number_digits: int = 12
+    date_years: tuple[int, int] = (1800, 2999)
+    icd10: str = r"[A-Z]\d{2}(\.\d)?"
+    icd10_example: str = "I21.9"
+    registration_number_max_length: int = 64
+    registration_number_inner: str = "-/._"
+
+    def __post_init__(self):
+        first, last = self.date_years
+        if not 1000 <= first <= last <= 9999:  # dates are compared as text: four-digit years
+            raise ValueError(f"date years {self.date_years} are not four-digit years in order")
+        if self.citizen_number_digits < 1 or self.registration_number_max_length < 2:
+            raise ValueError("a citizen number has a digit and a registration number room for two characters")
+        if not all(ch.isascii() and ch.isprintable() and not ch.isalnum() for ch in self.registration_number_inner):
+            raise ValueError(f"registration number characters {self.registration_number_inner!r} are not punctuation")
+
+    def citizen_number(self, value: str) -> bool:
+        """True when `value` is a citizen number: its digits exactly (str.isdigit alone would also
+        accept other scripts' digits)."""
+        return len(value) == self.citizen_number_digits and value.isascii() and value.isdigit()
+
+    @property
+    def citizen_number_label(self) -> str:
+        return f"{self.citizen_number_digits}-digit citizen number"
+
+    @property
+    def first_date(self) -> str:
+        return f"{self.date_years[0]:04d}-01-01"
+
+    @property
+    def last_date(self) -> str:
+        return f"{self.date_years[1]:04d}-12-31"
+
+    @property
+    def registration_number_rule(self) -> str:
+        return (
+            f"ASCII letters and digits, with {' '.join(self.registration_number_inner)} inside, at least one digit,"
+            f" at most {self.registration_number_max_length} characters,"
+            f" not {self.citizen_number_digits} digits alone"
+        )
+
+    @functools.cached_property
+    def _registration_number(self) -> re.Pattern:
+        inner = re.escape(self.registration_number_inner)
+        return re.compile(
+            rf"[A-Za-z0-9](?:[A-Za-z0-9{inner}]{{0,{self.registration_number_max_length - 2}}}[A-Za-z0-9])?", re.ASCII
+        )
+
+    def registration_number(self, value: str) -> bool:
+        """True when `value` has a registration number's shape (registration_number_rule)."""
+        return (
+            self._registration_number.fullmatch(value) is not None
+            and any(ch.isdigit() for ch in value)
+            and not self.citizen_number(value)
+        )
 
 
-def registration_number(value: str) -> bool:
-    """True when `value` has a registration number's shape (REGISTRATION_NUMBER_RULE); the loader's
-    C fast path checks the same (crvs/feeds/_fastload.c, registration_number)."""
-    return (
-        _REGISTRATION_NUMBER.fullmatch(value) is not None
-        and any(ch.isdigit() for ch in value)
-        and not (len(value) == 12 and value.isdigit())
-    )
+# The formats of schema version 1.0 (../shared/spec/feeds.md).
+FORMATS = Formats()
+REGISTRATION_NUMBER_RULE = FORMATS.registration_number_rule
+registration_number = FORMATS.registration_number
 
 
 @dataclass(frozen=True)
@@ -105,6 +170,7 @@ class Dataset:
     key: tuple[str, ...]
     rules: tuple[RowRule, ...] = field(default=())
     description: str = ""
+    formats: Formats = FORMATS
 
     @property
     def column_names(self) -> tuple[str, ...]:

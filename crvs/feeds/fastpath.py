@@ -21,6 +21,11 @@ compiler or OpenSSL's headers the install goes on without it) and the file holds
 and no carriage return inside a line (then every record is one line split on commas). Set
 CRVS_LOADER_FAST_PATH=0 to load everything the general way.
 
+The contract's value formats (crvs.feeds.contract.Formats, each declared once) are passed in the
+engine's description: the citizen number's digits, the years of a date, a registration number's
+longest length and inner characters. The ICD-10 code is a pattern, which C does not read: the
+engine implements ENGINE_ICD10, and a contract that declares another makes it step aside.
+
 The engine's description has fixed shapes: two code lists, 2-digit province and 5-digit commune
 codes, at most 64 columns, 32 values per code list column and 16 row rules. When the contract (or
 the official lists it names) outgrows them, `engine` raises StepAside with the reason and the
@@ -64,6 +69,8 @@ MAX_VALUES = 32
 MAX_RULES = 16
 CODE_LISTS = 2
 CODE_DIGITS = {"province": 2, "commune": 5}
+# The ICD-10 shape _fastload.c's icd10_code implements: the contract's Formats.icd10 of schema 1.0.
+ENGINE_ICD10 = r"[A-Z]\d{2}(\.\d)?"
 
 
 class StepAside(Exception):
@@ -133,6 +140,9 @@ def outgrown(dataset: Dataset, header: list[str], valid_codes) -> str | None:
         return f"{wide.name} has {len(wide.values)} values, the engine holds at most {MAX_VALUES}"
     if len(dataset.rules) > MAX_RULES:
         return f"the dataset has {len(dataset.rules)} row rules, the engine holds at most {MAX_RULES}"
+    icd10 = dataset.formats.icd10
+    if icd10 != ENGINE_ICD10 and any(c.kind == "icd10" for c in dataset.columns):
+        return f"the contract's ICD-10 code is {icd10}, the engine reads {ENGINE_ICD10}"
     levels = {c.kind for c in dataset.columns if c.kind in CODE_DIGITS}
     if "commune" in levels:
         levels.add("province")  # a commune's province is read from the province list's shape
@@ -202,6 +212,7 @@ def engine(
         for r in dataset.rules
     )
     prefix = delivery_id.encode()
+    formats = dataset.formats
     try:
         return _fastload.Engine(
             kinds,
@@ -222,6 +233,10 @@ def engine(
             blocks[1],
             prefix,
             extracted_on.encode(),
+            formats.citizen_number_digits,
+            *formats.date_years,
+            formats.registration_number_max_length,
+            formats.registration_number_inner.encode(),
         )
     except ValueError as err:  # a shape `outgrown` does not know yet: still the general way's file
         raise StepAside(f"the engine refused its description: {err}") from None

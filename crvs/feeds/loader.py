@@ -50,7 +50,7 @@ from psycopg.types.json import Jsonb
 
 from crvs import database, reference, settings
 from crvs.feeds import fastpath, validation
-from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset, registration_number
+from crvs.feeds.contract import AGENCIES, CHANNELS, DATASETS, SCHEMA_VERSIONS, Dataset
 from crvs.feeds.pseudonym import INVALID_ID, Pseudonymiser
 from crvs.feeds.tables import ensure_tables
 
@@ -550,7 +550,8 @@ def encode_rows(
     # A registration number of another shape is never sent (a name under a mislabelled header):
     # INVALID_ID in its place, and SQL quarantines the row (crvs.feeds.validation).
     numbers = [k for k, c in enumerate(c for c in stored if c.kind != "pid") if c.kind == "regno"]
-    field = pseudonymise.field
+    registration_number = dataset.formats.registration_number
+    field = pseudonymise.for_formats(dataset.formats).field
     commas = len(plain) - 1
     empty = "," * len(stored) + "\r\n"
     buffer = io.StringIO()

@@ -19,13 +19,11 @@ reads them once:
 
 from __future__ import annotations
 
-from crvs.feeds.contract import REGISTRATION_NUMBER_RULE, Column, Dataset
+from crvs.feeds.contract import FORMATS, Column, Dataset, Formats
 from crvs.feeds.pseudonym import INVALID_ID
 
-ISO_DATE = r"^(1[89]\d\d|2\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 INTEGER = r"^[+-]?\d{1,9}$"
 NUMERIC = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
-ICD10 = r"^[A-Z]\d{2}(\.\d)?$"
 CODE_FORMAT = {"province": r"^\d{2}$", "commune": r"^\d{5}$"}
 CODE_LABEL = {"province": "2-digit province code", "commune": "5-digit commune code"}
 
@@ -38,8 +36,9 @@ def _problem(rule: str, column: str, message_sql: str) -> str:
     return f"jsonb_build_array({_lit(rule)}, {_lit(column)}, {message_sql})"
 
 
-def _format_checks(column: Column) -> list[tuple[str, str, str]]:
-    """(condition that is true when broken, rule, message SQL) for one column, in order."""
+def _format_checks(column: Column, formats: Formats = FORMATS) -> list[tuple[str, str, str]]:
+    """(condition that is true when broken, rule, message SQL) for one column of a dataset whose
+    value formats are `formats`, in order."""
     c = column.stored_name
     name = column.name
     # A value that breaks its column's format is never quoted: it may be anything (a name in the
@@ -57,12 +56,13 @@ def _format_checks(column: Column) -> list[tuple[str, str, str]]:
             checks.append((f"{c}::bigint > {column.maximum}", "out_of_range", said(f"is above {column.maximum}")))
     elif kind == "date":
         # No regular expression: on every row of a national file they cost more than the rest of
-        # the checks. Shape and years 1800-2999 by comparison, then the calendar by PostgreSQL's
-        # own date input, then "exactly YYYY-MM-DD" by reading the date back (DateStyle ISO, set
-        # by the loader): together the same as ISO_DATE plus a calendar check.
+        # the checks. Shape and the contract's years (four digits: 1800-2999) by comparison, then
+        # the calendar by PostgreSQL's own date input, then "exactly YYYY-MM-DD" by reading the
+        # date back (DateStyle ISO, set by the loader).
         checks.append(
             (
-                f"not (length({c}) = 10 and {c} collate \"C\" between '1800-01-01' and '2999-12-31')",
+                f'not (length({c}) = 10 and {c} collate "C" between {_lit(formats.first_date)}'
+                f" and {_lit(formats.last_date)})",
                 "not_a_date",
                 said("is not a date (YYYY-MM-DD)"),
             )
@@ -83,7 +83,7 @@ def _format_checks(column: Column) -> list[tuple[str, str, str]]:
             (
                 f"{c} = {_lit(INVALID_ID)}",
                 "malformed_identifier",
-                _lit(f"{name} is not a 12-digit citizen number (value withheld)"),
+                _lit(f"{name} is not a {formats.citizen_number_label} (value withheld)"),
             )
         )
     elif kind == "regno":  # the loader sent INVALID_ID in place of a value of another shape
@@ -91,11 +91,17 @@ def _format_checks(column: Column) -> list[tuple[str, str, str]]:
             (
                 f"{c} = {_lit(INVALID_ID)}",
                 "not_a_registration_number",
-                _lit(f"{name} is not a registration number ({REGISTRATION_NUMBER_RULE}; value withheld)"),
+                _lit(f"{name} is not a registration number ({formats.registration_number_rule}; value withheld)"),
             )
         )
     elif kind == "icd10":
-        checks.append((f"{c} !~ {_lit(ICD10)}", "not_icd10", said("is not an ICD-10 code like I21.9")))
+        checks.append(
+            (
+                f"{c} !~ {_lit('^' + formats.icd10 + '$')}",
+                "not_icd10",
+                said(f"is not an ICD-10 code like {formats.icd10_example}"),
+            )
+        )
     elif kind in CODE_FORMAT:
         # A code of any official list has the right format: only other values meet the regex.
         known = f"(select code from valid_codes where level = {_lit(kind)})"
@@ -151,7 +157,7 @@ def format_problem(dataset: Dataset) -> str:
     """SQL expression over `incoming`: the first format or code-list problem of the row, or null."""
     stored = [c for c in dataset.columns if c.stored_name]
     # Formats of every column first, then code lists (which need a valid admin_code_version).
-    checks = [(c.name, check) for c in stored for check in _format_checks(c)]
+    checks = [(c.name, check) for c in stored for check in _format_checks(c, dataset.formats)]
     checks += [(c.name, check) for c in stored for check in _code_list_checks(c, dataset)]
     # A null value passes every check but `required` (SQL's three-valued logic makes the
     # conditions null, and CASE treats null as false).

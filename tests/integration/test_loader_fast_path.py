@@ -15,7 +15,7 @@ import pytest
 
 from crvs import settings
 from crvs.feeds import fastpath, loader
-from crvs.feeds.contract import DATASETS
+from crvs.feeds.contract import DATASETS, FORMATS, Formats
 from crvs.feeds.pseudonym import Pseudonymiser
 from crvs.sample import generate_quarter, write_delivery
 from tests.integration.test_ingest import BAD_ROWS, CHILD_ID, MOTHER_ID, birth, edit_manifest, fetch, manifest
@@ -565,3 +565,107 @@ def test_a_longer_code_sends_the_file_the_general_way_with_the_reason(warehouse,
         4: ("reg_commune_code", "commune_outside_province"),
     }
     assert counts == (3, 2)
+
+
+def test_a_contract_with_other_value_formats_loads_the_same_both_ways(warehouse, db, tmp_path, monkeypatch, caplog):
+    # A later schema's formats, declared once in the contract: 13-digit citizen numbers, dates of
+    # 1900-2100, registration numbers of at most 16 characters with only "-" inside. The engine
+    # receives them in its description and takes the file; the general way reads the same.
+    formats = Formats(
+        citizen_number_digits=13,
+        date_years=(1900, 2100),
+        registration_number_max_length=16,
+        registration_number_inner="-",
+    )
+    monkeypatch.setitem(DATASETS, "moj_births", dataclasses.replace(DATASETS["moj_births"], formats=formats))
+    child, mother = CHILD_ID + "7", MOTHER_ID + "8"
+    ids = dict(child_id=child, mother_id=mother)
+    rows = [
+        birth(record_id="F-1", **ids),
+        birth(record_id="F-2", mother_id=mother),  # a 12-digit child_id
+        birth(record_id="F-3", mother_birth_date="1899-12-31", **ids),
+        birth(record_id="F-4", mother_birth_date="1900-01-01", **ids),
+        birth(record_id="F-5", registration_date="2101-01-01", birth_date="2101-01-01", **ids),
+        birth(record_id="123456789012", **ids),  # 12 digits alone: not a citizen number here
+        birth(record_id="1234567890123", **ids),  # 13: one
+        birth(record_id="F-234567890-ABCD", **ids),  # 16 characters
+        birth(record_id="F-234567890-ABCDE", **ids),  # 17
+        birth(record_id="F/8", **ids),
+        birth(record_id="F-9", child_id=" " + child, mother_id=""),  # spaces: the general way's
+        # rows an engine of schema 1.0's formats would take: each breaks the formats declared here
+        birth(record_id="F-10"),  # 12-digit citizen numbers
+        birth(record_id="1234567890124", child_id="", mother_id=""),
+        birth(record_id="F-11", child_id="", mother_id="", mother_birth_date="1850-01-01"),
+        birth(record_id="F/12", child_id="", mother_id=""),
+    ]
+    folder = write_delivery(tmp_path / "MOJ-2025Q3-0001", manifest(), {"births.csv": ("moj_births", rows)})
+
+    fast, general, results, handed_back, fast_files = load_both_ways(db, monkeypatch, caplog, [folder])
+
+    assert_same(fast, general)
+    assert fast_files == 1
+    assert handed_back == 11  # the ten broken rows and F-9
+    # by hand
+    assert {r[2] for r in fast["raw.moj_births"]} == {"F-1", "F-4", "123456789012", "F-234567890-ABCD", "F-9"}
+    rules = {r[3]: (r[4], r[5], r[6].split(": ", 1)[1]) for r in fast["quarantine.rows"]}
+    rule = FORMATS.registration_number_rule.replace("12", "13").replace("64", "16").replace("- / . _", "-")
+    assert rule == formats.registration_number_rule
+    not_a_number = (
+        "record_id",
+        "not_a_registration_number",
+        f"record_id is not a registration number ({rule}; value withheld)",
+    )
+    assert rules == {
+        2: ("child_id", "malformed_identifier", "child_id is not a 13-digit citizen number (value withheld)"),
+        3: ("mother_birth_date", "not_a_date", "mother_birth_date is not a date (YYYY-MM-DD)"),
+        5: ("registration_date", "not_a_date", "registration_date is not a date (YYYY-MM-DD)"),
+        7: not_a_number,
+        9: not_a_number,
+        10: not_a_number,
+        12: ("child_id", "malformed_identifier", "child_id is not a 13-digit citizen number (value withheld)"),
+        13: not_a_number,
+        14: ("mother_birth_date", "not_a_date", "mother_birth_date is not a date (YYYY-MM-DD)"),
+        15: not_a_number,
+    }
+    pseudonymise = Pseudonymiser(settings.pseudonym_key(), formats)
+    names = [
+        c[0]
+        for c in fetch(
+            db,
+            "select column_name from information_schema.columns where table_schema = 'raw'"
+            " and table_name = 'moj_births' order by ordinal_position",
+        )
+    ]
+    pids = {r[2]: dict(zip(names, r)) for r in fast["raw.moj_births"]}
+    assert pids["F-1"]["child_pid"] == pids["F-9"]["child_pid"] == bytes.fromhex(pseudonymise(child))
+    assert pids["F-1"]["mother_pid"] == bytes.fromhex(pseudonymise(mother)) and pids["F-9"]["mother_pid"] is None
+
+
+def test_a_contract_with_another_icd10_format_sends_the_file_the_general_way(
+    warehouse, db, tmp_path, monkeypatch, caplog
+):
+    # ICD-10 codes with two digits after the point: a pattern the engine does not read, so it
+    # steps aside for the file, saying why, and the general way reads the contract's pattern.
+    formats = dataclasses.replace(FORMATS, icd10=r"[A-Z]\d{2}(\.\d{1,2})?", icd10_example="I21.91")
+    monkeypatch.setitem(DATASETS, "moh_deaths", dataclasses.replace(DATASETS["moh_deaths"], formats=formats))
+    deaths = [
+        moh_death(notification_id=f"M-{i}", underlying_cause_icd10=code)
+        for i, code in enumerate(["I21.9", "I21.91", "I21.912", "I21"])
+    ]
+    folder = write_delivery(
+        tmp_path / "MOH-2025Q3-0001", manifest("MOH-2025Q3-0001", agency="MOH"), {"deaths.csv": ("moh_deaths", deaths)}
+    )
+    said = []
+
+    fast, general, results, _, fast_files = load_both_ways(db, monkeypatch, caplog, [folder], said)
+
+    assert_same(fast, general)
+    assert fast_files == 0
+    assert [m for m in said if "steps aside" in m] == [
+        "MOH-2025Q3-0001 deaths.csv: the fast path steps aside (the contract's ICD-10 code is"
+        r" [A-Z]\d{2}(\.\d{1,2})?, the engine reads [A-Z]\d{2}(\.\d)?); the general way takes the file"
+    ]
+    assert {r[2] for r in fast["raw.moh_deaths"]} == {"M-0", "M-1", "M-3"}
+    assert [(r[3], r[4], r[5], r[6].split(": ", 1)[1]) for r in fast["quarantine.rows"]] == [
+        (3, "underlying_cause_icd10", "not_icd10", "underlying_cause_icd10 is not an ICD-10 code like I21.91")
+    ]

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from crvs.feeds import fastpath, loader
-from crvs.feeds.contract import DATASETS, RowRule
+from crvs.feeds.contract import DATASETS, FORMATS, RowRule
 from crvs.feeds.pseudonym import Pseudonymiser
 
 BLOCKS = Pseudonymiser(b"k" * 32).key_blocks()
@@ -59,22 +59,25 @@ def test_decimal_numbers_and_rules_that_are_not_date_orders_take_the_general_way
     assert fastpath.engine(weights, header, codes, BLOCKS, "D", "2025-10-05") is None
 
 
+DEATH = dict(
+    notification_id="M-1",
+    facility_code="F1",
+    facility_province_code="01",
+    admin_code_version="2025",
+    death_date="2025-08-01",
+    deceased_id="001190012345",
+    sex="F",
+    birth_date="1950-03-01",
+    underlying_cause_icd10="I21.9",
+    certified="1",
+)
+
+
 def test_the_engine_pseudonymises_as_python_does():
     dataset = DATASETS["moh_deaths"]
     header = list(dataset.column_names)
     engine = fastpath.engine(dataset, header, loader._valid_codes(), BLOCKS, "D", "2025-10-05")
-    row = dict(
-        notification_id="M-1",
-        facility_code="F1",
-        facility_province_code="01",
-        admin_code_version="2025",
-        death_date="2025-08-01",
-        deceased_id="001190012345",
-        sex="F",
-        birth_date="1950-03-01",
-        underlying_cause_icd10="I21.9",
-        certified="1",
-    )
+    row = DEATH
     fast, slow, rows, lines = engine.feed(",".join(row[h] for h in header).encode() + b"\n", 0, 1)
     assert (slow, rows, lines) == ([], 1, 2)
     assert bytes.fromhex(Pseudonymiser(b"k" * 32)("001190012345")) in fast
@@ -117,3 +120,32 @@ def test_a_contract_that_outgrows_the_engine_makes_it_step_aside_saying_why(monk
     monkeypatch.setattr(fastpath, "MAX_VALUES", 64)
     with pytest.raises(fastpath.StepAside, match=r"^the engine refused its description: values must be a tuple"):
         fastpath.engine(many, header, codes, BLOCKS, "D", "2025-10-05")
+
+
+def test_the_engine_reads_the_contract_s_value_formats():
+    # 13-digit citizen numbers and dates of 1900-2100, as a later contract might declare them
+    formats = dataclasses.replace(FORMATS, citizen_number_digits=13, date_years=(1900, 2100))
+    dataset = dataclasses.replace(DATASETS["moh_deaths"], formats=formats)
+    header = list(dataset.column_names)
+    engine = fastpath.engine(dataset, header, loader._valid_codes(), BLOCKS, "D", "2025-10-05")
+    row = {**DEATH, "deceased_id": "0011900123456"}
+
+    def line(**changes):
+        return ",".join({**row, **changes}[h] for h in header).encode() + b"\n"
+
+    fast, slow, rows, lines = engine.feed(
+        line() + line(deceased_id="001190012345") + line(birth_date="1899-12-31"), 0, 1
+    )
+    assert [s[0] for s in slow] == [2, 3] and rows == 3
+    assert bytes.fromhex(Pseudonymiser(b"k" * 32, formats)("0011900123456")) in fast
+
+
+def test_a_contract_icd10_format_the_engine_does_not_read_makes_it_step_aside():
+    dataset = DATASETS["moh_deaths"]
+    assert fastpath.ENGINE_ICD10 == FORMATS.icd10  # the engine implements schema 1.0's
+    other = dataclasses.replace(dataset, formats=dataclasses.replace(FORMATS, icd10=r"[A-Z]\d{2}(\.\d{1,2})?"))
+    with pytest.raises(fastpath.StepAside, match=r"^the contract's ICD-10 code is \[A-Z\]"):
+        fastpath.engine(other, list(dataset.column_names), loader._valid_codes(), BLOCKS, "D", "2025-10-05")
+    # a dataset without ICD-10 codes is none of its business
+    births = dataclasses.replace(DATASETS["moh_births"], formats=other.formats)
+    assert fastpath.engine(births, list(births.column_names), loader._valid_codes(), BLOCKS, "D", "2025-10-05")

@@ -1,11 +1,13 @@
 """Pseudonyms are HMAC-SHA256 under the secret key: checked against the RFC 2104 construction
 written out here with plain SHA-256, not against the code's own call."""
 
+import dataclasses
 import hashlib
 import hmac
 
 import pytest
 
+from crvs.feeds.contract import FORMATS
 from crvs.feeds.pseudonym import INVALID_ID, Pseudonymiser
 
 KEY = b"a-test-key-of-more-than-16-bytes"
@@ -66,3 +68,12 @@ def test_a_short_key_is_refused_and_the_key_never_shows():
     with pytest.raises(ValueError):
         Pseudonymiser(b"short")
     assert KEY.decode() not in repr(Pseudonymiser(KEY))
+
+
+def test_citizen_numbers_have_the_digits_the_contract_declares():
+    longer = dataclasses.replace(FORMATS, citizen_number_digits=13)
+    for pseudonymise in (Pseudonymiser(KEY, longer), Pseudonymiser(KEY).for_formats(longer)):
+        assert pseudonymise("0011900123456") == rfc2104_hmac_sha256(KEY, b"0011900123456")
+        assert pseudonymise.field(" 0011900123456") == rfc2104_hmac_sha256(KEY, b"0011900123456")
+        assert pseudonymise("001190012345") == pseudonymise.field("001190012345") == INVALID_ID
+    assert Pseudonymiser(KEY).for_formats(FORMATS)("0011900123456") == INVALID_ID  # the default: 12
