@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 from pathlib import Path
 
-QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+from crvs.quarter import is_quarter
 
 
 def _quarter(value: str) -> str:
-    if not QUARTER.match(value):
+    if not is_quarter(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a quarter like 2025Q3")
     return value
 

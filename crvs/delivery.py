@@ -38,11 +38,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from crvs import database, settings
-from crvs.quality.quarter import check_quarter
+from crvs.quarter import check_quarter, label_vi
 from crvs.report import labels
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.formats import read_csv_rows, write_xlsx
-from crvs.report.pdf import quarter_label_vi
 from crvs.report.tables import REPORT_TABLES, ReportTable
 from crvs.report.writer import AUDIENCES, cover_lines, notes_lines
 
@@ -439,7 +438,7 @@ def message_body(report: Path, recipient: Recipient, files: list[Path], contact:
     lines = [
         f"Kính gửi {recipient.name},",
         "",
-        f"{labels.PRODUCER_VI} gửi báo cáo thống kê hộ tịch {quarter_label_vi(quarter)}, "
+        f"{labels.PRODUCER_VI} gửi báo cáo thống kê hộ tịch {label_vi(quarter)}, "
         + (
             "bản dành cho cơ quan (số liệu đầy đủ, không dùng để công bố)."
             if agency
@@ -506,7 +505,7 @@ def compose(
     message["From"] = sender
     message["To"] = ", ".join(recipient.emails)
     message["Subject"] = (
-        f"[CRVS] Báo cáo thống kê hộ tịch quý {quarter[-1]}/{quarter[:4]} — {quarter} ({recipient.audience} edition)"
+        f"[CRVS] Báo cáo thống kê hộ tịch {label_vi(quarter)} — {quarter} ({recipient.audience} edition)"
     )
     message["Message-ID"] = message_id
     message.set_content(body)

@@ -8,27 +8,22 @@ The figures depend only on the quarter chosen, never on when the run happens.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
+from crvs import quarter as quarters
 from crvs import settings
+from crvs.quarter import quarter_of
 
-QUARTER_PATTERN = r"^[0-9]{4}Q[1-4]$"
+QUARTER_PATTERN = quarters.PATTERN
 
 
 def ingest_schedule(agency: str) -> str:
     return settings.agency_schedule(agency)
 
 
-def quarter_of(day: dt.date | dt.datetime) -> str:
-    """The quarter label (e.g. 2024Q3) of a date or datetime (a datetime's own calendar date)."""
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
 def last_complete_quarter(before: dt.date | dt.datetime) -> str:
     """The last quarter that ended before the quarter containing `before`
     (2025-10-05 → 2025Q3; 2025-01-01 → 2024Q4)."""
-    year, number = before.year, (before.month - 1) // 3 + 1
-    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+    return quarters.previous_quarter(quarter_of(before))
 
 
 def resolve_quarter(requested: str | None, run_date: dt.date | dt.datetime | None) -> str:
@@ -62,9 +57,10 @@ def quarter_for_run(
 
 
 def parse_quarter(quarter: str) -> tuple[int, int]:
-    if not isinstance(quarter, str) or not re.match(QUARTER_PATTERN, quarter):
+    """(year, number) of a run's quarter; the rule is crvs.quarter's, the message the run's."""
+    if not quarters.is_quarter(quarter):
         raise ValueError(f"invalid quarter {quarter!r}: expected a label like 2025Q3")
-    return int(quarter[:4]), int(quarter[5])
+    return quarters.year_and_number(quarter)
 
 
 def run_delivers(run_type: str) -> bool:

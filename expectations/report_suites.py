@@ -30,6 +30,7 @@ from crvs.quality.suites import (
     rows_check,
     warning,
 )
+from crvs.quarter import year_and_number
 from crvs.report.tables import (
     DEATH_AGE_BANDS,
     MARRIAGE_AGE_BANDS,
@@ -337,7 +338,9 @@ def population_changes() -> ModelSuite:
                 figure="change_pct",
             ),
         ),
-        query=lambda quarter: f"select * from reports.rpt_gate_population_changes where year = {int(quarter[:4])}",
+        query=lambda quarter: (
+            f"select * from reports.rpt_gate_population_changes where year = {year_and_number(quarter)[0]}"
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from psycopg.rows import class_row
 
 from crvs import database, settings
-from crvs.quality.quarter import check_quarter
+from crvs.quarter import check_quarter
 
 LISTING = "intermediate.int_quarantine__refusals"
 

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from psycopg.types.json import Jsonb
 
 from crvs import database, settings
-from crvs.quality.quarter import check_quarter
+from crvs.quarter import check_quarter
 
 REASON_MAX = 500
 

@@ -24,9 +24,9 @@ from datetime import datetime, timezone
 from crvs import database, reference, settings
 from crvs.feeds.contract import delivery_folder_name
 from crvs.quality.profile import record_profile
-from crvs.quality.quarter import check_quarter
 from crvs.quality.runner import ExpectationOutcome, run_suites
 from crvs.quality.suites import BLOCKING, feed_suites
+from crvs.quarter import check_quarter
 
 log = logging.getLogger(__name__)
 

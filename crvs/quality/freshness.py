@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crvs import database, settings
 from crvs.feeds.contract import DATASETS
-from crvs.quality.quarter import check_quarter, quarter_bounds
+from crvs.quarter import check_quarter, quarter_bounds
 
 FRESH, LATE, STALE, MISSING = "FRESH", "LATE", "STALE", "MISSING"
 WAITING, OVERDUE = "WAITING", "OVERDUE"

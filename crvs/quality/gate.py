@@ -24,9 +24,9 @@ from crvs import database, settings
 from crvs.quality import acceptances, runner
 from crvs.quality.acceptances import Acceptance
 from crvs.quality.feeds import check_unchecked_deliveries
-from crvs.quality.quarter import check_quarter
 from crvs.quality.runner import ExpectationOutcome, GxFailure, present_suites, run_suites
 from crvs.quality.suites import BLOCKING, WARNING, ModelSuite, report_suites
+from crvs.quarter import check_quarter
 
 REPORT_SCHEMA = "reports"
 

@@ -55,7 +55,7 @@ class ModelSuite:
         return f"{self.schema}.{self.model}"
 
     def batch_query(self, quarter: str) -> str:
-        """The rows the suite checks. The quarter is validated (crvs.quality.quarter) before it is quoted."""
+        """The rows the suite checks. The quarter is validated (crvs.quarter) before it is quoted."""
         if self.query is not None:
             return self.query(quarter)
         return f"select * from {self.relation} where quarter = '{quarter}'"

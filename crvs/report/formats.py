@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from crvs.model_contracts import COUNT, ESTIMATE, KEY, RATE, TALLY, TEXT
+from crvs.quarter import first_day
 from crvs.report import labels
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.tables import ReportTable
@@ -107,8 +108,7 @@ def write_csv(path: Path, table: ReportTable, rows: list[list]) -> None:
 
 def fixed_time(quarter: str) -> datetime:
     """The workbook's created/modified date: midnight of the quarter's first day (not today)."""
-    year, number = int(quarter[:4]), int(quarter[-1])
-    return datetime(year, 3 * number - 2, 1)
+    return datetime.combine(first_day(quarter), time())
 
 
 def write_xlsx(

@@ -18,6 +18,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
+from crvs.quarter import label_vi
 from crvs.report import charts, labels, pdf_map, pdf_tables, pdf_trends
 from crvs.report.chart_tables import REGISTRATIONS_BY_PROVINCE, SRB_BY_REGION, TIMELINESS
 from crvs.report.disclosure import SUPPRESSED
@@ -73,10 +74,6 @@ class PdfInputs:
         return None
 
 
-def quarter_label_vi(quarter: str) -> str:
-    return f"quý {quarter[-1]}/{quarter[:4]}"
-
-
 class ReportPdf(FPDF):
     def __init__(self, quarter: str, made_at: datetime | None = None):
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -89,7 +86,7 @@ class ReportPdf(FPDF):
         # When the report was made (the manifest's generated_at), not the quarter: a reader's PDF
         # viewer shows it as the document's date.
         self.set_creation_date(made_at or datetime.now(timezone.utc))
-        self.set_title(f"Báo cáo thống kê hộ tịch {quarter_label_vi(quarter)}")
+        self.set_title(f"Báo cáo thống kê hộ tịch {label_vi(quarter)}")
         self.set_subject("Thống kê hộ tịch và thống kê sinh tử (Civil registration and vital statistics)")
         self.set_author(labels.PRODUCER_VI)
         self.set_lang("vi")
@@ -103,8 +100,7 @@ class ReportPdf(FPDF):
         self.cell(
             0,
             5,
-            f"Thống kê hộ tịch {quarter_label_vi(self.quarter)} — bản công bố (public edition) — "
-            f"trang {self.page_no()}/{{nb}}",
+            f"Thống kê hộ tịch {label_vi(self.quarter)} — bản công bố (public edition) — trang {self.page_no()}/{{nb}}",
             align="C",
         )
         self.set_text_color(0)
@@ -138,7 +134,7 @@ def write_pdf(path: Path, inputs: PdfInputs) -> int:
     pdf.add_page()
     pdf.insert_toc_placeholder(_contents, pages=1)
     _charts(pdf, inputs)
-    pdf_map.map_section(pdf, inputs.rows("T8"), quarter_label_vi(inputs.quarter))
+    pdf_map.map_section(pdf, inputs.rows("T8"), label_vi(inputs.quarter))
     pdf_trends.trends_section(pdf, inputs)
     _tables(pdf, inputs)
     _methods(pdf)
@@ -162,7 +158,7 @@ def _front_page(pdf: ReportPdf, inputs: PdfInputs) -> None:
     pdf.multi_cell(
         0,
         9,
-        f"BÁO CÁO THỐNG KÊ HỘ TỊCH\n{quarter_label_vi(inputs.quarter).upper()}",
+        f"BÁO CÁO THỐNG KÊ HỘ TỊCH\n{label_vi(inputs.quarter).upper()}",
         align="C",
         new_x="LMARGIN",
         new_y="NEXT",
@@ -296,7 +292,7 @@ def _tables(pdf: ReportPdf, inputs: PdfInputs) -> None:
                 pdf.heading("Các bảng số liệu", 14, level=0)
             pdf.heading(f"{table.code}{'' if number == 1 else ' (tiếp)'}. {grid.title}", 10, level=1)
             pdf.set_font(FONT, "I", 7.5)
-            pdf.multi_cell(0, 3.6, f"{table.title} — {quarter_label_vi(inputs.quarter)}", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 3.6, f"{table.title} — {label_vi(inputs.quarter)}", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1.5)
             if not rows:
                 pdf.paragraph("Không có số liệu trong quý (no rows for this quarter).", 8.5, "I")

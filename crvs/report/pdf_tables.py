@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from crvs import reference
 from crvs.model_contracts import COUNT, ESTIMATE, RATE, TALLY
+from crvs.quarter import label_vi
 from crvs.report import labels
 from crvs.report.disclosure import SUPPRESSED
 from crvs.report.labels import column_vi, vn_number
@@ -282,7 +283,7 @@ def label(column: str, value, names: dict[str, dict[str, str]]) -> str:
     if column == "event_quarter":  # 2024Q3 → Quý 3/2024
         return f"Quý {str(value)[-1]}/{str(value)[:4]}"
     if column == "period":  # a quarter label: 2025Q3 → quý 3/2025
-        return f"quý {str(value)[-1]}/{str(value)[:4]}"
+        return label_vi(value)
     if column == "extracted_at":
         return str(value).replace("T", " ").removesuffix("+00:00").removesuffix("Z")[:16]
     return labels.code_vi(column, str(value))

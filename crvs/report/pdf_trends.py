@@ -8,6 +8,7 @@ nothing to refuse; every number the reader sees is in the chart or in table T11.
 
 from __future__ import annotations
 
+from crvs.quarter import label_vi
 from crvs.report import charts
 from crvs.report.disclosure import SUPPRESSED
 
@@ -15,16 +16,12 @@ QUARTERS_SHOWN = 8  # "the last eight quarters" (issue 17)
 TREND = "T11"
 
 
-def _label(quarter: str) -> str:
-    return f"quý {quarter[-1]}/{quarter[:4]}"
-
-
 def trend_note(rows: list[dict]) -> str:
     """What the section says of the quarters it covers: all eight, or fewer, from which to which."""
     if not rows:
         return "Kho dữ liệu chưa có số liệu của các quý trước: chưa thể trình bày xu hướng."
     periods = sorted(r["period"] for r in rows)
-    span = f"từ {_label(periods[0])} đến {_label(periods[-1])}"
+    span = f"từ {label_vi(periods[0])} đến {label_vi(periods[-1])}"
     if len(periods) >= QUARTERS_SHOWN:
         return f"Tám quý gần nhất, {span}."
     return f"Kho dữ liệu chưa có đủ tám quý gần nhất: biểu đồ và bảng {TREND} chỉ gồm các quý đã có số liệu, {span}."

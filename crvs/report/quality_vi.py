@@ -24,13 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crvs.quarter import label_vi
 from crvs.report import labels
 from crvs.report.public_text import public_check_name
 from crvs.report.tables import REPORT_TABLES
-
-
-def _quarter_vi(quarter: str) -> str:
-    return f"quý {quarter[-1]}/{quarter[:4]}"
 
 
 @dataclass(frozen=True)
@@ -291,7 +288,7 @@ def quality_section(gate, audience: str = "public") -> QualitySection:
 
     warning_kinds = list(dict.fromkeys(warning_meaning(o) for o in gate.warnings))
     accepted_kinds = list(dict.fromkeys(accepted_meaning(o) for o, _ in gate.accepted))
-    intro = f"Trước khi công bố, số liệu của {_quarter_vi(gate.quarter)} đã qua {checks} kiểm tra chất lượng tự động."
+    intro = f"Trước khi công bố, số liệu của {label_vi(gate.quarter)} đã qua {checks} kiểm tra chất lượng tự động."
     if passed == checks:
         results = f"Cả {checks} kiểm tra đều đạt; không có cảnh báo."
     else:

@@ -34,7 +34,7 @@ from psycopg.rows import dict_row
 from crvs import audit, database, settings
 from crvs.quality import GateFailed, GateResult, run_gate
 from crvs.quality.feeds import delivery_outcomes
-from crvs.quality.quarter import check_quarter
+from crvs.quarter import check_quarter
 from crvs.report import disclosure, labels, pdf_tables, public_text
 from crvs.report.chart_tables import CHART_TABLES
 from crvs.report.formats import ReportError, typed_rows, write_csv, write_xlsx
