@@ -13,6 +13,9 @@ incremental. Every report model (listed from dbt's manifest) and every increment
 copied aside and compared, both ways with EXCEPT ALL and by count, with a full refresh of the same
 data. The check is shown to fail: with one report model left stale (its ledger claims the new
 deliveries applied), the comparison names that model and no other.
+
+Both tests start from one copy of the warehouse (two quarters built, the later deliveries loaded),
+and the second compares with the first's full refresh of the same data: four dbt builds, not six.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 
 import psycopg
 import pytest
+from conftest import recreate_warehouse
 from psycopg import sql
 
 from crvs import settings, transform
@@ -120,28 +124,71 @@ def differences(conn, models) -> dict[str, tuple[int, int, int, int]]:
     return found
 
 
-@pytest.mark.parametrize("stale", [None, "rpt_t4_births_by_place"])
-def test_an_incremental_build_gives_the_tables_of_a_full_refresh(warehouse, tmp_path, stale):
-    inbox = tmp_path / "inbox"
-    history = {q: generate_quarter(q, SCALE, inbox / q) for q in ("2024Q4", "2025Q1", "2025Q2")}
-    _ingest(history["2024Q4"] + history["2025Q1"])
+SNAPSHOT = "crvs_test_incremental_snapshot"
+FULL_REFRESH = "crvs_test_incremental_full_refresh"
+
+
+def snapshot_warehouse(name: str) -> None:
+    """A copy of the warehouse database as it is now (a template copy: a second, no build)."""
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            (settings.WAREHOUSE_DB,),
+        )
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(settings.WAREHOUSE_DB)
+            )
+        )
+
+
+def copy_models(database: str, conn, models) -> None:
+    """SAVED in `conn`'s warehouse := the models' tables of the warehouse copy `database` (COPY in
+    binary: the same models, so the same column types)."""
+    source_url = settings._with_database(settings.warehouse_url(), database)
+    conn.execute(sql.SQL("drop schema if exists {} cascade; create schema {}").format(*[sql.Identifier(SAVED)] * 2))
+    with psycopg.connect(source_url, autocommit=True) as source:
+        for schema, name in models:
+            saved, model = sql.Identifier(SAVED, f"{schema}__{name}"), sql.Identifier(schema, name)
+            conn.execute(sql.SQL("create table {} as select * from {} with no data").format(saved, model))
+            with (
+                source.cursor().copy(sql.SQL("copy (select * from {}) to stdout (format binary)").format(model)) as out,
+                conn.cursor().copy(sql.SQL("copy {} from stdin (format binary)").format(saved)) as into,
+            ):
+                for block in out:
+                    into.write(block)
+
+
+@pytest.fixture(scope="module")
+def history(module_warehouse, tmp_path_factory):
+    """Two quarters built; then the third and the correction deliveries loaded, not yet built. The
+    warehouse at that point is kept as SNAPSHOT, so that both tests start from it (one first build
+    for both)."""
+    tmp = tmp_path_factory.mktemp("incremental")
+    inbox = tmp / "inbox"
+    quarters = {q: generate_quarter(q, SCALE, inbox / q) for q in ("2024Q4", "2025Q1", "2025Q2")}
+    _ingest(quarters["2024Q4"] + quarters["2025Q1"])
     transform.build()
-    with psycopg.connect(warehouse, autocommit=True) as conn:
+    with psycopg.connect(module_warehouse, autocommit=True) as conn:
         oids = dict(
             conn.execute("select relname, oid from pg_class where relname like any(%s)", (["fct_%", "rpt_t%"],))
         )
+    corrections, corrected, cancelled = _correction(inbox, tmp / "later")
+    _ingest(quarters["2025Q2"] + corrections)
+    snapshot_warehouse(SNAPSHOT)
+    yield {"oids": oids, "corrected": corrected, "cancelled": cancelled}
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        for name in (SNAPSHOT, FULL_REFRESH):
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
-    corrections, corrected, cancelled = _correction(inbox, tmp_path / "later")
-    _ingest(history["2025Q2"] + corrections)
+
+def test_an_incremental_build_gives_the_tables_of_a_full_refresh(history):
+    warehouse = recreate_warehouse(SNAPSHOT)
+    oids, corrected, cancelled = history["oids"], history["corrected"], history["cancelled"]
     with psycopg.connect(warehouse, autocommit=True) as conn:
         applied = conn.execute("select count(*) from intermediate.applied_deliveries").fetchone()[0]
         assert applied > 0  # the first build recorded what it applied
-        if stale:  # a model whose ledger wrongly says the new deliveries are applied: it is not rebuilt
-            conn.execute(
-                "insert into intermediate.applied_deliveries select %s, agency, delivery_id, now() "
-                "from raw.deliveries on conflict do nothing",
-                (stale,),
-            )
     transform.build()
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
@@ -168,8 +215,25 @@ def test_an_incremental_build_gives_the_tables_of_a_full_refresh(warehouse, tmp_
 
     transform.build(full_refresh=True)
     with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
-        found = differences(conn, models)
-    if stale is None:
-        assert found == {}
-    else:
-        assert set(found) == {stale}, found
+        assert differences(conn, models) == {}
+    snapshot_warehouse(FULL_REFRESH)  # the full refresh's tables, for the next test
+    history["models"] = models
+
+
+def test_the_comparison_names_a_model_left_stale(history):
+    """The check can fail: a report model whose ledger wrongly says the new deliveries are applied is
+    not rebuilt by the incremental build, and the comparison with the full refresh of the same data
+    (the previous test's) names that model and no other."""
+    assert "models" in history, "needs the previous test's full refresh"
+    stale = "rpt_t4_births_by_place"
+    warehouse = recreate_warehouse(SNAPSHOT)
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute(
+            "insert into intermediate.applied_deliveries select %s, agency, delivery_id, now() "
+            "from raw.deliveries on conflict do nothing",
+            (stale,),
+        )
+    transform.build()
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        copy_models(FULL_REFRESH, conn, history["models"])
+        assert set(differences(conn, history["models"])) == {stale}
