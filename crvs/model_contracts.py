@@ -1,6 +1,6 @@
 """The report models' dbt YAML contracts, read: the one declaration of each report table's columns.
 
-Each report model's YAML (dbt_project/models/reports/<model>.yml) declares its columns — name,
+Each report model's YAML (dbt_project/models/reports/[by_quarter/]<model>.yml) declares its columns — name,
 data_type, order exactly as report.md lists them — with each column's kind and the workbook's
 definition in `config.meta` (what the kinds mean: crvs/report/tables.py). `contract_columns` reads
 them for the report's tables (crvs.report.tables) and, names and data types only, for the disclosure

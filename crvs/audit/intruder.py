@@ -101,7 +101,7 @@ class Shape:
     """One published table: its file, its report model, its count columns, estimates and rates (num, den).
 
     The columns themselves — their names and order — are the model's dbt YAML contract
-    (dbt_project/models/reports/<model>.yml, read by `crvs.model_contracts.contract_columns`): a
+    (dbt_project/models/reports/[by_quarter/]<model>.yml, read by `crvs.model_contracts.contract_columns`): a
     column the intruder does not name here as a count, an estimate or a rate is a key (a label of
     the row). What the intruder knows of the columns' arithmetic — which are counts, which rate is
     which numerator over which denominator, the totals and inequalities — is written out here from

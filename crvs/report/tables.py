@@ -2,7 +2,7 @@
 
 Each entry names its file, its report model (`reports.<model>`, the only thing the writer reads) and
 the additive structure that disclosure control must respect. Its columns are declared once, in the
-model's dbt YAML contract (dbt_project/models/reports/<model>.yml: name, data_type, order exactly as
+model's dbt YAML contract (dbt_project/models/reports/[by_quarter/]<model>.yml: name, data_type, order exactly as
 docs report.md lists them), each with its kind and the workbook's definition in `config.meta`
 (`kind`, `definition`, for a rate `numerator` and `inputs`; `published: false` for a column to
 select by that the table does not show, T9's quarter); `crvs.model_contracts.contract_columns` reads

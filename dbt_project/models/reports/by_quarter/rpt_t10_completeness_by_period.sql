@@ -5,13 +5,6 @@
 -- of the quarter before (60 days for births, 15 for deaths, both shorter than a quarter), WITHIN_1Y
 -- on those of four quarters before (delay ≤ 365 days), WITHIN_5Y on those of twenty quarters
 -- before (delay ≤ 1825 days) — the timeliness classes of report.md. See the .yml for each figure.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(completeness_cohort_quarters) }}
 with
 

@@ -3,13 +3,6 @@
 -- first_marriages: spouses never married before (prev_status NEVER). under_legal_age: women under
 -- 18 and men under 20 (Law on Marriage and Family 2014, art. 8). A full grid: every region and VN ×
 -- male, female × every marriage age band (UNKNOWN last) for each quarter with a NEW marriage.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 

@@ -1,13 +1,6 @@
 -- T2: NEW births registered in the quarter by the mother's residence province (all 34 provinces,
 -- zeros included) and sex, plus the national VN row. VN counts every NEW birth of the quarter,
 -- including those whose mother's residence province is unknown.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 

@@ -1,12 +1,5 @@
 -- T1: every current ACTIVE MOJ record (all reg_kinds) registered in the quarter, by registration
 -- province (2025 list), event type, kind and timeliness.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 

@@ -2,13 +2,6 @@
 -- birth (completed years, report.md "Age"), plus VN. A full grid: every region and VN × every band
 -- (UNKNOWN last) for each quarter with a NEW birth, zeros included. VN also counts births whose
 -- mother's residence is unknown, so the regions add up to VN only when there are none.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 

@@ -2,13 +2,6 @@
 -- timeliness (from the dates: ON_TIME ≤ 60 days, LATE ≤ 365, DELAYED_1_5Y ≤ 1825,
 -- DELAYED_5Y_PLUS), plus VN. A full grid: every region and VN × 4 places × 4 timeliness classes
 -- for each quarter with a NEW birth, zeros included.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 

@@ -2,13 +2,6 @@
 -- included) plus VN: how many were registered on time (≤ 15 days, Law on Civil Status art. 33),
 -- have a cause, a physician-certified cause, and an ill-defined cause (ICD-10 R00–R99, chapter
 -- XVIII). VN counts every NEW death of the quarter, including those whose residence is unknown.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 

@@ -1,13 +1,6 @@
 -- T8: registration completeness and facility linkage by EVENT quarter, for all 34 provinces and VN.
 -- A quarter appears when it holds the event date of a current NEW birth or death registration or
 -- of a current MOH live birth. See rpt_t8_completeness.yml for every figure's definition.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 

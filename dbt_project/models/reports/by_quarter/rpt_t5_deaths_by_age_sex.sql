@@ -3,13 +3,6 @@
 -- (REGION). A full grid: VN and every region × every death age band (UNKNOWN last) for each
 -- quarter with a NEW death, zeros included. NATIONAL also counts deaths whose residence is
 -- unknown, so the regions add up to VN only when there are none.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_scope',
-    unique_key='quarter',
-    on_schema_change='fail',
-    post_hook="{{ record_applied_deliveries() }}",
-) }}
 {{ prepare_incremental_scope(touched_quarters) }}
 with
 
