@@ -51,7 +51,7 @@ def cmd_db(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from crvs import sample
+    from crvs.devtools import sample
 
     folders = sample.generate_quarter(args.quarter, args.scale, Path(args.out), seed=args.seed)
     for folder in folders:
@@ -144,7 +144,7 @@ def cmd_fetch(args) -> int:
 def cmd_platform(args) -> int:
     import os
 
-    from crvs.platform import server
+    from crvs.devtools import platform_server as server
 
     token = os.environ.get(args.token_env, "").strip()
     if not token:
@@ -395,7 +395,7 @@ def cmd_share(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from crvs import demo
+    from crvs.devtools import demo
 
     try:
         demo.run_demo(args.quarter, args.scale)
@@ -407,16 +407,16 @@ def cmd_demo(args) -> int:
 
 def cmd_bench(args) -> int:
     if args.what == "path":
-        from crvs import path_bench
+        from crvs.devtools import bench_path as path_bench
 
         path_bench.run(args.scale, quarter=args.quarter, keep=args.keep, json_path=args.json, years=args.years)
         return 0
     if args.what == "report":
-        from crvs.report import bench as report_bench
+        from crvs.devtools import bench_report as report_bench
 
         report_bench.run(args.scale, quarter=args.quarter, keep=args.keep, seed=args.seed)
         return 0
-    from crvs.feeds import bench
+    from crvs.devtools import bench_ingest as bench
 
     bench.run(args.scale, quarter=args.quarter, keep=args.keep)
     return 0
@@ -429,7 +429,7 @@ def cmd_airflow(args) -> int:
     if args.airflow_args == ["up"]:
         return airflow_cli.airflow_up()
     if args.airflow_args[:1] == ["celery-smoke"]:
-        from crvs import airflow_smoke
+        from crvs.devtools import airflow_smoke
 
         smoke = argparse.ArgumentParser(prog="crvs airflow celery-smoke")
         smoke.add_argument("--scale", type=float, default=0.01)

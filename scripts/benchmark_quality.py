@@ -30,10 +30,10 @@ def main() -> None:
         port = s.getsockname()[1]
     os.environ.update({"CRVS_HOME": str(home), "CRVS_PG_PORT": str(port), "CRVS_GX_ROOT": str(home / "gx-root")})
     from crvs import database, pipeline
+    from crvs.devtools.sample import generate_quarter
     from crvs.feeds import loader
     from crvs.quality import freshness, run_gate
     from crvs.quality.feeds import check_delivery
-    from crvs.sample import generate_quarter
 
     database.ensure_server()
     try:

@@ -91,7 +91,7 @@ def test_a_service_that_exits_is_reported_with_the_end_of_its_log(tmp_path):
 def test_the_celery_smoke_starts_debian_s_redis_server_when_none_answers_and_it_stops_with_the_services(
     tmp_path, monkeypatch
 ):
-    from crvs.airflow_smoke import _free_port, _redis_answers, ensure_redis
+    from crvs.devtools.airflow_smoke import _free_port, _redis_answers, ensure_redis
 
     port = _free_port()  # nothing answers here; the Redis of this machine (if any) is on 6379
     monkeypatch.setenv("CRVS_CELERY_BROKER_URL", f"redis://127.0.0.1:{port}/0")

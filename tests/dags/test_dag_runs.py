@@ -192,7 +192,7 @@ PLATFORM_TOKEN = "dag-test-token-5e1c"
 def platform(tmp_path, monkeypatch, warehouse):
     """The reference platform on 127.0.0.1, named by the Airflow connection crvs_platform (defined
     through the environment, as a deployment's secrets backend would)."""
-    from crvs.platform.server import PlatformServer
+    from crvs.devtools.platform_server import PlatformServer
 
     root = tmp_path / "platform"
     root.mkdir()
@@ -362,7 +362,7 @@ def test_a_platform_delivery_refused_several_times_holds_back_the_later_ones_and
 ):
     """0002 is refused by the platform three times (each ingest run asks once): the runs fail, 0003
     waits behind it, and once the platform serves 0002 both load, in the platform's order."""
-    from crvs.platform.server import FaultPlan
+    from crvs.devtools.platform_server import FaultPlan
 
     for n, month in ((1, "03"), (2, "04"), (3, "05")):
         write_vital_rates_delivery(

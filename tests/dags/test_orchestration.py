@@ -1,4 +1,4 @@
-"""The pieces of crvs.airflow (adapter, cli) and crvs.demo that need no Airflow run: the UI login hint, the DAG defaults and
+"""The pieces of crvs.airflow (adapter, cli) and crvs.devtools.demo that need no Airflow run: the UI login hint, the DAG defaults and
 the demo's reference platform."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import datetime as dt
 import json
 import os
 
-from crvs import demo
 from crvs.airflow import adapter
 from crvs.airflow import cli as airflow_cli
+from crvs.devtools import demo
 
 
 def test_login_hint_names_the_password_file_but_never_the_password(tmp_path, monkeypatch):

@@ -13,11 +13,11 @@ import json
 import pytest
 
 from crvs import quality, report, transform
+from crvs.devtools.sample import write_delivery
 from crvs.feeds import loader
 from crvs.feeds.contract import AGE_GROUPS
 from crvs.quality import acceptances
 from crvs.reference import province_codes
-from crvs.sample import write_delivery
 
 QUARTER = "2025Q3"
 DAYS_IN_Q3, DAYS_IN_2025 = 92, 365

@@ -19,8 +19,8 @@ import psycopg
 import pytest
 
 from crvs import pipeline
+from crvs.devtools.sample import generate_quarter, write_delivery
 from crvs.feeds import ingest
-from crvs.sample import generate_quarter, write_delivery
 
 QUARTER = "2025Q3"
 DAYS_IN_Q3, DAYS_IN_2025 = 92, 365

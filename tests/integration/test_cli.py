@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from report_quarter import QUARTER, fill_quarter
 
-from crvs.sample import write_delivery
+from crvs.devtools.sample import write_delivery
 
 CRVS = str(Path(sys.executable).with_name("crvs"))
 
@@ -154,7 +154,7 @@ def test_db_start_status_url_stop_on_a_home_of_its_own(tmp_path):
 def test_fetch_loads_from_the_platform_one_line_per_delivery_and_exits_1_on_a_rejection(
     warehouse, db, tmp_path, monkeypatch
 ):
-    from crvs.platform.server import PlatformServer
+    from crvs.devtools.platform_server import PlatformServer
 
     served = tmp_path / "platform"
     rates_delivery(served, "GSO-2025-0001", "14.2")

@@ -7,8 +7,8 @@ import psycopg
 import pytest
 
 from crvs import database, settings
+from crvs.devtools.sample import write_delivery
 from crvs.feeds import loader
-from crvs.sample import write_delivery
 
 EXTERNAL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_DB = "crvs_byo_test"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from crvs.devtools.sample import write_delivery
 from crvs.feeds import loader
 from crvs.quality import feeds
 from crvs.quality.suites import load_suite_file
-from crvs.sample import write_delivery
 from tests.integration.test_ingest import fetch, manifest
 from tests.integration.test_loader_fast_path import moh_birth
 

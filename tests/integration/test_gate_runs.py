@@ -19,11 +19,11 @@ import psycopg
 import pytest
 
 from crvs import pipeline
+from crvs.devtools.sample import generate_quarter
 from crvs.feeds import ingest
 from crvs.quality import run_gate, runner
 from crvs.quality import run_gate as run_full_gate
 from crvs.quality.suites import ModelSuite, load_suite_file, rows_check
-from crvs.sample import generate_quarter
 
 CRVS = str(Path(sys.executable).with_name("crvs"))
 SCALE = 0.002

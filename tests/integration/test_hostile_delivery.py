@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from crvs.devtools.sample import write_delivery
 from crvs.feeds import loader
-from crvs.sample import write_delivery
 from tests.integration.test_ingest import birth, births_delivery, edit_manifest, fetch, manifest
 from tests.integration.test_loader_privacy import _every_table_as_text
 from tests.time_bound import at_most

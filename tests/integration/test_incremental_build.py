@@ -29,8 +29,8 @@ from conftest import recreate_warehouse
 from psycopg import sql
 
 from crvs import settings, transform
+from crvs.devtools.sample import generate_quarter, write_delivery
 from crvs.feeds import loader
-from crvs.sample import generate_quarter, write_delivery
 
 SCALE = 0.002
 SAVED = "incremental_result"

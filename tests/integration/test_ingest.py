@@ -10,9 +10,9 @@ import json
 import psycopg
 import pytest
 
+from crvs.devtools.sample import write_delivery
 from crvs.feeds import loader
 from crvs.feeds.contract import DATASETS
-from crvs.sample import write_delivery
 
 MOTHER_ID = "001190012345"
 CHILD_ID = "001225012345"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from crvs import settings
+from crvs.devtools.sample import generate_quarter, write_delivery
 from crvs.feeds import fastpath, loader
 from crvs.feeds.contract import DATASETS, FORMATS, Formats
 from crvs.feeds.pseudonym import Pseudonymiser
-from crvs.sample import generate_quarter, write_delivery
 from tests.integration.test_ingest import BAD_ROWS, CHILD_ID, MOTHER_ID, birth, edit_manifest, fetch, manifest
 
 TABLES = {

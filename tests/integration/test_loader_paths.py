@@ -146,7 +146,7 @@ def test_values_with_commas_quotes_and_line_breaks_arrive_unchanged(warehouse, d
     """Such values are sent quoted; the others joined as they are. A free-text column carries them
     (facility_code); a registration number of that shape is no registration number: quarantined,
     its value withheld."""
-    from crvs.sample import write_delivery
+    from crvs.devtools.sample import write_delivery
     from tests.integration.test_ingest import manifest
     from tests.integration.test_loader_fast_path import moh_birth
 

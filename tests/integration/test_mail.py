@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from crvs import settings
+from crvs.devtools.sample import write_delivery
 from crvs.feeds import mail
-from crvs.sample import write_delivery
 
 RATES = [
     {

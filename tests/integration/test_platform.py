@@ -11,10 +11,10 @@ import urllib.request
 
 import pytest
 
+from crvs.devtools.platform_server import FaultPlan, FaultSpecError, PlatformServer, decode_token, encode_token
+from crvs.devtools.sample import generate_quarter, write_delivery
 from crvs.feeds import loader
 from crvs.platform import client as platform
-from crvs.platform.server import FaultPlan, FaultSpecError, PlatformServer, decode_token, encode_token
-from crvs.sample import generate_quarter, write_delivery
 
 TOKEN = "test-platform-token"
 

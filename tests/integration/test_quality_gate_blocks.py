@@ -20,10 +20,10 @@ import pytest
 
 from crvs import errors, pipeline, settings
 from crvs.airflow import runs
+from crvs.devtools.sample import generate_quarter
 from crvs.feeds import ingest
 from crvs.quality import alerts, feeds
 from crvs.quality.provinces import province_codes
-from crvs.sample import generate_quarter
 from tests.alert_log import read_alerts
 
 QUARTER = "2025Q3"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from crvs import transform
+from crvs.devtools.sample import write_delivery
 from crvs.feeds import loader
-from crvs.sample import write_delivery
 
 CRVS = str(Path(sys.executable).with_name("crvs"))
 

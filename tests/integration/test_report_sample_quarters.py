@@ -11,12 +11,12 @@ import pytest
 from pypdf import PdfReader
 
 from crvs import audit, database, settings, transform
+from crvs.devtools.bench_report import accept_blocking_bands
+from crvs.devtools.sample import generate_quarter
 from crvs.feeds import loader
 from crvs.report import REPORT_TABLES, disclosure, pdf_map, write_report
-from crvs.report.bench import accept_blocking_bands
 from crvs.report.formats import typed_rows, write_csv
 from crvs.report.writer import read_model
-from crvs.sample import generate_quarter
 
 QUARTER = "2025Q3"
 

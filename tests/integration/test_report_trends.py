@@ -22,8 +22,8 @@ import psycopg
 import pytest
 
 from crvs import transform
+from crvs.devtools.sample import generate_quarter
 from crvs.feeds import loader
-from crvs.sample import generate_quarter
 
 SCALE = 0.002
 QUARTERS = ("2024Q4", "2025Q1", "2025Q2")

@@ -6,8 +6,8 @@ import csv
 import datetime as dt
 import json
 
-from crvs.path_bench import day_delivery, history_quarters
-from crvs.sample import generate_quarter
+from crvs.devtools.bench_path import day_delivery, history_quarters
+from crvs.devtools.sample import generate_quarter
 
 
 def _rows(folder, name):

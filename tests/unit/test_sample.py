@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from crvs import settings
+from crvs.devtools.sample import SampleError, generate_quarter, quarter_bounds, write_delivery
 from crvs.feeds.contract import AGE_GROUPS, DATASETS
-from crvs.sample import SampleError, generate_quarter, quarter_bounds, write_delivery
 
 QUARTER = "2025Q3"
 SCALE = 0.01

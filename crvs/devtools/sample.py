@@ -28,12 +28,12 @@ import hashlib
 import json
 import logging
 import random
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from crvs import quarter as quarters
 from crvs import reference, settings
 from crvs.feeds.contract import AGE_GROUPS, DATASETS
 
@@ -555,14 +555,11 @@ class ProvincePicker:
 
 
 def quarter_bounds(quarter: str) -> tuple[date, date]:
-    """'2025Q3' -> (2025-07-01, 2025-09-30)."""
-    match = re.fullmatch(r"(\d{4})Q([1-4])", quarter or "")
-    if not match:
-        raise SampleError(f"quarter must look like 2025Q3, got {quarter!r}")
-    year, q = int(match[1]), int(match[2])
-    start = date(year, 3 * q - 2, 1)
-    end = (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
-    return start, end
+    """'2025Q3' -> (2025-07-01, 2025-09-30): crvs.quarter's, refusing a bad label as a SampleError."""
+    try:
+        return quarters.quarter_bounds(quarter)
+    except ValueError as err:
+        raise SampleError(str(err)) from None
 
 
 def _timestamp(day: date) -> str:

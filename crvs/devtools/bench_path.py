@@ -4,9 +4,9 @@ the same files, in one run (issue 15 item 5).
     crvs bench path --scale 1.0 --json bench-path.json      (make bench-path BENCH_SCALE=1.0)
 
 In a throw-away CRVS_HOME with its own embedded PostgreSQL (stopped and removed at the end unless
---keep). Steps, each timed alone, each after a CHECKPOINT (crvs.feeds.bench):
+--keep). Steps, each timed alone, each after a CHECKPOINT (crvs.devtools.bench_ingest):
 1. `crvs sample` writes the quarter (a child process: not counted);
-2. bare COPY of every file into plain unindexed tables of text (the limit; crvs.feeds.bench);
+2. bare COPY of every file into plain unindexed tables of text (the limit; crvs.devtools.bench_ingest);
 3. ingest: the loader on every delivery folder;
 4. `dbt build`, the first one (seeds and every model);
 5. the gate (with the feed checks of the deliveries, which the ingest DAG runs after each load);
@@ -59,8 +59,8 @@ def history_quarters(last: str, years: int) -> list[str]:
 def day_delivery(quarter_folders: list[Path], rows: int, out: Path) -> Path:
     """A day's MOJ delivery: the first `rows` records of the quarter's MOJ files (spread over its
     files as they are), each as version 2 (a correction), extracted a day after the quarter's."""
+    from crvs.devtools.sample import write_delivery
     from crvs.feeds import loader
-    from crvs.sample import write_delivery
 
     moj = next(f for f in quarter_folders if loader.read_manifest(f).agency == "MOJ")
     manifest = json.loads((moj / "manifest.json").read_text(encoding="utf-8"))
@@ -95,7 +95,7 @@ class Steps:
         self.out = out
 
     def time(self, name: str, rows: int, step: Callable[[], object]) -> object:
-        from crvs.feeds.bench import _settle
+        from crvs.devtools.bench_ingest import _settle
 
         _settle()
         started = time.perf_counter()
@@ -139,7 +139,7 @@ def run(
     out=print,
     years: int = 0,
 ) -> dict:
-    from crvs.feeds import bench
+    from crvs.devtools import bench_ingest as bench
 
     history = history_quarters(quarter, years) if years > 0 else [quarter]
     quarter = history[0]
@@ -255,7 +255,8 @@ def _history(steps: Steps, history: list[str], scale: float, home: Path, reports
     import shutil
 
     from crvs import transform
-    from crvs.feeds import bench, loader
+    from crvs.devtools import bench_ingest as bench
+    from crvs.feeds import loader
     from crvs.quality import run_gate
 
     rows, last = 0, []

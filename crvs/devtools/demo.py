@@ -146,7 +146,7 @@ class demo_platform:  # used as a context manager, like contextlib's
     def __enter__(self) -> str:
         import secrets
 
-        from crvs.platform.server import PlatformServer
+        from crvs.devtools.platform_server import PlatformServer
 
         token = secrets.token_urlsafe(24)
         demo_platform_root().mkdir(parents=True, exist_ok=True)
@@ -198,7 +198,7 @@ def drop_sample_into_inbox(quarter: str, scale: float, platform_agencies: Sequen
     hidden name first, which the ingest DAGs and the platform ignore, so a delivery appears whole.
     Returns the delivery folders put in place."""
     from crvs import database
-    from crvs.sample import generate_quarter
+    from crvs.devtools.sample import generate_quarter
 
     inbox = settings.inbox_dir()
     staging = inbox / f".sample-{quarter}"

@@ -184,7 +184,7 @@ def main(scale: float = 0.01, timeout: float = 900.0, keep: bool = False) -> int
     from crvs.airflow.cli import Stopped, on_stop_signals
 
     on_stop_signals()
-    for chatty in ("mail.log", "crvs.sample"):  # the SMTP sink's and the sample generator's INFO lines
+    for chatty in ("mail.log", "crvs.devtools.sample"):  # the SMTP sink's and the sample generator's INFO lines
         logging.getLogger(chatty).setLevel(logging.WARNING)
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="crvs-celery-smoke-"))
@@ -324,8 +324,9 @@ def _smtp_sink():
 
 
 def _drive(api: Api, services, smtp, shared: Path, root: Path, deadline: float, scale: float) -> bool:
-    from crvs import demo, schedule
+    from crvs import schedule
     from crvs.airflow import adapter
+    from crvs.devtools import demo
 
     quarter = schedule.last_complete_quarter(dt.datetime.now(dt.timezone.utc))
     demo.drop_sample_into_inbox(quarter, scale, platform_agencies=())

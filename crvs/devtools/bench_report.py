@@ -20,7 +20,7 @@ import time
 
 def run(scale: float, quarter: str = "2025Q3", keep: bool = False, seed: int | None = None, out=print) -> float:
     """Generate, load, build, gate; time the report and its audit; return the report's seconds."""
-    from crvs.feeds.bench import sample_quarter, throwaway_home
+    from crvs.devtools.bench_ingest import sample_quarter, throwaway_home
 
     with throwaway_home("crvs-bench-report-", keep, out) as home:
         from crvs import audit, transform
