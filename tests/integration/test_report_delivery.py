@@ -10,7 +10,9 @@ import logging
 import shutil
 
 import openpyxl
+import psycopg
 import pytest
+from conftest import recreate_warehouse
 from report_quarter import QUARTER, fill_quarter
 from smtp_inbox import attachments, smtp_server
 from test_report import read_csv, xlsx_text
@@ -37,10 +39,37 @@ MOH, GSO, MOJ, PUBLIC = (
 )
 
 
+WRITTEN = "crvs_test_delivery_written"  # the warehouse as it is once the report is written
+
+
+@pytest.fixture(scope="module")
+def written(seeded_template, tmp_path_factory):
+    """report_quarter's quarter filled and its report written once for the module: the files, and
+    the warehouse as they leave it (a template copy)."""
+    url = recreate_warehouse(seeded_template)
+    with psycopg.connect(url, autocommit=True) as conn:
+        fill_quarter(conn)
+    folder = write_report(QUARTER, tmp_path_factory.mktemp("written") / "reports")
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{WRITTEN}" with (force)')
+        conn.execute(f'create database "{WRITTEN}" template "{settings.WAREHOUSE_DB}"')
+    yield folder
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{WRITTEN}" with (force)')
+
+
 @pytest.fixture
-def report(db, tmp_path):
-    fill_quarter(db)
-    return write_report(QUARTER, tmp_path / "reports")
+def warehouse(written):
+    """Each test's warehouse: a fresh copy of the one the written report left (nothing delivered)."""
+    return recreate_warehouse(WRITTEN)
+
+
+@pytest.fixture
+def report(db, tmp_path, written):
+    """Each test's copy of the written report, as write_report left it in tmp_path / reports."""
+    folder = tmp_path / "reports" / QUARTER
+    shutil.copytree(written, folder)
+    return folder
 
 
 def deliver(report, tmp_path, smtp, **kwargs):
