@@ -42,6 +42,9 @@ def pytest_configure(config):
             "CRVS_HOME": str(home),
             "CRVS_PG_PORT": str(_free_port()),
             "CRVS_PG_THROWAWAY": "1",  # thrown away at the end: no fsync
+            # the GX File context (validation results, data docs) of this worker alone: two workers
+            # storing and pruning results in one folder would see each other's runs
+            "CRVS_GX_ROOT": str(home / "gx-root"),
             "CRVS_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
             "CRVS_TEST_HOME_READY": worker,
             "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
