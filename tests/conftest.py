@@ -100,12 +100,32 @@ def seeded_template(postgres_server) -> str:
 
     recreate_warehouse()
     transform.run_dbt(["seed"])
+    copy_warehouse(SEEDED_TEMPLATE)
     with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{SEEDED_TEMPLATE}" with (force)')
-        conn.execute(f'create database "{SEEDED_TEMPLATE}" template "{settings.WAREHOUSE_DB}"')
         # a template only: nobody connects to it (a copy needs no one connected to its template)
         conn.execute(f'alter database "{SEEDED_TEMPLATE}" with allow_connections false')
     return SEEDED_TEMPLATE
+
+
+def copy_warehouse(name: str) -> None:
+    """Database `name` := a copy of the warehouse as it is now (a template copy: a second, where a
+    build takes a minute); the warehouse's other sessions are ended first (a copy needs none)."""
+    from crvs import settings
+
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            (settings.WAREHOUSE_DB,),
+        )
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}" template "{settings.WAREHOUSE_DB}"')
+
+
+def drop_database(name: str) -> None:
+    from crvs import settings
+
+    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import json
 
 import psycopg
 import pytest
-from conftest import recreate_warehouse
+from conftest import copy_warehouse, drop_database, recreate_warehouse
 from psycopg import sql
 
 from crvs import settings, transform
@@ -128,21 +128,6 @@ SNAPSHOT = "crvs_test_incremental_snapshot"
 FULL_REFRESH = "crvs_test_incremental_full_refresh"
 
 
-def snapshot_warehouse(name: str) -> None:
-    """A copy of the warehouse database as it is now (a template copy: a second, no build)."""
-    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
-        conn.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
-            (settings.WAREHOUSE_DB,),
-        )
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        conn.execute(
-            sql.SQL("create database {} template {}").format(
-                sql.Identifier(name), sql.Identifier(settings.WAREHOUSE_DB)
-            )
-        )
-
-
 def copy_models(database: str, conn, models) -> None:
     """SAVED in `conn`'s warehouse := the models' tables of the warehouse copy `database` (COPY in
     binary: the same models, so the same column types)."""
@@ -176,11 +161,10 @@ def history(module_warehouse, tmp_path_factory):
         )
     corrections, corrected, cancelled = _correction(inbox, tmp / "later")
     _ingest(quarters["2025Q2"] + corrections)
-    snapshot_warehouse(SNAPSHOT)
+    copy_warehouse(SNAPSHOT)
     yield {"oids": oids, "corrected": corrected, "cancelled": cancelled}
-    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
-        for name in (SNAPSHOT, FULL_REFRESH):
-            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    for name in (SNAPSHOT, FULL_REFRESH):
+        drop_database(name)
 
 
 def test_an_incremental_build_gives_the_tables_of_a_full_refresh(history):
@@ -216,7 +200,7 @@ def test_an_incremental_build_gives_the_tables_of_a_full_refresh(history):
     transform.build(full_refresh=True)
     with psycopg.connect(settings.warehouse_url(), autocommit=True) as conn:
         assert differences(conn, models) == {}
-    snapshot_warehouse(FULL_REFRESH)  # the full refresh's tables, for the next test
+    copy_warehouse(FULL_REFRESH)  # the full refresh's tables, for the next test
     history["models"] = models
 
 

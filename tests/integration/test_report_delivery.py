@@ -12,7 +12,7 @@ import shutil
 import openpyxl
 import psycopg
 import pytest
-from conftest import recreate_warehouse
+from conftest import copy_warehouse, drop_database, recreate_warehouse
 from report_quarter import QUARTER, fill_quarter
 from smtp_inbox import attachments, smtp_server
 from test_report import read_csv, xlsx_text
@@ -50,12 +50,9 @@ def written(seeded_template, tmp_path_factory):
     with psycopg.connect(url, autocommit=True) as conn:
         fill_quarter(conn)
     folder = write_report(QUARTER, tmp_path_factory.mktemp("written") / "reports")
-    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{WRITTEN}" with (force)')
-        conn.execute(f'create database "{WRITTEN}" template "{settings.WAREHOUSE_DB}"')
+    copy_warehouse(WRITTEN)
     yield folder
-    with psycopg.connect(settings.server_admin_url(), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{WRITTEN}" with (force)')
+    drop_database(WRITTEN)
 
 
 @pytest.fixture
